@@ -1,0 +1,29 @@
+/** An identity as the watchdog sees it, whichever IIQ API it came from. */
+export interface Identity {
+  id: string;
+  name: string;
+  displayName: string;
+  inactive: boolean;
+  /** Identity attributes (REST `attributes`, SCIM sailpoint extension). */
+  attributes: Record<string, unknown>;
+}
+
+/** An account (IIQ Link). `unknown` = IIQ did not say whether it is disabled: never taken as disabled. */
+export interface Account {
+  application: string;
+  status: 'enabled' | 'disabled' | 'unknown';
+}
+
+/** The result of reading one identity's accounts. A failed read throws IiqReadError instead. */
+export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: 'identity-gone' };
+
+/**
+ * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
+ * an adapter. Both methods throw IiqReadError when IIQ could not be read completely.
+ */
+export interface IdentitySource {
+  /** Every identity IIQ reports inactive, one page at a time (streamed, not collected). */
+  listInactiveIdentities(): AsyncIterable<Identity[]>;
+  /** The accounts (links) of one identity. */
+  fetchAccounts(identity: Identity): Promise<AccountsRead>;
+}
