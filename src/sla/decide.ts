@@ -1,0 +1,126 @@
+import type { AccountSummary, SlaAssessment } from './policy.js';
+import { dedupKeyFor, type Breach, type OpenIncident, type Severity } from './incident.js';
+
+/** What the cycle saw of one listed identity. */
+export interface Observation {
+  identity: { id: string; name: string; displayName: string };
+  /** False when IIQ listed the identity but says it is active again. */
+  inactive: boolean;
+  assessment: SlaAssessment;
+  accounts: AccountsObservation;
+}
+
+/** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
+export type AccountsObservation =
+  | { kind: 'not-fetched' }
+  | ({ kind: 'observed' } & AccountSummary)
+  | { kind: 'identity-gone' }
+  | { kind: 'failed'; error: string };
+
+export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed';
+export type ResolveReason =
+  | 'accounts disabled'
+  | 'identity no longer inactive'
+  | 'identity deleted'
+  | 'identity no longer listed as inactive'
+  | 'no longer past SLA';
+
+/** One decision with its named reason (Alertmanager style). `hold` = an open incident left untouched. */
+export type Decision =
+  | { action: 'trigger' | 'retrigger'; reason: TriggerReason; breach: Breach; previous: OpenIncident | undefined }
+  | { action: 'resolve'; reason: ResolveReason; incident: OpenIncident }
+  | { action: 'hold'; reason: string; incident: OpenIncident };
+
+/** Everything the decision needs; nothing else is read. */
+export interface DecideInput {
+  observations: readonly Observation[];
+  /** True only when every page of the inactive listing was read. */
+  listingComplete: boolean;
+  openIncidents: Readonly<Record<string, OpenIncident>>;
+  nowMs: number;
+  renotifyMinutes: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
+const HOUR_MS = 3_600_000;
+
+/**
+ * Decides per identity: trigger / re-trigger / resolve / hold (spec 5). Pure: no I/O, no
+ * clock. An incident is resolved only on a complete, fresh observation.
+ */
+export function decide(input: DecideInput): Decision[] {
+  const decisions: Decision[] = [];
+  const observed = new Set<string>();
+  for (const observation of input.observations) {
+    const dedupKey = dedupKeyFor(observation.identity.id);
+    observed.add(dedupKey);
+    const decision = decideOne(observation, input.openIncidents[dedupKey], input);
+    if (decision) decisions.push(decision);
+  }
+  for (const incident of Object.values(input.openIncidents)) {
+    if (observed.has(incident.dedupKey)) continue;
+    decisions.push(
+      input.listingComplete
+        ? { action: 'resolve', reason: 'identity no longer listed as inactive', incident }
+        : { action: 'hold', reason: 'identity not observed: the inactive listing was incomplete', incident },
+    );
+  }
+  return decisions;
+}
+
+function decideOne(observation: Observation, previous: OpenIncident | undefined, input: DecideInput): Decision | undefined {
+  const { accounts, assessment } = observation;
+  if (!observation.inactive) {
+    return previous && { action: 'resolve', reason: 'identity no longer inactive', incident: previous };
+  }
+  switch (accounts.kind) {
+    case 'identity-gone':
+      return previous && { action: 'resolve', reason: 'identity deleted', incident: previous };
+    case 'failed':
+      return previous && { action: 'hold', reason: `accounts could not be read: ${accounts.error}`, incident: previous };
+    case 'not-fetched':
+      return previous && { action: 'hold', reason: 'accounts were not read', incident: previous };
+    case 'observed':
+      break;
+  }
+  const severity = assessment.severity;
+  if (!severity) return previous && { action: 'resolve', reason: 'no longer past SLA', incident: previous };
+  if (accounts.activeAccountCount === 0) {
+    if (!previous) return undefined;
+    return accounts.unknownAccountCount > 0
+      ? { action: 'hold', reason: `${accounts.unknownAccountCount} account(s) of unknown status`, incident: previous }
+      : { action: 'resolve', reason: 'accounts disabled', incident: previous };
+  }
+
+  const breach: Breach = {
+    dedupKey: dedupKeyFor(observation.identity.id),
+    identityId: observation.identity.id,
+    identityName: observation.identity.name,
+    displayName: observation.identity.displayName,
+    tier: assessment.tier,
+    slaHours: assessment.slaHours,
+    severity,
+    activeApplications: accounts.activeApplications,
+    activeAccountCount: accounts.activeAccountCount,
+    terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
+    terminationSource: assessment.terminationSource,
+    slaDeadline: new Date(assessment.slaDeadlineMs).toISOString(),
+    elapsedHours: Math.round((assessment.elapsedMs / HOUR_MS) * 10) / 10,
+  };
+  const reason = retriggerReason(breach, previous, input);
+  if (!reason) return undefined;
+  return { action: reason === 'first breach' ? 'trigger' : 'retrigger', reason, breach, previous };
+}
+
+function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {
+  if (!previous) return 'first breach';
+  if (SEVERITY_RANK[breach.severity] > SEVERITY_RANK[previous.severity]) return 'severity escalated';
+  if (!sameApplications(breach.activeApplications, previous.activeApplications)) return 'active applications changed';
+  const sinceLastSentMs = input.nowMs - Date.parse(previous.lastSentAt);
+  if (sinceLastSentMs >= input.renotifyMinutes * 60_000) return 'renotify interval elapsed';
+  return undefined;
+}
+
+function sameApplications(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((application, i) => application === b[i]);
+}

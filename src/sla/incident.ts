@@ -1,0 +1,31 @@
+/** PagerDuty severities the watchdog uses: `warning` past SLA, `error` past 2 × SLA. */
+export type Severity = 'warning' | 'error';
+
+/** What a breach is, as the decision step establishes it. Instants are ISO 8601 strings. */
+export interface Breach {
+  dedupKey: string;
+  identityId: string;
+  identityName: string;
+  displayName: string;
+  tier: string;
+  slaHours: number;
+  severity: Severity;
+  /** Sorted, distinct application names; never account identifiers. */
+  activeApplications: string[];
+  activeAccountCount: number;
+  terminationDate: string;
+  terminationSource: 'attribute' | 'first-seen';
+  slaDeadline: string;
+  elapsedHours: number;
+}
+
+/** An incident the watchdog has opened in PagerDuty, as kept in the state file. */
+export interface OpenIncident extends Omit<Breach, 'elapsedHours'> {
+  firstSentAt: string;
+  lastSentAt: string;
+}
+
+/** The dedup key of an identity's incident (spec 5). */
+export function dedupKeyFor(identityId: string): string {
+  return `iiq-leaver-sla-${identityId}`;
+}

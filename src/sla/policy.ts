@@ -1,0 +1,96 @@
+import type { Account, Identity } from '../iiq/source.js';
+import type { Severity } from './incident.js';
+import { parseTerminationInstant, type TerminationSource } from './termination.js';
+
+const HOUR_MS = 3_600_000;
+
+/** The SLA rules, from config. */
+export interface SlaPolicy {
+  slaHours: Readonly<Record<string, number>>;
+  defaultTier: string;
+  tierAttribute: string | undefined;
+  terminationDateAttribute: string;
+  timeZone: string;
+  excludedApplications: ReadonlySet<string>;
+  renotifyMinutes: number;
+}
+
+/** Where an inactive identity stands against its SLA at `nowMs`. */
+export interface SlaAssessment {
+  tier: string;
+  /** The tier value found in IIQ when it has no SLA (so the default applied), for a warning. */
+  unknownTierValue: string | undefined;
+  slaHours: number;
+  terminatedAtMs: number;
+  terminationSource: TerminationSource;
+  slaDeadlineMs: number;
+  elapsedMs: number;
+  severity: Severity | undefined;
+}
+
+/**
+ * Tier, SLA and termination instant of an inactive identity. Without a usable termination
+ * attribute the instant it was first seen inactive stands in (spec 4.3).
+ */
+export function assessIdentity(identity: Identity, policy: SlaPolicy, firstSeenMs: number, nowMs: number): SlaAssessment {
+  const rawTier = policy.tierAttribute === undefined ? undefined : identity.attributes[policy.tierAttribute];
+  const matchedTier = typeof rawTier === 'string' ? matchTier(rawTier, policy.slaHours) : undefined;
+  const tier = matchedTier ?? policy.defaultTier;
+  const slaHours = policy.slaHours[tier] ?? Number.NaN;
+  const parsed = parseTerminationInstant(identity.attributes[policy.terminationDateAttribute], policy.timeZone);
+  const terminatedAtMs = parsed ?? firstSeenMs;
+  const slaDeadlineMs = terminatedAtMs + slaHours * HOUR_MS;
+  const elapsedMs = nowMs - terminatedAtMs;
+  return {
+    tier,
+    unknownTierValue: rawTier !== undefined && rawTier !== null && rawTier !== '' && !matchedTier ? String(rawTier) : undefined,
+    slaHours,
+    terminatedAtMs,
+    terminationSource: parsed === undefined ? 'first-seen' : 'attribute',
+    slaDeadlineMs,
+    elapsedMs,
+    severity: severityFor(elapsedMs, slaHours),
+  };
+}
+
+/**
+ * Severity after `elapsedMs`: none up to and including the SLA, `warning` past it,
+ * `error` past twice the SLA. Exactly at a boundary is not yet past it.
+ */
+export function severityFor(elapsedMs: number, slaHours: number): Severity | undefined {
+  const slaMs = slaHours * HOUR_MS;
+  if (elapsedMs > 2 * slaMs) return 'error';
+  if (elapsedMs > slaMs) return 'warning';
+  return undefined;
+}
+
+/** What an identity's accounts say, excluded applications left out. */
+export interface AccountSummary {
+  activeApplications: string[];
+  activeAccountCount: number;
+  unknownAccountCount: number;
+}
+
+/** Counts enabled and unknown accounts outside the excluded applications. */
+export function summarizeAccounts(accounts: readonly Account[], excludedApplications: ReadonlySet<string>): AccountSummary {
+  const applications = new Set<string>();
+  let activeAccountCount = 0;
+  let unknownAccountCount = 0;
+  for (const account of accounts) {
+    if (excludedApplications.has(account.application)) continue;
+    if (account.status === 'enabled') {
+      activeAccountCount += 1;
+      applications.add(account.application);
+    } else if (account.status === 'unknown') {
+      unknownAccountCount += 1;
+    }
+  }
+  return { activeApplications: [...applications].sort(), activeAccountCount, unknownAccountCount };
+}
+
+// Tier names are configured by hand; accept IIQ's value in any letter case.
+function matchTier(value: string, slaHours: Readonly<Record<string, number>>): string | undefined {
+  if (value in slaHours) return value;
+  const lower = value.trim().toLowerCase();
+  return Object.keys(slaHours).find((tier) => tier.toLowerCase() === lower);
+}
