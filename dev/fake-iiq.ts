@@ -1,0 +1,328 @@
+/**
+ * A fake SailPoint IdentityIQ serving the endpoints the watchdog reads (spec 4.1, 4.2, 4.2.1),
+ * for the demo, the end-to-end tests and the benchmark. node:http only; binds 127.0.0.1:0.
+ */
+import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { basicCredentials, listenLocal, readBody, writeResponse, type FakeResponse } from './fake-http.js';
+
+export type { FakeResponse } from './fake-http.js';
+export { generatePopulation } from './fake-population.js';
+
+/** An IIQ Link (account) as the fake stores it; `disabled` undefined = IIQ does not say. */
+export interface FakeLink { id: string; application: string; nativeIdentity: string; displayName: string; disabled?: boolean; locked?: boolean }
+/** An IIQ identity with its links. */
+export interface FakeIdentity { id: string; name: string; displayName: string; inactive: boolean; attributes: Record<string, unknown>; links: FakeLink[] }
+/** What the fake IIQ serves and how it misbehaves. */
+export interface FakeIiqOptions {
+  identities: FakeIdentity[];
+  /** Added before every answer, fault answers included (default 0). */
+  latencyMs?: number;
+  /** HTTP Basic credentials accepted (defaults 'watchdog' / 'demo-password'). */
+  username?: string;
+  password?: string;
+  /** Enables POST /identityiq/oauth2/token (client_credentials) and Bearer tokens (TTL default 3600 s; fractions allowed). */
+  oauth?: { clientId: string; clientSecret: string; tokenTtlSeconds?: number };
+  /** The server caps limit/count to this (default 1000; SCIM never above 1000), so clients must advance by what came back. */
+  maxPageSize?: number;
+  /** Consulted before auth; `path` is the full raw pathname (e.g. /identityiq/scim/v2/Users); attempt is 1-based per method+path+query. */
+  fault?: (req: { method: string; path: string; query: URLSearchParams; attempt: number }) => FakeResponse | undefined;
+}
+/** A running fake IIQ. `identities` is live: tests may mutate or replace it between cycles. */
+export interface FakeIiq {
+  url: string;
+  identities: FakeIdentity[];
+  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number };
+  /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+const CTX = '/identityiq';
+const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const USER_EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
+const ACCOUNT_SCHEMA = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
+// Real IIQ answers SCIM as application/scim+json: clients must not insist on application/json.
+const SCIM_JSON = 'application/scim+json;charset=UTF-8';
+const LOGIN_PAGE = '<html><head><title>SailPoint IdentityIQ - Login</title></head><body><form id="loginForm" action="/identityiq/login.jsf">Please log in</form></body></html>';
+
+type Pair = [FakeIdentity, FakeLink];
+
+const json = (status: number, value: unknown, type = 'application/json;charset=UTF-8'): FakeResponse =>
+  ({ status, body: JSON.stringify(value), headers: { 'content-type': type } });
+const scimError = (status: number, detail: string, scimType?: string): FakeResponse =>
+  json(status, { schemas: [ERROR_SCHEMA], ...(scimType ? { scimType } : {}), detail, status: String(status) }, SCIM_JSON);
+
+function routeOf(path: string): string {
+  if (path === `${CTX}/oauth2/token`) return 'oauth.token';
+  if (path === `${CTX}/rest/identities`) return 'rest.identities';
+  if (/^\/identityiq\/rest\/identities\/[^/]+\/links$/.test(path)) return 'rest.links';
+  if (path === `${CTX}/scim/v2/Users`) return 'scim.users';
+  if (path === `${CTX}/scim/v2/Accounts`) return 'scim.accounts';
+  return 'unknown';
+}
+
+/** Keeps only the requested SCIM attributes (plus id, schemas); `a.b` / `urn:...:b` keep one sub-attribute. */
+function project(resource: Record<string, unknown>, attributes: string | null): Record<string, unknown> {
+  if (!attributes) return resource;
+  const out: Record<string, unknown> = { schemas: resource.schemas, id: resource.id };
+  for (const want of attributes.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    for (const [key, value] of Object.entries(resource)) {
+      const k = key.toLowerCase();
+      if (want === k) out[key] = value;
+      else if ((want.startsWith(`${k}.`) || want.startsWith(`${k}:`)) && value && typeof value === 'object') {
+        const sub = Object.keys(value).find((s) => s.toLowerCase() === want.slice(k.length + 1));
+        if (sub !== undefined) out[key] = { ...(out[key] as object | undefined), [sub]: (value as Record<string, unknown>)[sub] };
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Lookup tables over the mutable identities array. Staleness is detected cheaply (array
+ * replaced, length changed, or a looked-up slot no longer holding that name/id); list
+ * snapshots are recomputed on each first page, so a new poll cycle sees the tests' edits.
+ */
+class Index {
+  private source: FakeIdentity[] | undefined;
+  private length = -1;
+  private readonly pos = { name: new Map<string, number>(), id: new Map<string, number>() };
+  private readonly lists = new Map<string, unknown[]>();
+  constructor(private readonly current: () => FakeIdentity[]) {}
+
+  private fresh(): FakeIdentity[] {
+    const arr = this.current();
+    if (arr !== this.source || arr.length !== this.length) {
+      this.lists.clear();
+      this.rebuild(arr);
+    }
+    return arr;
+  }
+
+  private rebuild(arr: FakeIdentity[]): void {
+    this.source = arr;
+    this.length = arr.length;
+    this.pos.name.clear();
+    this.pos.id.clear();
+    arr.forEach((ident, i) => { this.pos.name.set(ident.name, i); this.pos.id.set(ident.id, i); });
+  }
+
+  find(field: 'name' | 'id', key: string): FakeIdentity | undefined {
+    for (let pass = 0; pass < 2; pass++) {
+      const arr = this.fresh();
+      const at = this.pos[field].get(key);
+      const ident = at === undefined ? undefined : arr[at];
+      if (ident && ident[field] === key) return ident;
+      if (pass === 0) this.rebuild(arr); // an in-place edit may have renamed or replaced someone
+    }
+    return undefined;
+  }
+
+  list<T>(key: string, firstPage: boolean, compute: (arr: FakeIdentity[]) => T[]): T[] {
+    const arr = this.fresh();
+    let list = this.lists.get(key) as T[] | undefined;
+    if (firstPage || !list) this.lists.set(key, (list = compute(arr)));
+    return list;
+  }
+}
+
+/** Starts a fake IdentityIQ on 127.0.0.1 (free port); `url` is the context root …/identityiq. */
+export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
+  const username = options.username ?? 'watchdog';
+  const password = options.password ?? 'demo-password';
+  const restCap = Math.max(1, options.maxPageSize ?? 1000);
+  const scimCap = Math.min(restCap, 1000);
+  const attempts = new Map<string, number>();
+  const tokens = new Map<string, number>(); // token → expiry (epoch ms)
+  const timers = new Set<NodeJS.Timeout>();
+  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0 };
+  let base = '';
+  let closed = false;
+  const fake: FakeIiq = {
+    url: '',
+    identities: options.identities,
+    stats,
+    resetStats() {
+      Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
+      for (const k of Object.keys(stats.byRoute)) delete stats.byRoute[k];
+      attempts.clear();
+    },
+    close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t); // latency waits would otherwise outlive the server
+      return server.close();
+    },
+  };
+  const index = new Index(() => fake.identities);
+
+  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const route = routeOf(url.pathname);
+    stats.requests++;
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+    res.once('close', () => { stats.inFlight--; }); // fires on finish and on a dropped connection
+    const body = await readBody(req);
+    const key = `${method} ${url.pathname}${url.search}`;
+    const attempt = (attempts.get(key) ?? 0) + 1;
+    attempts.set(key, attempt);
+    const latency = options.latencyMs ?? 0;
+    if (latency > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { timers.delete(t); resolve(); }, latency);
+        timers.add(t);
+      });
+    }
+    if (closed) return;
+    const reply = options.fault?.({ method, path: url.pathname, query: url.searchParams, attempt })
+      ?? answer(method, url, route, req.headers.authorization, body);
+    if (!reply.hang) writeResponse(res, reply);
+  }
+
+  function authorized(header: string | undefined): boolean {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    if (bearer !== undefined) {
+      const expiry = tokens.get(bearer);
+      return options.oauth !== undefined && expiry !== undefined && Date.now() < expiry;
+    }
+    const cred = basicCredentials(header);
+    return cred !== undefined && cred[0] === username && cred[1] === password;
+  }
+
+  function token(method: string, header: string | undefined, body: string): FakeResponse {
+    const oauth = options.oauth;
+    if (!oauth) return json(404, { message: 'not found' });
+    if (method !== 'POST') return json(405, { error: 'invalid_request' });
+    const cred = basicCredentials(header);
+    if (!cred || cred[0] !== oauth.clientId || cred[1] !== oauth.clientSecret) return json(401, { error: 'invalid_client' });
+    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
+    const ttl = oauth.tokenTtlSeconds ?? 3600;
+    const accessToken = randomBytes(24).toString('base64url');
+    tokens.set(accessToken, Date.now() + ttl * 1000);
+    stats.tokensIssued++;
+    return json(200, { access_token: accessToken, token_type: 'bearer', expires_in: ttl });
+  }
+
+  function answer(method: string, url: URL, route: string, auth: string | undefined, body: string): FakeResponse {
+    const scim = url.pathname.startsWith(`${CTX}/scim/`);
+    if (route === 'oauth.token') return token(method, auth, body);
+    if (!authorized(auth)) {
+      return scim ? scimError(401, 'Authentication failed')
+        : { status: 401, body: LOGIN_PAGE, headers: { 'content-type': 'text/html;charset=UTF-8', 'www-authenticate': 'Basic realm="IdentityIQ"' } };
+    }
+    if (route === 'unknown') return scim ? scimError(404, `No resource at ${url.pathname}`) : json(404, { message: 'not found' });
+    if (method !== 'GET') return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
+    const q = url.searchParams;
+    if (route === 'rest.identities') return restIdentities(q);
+    if (route === 'rest.links') return restLinks(url.pathname);
+    if (route === 'scim.users') return scimUsers(q);
+    return scimAccounts(q);
+  }
+
+  function restIdentities(q: URLSearchParams): FakeResponse {
+    const filter = q.get('filter') ?? '';
+    const m = /^\s*inactive\s*==\s*(true|false)\s*$/.exec(filter);
+    if (filter && !m) return json(400, { message: `Unsupported filter: ${filter}` });
+    const start = Number(q.get('start') ?? 0);
+    const limit = Number(q.get('limit') ?? restCap);
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(limit) || limit < 0) {
+      return json(400, { message: 'start and limit must be non-negative integers' });
+    }
+    const wanted = m?.[1] === 'true';
+    const list = index.list(`rest:${m?.[1] ?? '*'}`, start === 0, (arr) => (m ? arr.filter((i) => i.inactive === wanted) : arr.slice()));
+    const objects = list.slice(start, start + Math.min(limit, restCap))
+      .map(({ id, name, displayName, inactive, attributes }) => ({ id, name, displayName, inactive, attributes }));
+    return json(200, { count: list.length, objects });
+  }
+
+  function restLinks(path: string): FakeResponse {
+    let name: string;
+    try {
+      name = decodeURIComponent(path.split('/')[4] ?? '');
+    } catch {
+      return json(400, { message: 'malformed identity name' });
+    }
+    const ident = index.find('name', name);
+    return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
+  }
+
+  /** startIndex / count per RFC 7644 3.4.2.4: startIndex < 1 means 1, count < 0 means 0. */
+  function page(q: URLSearchParams): { start: number; count: number } | FakeResponse {
+    const start = Number(q.get('startIndex') ?? 1);
+    const count = Number(q.get('count') ?? scimCap);
+    if (!Number.isInteger(start) || !Number.isInteger(count)) return scimError(400, 'startIndex and count must be integers', 'invalidValue');
+    return { start: Math.max(1, start), count: Math.min(Math.max(0, count), scimCap) };
+  }
+
+  function listResponse<T>(list: T[], p: { start: number; count: number }, render: (t: T) => Record<string, unknown>, attributes: string | null): FakeResponse {
+    const Resources = list.slice(p.start - 1, p.start - 1 + p.count).map((t) => project(render(t), attributes));
+    // No itemsPerPage: IIQ omits it (spec 4.2), so clients must advance by Resources.length.
+    return json(200, { schemas: [LIST_SCHEMA], totalResults: list.length, startIndex: p.start, Resources }, SCIM_JSON);
+  }
+
+  function scimUsers(q: URLSearchParams): FakeResponse {
+    const filter = q.get('filter') ?? '';
+    const m = /^\s*active\s+eq\s+(true|false)\s*$/i.exec(filter);
+    if (filter && !m) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
+    const p = page(q);
+    if ('status' in p) return p;
+    const active = m?.[1]?.toLowerCase() === 'true';
+    const list = index.list(`scim:${m ? String(active) : '*'}`, p.start === 1, (arr) => (m ? arr.filter((i) => !i.inactive === active) : arr.slice()));
+    return listResponse(list, p, (i) => ({
+      schemas: [USER_SCHEMA, USER_EXT], id: i.id, userName: i.name, displayName: i.displayName, active: !i.inactive,
+      [USER_EXT]: { ...i.attributes }, meta: { resourceType: 'User', location: `${base}/scim/v2/Users/${i.id}` },
+    }), q.get('attributes'));
+  }
+
+  function scimAccounts(q: URLSearchParams): FakeResponse {
+    const filter = q.get('filter') ?? '';
+    // IIQ cannot filter accounts on active/inactive and answers 500 (spec 4.2); quoted values don't count.
+    if (/\b(in)?active\b/i.test(filter.replace(/"[^"]*"/g, '""'))) return scimError(500, 'Internal Server Error');
+    const byIdentity = /^\s*identity\.value\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
+    const byApp = /^\s*application\.displayName\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
+    if (filter && !byIdentity && !byApp) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
+    const p = page(q);
+    if ('status' in p) return p;
+    const all = (arr: FakeIdentity[]): Pair[] => arr.flatMap((i) => i.links.map((l): Pair => [i, l]));
+    let list: Pair[];
+    if (byIdentity) {
+      const ident = index.find('id', byIdentity[1] ?? '');
+      list = ident ? ident.links.map((l): Pair => [ident, l]) : [];
+    } else if (byApp) {
+      const app = byApp[1] ?? '';
+      list = index.list(`accounts:app:${app}`, p.start === 1, (arr) => all(arr).filter(([, l]) => l.application === app));
+    } else {
+      list = index.list('accounts:*', p.start === 1, all);
+    }
+    return listResponse(list, p, ([i, l]) => ({
+      schemas: [ACCOUNT_SCHEMA], id: l.id,
+      identity: { value: i.id, userName: i.name, displayName: i.displayName },
+      application: { value: appId(l.application), displayName: l.application },
+      nativeIdentity: l.nativeIdentity, displayName: l.displayName,
+      ...(l.disabled === undefined ? {} : { active: !l.disabled }),
+      ...(l.locked === undefined ? {} : { locked: l.locked }),
+      meta: { resourceType: 'Account', location: `${base}/scim/v2/Accounts/${l.id}` },
+    }), q.get('attributes'));
+  }
+
+  const server = await listenLocal(onRequest);
+  base = `http://127.0.0.1:${server.port}${CTX}`;
+  fake.url = base;
+  return fake;
+}
+
+/** A stable 32-hex application id derived from its name (FNV-1a, four rounds). */
+function appId(name: string): string {
+  let out = '';
+  for (let round = 0; round < 4; round++) {
+    let h = 0x811c9dc5 ^ round;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    out += (h >>> 0).toString(16).padStart(8, '0');
+  }
+  return out;
+}

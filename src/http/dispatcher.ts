@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+
+/** How one pooled HTTP client (one per upstream host) behaves. */
+export interface DispatcherOptions {
+  /** Keep-alive connections per origin: sized to the request concurrency. */
+  connections: number;
+  timeoutMs: number;
+  /** PEM file of an internal CA, added to (not replacing) verification. */
+  caFile?: string | undefined;
+}
+
+/**
+ * A pooled undici dispatcher for the global fetch. It honours HTTPS_PROXY / HTTP_PROXY /
+ * NO_PROXY, keeps connections alive and never turns certificate verification off.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const ca = options.caFile ? readCaFile(options.caFile) : undefined;
+  // Passing `ca` replaces Node's bundled roots; keep them so public CAs still verify.
+  const tls = ca ? { ca: [...rootCertificates, ca], rejectUnauthorized: true } : { rejectUnauthorized: true };
+  return new EnvHttpProxyAgent({
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    connectTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: tls,
+    requestTls: tls,
+    proxyTls: tls,
+  });
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read iiq.caFile ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/**
+ * The global fetch (which msw can intercept) sent through an undici 7 dispatcher. The cast
+ * bridges undici 7's types and the undici-types bundled with @types/node: same shape at run time.
+ */
+export function fetchVia(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<Response> {
+  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
+}

@@ -1,0 +1,23 @@
+/** What to do with an HTTP status: deliver/accept, try again, or give up at once. */
+export type StatusClass = 'ok' | 'retry' | 'fail';
+
+/** One place that says which statuses are worth another attempt (timeouts, throttling, server errors). */
+export function classifyStatus(status: number): StatusClass {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  return 'fail';
+}
+
+/** Retry-After as milliseconds to wait: delta-seconds or an HTTP date; undefined when absent or unusable. */
+export function parseRetryAfterMs(header: string | null | undefined, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

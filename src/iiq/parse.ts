@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import { IiqReadError } from '../errors.js';
+
+/** Parses an IIQ answer with its schema; a mismatch is a failed read that names the field. */
+export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, label: string): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
+  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
+}
+
+/** Guards a paged listing against servers that repeat pages or stop short of their own total. */
+export class PageGuard {
+  readonly #seen = new Set<string>();
+  constructor(readonly label: string) {}
+
+  /** Throws when an id was already listed on an earlier page. */
+  checkNew(ids: readonly string[], position: number): void {
+    for (const id of ids) {
+      if (this.#seen.has(id)) {
+        throw new IiqReadError(`IIQ ${this.label} pagination loop: the page at ${position} repeats id ${id}; listing stopped`);
+      }
+      this.#seen.add(id);
+    }
+  }
+
+  /** Throws when the listing ended (empty page) before the total the server announced. */
+  checkComplete(received: number, total: number): void {
+    if (received < total) {
+      throw new IiqReadError(`IIQ ${this.label} listing ended after ${received} of ${total} announced; listing incomplete`);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { Breach, OpenIncident } from '../sla/incident.js';
+
+/** A PagerDuty Events API v2 event as the watchdog stores it: the routing key is added only on the wire. */
+export interface PagerDutyEvent {
+  event_action: 'trigger' | 'resolve';
+  dedup_key: string;
+  payload?: {
+    summary: string;
+    source: string;
+    severity: 'critical' | 'error' | 'warning' | 'info';
+    timestamp: string;
+    component: string;
+    group: string;
+    class: string;
+    custom_details: Record<string, unknown>;
+  };
+  links?: { href: string; text: string }[];
+  client?: string;
+}
+
+/** What event building needs from config. */
+export interface EventContext {
+  source: string;
+  baseUrl: string;
+  identityUrlTemplate: string;
+}
+
+export const CLIENT_NAME = 'iiq-leaver-sla-watchdog';
+export const MAX_SUMMARY_CHARS = 1024;
+/** PagerDuty rejects events over 512 KB. */
+export const MAX_EVENT_BYTES = 512 * 1024;
+
+/** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
+export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
+  const accounts = `${breach.activeAccountCount} active account${breach.activeAccountCount === 1 ? '' : 's'}`;
+  const since = breach.terminationSource === 'attribute' ? 'after termination' : 'after first seen inactive (no termination date in IIQ)';
+  return fitEvent({
+    event_action: 'trigger',
+    dedup_key: breach.dedupKey,
+    payload: {
+      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.tier} SLA ${breach.slaHours}h)`,
+      source: context.source,
+      severity: breach.severity,
+      timestamp: now.toISOString(),
+      component: 'identityiq',
+      group: breach.tier,
+      class: 'leaver-sla-breach',
+      custom_details: {
+        identity_name: breach.identityName,
+        identity_id: breach.identityId,
+        termination_date: breach.terminationDate,
+        termination_date_source: breach.terminationSource === 'attribute' ? 'iiq-attribute' : 'first-seen-inactive',
+        elapsed_hours: breach.elapsedHours,
+        sla_hours: breach.slaHours,
+        sla_deadline: breach.slaDeadline,
+        tier: breach.tier,
+        active_applications: breach.activeApplications,
+        active_account_count: breach.activeAccountCount,
+      },
+    },
+    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
+    client: CLIENT_NAME,
+  });
+}
+
+/** The resolve event of spec 5: nothing but the action and the dedup key. */
+export function buildResolveEvent(incident: Pick<OpenIncident, 'dedupKey'>): PagerDutyEvent {
+  return { event_action: 'resolve', dedup_key: incident.dedupKey };
+}
+
+/** The IIQ page of an identity, from `iiq.identityUrlTemplate` ({baseUrl}, {id}, {name}). */
+export function identityUrl(id: string, name: string, context: EventContext): string {
+  return context.identityUrlTemplate
+    .replaceAll('{baseUrl}', context.baseUrl)
+    .replaceAll('{id}', encodeURIComponent(id))
+    .replaceAll('{name}', encodeURIComponent(name));
+}
+
+/**
+ * Keeps an event inside PagerDuty's limits (spec 5): the summary is cut to 1023 characters
+ * plus "…", and applications are dropped from custom_details (the count stays) until the
+ * event, routing key included, is under 512 KB.
+ */
+export function fitEvent(event: PagerDutyEvent): PagerDutyEvent {
+  if (!event.payload) return event;
+  const { summary } = event.payload;
+  const payload = {
+    ...event.payload,
+    summary: summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…` : summary,
+    custom_details: { ...event.payload.custom_details },
+  };
+  const fitted = { ...event, payload };
+  const applications = payload.custom_details.active_applications;
+  if (!Array.isArray(applications) || wireBytes(fitted) < MAX_EVENT_BYTES) return fitted;
+  // Binary search for the most applications that fit: O(log n) serialisations of a large event.
+  let low = 0;
+  let high = applications.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (wireBytes(withApplications(fitted, applications, middle)) < MAX_EVENT_BYTES) low = middle;
+    else high = middle - 1;
+  }
+  return withApplications(fitted, applications, low);
+}
+
+function withApplications(event: PagerDutyEvent, applications: unknown[], keep: number): PagerDutyEvent {
+  const payload = event.payload!;
+  return {
+    ...event,
+    payload: {
+      ...payload,
+      custom_details: {
+        ...payload.custom_details,
+        active_applications: applications.slice(0, keep),
+        active_applications_omitted: applications.length - keep,
+      },
+    },
+  };
+}
+
+/** Size of the event as sent: with a 32-character routing key. */
+export function wireBytes(event: PagerDutyEvent): number {
+  return Buffer.byteLength(JSON.stringify({ routing_key: 'x'.repeat(32), ...event }));
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+
+/**
+ * Replaces a file atomically: write a temp file beside it, fsync, rename over. A crash at any
+ * moment leaves the old file or the new one, never a torn one.
+ */
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await renameWithRetry(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+// Windows refuses a rename over a file another process has open (a reader, an antivirus): retry briefly.
+async function renameWithRetry(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+/** Appends one JSON line (one write call, so concurrent readers see whole lines). */
+export async function appendJsonLine(path: string, record: unknown): Promise<void> {
+  const handle = await open(path, 'a', 0o600);
+  try {
+    await handle.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
+  } finally {
+    await handle.close();
+  }
+}

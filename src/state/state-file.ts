@@ -1,0 +1,84 @@
+import { readFile, rename } from 'node:fs/promises';
+import { z } from 'zod';
+import type { OpenIncident } from '../sla/incident.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** What the watchdog remembers between cycles (spec 6). */
+export interface WatchdogState {
+  version: 1;
+  /** Open identity incidents by dedup key. */
+  incidents: Record<string, OpenIncident>;
+  /** Identity id → ISO instant first seen inactive; kept only for identities without a usable termination date. */
+  firstSeenInactive: Record<string, string>;
+}
+
+const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
+
+const openIncident = z.object({
+  dedupKey: z.string(),
+  identityId: z.string(),
+  identityName: z.string(),
+  displayName: z.string(),
+  tier: z.string(),
+  slaHours: z.number(),
+  severity: z.enum(['warning', 'error']),
+  activeApplications: z.array(z.string()),
+  activeAccountCount: z.number(),
+  terminationDate: isoInstant,
+  terminationSource: z.enum(['attribute', 'first-seen']),
+  slaDeadline: isoInstant,
+  firstSentAt: isoInstant,
+  lastSentAt: isoInstant,
+});
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  incidents: z.record(z.string(), openIncident),
+  firstSeenInactive: z.record(z.string(), isoInstant),
+});
+
+/** A fresh state: what the first run starts from. */
+export function emptyState(): WatchdogState {
+  return { version: 1, incidents: {}, firstSeenInactive: {} };
+}
+
+/** The state read, and where a corrupt file was moved to (if it was). */
+export interface StateRead {
+  state: WatchdogState;
+  corrupt?: { movedTo: string; reason: string };
+}
+
+/**
+ * Reads the state file. Missing: empty state. Corrupt or unreadable: moved aside to
+ * `<path>.corrupt-<time>` and the cycle starts from IIQ's truth.
+ */
+export async function readState(path: string, now: Date): Promise<StateRead> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
+    return moveAside(path, now, `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let reason: string;
+  try {
+    const parsed = stateSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return { state: parsed.data };
+    const issue = parsed.error.issues[0];
+    reason = `unexpected content at ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`;
+  } catch {
+    reason = 'not valid JSON';
+  }
+  return moveAside(path, now, reason);
+}
+
+/** Writes the state file atomically. */
+export async function writeState(path: string, state: WatchdogState): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+async function moveAside(path: string, now: Date, reason: string): Promise<StateRead> {
+  const movedTo = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  await rename(path, movedTo);
+  return { state: emptyState(), corrupt: { movedTo, reason } };
+}
