@@ -3,10 +3,12 @@
  * for the demo, the end-to-end tests and the benchmark. node:http only; binds 127.0.0.1:0.
  */
 import type http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { basicCredentials, listenLocal, readBody, writeResponse, type FakeResponse } from './fake-http.js';
 
+/** Canned answer for the fault hook (defined with the shared HTTP plumbing). */
 export type { FakeResponse } from './fake-http.js';
+/** Deterministic populations (see fake-population.ts). */
 export { generatePopulation } from './fake-population.js';
 
 /** An IIQ Link (account) as the fake stores it; `disabled` undefined = IIQ does not say. */
@@ -54,6 +56,9 @@ const json = (status: number, value: unknown, type = 'application/json;charset=U
   ({ status, body: JSON.stringify(value), headers: { 'content-type': type } });
 const scimError = (status: number, detail: string, scimType?: string): FakeResponse =>
   json(status, { schemas: [ERROR_SCHEMA], ...(scimType ? { scimType } : {}), detail, status: String(status) }, SCIM_JSON);
+
+/** A stable 32-hex application id derived from its name, like IIQ's object ids. */
+const appId = (name: string): string => createHash('md5').update(name).digest('hex');
 
 function routeOf(path: string): string {
   if (path === `${CTX}/oauth2/token`) return 'oauth.token';
@@ -103,8 +108,7 @@ class Index {
   }
 
   private rebuild(arr: FakeIdentity[]): void {
-    this.source = arr;
-    this.length = arr.length;
+    [this.source, this.length] = [arr, arr.length];
     this.pos.name.clear();
     this.pos.id.clear();
     arr.forEach((ident, i) => { this.pos.name.set(ident.name, i); this.pos.id.set(ident.id, i); });
@@ -242,11 +246,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
 
   function restLinks(path: string): FakeResponse {
     let name: string;
-    try {
-      name = decodeURIComponent(path.split('/')[4] ?? '');
-    } catch {
-      return json(400, { message: 'malformed identity name' });
-    }
+    try { name = decodeURIComponent(path.split('/')[4] ?? ''); } catch { return json(400, { message: 'malformed identity name' }); }
     const ident = index.find('name', name);
     return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
   }
@@ -314,15 +314,4 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   base = `http://127.0.0.1:${server.port}${CTX}`;
   fake.url = base;
   return fake;
-}
-
-/** A stable 32-hex application id derived from its name (FNV-1a, four rounds). */
-function appId(name: string): string {
-  let out = '';
-  for (let round = 0; round < 4; round++) {
-    let h = 0x811c9dc5 ^ round;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    out += (h >>> 0).toString(16).padStart(8, '0');
-  }
-  return out;
 }

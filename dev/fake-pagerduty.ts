@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { listenLocal, readBody, writeResponse } from './fake-http.js';
 import type { FakeResponse } from './fake-iiq.js';
 
+/** Re-exported so a test needs only this module to script answers. */
 export type { FakeResponse } from './fake-iiq.js';
 
 /** One request as received: parsed JSON body (raw text when not JSON) and the status answered (0 = hung). */

@@ -9,6 +9,8 @@ const FIRST = ['Jane', 'John', 'Aisha', 'Wei', 'Carlos', 'Priya', 'Olga', 'Liam'
 // Apostrophes and accents on purpose: identity names end up in URL paths.
 const LAST = ['Doe', 'Smith', "O'Brien", 'Nguyen', 'García', 'Müller', 'Kowalski', 'Haddad', 'Tanaka', 'Okafor', 'Johansson', 'Silva'];
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /**
  * A deterministic population of inactive identities: floor(count × breachingFraction) of them,
  * spread evenly, were terminated 10 h before `now` and keep 1–3 enabled links (fewer if
@@ -23,7 +25,10 @@ export function generatePopulation(o: { count: number; accountsPerIdentity: numb
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const word = (): string => (rand() * 2 ** 32 >>> 0).toString(16).padStart(8, '0');
+  const word = (): string => { // byte table: toString(16) on 240k × 4 doubles dominated generation time
+    const x = (rand() * 2 ** 32) | 0;
+    return HEX[x & 255]! + HEX[(x >>> 8) & 255]! + HEX[(x >>> 16) & 255]! + HEX[x >>> 24]!;
+  };
   const hex32 = (): string => word() + word() + word() + word();
   const breachedAt = new Date(o.now.getTime() - 10 * 3_600_000).toISOString();
   const longAgo = new Date(o.now.getTime() - 30 * 86_400_000).toISOString();
