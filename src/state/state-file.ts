@@ -42,23 +42,25 @@ export function emptyState(): WatchdogState {
   return { version: 1, incidents: {}, firstSeenInactive: {} };
 }
 
-/** The state read, and where a corrupt file was moved to (if it was). */
+/** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */
 export interface StateRead {
   state: WatchdogState;
-  corrupt?: { movedTo: string; reason: string };
+  corrupt?: { movedTo: string | undefined; reason: string };
 }
 
 /**
  * Reads the state file. Missing: empty state. Corrupt or unreadable: moved aside to
  * `<path>.corrupt-<time>` and the cycle starts from IIQ's truth.
  */
-export async function readState(path: string, now: Date): Promise<StateRead> {
+export async function readState(path: string, now: Date, options: { moveCorruptAside: boolean }): Promise<StateRead> {
+  const corrupt = (reason: string): Promise<StateRead> =>
+    options.moveCorruptAside ? moveAside(path, now, reason) : Promise.resolve({ state: emptyState(), corrupt: { movedTo: undefined, reason } });
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
-    return moveAside(path, now, `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return corrupt(`unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   let reason: string;
   try {
@@ -69,7 +71,7 @@ export async function readState(path: string, now: Date): Promise<StateRead> {
   } catch {
     reason = 'not valid JSON';
   }
-  return moveAside(path, now, reason);
+  return corrupt(reason);
 }
 
 /** Writes the state file atomically. */

@@ -1,0 +1,102 @@
+/**
+ * A small, readable Leaver scenario on the fakes, shared by `npm run demo` and the end-to-end
+ * tests: who is terminated when, which accounts are still enabled, and how to run the built CLI.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FakeIdentity, FakeLink } from './fake-iiq.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Demo credentials: test values, not secrets of any real system. */
+export const DEMO_ENV = {
+  IIQ_USERNAME: 'watchdog',
+  IIQ_PASSWORD: 'demo-password',
+  PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEYDEM0000000000000000000',
+} as const;
+
+/** The built CLI (`npm run build` first). */
+export const CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+function link(application: string, owner: string, disabled: boolean): FakeLink {
+  return { id: `${owner}-${application}`.replace(/\W+/g, '-').toLowerCase(), application, nativeIdentity: `CN=${owner},OU=Staff,DC=corp,DC=example`, displayName: owner, disabled };
+}
+
+function identity(id: string, name: string, displayName: string, attributes: Record<string, unknown>, links: FakeLink[]): FakeIdentity {
+  return { id, name, displayName, inactive: true, attributes, links };
+}
+
+/**
+ * Five leavers at `now`: Jane (privileged, 5 h: warning), John (standard, 20 h: error),
+ * Chris (contractor, 2 h: not yet due), Olga (30 days, all disabled), Hank (only an excluded
+ * application left enabled).
+ */
+export function demoIdentities(now: Date): FakeIdentity[] {
+  const ago = (hours: number): string => new Date(now.getTime() - hours * HOUR_MS).toISOString();
+  return [
+    identity('0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'jdoe', 'Jane Doe', { hrTerminationDate: ago(5.2), risk_tier: 'privileged' }, [
+      link('Active Directory', 'Jane Doe', false),
+      link('Salesforce', 'Jane Doe', false),
+      link('GitHub', 'Jane Doe', true),
+    ]),
+    identity('1b2c3d4e5f60718293a4b5c6d7e8f90a', 'jsmith', 'John Smith', { hrTerminationDate: ago(20), risk_tier: 'standard' }, [
+      link('Active Directory', 'John Smith', false),
+      link('SAP ERP', 'John Smith', true),
+    ]),
+    identity('2c3d4e5f60718293a4b5c6d7e8f90a1b', 'ccontractor', 'Chris Contractor', { hrTerminationDate: ago(2), risk_tier: 'contractor' }, [
+      link('Active Directory', 'Chris Contractor', false),
+    ]),
+    identity('3d4e5f60718293a4b5c6d7e8f90a1b2c', 'oold', 'Olga Old', { hrTerminationDate: ago(24 * 30), risk_tier: 'standard' }, [
+      link('Active Directory', 'Olga Old', true),
+      link('Workday', 'Olga Old', true),
+    ]),
+    identity('4e5f60718293a4b5c6d7e8f90a1b2c3d', 'harchive', 'Hank Archive', { hrTerminationDate: ago(48), risk_tier: 'standard' }, [
+      link('HR Archive', 'Hank Archive', false),
+    ]),
+  ];
+}
+
+/** Disables every account of the named identity (the Leaver finally ran). */
+export function remediate(identities: FakeIdentity[], name: string): void {
+  for (const account of identities.find((i) => i.name === name)?.links ?? []) account.disabled = true;
+}
+
+/** Writes a config for the fakes into `dir` and returns its path. */
+export function writeDemoConfig(dir: string, urls: { iiq: string; pagerDuty: string }, overrides: Record<string, unknown> = {}): string {
+  const config = {
+    iiq: { baseUrl: urls.iiq, api: 'rest', pageSize: 2, concurrency: 4, timeoutSeconds: 5, retryMinDelayMs: 10 },
+    leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', defaultTier: 'standard', timezone: 'UTC' },
+    slaHours: { privileged: 4, standard: 8, contractor: 6 },
+    excludedApplications: ['HR Archive'],
+    pagerduty: { eventsUrl: urls.pagerDuty, source: 'iiq.demo.local', retries: 3, retryMinDelayMs: 10, maxEventsPerMinute: 600, renotifyMinutes: 240 },
+    state: { path: './watchdog-state.json' },
+    deadLetter: { path: './dead_letter.jsonl' },
+    audit: { path: './audit.jsonl' },
+    ...overrides,
+  };
+  const path = join(dir, 'config.json');
+  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
+  return path;
+}
+
+/** What a CLI run printed and how it ended. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a child process (no shell), with only the given environment. */
+export function runCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,135 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { ExitCode, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
+import type { IdentitySource } from './iiq/source.js';
+import { observeIdentities } from './observe.js';
+import { deliverNotifications, planNotifications, type DeliveryCounts } from './pagerduty/notify.js';
+import type { PagerDutySender } from './pagerduty/sender.js';
+import { decide } from './sla/decide.js';
+import type { SlaPolicy } from './sla/policy.js';
+import { acquireRunLock } from './state/run-lock.js';
+import { readState, writeState } from './state/state-file.js';
+
+/** Everything one cycle needs; I/O is injected so tests can swap it. */
+export interface CycleInput {
+  config: Config;
+  source: IdentitySource;
+  /** Absent in a dry run: nothing is sent. */
+  sender: PagerDutySender | undefined;
+  /** The instant the cycle evaluates at (`--now`, or the clock). */
+  now: Date;
+  logger: Logger;
+  /** Where the dry run prints its planned actions (stdout). */
+  writeStdout: (text: string) => void;
+  writeStderr: (text: string) => void;
+  /** IIQ requests made so far, for the summary. */
+  iiqRequestCount: () => number;
+}
+
+/** The outcome of one cycle. */
+export interface CycleOutcome {
+  exitCode: ExitCodeType;
+  summary: CycleSummary;
+}
+
+/** The counts of the final log record. */
+export interface CycleSummary extends DeliveryCounts {
+  dryRun: boolean;
+  inactiveListed: number;
+  pastSla: number;
+  linksFetched: number;
+  held: number;
+  openIncidents: number;
+  iiqRequests: number;
+  iiqReadError: string | undefined;
+  durationMs: number;
+}
+
+/** The SLA policy of a config. */
+export function policyFrom(config: Config): SlaPolicy {
+  return {
+    slaHours: config.slaHours,
+    defaultTier: config.leaver.defaultTier,
+    tierAttribute: config.leaver.tierAttribute,
+    terminationDateAttribute: config.leaver.terminationDateAttribute,
+    timeZone: config.leaver.timezone,
+    excludedApplications: new Set(config.excludedApplications),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  };
+}
+
+/**
+ * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
+ * LockHeldError (exit 4); an IIQ read failure is part of the outcome (exit 3).
+ */
+export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
+  const dryRun = input.sender === undefined;
+  const lock = dryRun ? undefined : await acquireRunLock(`${input.config.state.path}.lock`);
+  try {
+    return await cycle(input, dryRun);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> {
+  const { config, logger, now } = input;
+  const startedMs = Date.now();
+  const { state, corrupt } = await readState(config.state.path, new Date(), { moveCorruptAside: !dryRun });
+  if (corrupt) {
+    logger.error({ path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason }, 'STATE FILE CORRUPT: moved aside; continuing from IIQ alone (open incidents will be re-sent)');
+  }
+
+  const observed = await observeIdentities({
+    source: input.source,
+    policy: policyFrom(config),
+    openIncidents: state.incidents,
+    firstSeenInactive: state.firstSeenInactive,
+    now,
+    logger,
+  });
+  const decisions = decide({
+    observations: observed.observations,
+    listingComplete: observed.listingComplete,
+    openIncidents: state.incidents,
+    nowMs: now.getTime(),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  });
+  for (const decision of decisions) {
+    if (decision.action === 'hold') logger.warn({ dedup_key: decision.incident.dedupKey, reason: decision.reason }, 'open incident left untouched');
+  }
+  const notifications = planNotifications(decisions, { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate }, now);
+
+  let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };
+  if (input.sender === undefined) {
+    for (const { decision, event } of notifications) {
+      input.writeStdout(`${JSON.stringify({ action: decision.action, reason: decision.reason, dedup_key: event.dedup_key, event })}\n`);
+    }
+  } else {
+    counts = await deliverNotifications(notifications, {
+      sender: input.sender,
+      incidents: state.incidents,
+      auditPath: config.audit.path,
+      deadLetterPath: config.deadLetter.path,
+      now,
+      logger,
+      writeStderr: input.writeStderr,
+    });
+    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive });
+  }
+
+  const summary: CycleSummary = {
+    dryRun,
+    inactiveListed: observed.inactiveListed,
+    pastSla: observed.pastSla,
+    linksFetched: observed.accountsFetched,
+    ...counts,
+    held: decisions.filter((d) => d.action === 'hold').length,
+    openIncidents: Object.keys(state.incidents).length,
+    iiqRequests: input.iiqRequestCount(),
+    iiqReadError: observed.readError,
+    durationMs: Date.now() - startedMs,
+  };
+  const exitCode = worstExitCode(counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok, observed.readError ? ExitCode.iiqRead : ExitCode.ok);
+  return { exitCode, summary };
+}

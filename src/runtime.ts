@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { createDispatcher } from './http/dispatcher.js';
+import { createIdentitySource } from './iiq/create-source.js';
+import type { IiqHttp } from './iiq/http.js';
+import type { IdentitySource } from './iiq/source.js';
+import { createPagerDutySender, type PagerDutySender } from './pagerduty/sender.js';
+
+/** The I/O a command uses, built from config: one pooled client per upstream host. */
+export interface Runtime {
+  source: IdentitySource;
+  iiqHttp: IiqHttp;
+  /** Built on first use: commands that send nothing never need a routing key. */
+  sender(): PagerDutySender;
+  close(): Promise<void>;
+}
+
+/** Builds the IIQ source and the PagerDuty sender of a config. */
+export function createRuntime(config: Config, logger: Logger): Runtime {
+  const iiqDispatcher = createDispatcher({
+    connections: config.iiq.concurrency,
+    timeoutMs: config.iiq.timeoutSeconds * 1000,
+    caFile: config.iiq.caFile,
+  });
+  const pagerDutyDispatcher = createDispatcher({
+    connections: config.pagerduty.concurrency,
+    timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+  });
+  const { source, http } = createIdentitySource(config, iiqDispatcher);
+  let sender: PagerDutySender | undefined;
+  return {
+    source,
+    iiqHttp: http,
+    sender() {
+      const routingKey = config.pagerduty.routingKey;
+      if (!routingKey) throw new Error('PAGERDUTY_ROUTING_KEY is not set');
+      sender ??= createPagerDutySender({
+        eventsUrl: config.pagerduty.eventsUrl,
+        routingKey,
+        retries: config.pagerduty.retries,
+        retryMinDelayMs: config.pagerduty.retryMinDelayMs,
+        maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
+        concurrency: config.pagerduty.concurrency,
+        timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+        dispatcher: pagerDutyDispatcher,
+        logger,
+      });
+      return sender;
+    },
+    async close() {
+      await Promise.all([iiqDispatcher.destroy(), pagerDutyDispatcher.destroy()]);
+    },
+  };
+}
