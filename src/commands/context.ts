@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { Level, Logger } from 'pino';
+import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
+import { ExitCode, WatchdogError, describeError } from '../errors.js';
+import { LOG_LEVELS, createLogger } from '../log.js';
+import type { Redactor } from '../secrets.js';
+
+/** What every command gets from the entry point: environment, redacting output streams. */
+export interface CommandContext {
+  env: WatchdogEnv;
+  redactor: Redactor;
+  /** stdout, secrets redacted: only what the command produces for a person or a pipe. */
+  writeStdout(text: string): void;
+  /** stderr, secrets redacted: logs. */
+  writeStderr(text: string): void;
+  /** Records the command's exit code for the entry point. */
+  setExitCode(code: number): void;
+}
+
+/** Options every command has. */
+export interface CommonOptions {
+  config: string;
+  logLevel: Level;
+}
+
+/** Adds --config and --log-level. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'JSON config file', './config.json')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+}
+
+/**
+ * Loads the config and runs a command body; a WatchdogError becomes its exit code and one
+ * fatal log line, anything unexpected one line too (never a bare stack trace).
+ */
+export async function withConfig(
+  context: CommandContext,
+  options: CommonOptions,
+  needs: ConfigNeeds,
+  body: (config: Config, logger: Logger) => Promise<number>,
+): Promise<number> {
+  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) });
+  try {
+    return await body(loadConfig(options.config, context.env, needs), logger);
+  } catch (error) {
+    if (error instanceof WatchdogError) {
+      logger.fatal({ exitCode: error.exitCode }, error.message);
+      return error.exitCode;
+    }
+    logger.fatal({ error: describeError(error), stack: (error as Error).stack }, `unexpected failure: ${describeError(error)}`);
+    return ExitCode.iiqRead;
+  }
+}

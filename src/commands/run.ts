@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { ConfigError, ExitCode } from '../errors.js';
+import { runCycle } from '../run.js';
+import { createRuntime } from '../runtime.js';
+import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
+
+/** `run` (the default): one poll cycle. */
+export function registerRunCommand(program: Command, context: CommandContext): void {
+  withCommonOptions(program.command('run', { isDefault: true }).description('run one poll cycle (default)'))
+    .option('--dry-run', 'read IIQ and evaluate; send and write nothing, print planned actions on stdout')
+    .option('--now <iso8601>', 'evaluate as if the clock read this instant')
+    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
+      const now = parseNow(options.now);
+      const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
+        const runtime = createRuntime(config, logger);
+        try {
+          const outcome = await runCycle({
+            config,
+            source: runtime.source,
+            sender: options.dryRun ? undefined : runtime.sender(),
+            now,
+            logger,
+            writeStdout: context.writeStdout,
+            writeStderr: context.writeStderr,
+            iiqRequestCount: () => runtime.iiqHttp.requestCount,
+          });
+          logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
+          return outcome.exitCode;
+        } finally {
+          await runtime.close();
+        }
+      });
+      context.setExitCode(code);
+    });
+}
+
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
+  }
+  return new Date(ms);
+}
