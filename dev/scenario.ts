@@ -17,8 +17,8 @@ export const DEMO_ENV = {
   PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEYDEM0000000000000000000',
 } as const;
 
-/** The built CLI (`npm run build` first). */
-export const CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+/** The built CLI (`npm run build` first), whether this module runs from dist/ or from source under vitest. */
+export const CLI_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url));
 
 function link(application: string, owner: string, disabled: boolean): FakeLink {
   return { id: `${owner}-${application}`.replace(/\W+/g, '-').toLowerCase(), application, nativeIdentity: `CN=${owner},OU=Staff,DC=corp,DC=example`, displayName: owner, disabled };

@@ -1,0 +1,216 @@
+/** End to end: the built CLI as a child process against the loopback fakes (npm test builds first). */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const JANE = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const JOHN = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+
+let dir: string;
+let iiq: FakeIiq;
+let pagerDuty: FakePagerDuty;
+let configPath: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'watchdog-e2e-'));
+  iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  pagerDuty = await startFakePagerDuty();
+  configPath = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+});
+afterEach(async () => {
+  await Promise.all([iiq.close(), pagerDuty.close()]);
+});
+
+const run = (minutes: number, ...extra: string[]) => runCli(['run', '--config', configPath, '--now', at(minutes), ...extra], { cwd: dir, env: { ...DEMO_ENV } });
+const readJsonLines = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+const readState = () => JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as { incidents: Record<string, any> };
+const summaryOf = (stderr: string) => stderr.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.msg === 'cycle summary')?.summary;
+
+describe('a cycle through the built CLI', () => {
+  it('triggers breaches, stays quiet, escalates, then resolves on remediation', async () => {
+    const first = await run(0);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe('');
+    const triggers = pagerDuty.accepted();
+    expect(triggers.map((e) => [e.event_action, e.dedup_key, e.payload.severity])).toEqual(
+      expect.arrayContaining([
+        ['trigger', JANE, 'warning'],
+        ['trigger', JOHN, 'error'],
+      ]),
+    );
+    expect(triggers).toHaveLength(2);
+    const jane = triggers.find((e) => e.dedup_key === JANE);
+    expect(jane).toEqual({
+      routing_key: DEMO_ENV.PAGERDUTY_ROUTING_KEY,
+      event_action: 'trigger',
+      dedup_key: JANE,
+      payload: {
+        summary: 'Leaver SLA breach: Jane Doe has 2 active accounts 5.2h after termination (privileged SLA 4h)',
+        source: 'iiq.demo.local',
+        severity: 'warning',
+        timestamp: at(0),
+        component: 'identityiq',
+        group: 'privileged',
+        class: 'leaver-sla-breach',
+        custom_details: {
+          identity_name: 'jdoe',
+          identity_id: '0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+          termination_date: '2026-11-24T06:48:00.000Z',
+          termination_date_source: 'iiq-attribute',
+          elapsed_hours: 5.2,
+          sla_hours: 4,
+          sla_deadline: '2026-11-24T10:48:00.000Z',
+          tier: 'privileged',
+          active_applications: ['Active Directory', 'Salesforce'],
+          active_account_count: 2,
+        },
+      },
+      links: [{ href: `${iiq.url}/identities/identities.jsf#/identities/0a1b2c3d4e5f60718293a4b5c6d7e8f9`, text: 'Identity in IdentityIQ' }],
+      client: 'iiq-leaver-sla-watchdog',
+    });
+    expect(JSON.stringify(pagerDuty.received)).not.toContain('CN=');
+    expect(summaryOf(first.stderr)).toMatchObject({ inactiveListed: 5, pastSla: 4, linksFetched: 4, triggered: 2, resolved: 0, deadLettered: 0 });
+    expect(Object.keys(readState().incidents).sort()).toEqual([JANE, JOHN]);
+    expect(existsSync(join(dir, 'dead_letter.jsonl'))).toBe(false);
+
+    // 15 minutes later nothing changed: nothing is re-sent.
+    expect((await run(15)).code).toBe(0);
+    expect(pagerDuty.received).toHaveLength(2);
+
+    // Jane passes 2 x SLA (8 h after termination at 06:48): re-trigger as error.
+    expect((await run(3 * 60)).code).toBe(0);
+    expect(pagerDuty.accepted().slice(2).map((e) => [e.dedup_key, e.payload.severity])).toEqual([[JANE, 'error']]);
+
+    remediate(iiq.identities, 'jdoe');
+    iiq.identities.splice(iiq.identities.findIndex((i) => i.name === 'jsmith'), 1);
+    const last = await run(3 * 60 + 15);
+    expect(last.code).toBe(0);
+    expect(pagerDuty.accepted().slice(3)).toEqual(
+      expect.arrayContaining([
+        { routing_key: DEMO_ENV.PAGERDUTY_ROUTING_KEY, event_action: 'resolve', dedup_key: JANE },
+        { routing_key: DEMO_ENV.PAGERDUTY_ROUTING_KEY, event_action: 'resolve', dedup_key: JOHN },
+      ]),
+    );
+    expect(readState().incidents).toEqual({});
+
+    const audit = readJsonLines('audit.jsonl');
+    expect(audit.map((a) => [a.event_action, a.identity_name, a.reason])).toEqual(
+      expect.arrayContaining([
+        ['trigger', 'jdoe', 'first breach'],
+        ['trigger', 'jsmith', 'first breach'],
+        ['trigger', 'jdoe', 'severity escalated'],
+        ['resolve', 'jdoe', 'accounts disabled'],
+        ['resolve', 'jsmith', 'identity no longer listed as inactive'],
+      ]),
+    );
+    expect(audit).toHaveLength(5);
+    const janeResolve = audit.find((a) => a.event_action === 'resolve' && a.identity_name === 'jdoe');
+    // SLA deadline 10:48, resolved 15:15: 267 minutes past the deadline; open since 12:00.
+    expect(janeResolve).toMatchObject({ breach_minutes: 267, open_minutes: 195, tier: 'privileged', sla_deadline: '2026-11-24T10:48:00.000Z' });
+  });
+
+  it('dry run prints planned actions as JSON lines and writes nothing', async () => {
+    const result = await run(0, '--dry-run');
+    expect(result.code).toBe(0);
+    const planned = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(planned.map((p) => [p.action, p.dedup_key])).toEqual(expect.arrayContaining([['trigger', JANE], ['trigger', JOHN]]));
+    expect(planned[0].event.routing_key).toBeUndefined();
+    expect(pagerDuty.received).toHaveLength(0);
+    for (const file of ['watchdog-state.json', 'audit.jsonl', 'dead_letter.jsonl', 'watchdog-state.json.lock']) {
+      expect(existsSync(join(dir, file))).toBe(false);
+    }
+  });
+
+  it('exit 1: an undeliverable event is dead-lettered, state not advanced, delivered next cycle', async () => {
+    await pagerDuty.close();
+    pagerDuty = await startFakePagerDuty({ respond: (event) => (event.dedup_key === JOHN ? { status: 500 } : undefined) });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const result = await run(0);
+    expect(result.code).toBe(1);
+    const [letter, ...more] = readJsonLines('dead_letter.jsonl');
+    expect(more).toHaveLength(0);
+    expect(letter).toMatchObject({ attempts: 4, error: 'HTTP 500', event: { event_action: 'trigger', dedup_key: JOHN } });
+    expect(letter?.event.routing_key).toBeUndefined();
+    expect(Object.keys(readState().incidents)).toEqual([JANE]);
+
+    await pagerDuty.close();
+    pagerDuty = await startFakePagerDuty();
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    expect((await run(15)).code).toBe(0);
+    expect(pagerDuty.accepted().map((e) => e.dedup_key)).toEqual([JOHN]);
+  });
+
+  it('exit 2: invalid config or missing secret, before any request', async () => {
+    writeFileSync(configPath, JSON.stringify({ iiq: { baseUrl: iiq.url, bogus: true }, leaver: { terminationDateAttribute: 'x' }, slaHours: { standard: 8 } }));
+    const invalid = await run(0);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('unknown key \\"iiq.bogus\\"');
+    expect(invalid.stderr.trim().split('\n')).toHaveLength(1);
+
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const noKey = await runCli(['run', '--config', configPath], { cwd: dir, env: { IIQ_USERNAME: 'watchdog', IIQ_PASSWORD: 'demo-password' } });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('PAGERDUTY_ROUTING_KEY is not set');
+
+    expect((await runCli(['run', '--no-such-flag'], { cwd: dir, env: { ...DEMO_ENV } })).code).toBe(2);
+    expect(iiq.stats.requests).toBe(0);
+  });
+
+  it('exit 3: IIQ fails part-way; breaches seen are triggered, open incidents not seen are not resolved', async () => {
+    expect((await run(0)).code).toBe(0);
+    remediate(iiq.identities, 'jdoe');
+    // The listing's second page (jsmith is on page 1, jdoe too: pageSize 2) fails every time.
+    await iiq.close();
+    iiq = await startFakeIiq({
+      identities: iiq.identities,
+      username: DEMO_ENV.IIQ_USERNAME,
+      password: DEMO_ENV.IIQ_PASSWORD,
+      fault: ({ query }) => (query.get('start') === '2' ? { status: 500, body: 'down' } : undefined),
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const result = await run(15);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('IIQ GET /rest/identities failed: HTTP 500');
+    // jdoe was fully observed on page 1 with no active accounts: resolved. jsmith was also on page 1: still breaching.
+    expect(pagerDuty.accepted().slice(2).map((e) => [e.event_action, e.dedup_key])).toEqual([['resolve', JANE]]);
+    expect(Object.keys(readState().incidents)).toEqual([JOHN]);
+  });
+
+  it('exit 3: a failed links read never resolves the open incident', async () => {
+    expect((await run(0)).code).toBe(0);
+    remediate(iiq.identities, 'jdoe');
+    await iiq.close();
+    iiq = await startFakeIiq({
+      identities: iiq.identities,
+      username: DEMO_ENV.IIQ_USERNAME,
+      password: DEMO_ENV.IIQ_PASSWORD,
+      fault: ({ path }) => (path.includes('/jdoe/links') ? { status: 500 } : undefined),
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const result = await run(15);
+    expect(result.code).toBe(3);
+    expect(pagerDuty.received).toHaveLength(2);
+    expect(Object.keys(readState().incidents).sort()).toEqual([JANE, JOHN]);
+  });
+
+  it('exit 4: another live run holds the lock', async () => {
+    writeFileSync(join(dir, 'watchdog-state.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    const result = await run(0);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('another run holds the lock');
+    expect(iiq.stats.requests).toBe(0);
+    expect(pagerDuty.received).toHaveLength(0);
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    writeFileSync(join(dir, 'watchdog-state.json.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: '2026-11-24T00:00:00Z' }));
+    expect((await run(0)).code).toBe(0);
+    expect(existsSync(join(dir, 'watchdog-state.json.lock'))).toBe(false);
+  });
+});
