@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { ExitCode, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
+import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
 import type { IdentitySource } from './iiq/source.js';
 import { observeIdentities } from './observe.js';
-import { deliverNotifications, planNotifications, type DeliveryCounts } from './pagerduty/notify.js';
+import { buildResolveEvent } from './pagerduty/events.js';
+import { buildHealthTriggerEvent } from './pagerduty/health-event.js';
+import { deadLetter, deliverNotifications, planNotifications, type DeliveryCounts } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
+import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { acquireRunLock } from './state/run-lock.js';
 import { readState, writeState } from './state/state-file.js';
@@ -24,6 +27,8 @@ export interface CycleInput {
   writeStderr: (text: string) => void;
   /** IIQ requests made so far, for the summary. */
   iiqRequestCount: () => number;
+  /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
+  pingHeartbeat: (url: string) => Promise<void>;
 }
 
 /** The outcome of one cycle. */
@@ -115,7 +120,10 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
       logger,
       writeStderr: input.writeStderr,
     });
-    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive });
+    const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readError;
+    const healthDelivered = await sendHealth(input, input.sender, state.health, failure);
+    if (!healthDelivered.ok) counts.deadLettered += 1;
+    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health });
   }
 
   const summary: CycleSummary = {
@@ -131,5 +139,31 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     durationMs: Date.now() - startedMs,
   };
   const exitCode = worstExitCode(counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok, observed.readError ? ExitCode.iiqRead : ExitCode.ok);
+  if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
+    await input.pingHeartbeat(config.health.heartbeatUrl).catch((error: unknown) => {
+      logger.warn({ error: describeError(error) }, 'heartbeat ping failed');
+    });
+  }
   return { exitCode, summary };
+}
+
+/** Pages (or resolves) the watchdog's own health incident; the health state advances only on delivery. */
+async function sendHealth(
+  input: CycleInput,
+  sender: PagerDutySender,
+  previous: HealthState,
+  failure: string | undefined,
+): Promise<{ ok: boolean; health: HealthState }> {
+  const { config, logger, now } = input;
+  const decision = decideHealth(previous, failure, config.health.alertAfterFailures);
+  if (!decision.action) return { ok: true, health: decision.next };
+  const event =
+    decision.action === 'trigger' ? buildHealthTriggerEvent(decision.next, config.pagerduty.source, now) : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
+  const result = await sender.send(event);
+  if (result.ok) {
+    logger.warn({ event_action: event.event_action, dedup_key: HEALTH_DEDUP_KEY, consecutiveFailures: decision.next.consecutiveFailures }, 'watchdog health event delivered');
+    return { ok: true, health: decision.next };
+  }
+  await deadLetter(event, result.attempts, result.error, { now, logger, deadLetterPath: config.deadLetter.path, writeStderr: input.writeStderr });
+  return { ok: false, health: { ...decision.next, incidentOpen: previous.incidentOpen } };
 }

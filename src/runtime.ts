@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { createDispatcher } from './http/dispatcher.js';
+import { createDispatcher, fetchVia } from './http/dispatcher.js';
 import { createIdentitySource } from './iiq/create-source.js';
 import type { IiqHttp } from './iiq/http.js';
 import type { IdentitySource } from './iiq/source.js';
@@ -12,6 +12,8 @@ export interface Runtime {
   iiqHttp: IiqHttp;
   /** Built on first use: commands that send nothing never need a routing key. */
   sender(): PagerDutySender;
+  /** GET a heartbeat URL (through the proxy-aware pool); a non-2xx answer is an error. */
+  pingHeartbeat(url: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     connections: config.pagerduty.concurrency,
     timeoutMs: config.pagerduty.timeoutSeconds * 1000,
   });
-  const { source, http } = createIdentitySource(config, iiqDispatcher);
+  const { source, http } = createIdentitySource(config, iiqDispatcher, logger);
   let sender: PagerDutySender | undefined;
   return {
     source,
@@ -46,6 +48,11 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
         logger,
       });
       return sender;
+    },
+    async pingHeartbeat(url) {
+      const response = await fetchVia(pagerDutyDispatcher, url, { signal: AbortSignal.timeout(config.pagerduty.timeoutSeconds * 1000) });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`heartbeat answered HTTP ${response.status}`);
     },
     async close() {
       await Promise.all([iiqDispatcher.destroy(), pagerDutyDispatcher.destroy()]);

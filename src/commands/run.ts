@@ -23,6 +23,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             writeStdout: context.writeStdout,
             writeStderr: context.writeStderr,
             iiqRequestCount: () => runtime.iiqHttp.requestCount,
+            pingHeartbeat: (url) => runtime.pingHeartbeat(url),
           });
           logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
           return outcome.exitCode;

@@ -1,5 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
+import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -10,6 +11,8 @@ export interface WatchdogState {
   incidents: Record<string, OpenIncident>;
   /** Identity id → ISO instant first seen inactive; kept only for identities without a usable termination date. */
   firstSeenInactive: Record<string, string>;
+  /** The watchdog's own health (spec 7). */
+  health: HealthState;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -35,11 +38,15 @@ const stateSchema = z.object({
   version: z.literal(1),
   incidents: z.record(z.string(), openIncident),
   firstSeenInactive: z.record(z.string(), isoInstant),
+  health: z
+    .object({ consecutiveFailures: z.number().int().min(0), lastError: z.string().optional(), incidentOpen: z.boolean() })
+    .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
+    .default(HEALTHY),
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {} };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */

@@ -1,0 +1,31 @@
+/** Dedup key of the watchdog's own health incident (spec 7). */
+export const HEALTH_DEDUP_KEY = 'iiq-leaver-sla-watchdog-health';
+
+/** What the state file remembers about the watchdog's own health. */
+export interface HealthState {
+  consecutiveFailures: number;
+  lastError: string | undefined;
+  incidentOpen: boolean;
+}
+
+/** A fresh health record. */
+export const HEALTHY: HealthState = { consecutiveFailures: 0, lastError: undefined, incidentOpen: false };
+
+/** The health decision: the next state (if the event, when any, is delivered) and the event to send. */
+export interface HealthDecision {
+  next: HealthState;
+  action: 'trigger' | 'resolve' | undefined;
+}
+
+/**
+ * Who watches the watchdog: after `alertAfterFailures` consecutive failed cycles (exit 1 or 3)
+ * one trigger; the next healthy cycle resolves it. Pure.
+ */
+export function decideHealth(previous: HealthState, failure: string | undefined, alertAfterFailures: number): HealthDecision {
+  if (failure === undefined) {
+    return { next: HEALTHY, action: previous.incidentOpen ? 'resolve' : undefined };
+  }
+  const next: HealthState = { consecutiveFailures: previous.consecutiveFailures + 1, lastError: failure, incidentOpen: previous.incidentOpen };
+  if (previous.incidentOpen || next.consecutiveFailures < alertAfterFailures) return { next, action: undefined };
+  return { next: { ...next, incidentOpen: true }, action: 'trigger' };
+}
