@@ -1,11 +1,15 @@
 import type { IiqCredentials } from '../config/config.js';
+import { IiqReadError } from '../errors.js';
 
 /** Supplies the Authorization header for IIQ requests. */
 export interface IiqAuth {
   /** The header value for the next request. */
   authorization(): Promise<string>;
-  /** Called once after a 401; returns true when a retry with fresh credentials makes sense. */
-  renewAfterUnauthorized(): Promise<boolean>;
+  /**
+   * Called once per request after a 401, with the header IIQ refused; returns true when a
+   * retry with fresh credentials makes sense.
+   */
+  renewAfterUnauthorized(rejected?: string): Promise<boolean>;
   /** What an operator should check when IIQ refuses the credentials. */
   readonly hint: string;
 }
@@ -18,4 +22,11 @@ export function createBasicAuth(credentials: Extract<IiqCredentials, { kind: 'ba
     renewAfterUnauthorized: async () => false,
     hint: 'check IIQ_USERNAME/IIQ_PASSWORD and that the account may use the IIQ API',
   };
+}
+
+/** Getting credentials failed (e.g. the OAuth token request); `retryable` says whether another attempt may help. */
+export class IiqAuthError extends IiqReadError {
+  constructor(message: string, readonly retryable: boolean) {
+    super(message);
+  }
 }

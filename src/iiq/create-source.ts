@@ -1,23 +1,40 @@
-import type { Config } from '../config/config.js';
+import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createBasicAuth } from './auth.js';
+import type { Config } from '../config/config.js';
+import { createBasicAuth, type IiqAuth } from './auth.js';
 import { createIiqHttp, type IiqHttp } from './http.js';
+import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
+import { createScimSource } from './scim/scim-source.js';
 import type { IdentitySource } from './source.js';
 
-/** An identity source for the configured API, and the HTTP client under it (for request counts). */
-export function createIdentitySource(config: Config, dispatcher: Dispatcher): { source: IdentitySource; http: IiqHttp } {
+/** An identity source for the configured API and auth, and the HTTP client under it (for request counts). */
+export function createIdentitySource(
+  config: Config,
+  dispatcher: Dispatcher,
+  logger?: Logger,
+  onSecret?: (value: string) => void,
+): { source: IdentitySource; http: IiqHttp } {
   const { iiq } = config;
-  if (iiq.credentials.kind !== 'basic') throw new Error('iiq.auth "oauth" is not available yet');
+  const timeoutMs = iiq.timeoutSeconds * 1000;
+  const credentials = iiq.credentials;
+  if (credentials.kind !== 'basic' && credentials.kind !== 'oauth') throw new Error('IIQ credentials were not loaded for this command');
+  const auth: IiqAuth =
+    credentials.kind === 'basic'
+      ? createBasicAuth(credentials)
+      : createOAuthAuth({ baseUrl: iiq.baseUrl, credentials, dispatcher, timeoutMs, onToken: onSecret });
   const http = createIiqHttp({
     baseUrl: iiq.baseUrl,
-    auth: createBasicAuth(iiq.credentials),
+    auth,
     dispatcher,
     concurrency: iiq.concurrency,
-    timeoutMs: iiq.timeoutSeconds * 1000,
+    timeoutMs,
     retries: iiq.retries,
     retryMinDelayMs: iiq.retryMinDelayMs,
   });
-  if (iiq.api !== 'rest') throw new Error('iiq.api "scim" is not available yet');
-  return { source: createRestSource(http, iiq.pageSize), http };
+  const source =
+    iiq.api === 'rest'
+      ? createRestSource(http, iiq.pageSize)
+      : createScimSource(http, { pageSize: iiq.pageSize, accountsBulk: iiq.scimAccountsBulk, logger });
+  return { source, http };
 }

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { IiqReadError } from '../errors.js';
 import { fetchVia } from '../http/dispatcher.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
-import type { IiqAuth } from './auth.js';
+import { IiqAuthError, type IiqAuth } from './auth.js';
 
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
@@ -43,12 +43,20 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   let requestCount = 0;
 
   async function attempt(url: string, label: string, notFoundIsAnswer: boolean, renewed: { done: boolean }): Promise<IiqAnswer> {
+    let authorization: string;
+    try {
+      authorization = await options.auth.authorization();
+    } catch (error) {
+      // A refused token request is final; a network hiccup on it is worth another attempt.
+      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(error);
+      throw new RetryableIiqError(error instanceof Error ? error.message : String(error), undefined);
+    }
     requestCount += 1;
     let response: Response;
     let text: string;
     try {
       response = await fetchVia(options.dispatcher, url, {
-        headers: { authorization: await options.auth.authorization(), accept: 'application/json, application/scim+json' },
+        headers: { authorization, accept: 'application/json, application/scim+json' },
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       text = await response.text();
@@ -58,7 +66,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     const status = response.status;
     if (status === 404 && notFoundIsAnswer) return { kind: 'not-found' };
     if (status === 401 || status === 403) {
-      if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized())) {
+      if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized(authorization))) {
         renewed.done = true;
         throw new RetryableIiqError(`IIQ ${label} failed: HTTP 401 (credentials renewed)`, 0);
       }

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { IiqReadError } from '../../errors.js';
+import type { IiqHttp } from '../http.js';
+import { parseIiqAnswer } from '../parse.js';
+import { AccountIndex } from './account-index.js';
+import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimListResponse } from './schema.js';
+
+/** IIQ's default and maximum SCIM page (spec 4.2). */
+export const BULK_PAGE_SIZE = 1000;
+
+const LABEL = 'GET /scim/v2/Accounts';
+
+/** Which way the accounts of inactive identities are read, and why (logged by the source). */
+export interface AccountsPlan {
+  plan: 'bulk' | 'per-identity';
+  reason: string;
+  totalAccounts?: number;
+  bulkRequests?: number;
+  perIdentityRequests?: number;
+}
+
+/** The bulk read saw the listing change under it (accounts added or removed while paging). */
+export class BulkReadInconsistent extends Error {
+  override readonly name = 'BulkReadInconsistent';
+}
+
+/** How many accounts IIQ holds: one `count=1` request. */
+export async function fetchAccountTotal(http: IiqHttp): Promise<number> {
+  const body = await http.getJson(`/scim/v2/Accounts?attributes=id&startIndex=1&count=1`);
+  return parseIiqAnswer(scimListResponse(z.unknown()), body, LABEL).totalResults;
+}
+
+/**
+ * Pure: bulk when paging through every account takes fewer requests than one read per
+ * identity (at least one request each; `identities` is an upper bound on those needing reads).
+ */
+export function decideAccountsPlan(totalAccounts: number, identities: number): AccountsPlan {
+  const bulkRequests = Math.ceil(totalAccounts / BULK_PAGE_SIZE);
+  const counts = { totalAccounts, bulkRequests, perIdentityRequests: identities };
+  return bulkRequests < identities
+    ? { plan: 'bulk', reason: `${bulkRequests} bulk requests for ${totalAccounts} accounts < ${identities} per-identity reads`, ...counts }
+    : { plan: 'per-identity', reason: `${identities} per-identity reads <= ${bulkRequests} bulk requests for ${totalAccounts} accounts`, ...counts };
+}
+
+/**
+ * Reads every account in pages of 1000 (only identity, application and status), in parallel
+ * through the client's limiter, into an AccountIndex. Pages are fixed ranges of the total the
+ * probe announced; a page that comes back short is continued from where it stopped. Throws
+ * BulkReadInconsistent when the listing changed meanwhile (the caller falls back to
+ * per-identity reads), IiqReadError when IIQ could not be read.
+ */
+export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number): Promise<AccountIndex> {
+  const index = new AccountIndex();
+  const seen = new Set<string>();
+
+  async function readRange(first: number, end: number): Promise<void> {
+    let at = first;
+    while (at < end) {
+      const count = Math.min(BULK_PAGE_SIZE, end - at);
+      const body = await http.getJson(`/scim/v2/Accounts?attributes=${ACCOUNT_ATTRIBUTES}&startIndex=${at}&count=${count}`);
+      const page = parseIiqAnswer(scimAccountPage, body, LABEL);
+      if (page.totalResults !== totalAccounts) {
+        throw new BulkReadInconsistent(`the account total changed from ${totalAccounts} to ${page.totalResults} while reading`);
+      }
+      if (page.Resources.length === 0) throw new BulkReadInconsistent(`the page at ${at} came back empty before ${totalAccounts} accounts`);
+      // A server that ignores `count` would hand us the next range too: keep only ours.
+      for (const account of page.Resources.slice(0, end - at)) {
+        if (seen.has(account.id)) throw new BulkReadInconsistent(`account ${account.id} was listed twice (the page at ${at} repeats it)`);
+        seen.add(account.id);
+        if (account.identityId !== undefined) index.add(account.identityId, { application: account.application, status: account.status });
+      }
+      at += Math.min(page.Resources.length, end - at);
+    }
+  }
+
+  const ranges: Promise<void>[] = [];
+  for (let first = 1; first <= totalAccounts; first += BULK_PAGE_SIZE) {
+    ranges.push(readRange(first, Math.min(first + BULK_PAGE_SIZE, totalAccounts + 1)));
+  }
+  const results = await Promise.allSettled(ranges);
+  // An IIQ read failure outranks an inconsistency: the cycle must fail, not fall back.
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const readError = failures.find((e) => e instanceof IiqReadError);
+  if (readError) throw readError;
+  if (failures[0] !== undefined) throw failures[0];
+  return index;
+}

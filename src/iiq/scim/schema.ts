@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Account, Identity } from '../source.js';
+
+/** IIQ's SCIM extension carrying the custom identity attributes (spec 4.2). */
+export const SAILPOINT_USER_EXTENSION = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
+
+/** The Account fields the watchdog reads; everything else (the application schema) is left on the server. */
+export const ACCOUNT_ATTRIBUTES = 'identity,application,active,inactive';
+
+const id = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** SCIM User → Identity. `userName` is the name; a missing `active` is taken from the filter that listed it. */
+export const scimUser = z
+  .object({
+    id,
+    userName: z.string().min(1),
+    displayName: z.string().nullish(),
+    active: z.boolean().nullish(),
+    [SAILPOINT_USER_EXTENSION]: z.record(z.string(), z.unknown()).nullish(),
+  })
+  .transform(
+    (raw): Identity => ({
+      id: raw.id,
+      name: raw.userName,
+      displayName: raw.displayName ?? raw.userName,
+      inactive: raw.active == null ? true : !raw.active,
+      attributes: raw[SAILPOINT_USER_EXTENSION] ?? {},
+    }),
+  );
+
+/** An account as the adapter keeps it: whose it is, which application, and its status. */
+export interface ScimAccount extends Account {
+  id: string;
+  /** The owning identity's id; undefined for an uncorrelated account. */
+  identityId: string | undefined;
+}
+
+/**
+ * SCIM Account → ScimAccount. `active: false` (current IIQ) or `inactive: true` (older
+ * releases) is disabled; with neither the status is unknown, never disabled.
+ */
+export const scimAccount = z
+  .object({
+    id,
+    identity: z.object({ value: id }).nullish(),
+    application: z.object({ displayName: z.string().min(1).nullish(), value: z.string().min(1).nullish() }).refine(
+      (app) => Boolean(app.displayName ?? app.value),
+      'has neither displayName nor value',
+    ),
+    active: z.boolean().nullish(),
+    inactive: z.boolean().nullish(),
+  })
+  .transform(
+    (raw): ScimAccount => ({
+      id: raw.id,
+      identityId: raw.identity?.value,
+      application: (raw.application.displayName ?? raw.application.value) as string,
+      status: raw.active === false || raw.inactive === true ? 'disabled' : raw.active === true || raw.inactive === false ? 'enabled' : 'unknown',
+    }),
+  );
+
+/** A SCIM ListResponse. IIQ sends no `itemsPerPage`, and may leave `Resources` out of an empty answer. */
+export function scimListResponse<T extends z.ZodType>(resource: T) {
+  return z.object({
+    totalResults: z.number().int().min(0),
+    startIndex: z.number().int().optional(),
+    Resources: z.array(resource).default([]),
+  });
+}
+
+/** `GET /scim/v2/Users` page. */
+export const scimUserPage = scimListResponse(scimUser);
+/** `GET /scim/v2/Accounts` page. */
+export const scimAccountPage = scimListResponse(scimAccount);

@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { IiqReadError } from '../../errors.js';
+import type { IiqHttp } from '../http.js';
+import { PageGuard, parseIiqAnswer } from '../parse.js';
+import type { Account, AccountsRead, Identity, IdentitySource } from '../source.js';
+import type { AccountIndex } from './account-index.js';
+import { BulkReadInconsistent, decideAccountsPlan, fetchAccountIndex, fetchAccountTotal } from './bulk-accounts.js';
+import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimUserPage } from './schema.js';
+
+/** How the SCIM adapter reads. */
+export interface ScimSourceOptions {
+  /** SCIM `count` per page. */
+  pageSize: number;
+  /** `iiq.scimAccountsBulk`: read every account in bulk when that takes fewer requests. */
+  accountsBulk: boolean;
+  /** Where the bulk plan is logged. */
+  logger?: Logger | undefined;
+}
+
+type ListSchema = typeof scimUserPage | typeof scimAccountPage;
+
+/**
+ * Pages a SCIM listing with startIndex (1-based) and count until totalResults. IIQ sends no
+ * itemsPerPage and may cap count, so the next page starts after what came back; an empty page
+ * before the total, or a page repeating ids, is a failed read.
+ */
+async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery: string, schema: S, count: number): AsyncGenerator<z.output<S>> {
+  const label = `GET ${pathAndQuery.split('?')[0]}`;
+  const guard = new PageGuard(label);
+  let received = 0;
+  for (;;) {
+    const body = await http.getJson(`${pathAndQuery}&startIndex=${received + 1}&count=${count}`);
+    const page = parseIiqAnswer(schema, body, label) as z.output<S>;
+    if (page.Resources.length === 0) {
+      guard.checkComplete(received, page.totalResults);
+      return;
+    }
+    guard.checkNew(page.Resources.map((resource) => resource.id), received + 1);
+    received += page.Resources.length;
+    yield page;
+    if (received >= page.totalResults) return;
+  }
+}
+
+/**
+ * IIQ SCIM 2.0 adapter (spec 4.2): inactive Users paged with startIndex/count, custom attributes
+ * from the SailPoint extension; Accounts per identity (`identity.value eq`), or in bulk.
+ */
+export function createScimSource(http: IiqHttp, options: ScimSourceOptions): IdentitySource {
+  let inactiveTotal: number | undefined;
+  let bulkIndex: Promise<AccountIndex | undefined> | undefined;
+
+  async function fetchAccountsOf(identityId: string): Promise<Account[]> {
+    const filter = encodeURIComponent(`identity.value eq ${JSON.stringify(identityId)}`);
+    const accounts: Account[] = [];
+    const path = `/scim/v2/Accounts?filter=${filter}&attributes=${ACCOUNT_ATTRIBUTES}`;
+    for await (const page of listScimPages(http, path, scimAccountPage, options.pageSize)) {
+      for (const account of page.Resources) {
+        if (account.identityId !== undefined && account.identityId !== identityId) {
+          throw new IiqReadError(`IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`);
+        }
+        accounts.push({ application: account.application, status: account.status });
+      }
+    }
+    return accounts;
+  }
+
+  async function planAccountReads(): Promise<AccountIndex | undefined> {
+    const log = (fields: object, message: string): void => options.logger?.info(fields, message);
+    if (inactiveTotal === undefined) {
+      log({ plan: 'per-identity' }, 'SCIM accounts plan: per identity (the inactive identity count is not known yet)');
+      return undefined;
+    }
+    const plan = decideAccountsPlan(await fetchAccountTotal(http), inactiveTotal);
+    log(plan, `SCIM accounts plan: ${plan.plan} (${plan.reason})`);
+    if (plan.plan === 'per-identity') return undefined;
+    try {
+      return await fetchAccountIndex(http, plan.totalAccounts ?? 0);
+    } catch (error) {
+      if (!(error instanceof BulkReadInconsistent)) throw error;
+      options.logger?.warn({ reason: error.message }, 'SCIM bulk account read was inconsistent (IIQ changed meanwhile): reading accounts per identity this cycle');
+      return undefined;
+    }
+  }
+
+  return {
+    async *listInactiveIdentities(): AsyncIterable<Identity[]> {
+      bulkIndex = undefined; // a new listing is a new cycle: never answer from an older bulk read
+      inactiveTotal = undefined;
+      const path = `/scim/v2/Users?filter=${encodeURIComponent('active eq false')}`;
+      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize)) {
+        inactiveTotal ??= page.totalResults;
+        yield page.Resources;
+      }
+    },
+
+    async fetchAccounts(identity: Identity): Promise<AccountsRead> {
+      if (options.accountsBulk) {
+        bulkIndex ??= planAccountReads();
+        const index = await bulkIndex;
+        if (index) return { kind: 'accounts', accounts: index.accountsOf(identity.id) };
+      }
+      // SCIM has no 404 here: a deleted identity drops out of the Users listing instead.
+      return { kind: 'accounts', accounts: await fetchAccountsOf(identity.id) };
+    },
+  };
+}
