@@ -1,0 +1,73 @@
+/**
+ * Runs whole cycles (success, IIQ faults, PagerDuty faults, dry run, config errors) through the
+ * built CLI and scans everything written (stdout, stderr, state, audit, dead letter) for the
+ * IIQ password, the Basic header and the routing key.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeIiq, type FakeIiq, type FakeResponse } from '../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
+import { demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+
+const PASSWORD = 'Pa55-w0rd-that-must-never-leak';
+const ROUTING_KEY = 'LEAKCANARYR0UT1NGKEY0123456789ab';
+const ENV = { IIQ_USERNAME: 'svc-watchdog', IIQ_PASSWORD: PASSWORD, PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
+const BASIC = Buffer.from(`svc-watchdog:${PASSWORD}`).toString('base64');
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+
+let iiqFault: ((path: string) => FakeResponse | undefined) | undefined;
+let pagerDutyFault: FakeResponse | undefined;
+let iiq: FakeIiq;
+let pagerDuty: FakePagerDuty;
+
+beforeAll(async () => {
+  iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: ENV.IIQ_USERNAME, password: PASSWORD, fault: ({ path }) => iiqFault?.(path) });
+  pagerDuty = await startFakePagerDuty({ respond: () => pagerDutyFault });
+});
+afterAll(async () => {
+  await Promise.all([iiq.close(), pagerDuty.close()]);
+});
+
+function everythingWritten(dir: string, output: { stdout: string; stderr: string }): string {
+  const files = readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8'));
+  return [output.stdout, output.stderr, ...files].join('\n');
+}
+
+const cases: [string, () => void, string[], number][] = [
+  ['a successful cycle', () => undefined, [], 0],
+  ['a dry run', () => undefined, ['--dry-run'], 0],
+  ['IIQ 401', () => (iiqFault = () => ({ status: 401, body: `<html>login ${'x'}</html>`, headers: { 'content-type': 'text/html' } })), [], 3],
+  ['IIQ login page', () => (iiqFault = () => ({ status: 200, body: '<html><form>login</form></html>', headers: { 'content-type': 'text/html' } })), [], 3],
+  ['IIQ 500', () => (iiqFault = () => ({ status: 500, body: 'Internal error' })), [], 3],
+  ['IIQ truncated JSON', () => (iiqFault = () => ({ status: 200, body: '{"count": 5, "objects": [{"id":', headers: { 'content-type': 'application/json' } })), [], 3],
+  ['IIQ links 500', () => (iiqFault = (path) => (path.endsWith('/links') ? { status: 500 } : undefined)), [], 3],
+  ['PagerDuty 500 (dead letter)', () => (pagerDutyFault = { status: 500, body: '{"status":"error"}' }), [], 1],
+  ['PagerDuty 400', () => (pagerDutyFault = { status: 400, body: '{"status":"invalid event","errors":["bad"]}' }), [], 1],
+];
+
+describe('no secret in any output', () => {
+  it.each(cases)('%s', async (_name, arrange, extraArgs, expectedCode) => {
+    iiqFault = undefined;
+    pagerDutyFault = undefined;
+    arrange();
+    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, {});
+    const result = await runCli(['run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'trace', ...extraArgs], { cwd: dir, env: ENV });
+    expect(result.code).toBe(expectedCode);
+    const written = everythingWritten(dir, result);
+    expect(written.length).toBeGreaterThan(100);
+    for (const secret of [PASSWORD, BASIC, ROUTING_KEY]) expect(written).not.toContain(secret);
+  });
+
+  it('a config error that names the variable, not its value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const result = await runCli(['run', '--config', config], { cwd: dir, env: { ...ENV, PAGERDUTY_ROUTING_KEY: `${ROUTING_KEY}x` } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('PAGERDUTY_ROUTING_KEY must be 32 characters');
+    for (const secret of [PASSWORD, BASIC, ROUTING_KEY]) expect(everythingWritten(dir, result)).not.toContain(secret);
+    expect(existsSync(join(dir, 'watchdog-state.json'))).toBe(false);
+  });
+});
