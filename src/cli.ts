@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import dotenv from 'dotenv';
 import type { CommandContext } from './commands/context.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
@@ -32,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: context.writeStdout, writeErr: context.writeStderr });
   registerRunCommand(program, context);
+  registerReplayCommand(program, context);
+  registerReportCommand(program, context);
 
   try {
     await program.parseAsync(argv);

@@ -19,7 +19,9 @@ export interface WatchdogEnv {
 /** How the watchdog authenticates to IIQ. */
 export type IiqCredentials =
   | { kind: 'basic'; username: string; password: Secret }
-  | { kind: 'oauth'; clientId: string; clientSecret: Secret };
+  | { kind: 'oauth'; clientId: string; clientSecret: Secret }
+  /** Not read: the command never contacts IIQ (report). */
+  | { kind: 'none' };
 
 /** The validated config: file values with defaults, env overrides applied, paths absolute, secrets wrapped. */
 export type Config = Omit<ConfigFile, 'iiq' | 'pagerduty'> & {
@@ -38,6 +40,8 @@ export type Config = Omit<ConfigFile, 'iiq' | 'pagerduty'> & {
 /** What the command needs from the environment. */
 export interface ConfigNeeds {
   routingKey: boolean;
+  /** IIQ secrets (default true); `report` reads only local files and needs none. */
+  iiqCredentials?: boolean;
 }
 
 /** PagerDuty integration keys are 32 characters. */
@@ -64,7 +68,7 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
 
-  const credentials = readCredentials(file.iiq.auth, env, problems);
+  const credentials = needs.iiqCredentials === false ? { kind: 'none' as const } : readCredentials(file.iiq.auth, env, problems);
   const routingKey = env.PAGERDUTY_ROUTING_KEY;
   if (routingKey === undefined || routingKey === '') {
     if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');

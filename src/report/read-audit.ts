@@ -1,0 +1,35 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseAuditLine } from './audit-lines.js';
+import { BreachBuilder, type Breach, type UnmatchedResolve } from './incidents.js';
+
+/** What reading the audit log gave. */
+export interface AuditRead {
+  breaches: Breach[];
+  /** 1-based line numbers and reasons of lines left out. */
+  skipped: { line: number; reason: string }[];
+  unmatchedResolves: UnmatchedResolve[];
+  /** False when there was no audit file (nothing delivered yet): an empty report. */
+  found: boolean;
+}
+
+/** Reads the audit log line by line (streamed: the log only grows) into breaches. */
+export async function readAuditBreaches(path: string): Promise<AuditRead> {
+  const builder = new BreachBuilder();
+  const skipped: AuditRead['skipped'] = [];
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const opened = new Promise<boolean>((resolve, reject) => {
+    stream.once('open', () => resolve(true));
+    stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
+  });
+  if (!(await opened)) return { breaches: [], skipped, unmatchedResolves: [], found: false };
+  let lineNumber = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+    lineNumber += 1;
+    if (text.trim() === '') continue;
+    const line = parseAuditLine(text);
+    if (line.ok) builder.add(line.facts);
+    else skipped.push({ line: lineNumber, reason: line.reason });
+  }
+  return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true };
+}
