@@ -199,6 +199,17 @@ describe('a cycle through the built CLI', () => {
     expect(Object.keys(readState().incidents).sort()).toEqual([JANE, JOHN]);
   });
 
+  it('a corrupt state file is moved aside loudly and the cycle continues from IIQ', async () => {
+    writeFileSync(join(dir, 'watchdog-state.json'), '{"version":1,"incidents":{"iiq-leaver');
+    const result = await run(0);
+    expect(result.code).toBe(0);
+    const corruptLog = result.stderr.trim().split('\n').map((l) => JSON.parse(l)).find((l) => /STATE FILE CORRUPT/.test(l.msg));
+    expect(corruptLog).toMatchObject({ level: 'error', reason: 'not valid JSON' });
+    expect(readFileSync(corruptLog.movedTo, 'utf8')).toBe('{"version":1,"incidents":{"iiq-leaver');
+    expect(pagerDuty.accepted()).toHaveLength(2);
+    expect(Object.keys(readState().incidents)).toHaveLength(2);
+  });
+
   it('exit 4: another live run holds the lock', async () => {
     writeFileSync(join(dir, 'watchdog-state.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
     const result = await run(0);
