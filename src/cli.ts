@@ -4,7 +4,6 @@ import { Command, CommanderError } from 'commander';
 import dotenv from 'dotenv';
 import type { CommandContext } from './commands/context.js';
 import { registerReportCommand } from './commands/report.js';
-import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
@@ -34,7 +33,6 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: context.writeStdout, writeErr: context.writeStderr });
   registerRunCommand(program, context);
-  registerReplayCommand(program, context);
   registerReportCommand(program, context);
 
   try {
