@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { ConfigError } from '../errors.js';
 
 /** How one pooled HTTP client (one per upstream host) behaves. */
 export interface DispatcherOptions {
@@ -36,7 +37,7 @@ function readCaFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read iiq.caFile ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read iiq.caFile ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 
