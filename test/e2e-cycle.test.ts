@@ -219,6 +219,26 @@ describe('a cycle through the built CLI', () => {
     expect(pagerDuty.received).toHaveLength(0);
   });
 
+  it('exit 4: two overlapping runs, the second exits at once', async () => {
+    await iiq.close();
+    let firstRequest!: () => void;
+    const firstRequestArrived = new Promise<void>((resolve) => (firstRequest = resolve));
+    iiq = await startFakeIiq({
+      identities: demoIdentities(NOW),
+      username: DEMO_ENV.IIQ_USERNAME,
+      password: DEMO_ENV.IIQ_PASSWORD,
+      latencyMs: 400,
+      fault: () => (firstRequest(), undefined),
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    const first = run(0);
+    await firstRequestArrived;
+    const second = await run(0);
+    expect(second.code).toBe(4);
+    expect((await first).code).toBe(0);
+    expect(pagerDuty.accepted()).toHaveLength(2);
+  });
+
   it('takes over a lock left by a dead process', async () => {
     writeFileSync(join(dir, 'watchdog-state.json.lock'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), startedAt: '2026-11-24T00:00:00Z' }));
     expect((await run(0)).code).toBe(0);
