@@ -86,7 +86,7 @@ export function fitEvent(event: PagerDutyEvent): PagerDutyEvent {
   const { summary } = event.payload;
   const payload = {
     ...event.payload,
-    summary: summary.length > MAX_SUMMARY_CHARS ? `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…` : summary,
+    summary: fitSummary(summary),
     custom_details: { ...event.payload.custom_details },
   };
   const fitted = { ...event, payload };
@@ -101,6 +101,15 @@ export function fitEvent(event: PagerDutyEvent): PagerDutyEvent {
     else high = middle - 1;
   }
   return withApplications(fitted, applications, low);
+}
+
+/** At most MAX_SUMMARY_CHARS characters: cut to one less plus "…", never inside a surrogate pair. */
+export function fitSummary(summary: string): string {
+  if (summary.length <= MAX_SUMMARY_CHARS) return summary;
+  let cut = MAX_SUMMARY_CHARS - 1;
+  const last = summary.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return `${summary.slice(0, cut)}…`;
 }
 
 function withApplications(event: PagerDutyEvent, applications: unknown[], keep: number): PagerDutyEvent {

@@ -1,27 +1,56 @@
 import { sleep } from '../http/retry-policy.js';
 
+/** A 429 never slows the pace below this fraction of the configured rate. */
+export const MAX_SLOWDOWN_FACTOR = 8;
+
 /**
  * Spaces sends evenly to a per-minute budget (no bursts), so PagerDuty's rolling 60 s window
- * never fills; `pause` holds every sender back after a 429.
+ * never fills. `pause` holds every caller back (Retry-After); `slowDown` halves the pace
+ * after a 429, for the rest of the sender's life.
  */
 export class Pacer {
-  readonly #intervalMs: number;
+  readonly #baseIntervalMs: number;
+  #intervalMs: number;
   #nextSlotMs = 0;
+  #pausedUntilMs = 0;
+  #lastSlowDownMs = Number.NEGATIVE_INFINITY;
 
   constructor(eventsPerMinute: number) {
-    this.#intervalMs = 60_000 / eventsPerMinute;
+    this.#baseIntervalMs = 60_000 / eventsPerMinute;
+    this.#intervalMs = this.#baseIntervalMs;
   }
 
-  /** Resolves when the caller may send. */
+  /** The current pace, events per minute. */
+  get eventsPerMinute(): number {
+    return 60_000 / this.#intervalMs;
+  }
+
+  /** Resolves when the caller may send: one slot per interval, none during a pause. */
   async take(): Promise<void> {
-    const now = Date.now();
-    const slot = Math.max(now, this.#nextSlotMs);
-    this.#nextSlotMs = slot + this.#intervalMs;
-    if (slot > now) await sleep(slot - now);
+    for (;;) {
+      const now = Date.now();
+      const slot = Math.max(now, this.#nextSlotMs, this.#pausedUntilMs);
+      this.#nextSlotMs = slot + this.#intervalMs;
+      if (slot > now) await sleep(slot - now);
+      // A pause that began while this caller slept holds it back too.
+      if (Date.now() >= this.#pausedUntilMs) return;
+    }
   }
 
   /** No send starts before `ms` from now. */
   pause(ms: number): void {
-    this.#nextSlotMs = Math.max(this.#nextSlotMs, Date.now() + ms);
+    this.#pausedUntilMs = Math.max(this.#pausedUntilMs, Date.now() + ms);
+  }
+
+  /**
+   * After a 429: halves the pace (down to 1/MAX_SLOWDOWN_FACTOR of the configured rate). The
+   * 429s of requests already in flight count once: at most one halving per current interval.
+   */
+  slowDown(): void {
+    const now = Date.now();
+    if (now - this.#lastSlowDownMs < this.#intervalMs) return;
+    this.#lastSlowDownMs = now;
+    this.#intervalMs = Math.min(this.#intervalMs * 2, this.#baseIntervalMs * MAX_SLOWDOWN_FACTOR);
+    this.#nextSlotMs = Math.max(this.#nextSlotMs, now + this.#intervalMs);
   }
 }

@@ -8,8 +8,11 @@ import type { Secret } from '../secrets.js';
 import type { PagerDutyEvent } from './events.js';
 import { Pacer } from './pacer.js';
 
-/** The outcome of delivering one event, after all attempts. */
-export type DeliveryResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string };
+/**
+ * The outcome of delivering one event, after all attempts. `rejected`: PagerDuty refused the
+ * event itself (4xx other than 408/429), so sending it again unchanged will not help.
+ */
+export type DeliveryResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -25,25 +28,40 @@ export interface SenderOptions {
   retryMinDelayMs: number;
   maxEventsPerMinute: number;
   concurrency: number;
+  /** Whole-request limit (connect, headers, body); the dispatcher holds the same per phase. */
   timeoutMs: number;
   dispatcher: Dispatcher;
   logger: Logger;
 }
 
+/**
+ * A Retry-After longer than this is not waited for: the event is dead-lettered at once and
+ * the next cycle (or `replay`) tries again, rather than one cycle blocking for hours.
+ */
+export const MAX_RETRY_AFTER_MS = 120_000;
+
 class DeliveryError extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
   }
 }
 
 /**
- * A sender that paces evenly to `maxEventsPerMinute`, runs `concurrency` deliveries at once,
- * retries network errors, timeouts, 408, 429 and 5xx with exponential backoff and jitter
- * (Retry-After honoured when longer), and fails other 4xx at once.
+ * A sender that paces evenly to `maxEventsPerMinute` (one sender = one routing key), runs
+ * `concurrency` deliveries at once, retries network errors, timeouts, 408, 429 and 5xx
+ * `retries` times with exponential backoff and jitter (Retry-After honoured when longer, and
+ * by every event), slows the whole pace down on a 429, and fails other 4xx at once.
  */
 export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   const pacer = new Pacer(options.maxEventsPerMinute);
   const limit = pLimit(options.concurrency);
+  const routingKey = options.routingKey.reveal();
+  // Last line of defence: an error text quoting the key must not reach a log or the dead-letter file.
+  const scrub = (text: string): string => (routingKey ? text.replaceAll(routingKey, '[REDACTED]') : text);
 
   async function post(event: PagerDutyEvent): Promise<void> {
     await pacer.take();
@@ -53,67 +71,96 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
       response = await fetchVia(options.dispatcher, options.eventsUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ routing_key: options.routingKey.reveal(), ...event }),
+        body: JSON.stringify({ routing_key: routingKey, ...withoutRoutingKey(event) }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
       const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
       const reason = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s (timeout)` : (err.cause?.code ?? err.cause?.message ?? err.message);
-      throw new DeliveryError(`network error: ${reason}`);
+      throw new DeliveryError(scrub(`network error: ${reason}`));
     }
     const statusClass = classifyStatus(response.status);
     if (statusClass === 'ok') return;
-    const message = `HTTP ${response.status}${describeBody(text)}`;
-    if (statusClass === 'fail') throw new AbortError(new DeliveryError(message));
-    throw new DeliveryError(message, parseRetryAfterMs(response.headers.get('retry-after'), Date.now()));
+    const body = describeBody(text);
+    const message = scrub(`HTTP ${response.status}${body.detail ? ` (${body.detail})` : ''}`);
+    if (statusClass === 'fail') {
+      options.logger.error(
+        { dedup_key: event.dedup_key, event_action: event.event_action, status: response.status, errors: body.errors.map(scrub), message: body.message && scrub(body.message) },
+        'PagerDuty rejected the event: not retried',
+      );
+      throw new AbortError(new DeliveryError(message, response.status));
+    }
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
+    if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
+      throw new AbortError(new DeliveryError(`${message}; Retry-After ${Math.round(retryAfterMs / 1000)} s is longer than ${MAX_RETRY_AFTER_MS / 1000} s: left for the next cycle`, response.status));
+    }
+    throw new DeliveryError(message, response.status, retryAfterMs);
   }
 
-  return {
-    send: (event) =>
-      limit(async () => {
-        let attempts = 0;
-        try {
-          await pRetry(
-            async () => {
-              attempts += 1;
-              await post(event);
-            },
-            {
-              retries: options.retries,
-              minTimeout: options.retryMinDelayMs,
-              factor: 2,
-              randomize: true,
-              onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-                const throttled = error.message.startsWith('HTTP 429');
-                const retryAfterMs = error instanceof DeliveryError ? error.retryAfterMs : undefined;
-                // A 429 is about the routing key, not this event: hold every sender back.
-                if (throttled || retryAfterMs !== undefined) {
-                  pacer.pause(retryAfterMs ?? options.retryMinDelayMs * 2 ** (attemptNumber - 1));
-                }
-                options.logger.warn(
-                  { dedup_key: event.dedup_key, event_action: event.event_action, attempt: attemptNumber, retriesLeft, error: error.message },
-                  'PagerDuty delivery attempt failed',
-                );
+  async function deliver(event: PagerDutyEvent): Promise<DeliveryResult> {
+    let attempts = 0;
+    try {
+      await pRetry(
+        async () => {
+          attempts += 1;
+          await post(event);
+        },
+        {
+          retries: options.retries,
+          minTimeout: options.retryMinDelayMs,
+          factor: 2,
+          randomize: true,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            const failure = error instanceof DeliveryError ? error : undefined;
+            // Throttling and Retry-After concern the routing key, not this event: hold every send back.
+            if (failure?.status === 429) {
+              pacer.slowDown();
+              pacer.pause(failure.retryAfterMs ?? options.retryMinDelayMs * 2 ** (attemptNumber - 1));
+            } else if (failure?.retryAfterMs !== undefined) {
+              pacer.pause(failure.retryAfterMs);
+            }
+            options.logger.warn(
+              {
+                dedup_key: event.dedup_key,
+                event_action: event.event_action,
+                attempt: attemptNumber,
+                retriesLeft,
+                error: error.message,
+                ...(failure?.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+                ...(failure?.status === 429 ? { paceEventsPerMinute: Math.round(pacer.eventsPerMinute) } : {}),
               },
-            },
-          );
-          return { ok: true, attempts };
-        } catch (error) {
-          return { ok: false, attempts, error: (error as Error).message };
-        }
-      }),
-  };
+              'PagerDuty delivery attempt failed',
+            );
+          },
+        },
+      );
+      return { ok: true, attempts };
+    } catch (error) {
+      const status = error instanceof DeliveryError ? error.status : undefined;
+      const rejected = status !== undefined && classifyStatus(status) === 'fail';
+      return { ok: false, attempts, error: scrub((error as Error).message), ...(rejected ? { rejected } : {}) };
+    }
+  }
+
+  return { send: (event) => limit(() => deliver(event)) };
 }
 
-/** PagerDuty's `message` and `errors`, on one line. */
-function describeBody(text: string): string {
+/** An event as it may come back from a file: a stray routing_key must never override the current one. */
+function withoutRoutingKey(event: PagerDutyEvent): PagerDutyEvent {
+  const { routing_key: _stale, ...rest } = event as PagerDutyEvent & { routing_key?: unknown };
+  return rest;
+}
+
+/** PagerDuty's `message` and `errors`. */
+function describeBody(text: string): { message: string | undefined; errors: string[]; detail: string } {
   try {
     const body = JSON.parse(text) as { message?: unknown; errors?: unknown };
-    const parts = [typeof body.message === 'string' ? body.message : undefined, Array.isArray(body.errors) ? body.errors.join('; ') : undefined];
-    const detail = parts.filter(Boolean).join(': ');
-    return detail ? ` (${detail.slice(0, 500)})` : '';
+    const message = typeof body.message === 'string' ? body.message : undefined;
+    const errors = Array.isArray(body.errors) ? body.errors.map(String) : [];
+    const detail = [message, errors.length > 0 ? errors.join('; ') : undefined].filter(Boolean).join(': ').slice(0, 500);
+    return { message, errors, detail };
   } catch {
-    return '';
+    return { message: undefined, errors: [], detail: '' };
   }
 }
