@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import dotenv from 'dotenv';
+import { registerCheckCommand } from './commands/check.js';
 import type { CommandContext } from './commands/context.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerRunCommand } from './commands/run.js';
@@ -34,6 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeOut: context.writeStdout, writeErr: context.writeStderr });
   registerRunCommand(program, context);
   registerReportCommand(program, context);
+  registerCheckCommand(program, context);
 
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,21 @@
 import { pino, type Logger, type Level } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Redactor } from './secrets.js';
 
 export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** `--log-format`: JSON lines (cron, pipes, tests), pretty lines for a person, or pretty only on a terminal. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** How log lines look: JSON, or pretty (colours only where a terminal shows them). */
+export type LogStyle = { kind: 'json' } | { kind: 'pretty'; colorize: boolean };
+
+/** Resolves `--log-format` against the stream: auto = pretty on a terminal (NO_COLOR respected), JSON elsewhere. */
+export function resolveLogStyle(format: LogFormat, isTty: boolean, env: { NO_COLOR?: string }): LogStyle {
+  if (format === 'json' || (format === 'auto' && !isTty)) return { kind: 'json' };
+  return { kind: 'pretty', colorize: isTty && !env.NO_COLOR };
+}
 
 /** Something lines can be written to (process.stderr, or a buffer in tests). */
 export interface LineSink {
@@ -12,7 +26,9 @@ export interface LineSink {
  * JSON-lines logger on stderr. Known secrets are replaced in every line before it is written,
  * and well-known secret fields are redacted by path, so no log line can carry one.
  */
-export function createLogger(level: Level, redactor: Redactor, sink: LineSink = process.stderr): Logger {
+export function createLogger(level: Level, redactor: Redactor, sink: LineSink = process.stderr, style: LogStyle = { kind: 'json' }): Logger {
+  // Synchronous, in-process formatting (no transport worker), so the redactor still sees every line.
+  const prettify = style.kind === 'pretty' ? prettyFactory({ colorize: style.colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }) : undefined;
   return pino(
     {
       level,
@@ -24,6 +40,11 @@ export function createLogger(level: Level, redactor: Redactor, sink: LineSink = 
         censor: '[REDACTED]',
       },
     },
-    { write: (line: string) => sink.write(redactor.apply(line)) },
+    {
+      write: (line: string) => {
+        const safe = redactor.apply(line);
+        sink.write(prettify ? redactor.apply(prettify(safe)) : safe);
+      },
+    },
   );
 }

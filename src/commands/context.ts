@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Level, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
 import { ExitCode, WatchdogError, describeError } from '../errors.js';
-import { LOG_LEVELS, createLogger } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat } from '../log.js';
 import type { Redactor } from '../secrets.js';
 
 /** What every command gets from the entry point: environment, redacting output streams. */
@@ -22,13 +22,16 @@ export interface CommandContext {
 export interface CommonOptions {
   config: string;
   logLevel: Level;
+  /** Default auto: pretty when stderr is a terminal, JSON lines otherwise. */
+  logFormat?: LogFormat;
 }
 
-/** Adds --config and --log-level. */
+/** Adds --config, --log-level and --log-format. */
 export function withCommonOptions(command: Command): Command {
   return command
     .option('--config <file>', 'JSON config file', './config.json')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-format <format>', 'logs on stderr: pretty on a terminal (auto), or always json / pretty').choices(LOG_FORMATS).default('auto'));
 }
 
 /**
@@ -41,7 +44,8 @@ export async function withConfig(
   needs: ConfigNeeds,
   body: (config: Config, logger: Logger) => Promise<number>,
 ): Promise<number> {
-  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) });
+  const style = resolveLogStyle(options.logFormat ?? 'auto', process.stderr.isTTY === true, context.env as { NO_COLOR?: string });
+  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, style);
   try {
     return await body(loadConfig(options.config, context.env, needs), logger);
   } catch (error) {
