@@ -5,6 +5,7 @@ import dotenv from 'dotenv';
 import { registerCheckCommand } from './commands/check.js';
 import type { CommandContext } from './commands/context.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
@@ -34,6 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: context.writeStdout, writeErr: context.writeStderr });
   registerRunCommand(program, context);
+  registerReplayCommand(program, context);
   registerReportCommand(program, context);
   registerCheckCommand(program, context);
 

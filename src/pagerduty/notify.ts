@@ -75,19 +75,28 @@ export async function deliverNotifications(notifications: readonly Notification[
 /** Updates the open incidents for a delivered event and returns its audit record. */
 export function applyDelivered(decision: Notification['decision'], incidents: Record<string, OpenIncident>, sentAt: string): AuditRecord {
   if (decision.action === 'resolve') {
-    const incident = decision.incident;
-    delete incidents[incident.dedupKey];
-    const sentMs = Date.parse(sentAt);
-    return {
-      ...auditBase(incident, sentAt, 'resolve', decision.reason),
-      breach_minutes: roundMinutes(sentMs - Date.parse(incident.slaDeadline)),
-      open_minutes: roundMinutes(sentMs - Date.parse(incident.firstSentAt)),
-    };
+    delete incidents[decision.incident.dedupKey];
+    return auditResolve(decision.incident, sentAt, decision.reason);
   }
   const { elapsedHours: _elapsed, ...facts } = decision.breach;
   const incident: OpenIncident = { ...facts, firstSentAt: decision.previous?.firstSentAt ?? sentAt, lastSentAt: sentAt };
   incidents[incident.dedupKey] = incident;
-  return auditBase(incident, sentAt, 'trigger', decision.reason);
+  return auditTrigger(incident, sentAt, decision.reason);
+}
+
+/** The audit record of a delivered trigger (or re-trigger) of an incident. */
+export function auditTrigger(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
+  return auditBase(incident, sentAt, 'trigger', reason);
+}
+
+/** The audit record of a delivered resolve: with breach_minutes (from the SLA deadline) and open_minutes. */
+export function auditResolve(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
+  const sentMs = Date.parse(sentAt);
+  return {
+    ...auditBase(incident, sentAt, 'resolve', reason),
+    breach_minutes: roundMinutes(sentMs - Date.parse(incident.slaDeadline)),
+    open_minutes: roundMinutes(sentMs - Date.parse(incident.firstSentAt)),
+  };
 }
 
 function auditBase(incident: OpenIncident, sentAt: string, action: 'trigger' | 'resolve', reason: string): AuditRecord {
@@ -112,7 +121,8 @@ function roundMinutes(ms: number): number {
   return Math.round(ms / 6_000) / 10;
 }
 
-async function deadLetter(event: PagerDutyEvent, attempts: number, error: string, targets: DeliveryTargets): Promise<void> {
+/** Appends an undeliverable event to the dead-letter file; if that fails too, prints it on stderr. */
+export async function deadLetter(event: PagerDutyEvent, attempts: number, error: string, targets: Pick<DeliveryTargets, "now" | "logger" | "deadLetterPath" | "writeStderr">): Promise<void> {
   const letter = { failedAt: targets.now.toISOString(), attempts, error, event };
   targets.logger.error({ dedup_key: event.dedup_key, event_action: event.event_action, attempts, error }, 'PagerDuty event undeliverable: dead-lettered');
   try {

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { OpenIncident } from '../sla/incident.js';
+import type { AuditRecord } from '../state/audit-log.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { PagerDutyEvent } from './events.js';
+
+/** One non-blank line of the dead-letter file: parsed, or the reason it could not be. */
+export type DeadLetterEntry = { line: number; raw: string } & ({ letter: DeadLetter; problem?: undefined } | { letter?: undefined; problem: string });
+
+/** What the audit log says about one incident (instants in epoch ms). */
+export interface IncidentHistory {
+  lastTriggerMs?: number;
+  lastResolveMs?: number;
+  /** The latest trigger record since the last resolve, and the first trigger of that run: the open incident's facts. */
+  open?: { record: AuditRecord; firstSentAt: string };
+}
+
+/** What replay does with one line: send it, drop it (superseded), or keep it. */
+export type ReplayStep =
+  | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter }
+  | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
+  | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
+
+const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
+
+const eventSchema = z
+  .looseObject({
+    event_action: z.enum(['trigger', 'resolve']),
+    dedup_key: z.string().min(1).max(255),
+    payload: z
+      .looseObject({
+        summary: z.string().min(1),
+        source: z.string().min(1),
+        severity: z.enum(['critical', 'error', 'warning', 'info']),
+        custom_details: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+  })
+  .refine((event) => event.event_action !== 'trigger' || event.payload !== undefined, { message: 'a trigger needs a payload', path: ['payload'] });
+
+const letterSchema = z.object({ failedAt: isoInstant, attempts: z.number().int().min(0), error: z.string(), event: eventSchema });
+
+/** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
+export function parseDeadLetters(text: string): DeadLetterEntry[] {
+  const entries: DeadLetterEntry[] = [];
+  text.split('\n').forEach((rawLine, index) => {
+    const raw = rawLine.replace(/\r$/, '');
+    if (raw.trim() === '') return;
+    const line = index + 1;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      entries.push({ line, raw, problem: 'not valid JSON' });
+      return;
+    }
+    const parsed = letterSchema.safeParse(json);
+    if (parsed.success) {
+      const { routing_key: _stale, ...event } = parsed.data.event as Record<string, unknown>;
+      entries.push({ line, raw, letter: { ...parsed.data, event: event as unknown as PagerDutyEvent } });
+    } else {
+      const issue = parsed.error.issues[0];
+      entries.push({ line, raw, problem: `unexpected content at ${issue?.path.join('.') || '(top level)'}: ${issue?.message}` });
+    }
+  });
+  return entries;
+}
+
+/**
+ * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
+ * later line of the file carries the same incident, or when state or audit show the incident
+ * moved on after the line failed: a trigger whose incident was resolved or re-sent since (a
+ * replay never re-opens a resolved incident), a resolve already delivered or overtaken by a
+ * newer trigger (sending it would close the newer incident). Unparseable lines are kept.
+ */
+export function planReplay(
+  entries: readonly DeadLetterEntry[],
+  incidents: Readonly<Record<string, OpenIncident>>,
+  history: ReadonlyMap<string, IncidentHistory>,
+): ReplayStep[] {
+  const lastLineOf = new Map<string, number>();
+  for (const entry of entries) if (entry.letter) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
+  return entries.map((entry): ReplayStep => {
+    if (!entry.letter) return { kind: 'keep', entry, reason: `unparseable: ${entry.problem}` };
+    const letter = entry.letter;
+    const key = letter.event.dedup_key;
+    const laterLine = lastLineOf.get(key) ?? entry.line;
+    if (laterLine !== entry.line) return { kind: 'drop', entry, reason: `superseded by line ${laterLine} for the same incident` };
+    const failedMs = Date.parse(letter.failedAt);
+    const seen = history.get(key) ?? {};
+    const lastSentAt = incidents[key]?.lastSentAt;
+    if (seen.lastResolveMs !== undefined && seen.lastResolveMs > failedMs) {
+      return { kind: 'drop', entry, reason: letter.event.event_action === 'resolve' ? 'resolve already delivered' : 'incident resolved since: not re-opened' };
+    }
+    if (seen.lastTriggerMs !== undefined && seen.lastTriggerMs > failedMs) return { kind: 'drop', entry, reason: 'incident re-sent since (audit log)' };
+    if (lastSentAt !== undefined && Date.parse(lastSentAt) > failedMs) return { kind: 'drop', entry, reason: 'incident re-sent since (state file)' };
+    return { kind: 'send', entry, letter };
+  });
+}
+
+/** Folds one audit record into the histories of the dedup keys of interest. */
+export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditRecord): void {
+  const history = histories.get(record.dedup_key);
+  const sentMs = Date.parse(record.sent_at);
+  if (!history || Number.isNaN(sentMs)) return;
+  if (record.event_action === 'trigger') {
+    history.lastTriggerMs = Math.max(history.lastTriggerMs ?? sentMs, sentMs);
+    history.open = { record, firstSentAt: history.open?.firstSentAt ?? record.sent_at };
+  } else if (record.event_action === 'resolve') {
+    history.lastResolveMs = Math.max(history.lastResolveMs ?? sentMs, sentMs);
+    delete history.open;
+  }
+}
+
+const identityDetails = z.object({
+  identity_name: z.string(),
+  identity_id: z.string(),
+  termination_date: isoInstant,
+  termination_date_source: z.string().optional(),
+  sla_hours: z.number(),
+  sla_deadline: isoInstant,
+  tier: z.string(),
+  active_applications: z.array(z.string()),
+  active_account_count: z.number(),
+});
+
+/**
+ * The open incident a delivered identity trigger stands for, from its custom_details (spec 5);
+ * undefined for an event that does not describe one identity (nothing to record then).
+ */
+export function incidentFromTrigger(event: PagerDutyEvent, previous: OpenIncident | undefined, sentAt: string): OpenIncident | undefined {
+  const details = identityDetails.safeParse(event.payload?.custom_details);
+  const severity = event.payload?.severity;
+  if (!details.success || (severity !== 'warning' && severity !== 'error')) return undefined;
+  const d = details.data;
+  const displayName = previous?.displayName ?? /^Leaver SLA breach: (.+?) has \d+ active account/.exec(event.payload?.summary ?? '')?.[1] ?? d.identity_name;
+  return {
+    dedupKey: event.dedup_key,
+    identityId: d.identity_id,
+    identityName: d.identity_name,
+    displayName,
+    tier: d.tier,
+    slaHours: d.sla_hours,
+    severity,
+    activeApplications: d.active_applications,
+    activeAccountCount: d.active_account_count,
+    terminationDate: d.termination_date,
+    terminationSource: d.termination_date_source === 'first-seen-inactive' ? 'first-seen' : 'attribute',
+    slaDeadline: d.sla_deadline,
+    firstSentAt: previous?.firstSentAt ?? sentAt,
+    lastSentAt: sentAt,
+  };
+}
+
+/** The open incident as the audit log last described it (for a resolve the state no longer knows). */
+export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident {
+  const r = open.record;
+  return {
+    dedupKey: r.dedup_key,
+    identityId: r.identity_id,
+    identityName: r.identity_name,
+    displayName: r.identity_name,
+    tier: r.tier,
+    slaHours: r.sla_hours,
+    severity: r.severity === 'error' ? 'error' : 'warning',
+    activeApplications: r.active_applications,
+    activeAccountCount: r.active_account_count,
+    terminationDate: r.termination_date,
+    terminationSource: 'attribute',
+    slaDeadline: r.sla_deadline,
+    firstSentAt: open.firstSentAt,
+    lastSentAt: r.sent_at,
+  };
+}
