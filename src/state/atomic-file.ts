@@ -5,10 +5,10 @@ import { open, rename, rm } from 'node:fs/promises';
  * Replaces a file atomically: write a temp file beside it, fsync, rename over. A crash at any
  * moment leaves the old file or the new one, never a torn one.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'w', 0o600);
+    const handle = await open(temp, 'w', mode);
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();

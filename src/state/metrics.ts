@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { describeError } from '../errors.js';
+import type { CycleSummary } from '../run.js';
+import type { OpenIncident } from '../sla/incident.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+const PREFIX = 'iiq_leaver_sla_watchdog';
+const LAST_SUCCESS = `${PREFIX}_last_success_timestamp_seconds`;
+
+/** What one finished cycle contributes to the Prometheus textfile. */
+export interface MetricsSample {
+  /** When the cycle finished (the clock, not `--now`). */
+  finishedAtMs: number;
+  exitCode: number;
+  /** When the last cycle with exit 0 finished; undefined = never (written as 0). */
+  lastSuccessAtMs: number | undefined;
+  durationMs: number;
+  inactiveListed: number;
+  pastSla: number;
+  /** Open identity incidents by tier; every configured tier appears, with 0 if none. */
+  openByTier: Record<string, number>;
+  eventsSent: { trigger: number; retrigger: number; resolve: number };
+  deadLettered: number;
+  iiqRequests: number;
+}
+
+/** The sample of a finished cycle. */
+export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishedAtMs: number): Omit<MetricsSample, 'lastSuccessAtMs'> {
+  return {
+    finishedAtMs,
+    exitCode,
+    durationMs: summary.durationMs,
+    inactiveListed: summary.inactiveListed,
+    pastSla: summary.pastSla,
+    openByTier: summary.openIncidentsByTier,
+    eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
+    deadLettered: summary.deadLettered,
+    iiqRequests: summary.iiqRequests,
+  };
+}
+
+/** Counts open incidents per tier, listing every configured tier (0 where none is open). */
+export function countOpenByTier(incidents: Readonly<Record<string, OpenIncident>>, tiers: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(tiers.map((tier) => [tier, 0]));
+  for (const incident of Object.values(incidents)) counts[incident.tier] = (counts[incident.tier] ?? 0) + 1;
+  return counts;
+}
+
+/** The textfile in Prometheus exposition format 0.0.4 (node_exporter / windows_exporter textfile collector). Pure. */
+export function renderMetrics(sample: MetricsSample): string {
+  const lines: string[] = [];
+  const gauge = (name: string, help: string, values: [labels: string, value: number][]): void => {
+    lines.push(`# HELP ${PREFIX}_${name} ${help}`, `# TYPE ${PREFIX}_${name} gauge`);
+    for (const [labels, value] of values) lines.push(`${PREFIX}_${name}${labels} ${formatValue(value)}`);
+  };
+  const seconds = (ms: number): number => ms / 1000;
+  gauge('last_success_timestamp_seconds', 'Unix time the last cycle that exited 0 finished (0: none recorded yet).', [['', sample.lastSuccessAtMs === undefined ? 0 : seconds(sample.lastSuccessAtMs)]]);
+  gauge('last_run_timestamp_seconds', 'Unix time the last cycle finished, whatever its exit code.', [['', seconds(sample.finishedAtMs)]]);
+  gauge('last_run_exit_code', 'Exit code of the last cycle (0 ok, 1 dead-lettered, 3 IIQ read failed).', [['', sample.exitCode]]);
+  gauge('last_run_duration_seconds', 'Duration of the last cycle.', [['', seconds(sample.durationMs)]]);
+  gauge('identities_inactive', 'Inactive identities listed from IIQ in the last cycle.', [['', sample.inactiveListed]]);
+  gauge('identities_past_sla', 'Inactive identities past their SLA in the last cycle.', [['', sample.pastSla]]);
+  gauge('breaches_open', 'Open Leaver SLA incidents after the last cycle, by tier.', Object.entries(sample.openByTier).sort(([a], [b]) => a.localeCompare(b)).map(([tier, count]) => [`{tier="${escapeLabel(tier)}"}`, count]));
+  gauge('events_sent', 'PagerDuty events delivered in the last cycle, by action.', [
+    ['{action="trigger"}', sample.eventsSent.trigger],
+    ['{action="retrigger"}', sample.eventsSent.retrigger],
+    ['{action="resolve"}', sample.eventsSent.resolve],
+  ]);
+  gauge('dead_letters', 'PagerDuty events dead-lettered in the last cycle.', [['', sample.deadLettered]]);
+  gauge('iiq_requests', 'HTTP requests sent to IIQ in the last cycle (attempts, retries included).', [['', sample.iiqRequests]]);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The last-success timestamp recorded in a previous textfile, in ms; undefined if none. Pure. */
+export function parseLastSuccessMs(text: string): number | undefined {
+  const match = new RegExp(`^${LAST_SUCCESS} (\\S+)$`, 'm').exec(text);
+  const value = match ? Number(match[1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? Math.round(value * 1000) : undefined;
+}
+
+/**
+ * Writes the textfile atomically (readable by the exporter: 0644). The last-success
+ * timestamp advances only on exit 0; otherwise it is carried over from the file being replaced.
+ */
+export async function writeMetricsFile(path: string, sample: Omit<MetricsSample, 'lastSuccessAtMs'>): Promise<void> {
+  const lastSuccessAtMs = sample.exitCode === 0 ? sample.finishedAtMs : parseLastSuccessMs(await readFile(path, 'utf8').catch(() => ''));
+  await writeFileAtomic(path, renderMetrics({ ...sample, lastSuccessAtMs }), 0o644);
+}
+
+/** writeMetricsFile for the end of a cycle: a failure is logged, never changes the cycle's exit code. */
+export async function writeCycleMetrics(path: string | null, sample: Omit<MetricsSample, 'lastSuccessAtMs'>, logger: Logger): Promise<void> {
+  if (path === null) return;
+  try {
+    await writeMetricsFile(path, sample);
+  } catch (error) {
+    logger.error({ path, error: describeError(error) }, 'metrics file could not be written');
+  }
+}
+
+function formatValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
