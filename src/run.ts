@@ -5,11 +5,20 @@ import type { IdentitySource } from './iiq/source.js';
 import { observeIdentities } from './observe.js';
 import { buildResolveEvent } from './pagerduty/events.js';
 import { buildHealthTriggerEvent } from './pagerduty/health-event.js';
-import { deadLetter, deliverNotifications, planNotifications, type DeliveryCounts } from './pagerduty/notify.js';
+import {
+  appendAuditRecords,
+  applyQuietChanges,
+  deadLetter,
+  deliverNotifications,
+  planNotifications,
+  planStormNotifications,
+  type DeliveryCounts,
+} from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
 import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
+import { planStorms } from './sla/storm.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/metrics.js';
 import { acquireRunLock } from './state/run-lock.js';
 import { readState, writeState } from './state/state-file.js';
@@ -108,17 +117,28 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   for (const decision of decisions) {
     if (decision.action === 'hold') logger.warn({ dedup_key: decision.incident.dedupKey, reason: decision.reason }, 'open incident left untouched');
   }
-  const notifications = planNotifications(decisions, { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate }, now);
+  const plan = planStorms({
+    decisions,
+    openIncidents: state.incidents,
+    openStorms: state.storms,
+    threshold: config.storm.threshold,
+    nowMs: now.getTime(),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  });
+  const eventContext = { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate };
+  const notifications = [...planNotifications(plan.individual, eventContext, now), ...planStormNotifications(plan.storms, eventContext, now)];
 
   let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };
   if (input.sender === undefined) {
-    for (const { decision, event } of notifications) {
-      input.writeStdout(`${JSON.stringify({ action: decision.action, reason: decision.reason, dedup_key: event.dedup_key, event })}\n`);
+    for (const { action, reason, event } of notifications) {
+      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
   } else {
+    const book = { incidents: state.incidents, storms: state.storms };
+    await appendAuditRecords(applyQuietChanges(plan.quiet, book, now.toISOString()), { auditPath: config.audit.path, logger });
     counts = await deliverNotifications(notifications, {
       sender: input.sender,
-      incidents: state.incidents,
+      book,
       auditPath: config.audit.path,
       deadLetterPath: config.deadLetter.path,
       now,

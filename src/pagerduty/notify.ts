@@ -1,26 +1,84 @@
 import type { Logger } from 'pino';
 import type { Decision } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { OpenStorm, QuietChange, StormDecision } from '../sla/storm.js';
 import { appendAudit, type AuditRecord } from '../state/audit-log.js';
 import { appendDeadLetter } from './dead-letter.js';
 import { buildResolveEvent, buildTriggerEvent, type EventContext, type PagerDutyEvent } from './events.js';
+import { buildStormTriggerEvent } from './storm-event.js';
 import type { PagerDutySender } from './sender.js';
 
-/** A decision turned into the event that carries it. */
-export interface Notification {
-  decision: Exclude<Decision, { action: 'hold' }>;
-  event: PagerDutyEvent;
+/** The incident state delivery advances: identity incidents and application (storm) incidents. */
+export interface IncidentBook {
+  incidents: Record<string, OpenIncident>;
+  storms: Record<string, OpenStorm>;
 }
 
-/** Builds the event of every trigger, re-trigger and resolve decision. Pure. */
+/** An event to send, and what its delivery changes. */
+export interface Notification {
+  action: 'trigger' | 'retrigger' | 'resolve';
+  reason: string;
+  event: PagerDutyEvent;
+  /** Advances the state for the delivered event; returns the audit records to append. */
+  apply(book: IncidentBook, sentAt: string): AuditRecord[];
+}
+
+/** Builds the event of every identity trigger, re-trigger and resolve decision (holds send nothing). Pure. */
 export function planNotifications(decisions: readonly Decision[], context: EventContext, now: Date): Notification[] {
   const notifications: Notification[] = [];
   for (const decision of decisions) {
     if (decision.action === 'hold') continue;
     const event = decision.action === 'resolve' ? buildResolveEvent(decision.incident) : buildTriggerEvent(decision.breach, context, now);
-    notifications.push({ decision, event });
+    notifications.push({ action: decision.action, reason: decision.reason, event, apply: (book, sentAt) => [applyDelivered(decision, book.incidents, sentAt)] });
   }
   return notifications;
+}
+
+/** Builds the events of application incidents; delivering one records the identities it covers. Pure. */
+export function planStormNotifications(decisions: readonly StormDecision[], context: EventContext, now: Date): Notification[] {
+  return decisions.map((decision) => {
+    if (decision.action === 'resolve') {
+      return {
+        action: 'resolve',
+        reason: decision.reason,
+        event: buildResolveEvent(decision.storm),
+        apply: (book) => (delete book.storms[decision.storm.dedupKey], []),
+      };
+    }
+    const { storm, previous } = decision;
+    return {
+      action: decision.action,
+      reason: decision.reason,
+      event: buildStormTriggerEvent(storm, context, now),
+      apply: (book, sentAt) => {
+        book.storms[storm.dedupKey] = {
+          dedupKey: storm.dedupKey,
+          application: storm.application,
+          severity: storm.severity,
+          identityCount: storm.identityCount,
+          firstSentAt: previous?.firstSentAt ?? sentAt,
+          lastSentAt: sentAt,
+        };
+        return decision.cover.map((covered) => {
+          const incident = recordTrigger(covered, book.incidents, sentAt, storm.dedupKey);
+          return { ...auditTrigger(incident, sentAt, `${covered.reason} (paged through ${storm.dedupKey})`), covered_by: storm.dedupKey };
+        });
+      },
+    };
+  });
+}
+
+/** Records what changed for identities an open application incident covers (no event of their own). */
+export function applyQuietChanges(changes: readonly QuietChange[], book: IncidentBook, at: string): AuditRecord[] {
+  return changes.flatMap((change) => {
+    if (change.kind === 'covered-update') {
+      recordTrigger(change.decision, book.incidents, at, change.decision.previous?.coveredBy);
+      return [];
+    }
+    const incident = change.decision.incident;
+    delete book.incidents[incident.dedupKey];
+    return [{ ...auditResolve(incident, at, change.decision.reason), covered_by: incident.coveredBy }];
+  });
 }
 
 /** Counts of what delivery did. */
@@ -35,7 +93,7 @@ export interface DeliveryCounts {
 export interface DeliveryTargets {
   sender: PagerDutySender;
   /** Open incidents, updated in place only for delivered events. */
-  incidents: Record<string, OpenIncident>;
+  book: IncidentBook;
   auditPath: string;
   deadLetterPath: string;
   now: Date;
@@ -51,37 +109,53 @@ export interface DeliveryTargets {
 export async function deliverNotifications(notifications: readonly Notification[], targets: DeliveryTargets): Promise<DeliveryCounts> {
   const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };
   await Promise.all(
-    notifications.map(async ({ decision, event }) => {
+    notifications.map(async (notification) => {
+      const { event } = notification;
       const result = await targets.sender.send(event);
       if (!result.ok) {
         counts.deadLettered += 1;
         await deadLetter(event, result.attempts, result.error, targets);
         return;
       }
-      const sentAt = targets.now.toISOString();
-      const audit = applyDelivered(decision, targets.incidents, sentAt);
-      counts[decision.action === 'trigger' ? 'triggered' : decision.action === 'retrigger' ? 'retriggered' : 'resolved'] += 1;
-      targets.logger.info({ event_action: event.event_action, dedup_key: event.dedup_key, reason: decision.reason, attempts: result.attempts }, 'PagerDuty event delivered');
-      try {
-        await appendAudit(targets.auditPath, audit);
-      } catch (error) {
-        targets.logger.error({ path: targets.auditPath, error: (error as Error).message, record: audit }, 'audit log could not be written');
-      }
+      const records = notification.apply(targets.book, targets.now.toISOString());
+      counts[notification.action === 'trigger' ? 'triggered' : notification.action === 'retrigger' ? 'retriggered' : 'resolved'] += 1;
+      targets.logger.info({ event_action: event.event_action, dedup_key: event.dedup_key, reason: notification.reason, attempts: result.attempts }, 'PagerDuty event delivered');
+      await appendAuditRecords(records, targets);
     }),
   );
   return counts;
 }
 
-/** Updates the open incidents for a delivered event and returns its audit record. */
-export function applyDelivered(decision: Notification['decision'], incidents: Record<string, OpenIncident>, sentAt: string): AuditRecord {
+/** Appends audit records; a failure is logged with the records, never fatal (the event was delivered). */
+export async function appendAuditRecords(records: readonly AuditRecord[], targets: Pick<DeliveryTargets, 'auditPath' | 'logger'>): Promise<void> {
+  for (const record of records) {
+    try {
+      await appendAudit(targets.auditPath, record);
+    } catch (error) {
+      targets.logger.error({ path: targets.auditPath, error: (error as Error).message, record }, 'audit log could not be written');
+    }
+  }
+}
+
+/** Updates the open incidents for a delivered identity event and returns its audit record. */
+export function applyDelivered(decision: Exclude<Decision, { action: 'hold' }>, incidents: Record<string, OpenIncident>, sentAt: string): AuditRecord {
   if (decision.action === 'resolve') {
     delete incidents[decision.incident.dedupKey];
     return auditResolve(decision.incident, sentAt, decision.reason);
   }
+  return auditTrigger(recordTrigger(decision, incidents, sentAt, undefined), sentAt, decision.reason);
+}
+
+function recordTrigger(
+  decision: Extract<Decision, { action: 'trigger' | 'retrigger' }>,
+  incidents: Record<string, OpenIncident>,
+  sentAt: string,
+  coveredBy: string | undefined,
+): OpenIncident {
   const { elapsedHours: _elapsed, ...facts } = decision.breach;
-  const incident: OpenIncident = { ...facts, firstSentAt: decision.previous?.firstSentAt ?? sentAt, lastSentAt: sentAt };
+  const incident: OpenIncident = { ...facts, firstSentAt: decision.previous?.firstSentAt ?? sentAt, lastSentAt: sentAt, ...(coveredBy ? { coveredBy } : {}) };
   incidents[incident.dedupKey] = incident;
-  return auditTrigger(incident, sentAt, decision.reason);
+  return incident;
 }
 
 /** The audit record of a delivered trigger (or re-trigger) of an incident. */

@@ -23,6 +23,8 @@ export interface Breach {
 export interface OpenIncident extends Omit<Breach, 'elapsedHours'> {
   firstSentAt: string;
   lastSentAt: string;
+  /** Set when an application incident (storm control) pages for this identity instead of its own. */
+  coveredBy?: string;
 }
 
 /** The dedup key of an identity's incident (spec 5). */

@@ -20,6 +20,8 @@ export interface AuditRecord {
   breach_minutes?: number;
   /** Resolves: minutes the incident was open (first trigger to resolve). */
   open_minutes?: number;
+  /** Set when the identity was paged through an application incident (storm control). */
+  covered_by?: string;
 }
 
 /** Appends one record to the audit log. */

@@ -2,6 +2,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
@@ -13,6 +14,8 @@ export interface WatchdogState {
   firstSeenInactive: Record<string, string>;
   /** The watchdog's own health (spec 7). */
   health: HealthState;
+  /** Open application incidents of storm control, by dedup key. */
+  storms: Record<string, OpenStorm>;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -32,6 +35,16 @@ const openIncident = z.object({
   slaDeadline: isoInstant,
   firstSentAt: isoInstant,
   lastSentAt: isoInstant,
+  coveredBy: z.string().optional(),
+});
+
+const openStorm = z.object({
+  dedupKey: z.string(),
+  application: z.string(),
+  severity: z.enum(['warning', 'error']),
+  identityCount: z.number().int().min(0),
+  firstSentAt: isoInstant,
+  lastSentAt: isoInstant,
 });
 
 const stateSchema = z.object({
@@ -42,11 +55,12 @@ const stateSchema = z.object({
     .object({ consecutiveFailures: z.number().int().min(0), lastError: z.string().optional(), incidentOpen: z.boolean() })
     .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
     .default(HEALTHY),
+  storms: z.record(z.string(), openStorm).default({}),
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {} };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */

@@ -1,0 +1,166 @@
+import type { Decision } from './decide.js';
+import type { OpenIncident, Severity } from './incident.js';
+
+type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
+type ResolveDecision = Extract<Decision, { action: 'resolve' }>;
+
+/** An application incident standing for many identities (spec 7, storm control), as kept in state. */
+export interface OpenStorm {
+  dedupKey: string;
+  application: string;
+  severity: Severity;
+  identityCount: number;
+  firstSentAt: string;
+  lastSentAt: string;
+}
+
+/** What an application incident says when it is (re-)sent. */
+export interface StormFacts {
+  dedupKey: string;
+  application: string;
+  severity: Severity;
+  identityCount: number;
+  /** Up to 20 identity names, sorted. */
+  identityNames: string[];
+  tiers: Record<string, number>;
+}
+
+/** A decision about an application incident. `cover` = identity breaches it takes over on delivery. */
+export type StormDecision =
+  | { action: 'trigger' | 'retrigger'; reason: string; storm: StormFacts; previous: OpenStorm | undefined; cover: TriggerDecision[] }
+  | { action: 'resolve'; reason: string; storm: OpenStorm; cover: [] };
+
+/** State changes for identities an application incident covers: recorded without an event of their own. */
+export type QuietChange = { kind: 'covered-update'; decision: TriggerDecision } | { kind: 'covered-resolve'; decision: ResolveDecision };
+
+/** The cycle's decisions split into what is sent per identity, per application, and recorded quietly. */
+export interface StormPlan {
+  individual: Decision[];
+  storms: StormDecision[];
+  quiet: QuietChange[];
+}
+
+/** Input of storm control. */
+export interface StormInput {
+  decisions: readonly Decision[];
+  openIncidents: Readonly<Record<string, OpenIncident>>;
+  openStorms: Readonly<Record<string, OpenStorm>>;
+  threshold: number;
+  nowMs: number;
+  renotifyMinutes: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
+const MAX_NAMES = 20;
+
+/** The dedup key of an application incident: `iiq-leaver-sla-app-<slug>`. */
+export function stormDedupKey(application: string): string {
+  const slug = application.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `iiq-leaver-sla-app-${slug || 'unnamed'}`;
+}
+
+/**
+ * Storm control (spec 7). When one application accounts for at least `threshold` new breaches
+ * in a cycle (a connector outage), one incident per application stands for every identity
+ * whose active applications are all storm applications; identities with other active
+ * applications keep their own incident. An application incident resolves when no identity it
+ * covers is left. Pure.
+ */
+export function planStorms(input: StormInput): StormPlan {
+  const newBreachCounts = new Map<string, number>();
+  for (const decision of input.decisions) {
+    if (decision.action !== 'trigger') continue;
+    for (const application of decision.breach.activeApplications) newBreachCounts.set(application, (newBreachCounts.get(application) ?? 0) + 1);
+  }
+  const stormApplications = new Set<string>(Object.values(input.openStorms).map((storm) => storm.application));
+  for (const [application, count] of newBreachCounts) if (count >= input.threshold) stormApplications.add(application);
+
+  const plan: StormPlan = { individual: [], storms: [], quiet: [] };
+  if (stormApplications.size === 0) return { ...plan, individual: [...input.decisions] };
+
+  const newlyCovered = new Map<string, TriggerDecision[]>();
+  const leaving = new Set<string>();
+  for (const decision of input.decisions) {
+    if (decision.action === 'resolve' && decision.incident.coveredBy) {
+      plan.quiet.push({ kind: 'covered-resolve', decision });
+      leaving.add(decision.incident.dedupKey);
+      continue;
+    }
+    if (decision.action !== 'trigger' && decision.action !== 'retrigger') {
+      plan.individual.push(decision);
+      continue;
+    }
+    const applications = decision.breach.activeApplications;
+    const wasCoveredBy = decision.previous?.coveredBy;
+    if (applications.length === 0 || !applications.every((application) => stormApplications.has(application))) {
+      // Other active applications: the identity needs its own incident.
+      if (wasCoveredBy) leaving.add(decision.breach.dedupKey);
+      plan.individual.push(decision);
+      continue;
+    }
+    const coverKey = chooseStorm(applications, wasCoveredBy, newBreachCounts);
+    if (coverKey === wasCoveredBy) {
+      plan.quiet.push({ kind: 'covered-update', decision });
+    } else {
+      if (wasCoveredBy) leaving.add(decision.breach.dedupKey);
+      newlyCovered.set(coverKey, [...(newlyCovered.get(coverKey) ?? []), decision]);
+    }
+  }
+
+  const stormKeys = new Set([...Object.keys(input.openStorms), ...newlyCovered.keys()]);
+  for (const key of [...stormKeys].sort()) {
+    const decision = decideStorm(key, input, newlyCovered.get(key) ?? [], leaving, plan.quiet);
+    if (decision) plan.storms.push(decision);
+  }
+  return plan;
+}
+
+// The storm an identity already belongs to, else that of its application with the most new breaches.
+function chooseStorm(applications: readonly string[], wasCoveredBy: string | undefined, counts: ReadonlyMap<string, number>): string {
+  const keys = applications.map(stormDedupKey);
+  if (wasCoveredBy && keys.includes(wasCoveredBy)) return wasCoveredBy;
+  const busiest = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0]!;
+  return stormDedupKey(busiest);
+}
+
+function decideStorm(
+  key: string,
+  input: StormInput,
+  cover: TriggerDecision[],
+  leaving: ReadonlySet<string>,
+  quiet: readonly QuietChange[],
+): StormDecision | undefined {
+  const previous = input.openStorms[key];
+  const updates = new Map(quiet.flatMap((q) => (q.kind === 'covered-update' ? [[q.decision.breach.dedupKey, q.decision.breach] as const] : [])));
+  const members = [
+    ...Object.values(input.openIncidents)
+      .filter((incident) => incident.coveredBy === key && !leaving.has(incident.dedupKey))
+      .map((incident) => updates.get(incident.dedupKey) ?? incident),
+    ...cover.map((decision) => decision.breach),
+  ];
+  if (members.length === 0) {
+    return previous && { action: 'resolve', reason: 'no covered identity has active accounts left', storm: previous, cover: [] };
+  }
+  const application = previous?.application ?? cover[0]!.breach.activeApplications.find((a) => stormDedupKey(a) === key)!;
+  const severity = members.some((member) => member.severity === 'error') ? 'error' : 'warning';
+  const tiers: Record<string, number> = {};
+  for (const member of members) tiers[member.tier] = (tiers[member.tier] ?? 0) + 1;
+  const storm: StormFacts = {
+    dedupKey: key,
+    application,
+    severity,
+    identityCount: members.length,
+    identityNames: members.map((member) => member.identityName).sort().slice(0, MAX_NAMES),
+    tiers,
+  };
+  if (!previous) return { action: 'trigger', reason: `${cover.length} new breaches on ${application} in one cycle`, storm, previous, cover };
+  const reason =
+    cover.length > 0
+      ? `${cover.length} more identities covered`
+      : SEVERITY_RANK[severity] > SEVERITY_RANK[previous.severity]
+        ? 'severity escalated'
+        : input.nowMs - Date.parse(previous.lastSentAt) >= input.renotifyMinutes * 60_000
+          ? 'renotify interval elapsed'
+          : undefined;
+  return reason ? { action: 'retrigger', reason, storm, previous, cover } : undefined;
+}
