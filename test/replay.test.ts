@@ -163,3 +163,23 @@ describe('replayDeadLetters', () => {
     expect(await t.replay()).toMatchObject({ exitCode: 0, summary: { lines: 0, remaining: 0 } });
   });
 });
+
+describe('dead_letter.jsonl.example', () => {
+  it('matches the real format: every line parses, and its trigger has the shape buildTriggerEvent makes', async () => {
+    const { buildTriggerEvent } = await import('../src/pagerduty/events.js');
+    const entries = parseDeadLetters(readFileSync(new URL('../dead_letter.jsonl.example', import.meta.url), 'utf8'));
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.map((e) => e.problem)).toEqual(entries.map(() => undefined));
+    for (const { raw } of entries) expect(Object.keys(JSON.parse(raw) as object)).toEqual(['failedAt', 'attempts', 'error', 'event']);
+    const example = entries.find((e) => e.letter?.event.event_action === 'trigger')!.letter!.event;
+    const built = buildTriggerEvent(
+      { dedupKey: 'k', identityId: 'i', identityName: 'n', displayName: 'd', tier: 't', slaHours: 4, severity: 'warning', activeApplications: ['a'], activeAccountCount: 1, terminationDate: T0, terminationSource: 'attribute', slaDeadline: T0, elapsedHours: 5 },
+      { source: 's', baseUrl: 'https://iiq', identityUrlTemplate: '{baseUrl}/{id}' },
+      new Date(T0),
+    );
+    expect(Object.keys(example)).toEqual(Object.keys(built));
+    expect(Object.keys(example.payload!)).toEqual(Object.keys(built.payload!));
+    expect(Object.keys(example.payload!.custom_details)).toEqual(Object.keys(built.payload!.custom_details));
+    expect(example).not.toHaveProperty('routing_key');
+  });
+});

@@ -56,7 +56,8 @@ export function parseDeadLetters(text: string): DeadLetterEntry[] {
     }
     const parsed = letterSchema.safeParse(json);
     if (parsed.success) {
-      const { routing_key: _stale, ...event } = parsed.data.event as Record<string, unknown>;
+      // The event re-sent is the one written, key order and all; only a stray routing_key goes.
+      const { routing_key: _stale, ...event } = (json as { event: Record<string, unknown> }).event;
       entries.push({ line, raw, letter: { ...parsed.data, event: event as unknown as PagerDutyEvent } });
     } else {
       const issue = parsed.error.issues[0];
