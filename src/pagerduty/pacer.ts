@@ -14,8 +14,10 @@ export class Pacer {
   #nextSlotMs = 0;
   #pausedUntilMs = 0;
   #lastSlowDownMs = Number.NEGATIVE_INFINITY;
+  readonly #clock: () => number;
 
-  constructor(eventsPerMinute: number) {
+  constructor(eventsPerMinute: number, clock: () => number = Date.now) {
+    this.#clock = clock;
     this.#baseIntervalMs = 60_000 / eventsPerMinute;
     this.#intervalMs = this.#baseIntervalMs;
   }
@@ -28,18 +30,18 @@ export class Pacer {
   /** Resolves when the caller may send: one slot per interval, none during a pause. */
   async take(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = this.#clock();
       const slot = Math.max(now, this.#nextSlotMs, this.#pausedUntilMs);
       this.#nextSlotMs = slot + this.#intervalMs;
       if (slot > now) await sleep(slot - now);
       // A pause that began while this caller slept holds it back too.
-      if (Date.now() >= this.#pausedUntilMs) return;
+      if (this.#clock() >= this.#pausedUntilMs) return;
     }
   }
 
   /** No send starts before `ms` from now. */
   pause(ms: number): void {
-    this.#pausedUntilMs = Math.max(this.#pausedUntilMs, Date.now() + ms);
+    this.#pausedUntilMs = Math.max(this.#pausedUntilMs, this.#clock() + ms);
   }
 
   /**
@@ -47,7 +49,7 @@ export class Pacer {
    * 429s of requests already in flight count once: at most one halving per current interval.
    */
   slowDown(): void {
-    const now = Date.now();
+    const now = this.#clock();
     if (now - this.#lastSlowDownMs < this.#intervalMs) return;
     this.#lastSlowDownMs = now;
     this.#intervalMs = Math.min(this.#intervalMs * 2, this.#baseIntervalMs * MAX_SLOWDOWN_FACTOR);
