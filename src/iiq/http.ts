@@ -54,14 +54,20 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     requestCount += 1;
     let response: Response;
     let text: string;
+    // A timer cleared on completion, not AbortSignal.timeout: its pending timers keep each
+    // finished request (and its listeners) alive for timeoutMs, which at scale is most of the heap.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('IIQ request timed out', 'TimeoutError')), options.timeoutMs);
     try {
       response = await fetchVia(options.dispatcher, url, {
         headers: { authorization, accept: 'application/json, application/scim+json' },
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: controller.signal,
       });
       text = await response.text();
     } catch (error) {
       throw new RetryableIiqError(`IIQ ${label} failed: ${describeNetworkError(error, options.timeoutMs)}`, undefined);
+    } finally {
+      clearTimeout(timer);
     }
     const status = response.status;
     if (status === 404 && notFoundIsAnswer) return { kind: 'not-found' };
