@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ROUTING_KEY_LENGTH, isWellFormedRoutingKey, type Config } from '../config/config.js';
@@ -51,7 +51,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         } finally {
           await runtime.close();
         }
-        const result = buildCheckResult(options.config, config, routingKey, await checkFolders(config), iiq);
+        const result = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq);
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
         return result.exitCode;
