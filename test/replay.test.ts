@@ -10,7 +10,9 @@ import { addToHistory, parseDeadLetters, planReplay, type IncidentHistory } from
 import { replayDeadLetters } from '../src/pagerduty/replay.js';
 import type { DeliveryResult, PagerDutySender } from '../src/pagerduty/sender.js';
 import { Redactor } from '../src/secrets.js';
+import type { HealthState } from '../src/sla/health.js';
 import type { OpenIncident } from '../src/sla/incident.js';
+import type { OpenStorm } from '../src/sla/storm.js';
 import type { AuditRecord } from '../src/state/audit-log.js';
 
 const KEY = 'iiq-leaver-sla-0a1b';
@@ -63,8 +65,16 @@ function historyOf(records: AuditRecord[], keys = [KEY]): Map<string, IncidentHi
   return histories;
 }
 
+const HEALTH = 'iiq-leaver-sla-watchdog-health';
+const STORM = 'iiq-leaver-sla-app-salesforce';
+const failing = { consecutiveFailures: 3, lastError: 'x', incidentOpen: false };
+const healthy = { consecutiveFailures: 0, lastError: undefined, incidentOpen: false };
+const storm = (lastSentAt: string): OpenStorm => ({ dedupKey: STORM, application: 'Salesforce', severity: 'warning', identityCount: 30, firstSentAt: before, lastSentAt });
+const covered = (sentAt: string): AuditRecord => ({ ...audit('trigger', sentAt), covered_by: STORM });
+const healthTrigger: PagerDutyEvent = { event_action: 'trigger', dedup_key: HEALTH, payload: { summary: 'watchdog failing', source: 's', severity: 'error', timestamp: T0, component: 'c', group: 'g', class: 'k', custom_details: {} } };
+
 describe('planReplay', () => {
-  const cases: { name: string; letters: DeadLetter[]; incidents?: Record<string, OpenIncident>; audit?: AuditRecord[]; expected: string[] }[] = [
+  const cases: { name: string; letters: DeadLetter[]; incidents?: Record<string, OpenIncident>; storms?: Record<string, OpenStorm>; health?: HealthState; audit?: AuditRecord[]; expected: string[] }[] = [
     { name: 'a trigger nothing happened to since is sent', letters: [letter(trigger())], expected: ['send'] },
     { name: 'a trigger whose incident was resolved since is dropped (never re-opened)', letters: [letter(trigger())], audit: [audit('trigger', before), audit('resolve', after)], expected: ['drop: incident resolved since: not re-opened'] },
     { name: 'a trigger re-sent since (audit) is dropped', letters: [letter(trigger())], audit: [audit('trigger', after)], expected: ['drop: incident re-sent since (audit log)'] },
@@ -75,9 +85,20 @@ describe('planReplay', () => {
     { name: 'a resolve overtaken by a newer trigger is dropped (it would close the new incident)', letters: [letter(resolve())], incidents: { [KEY]: incident(after) }, audit: [audit('trigger', after)], expected: ['drop: incident re-sent since (audit log)'] },
     { name: 'a pending resolve is sent', letters: [letter(resolve())], incidents: { [KEY]: incident(before) }, expected: ['send'] },
     { name: 'an older line of the same incident is superseded by the later one', letters: [letter(trigger(), before), letter(resolve())], incidents: { [KEY]: incident(before) }, expected: ['drop: superseded by line 2 for the same incident', 'send'] },
+    { name: 'a health trigger while the watchdog still fails and no health incident is open is sent', letters: [letter(healthTrigger)], health: failing, expected: ['send'] },
+    { name: 'a health trigger after the watchdog recovered is dropped', letters: [letter(healthTrigger)], health: healthy, expected: ['drop: watchdog healthy since'] },
+    { name: 'a health trigger whose incident was opened since is dropped', letters: [letter(healthTrigger)], health: { ...failing, incidentOpen: true }, expected: ['drop: health incident open since'] },
+    { name: 'a health resolve while healthy with the incident open is sent', letters: [letter(resolve(HEALTH))], health: { ...healthy, incidentOpen: true }, expected: ['send'] },
+    { name: 'a health resolve while failing again is dropped', letters: [letter(resolve(HEALTH))], health: { ...failing, incidentOpen: true }, expected: ['drop: watchdog failing again: the resolve would close a current alert'] },
+    { name: 'an application trigger is sent when nothing moved since', letters: [letter({ ...trigger(STORM), dedup_key: STORM })], expected: ['send'] },
+    { name: 'an application trigger re-sent since (state) is dropped', letters: [letter({ ...trigger(STORM), dedup_key: STORM })], storms: { [STORM]: storm(after) }, expected: ['drop: incident re-sent since (state file)'] },
+    { name: 'an application trigger whose covered identities changed since is dropped', letters: [letter({ ...trigger(STORM), dedup_key: STORM })], audit: [covered(after)], expected: ['drop: application incident changed since (audit log of the identities it covers)'] },
+    { name: 'an application resolve of an incident no longer open is dropped', letters: [letter(resolve(STORM))], expected: ['drop: application incident already resolved'] },
+    { name: 'a pending application resolve is sent', letters: [letter(resolve(STORM))], storms: { [STORM]: storm(before) }, expected: ['send'] },
   ];
-  it.each(cases)('$name', ({ letters, incidents = {}, audit: records = [], expected }) => {
-    const steps = planReplay(parseDeadLetters(letters.map(line).join('\n')), incidents, historyOf(records));
+  it.each(cases)('$name', ({ letters, incidents = {}, storms = {}, health = healthy, audit: records = [], expected }) => {
+    const keys = [...new Set(letters.map((l) => l.event.dedup_key))];
+    const steps = planReplay(parseDeadLetters(letters.map(line).join('\n')), { incidents, storms, health, alertAfterFailures: 3 }, historyOf(records, keys));
     expect(steps.map((s) => (s.kind === 'send' ? 'send' : `${s.kind}: ${s.reason}`))).toEqual(expected);
   });
 
@@ -86,22 +107,22 @@ describe('planReplay', () => {
     const entries = parseDeadLetters(text);
     expect(entries.map((e) => [e.line, e.problem])).toEqual([[1, 'not valid JSON'], [3, 'unexpected content at error: Invalid input: expected string, received undefined'], [4, undefined]]);
     expect(entries[2]?.letter?.event).not.toHaveProperty('routing_key');
-    expect(planReplay(entries, {}, historyOf([])).map((s) => s.kind)).toEqual(['keep', 'keep', 'send']);
+    expect(planReplay(entries, { incidents: {}, storms: {}, health: healthy, alertAfterFailures: 3 }, historyOf([])).map((s) => s.kind)).toEqual(['keep', 'keep', 'send']);
   });
 });
 
 describe('replayDeadLetters', () => {
-  function setup(lines: (DeadLetter | string)[], options: { state?: Record<string, OpenIncident>; audit?: AuditRecord[]; answer?: (event: PagerDutyEvent) => DeliveryResult; concurrency?: number } = {}) {
+  function setup(lines: (DeadLetter | string)[], options: { state?: Record<string, OpenIncident>; audit?: AuditRecord[]; answer?: (event: PagerDutyEvent) => DeliveryResult; concurrency?: number; extraState?: Record<string, unknown> } = {}) {
     const dir = mkdtempSync(join(tmpdir(), 'watchdog-replay-'));
     const paths = { deadLetterPath: join(dir, 'dead_letter.jsonl'), statePath: join(dir, 'state.json'), auditPath: join(dir, 'audit.jsonl') };
     writeFileSync(paths.deadLetterPath, lines.map((l) => `${line(l)}\n`).join(''));
-    if (options.state) writeFileSync(paths.statePath, JSON.stringify({ version: 1, incidents: options.state, firstSeenInactive: {} }));
+    if (options.state || options.extraState) writeFileSync(paths.statePath, JSON.stringify({ version: 1, incidents: options.state ?? {}, firstSeenInactive: {}, ...options.extraState }));
     if (options.audit) writeFileSync(paths.auditPath, options.audit.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const sent: PagerDutyEvent[] = [];
     const sender: PagerDutySender = { send: async (event) => (sent.push(event), options.answer?.(event) ?? { ok: true, attempts: 1 }) };
     const logs: Record<string, any>[] = [];
     const logger = createLogger('debug', new Redactor(), { write: (text) => logs.push(JSON.parse(text)) });
-    const replay = () => replayDeadLetters({ ...paths, sender, concurrency: options.concurrency ?? 2, logger, now: () => new Date(after) });
+    const replay = () => replayDeadLetters({ ...paths, sender, concurrency: options.concurrency ?? 2, alertAfterFailures: 3, logger, now: () => new Date(after) });
     const readState = () => JSON.parse(readFileSync(paths.statePath, 'utf8')) as { incidents: Record<string, OpenIncident> };
     const readAudit = () => (existsSync(paths.auditPath) ? readFileSync(paths.auditPath, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord) : []);
     return { paths, sent, logs, replay, readState, readAudit };
@@ -123,6 +144,16 @@ describe('replayDeadLetters', () => {
     expect((await t.replay()).exitCode).toBe(0);
     expect(t.readState().incidents).toEqual({});
     expect(t.readAudit()).toEqual([expect.objectContaining({ event_action: 'resolve', breach_minutes: 132, open_minutes: 130 })]);
+  });
+
+  it('records a replayed health trigger and application trigger in state only, as a cycle would', async () => {
+    const stormTrigger = { ...trigger(STORM), dedup_key: STORM, payload: { ...trigger().payload!, custom_details: { application: 'Salesforce', identity_count: 30, identity_names: ['a'], tiers: { standard: 30 } } } };
+    const t = setup([letter(healthTrigger), letter(stormTrigger)], { extraState: { health: failing } });
+    expect((await t.replay()).exitCode).toBe(0);
+    const state = JSON.parse(readFileSync(t.paths.statePath, 'utf8')) as { health: HealthState; storms: Record<string, OpenStorm> };
+    expect(state.health).toMatchObject({ consecutiveFailures: 3, incidentOpen: true });
+    expect(state.storms[STORM]).toEqual({ dedupKey: STORM, application: 'Salesforce', severity: 'warning', identityCount: 30, firstSentAt: after, lastSentAt: after });
+    expect(t.readAudit()).toEqual([]);
   });
 
   it('drops superseded lines unsent and keeps what failed, byte for byte; exit 1', async () => {

@@ -16,6 +16,7 @@ export function registerReplayCommand(program: Command, context: CommandContext)
             auditPath: config.audit.path,
             sender: runtime.sender(),
             concurrency: config.pagerduty.concurrency,
+            alertAfterFailures: config.health.alertAfterFailures,
             logger,
           });
           return outcome.exitCode;

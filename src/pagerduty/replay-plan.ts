@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { HEALTH_DEDUP_KEY, type HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { OpenStorm } from '../sla/storm.js';
 import type { AuditRecord } from '../state/audit-log.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { PagerDutyEvent } from './events.js';
@@ -11,9 +13,22 @@ export type DeadLetterEntry = { line: number; raw: string } & ({ letter: DeadLet
 export interface IncidentHistory {
   lastTriggerMs?: number;
   lastResolveMs?: number;
+  /** Application (storm) incidents: the latest audit record of an identity it covers. */
+  lastCoveredMs?: number;
   /** The latest trigger record since the last resolve, and the first trigger of that run: the open incident's facts. */
   open?: { record: AuditRecord; firstSentAt: string };
 }
+
+/** What replay reads from the state file, and the health threshold of the config. */
+export interface ReplayState {
+  incidents: Readonly<Record<string, OpenIncident>>;
+  storms: Readonly<Record<string, OpenStorm>>;
+  health: HealthState;
+  alertAfterFailures: number;
+}
+
+/** The prefix of application (storm control) incident keys. */
+export const STORM_KEY_PREFIX = 'iiq-leaver-sla-app-';
 
 /** What replay does with one line: send it, drop it (superseded), or keep it. */
 export type ReplayStep =
@@ -74,11 +89,7 @@ export function parseDeadLetters(text: string): DeadLetterEntry[] {
  * replay never re-opens a resolved incident), a resolve already delivered or overtaken by a
  * newer trigger (sending it would close the newer incident). Unparseable lines are kept.
  */
-export function planReplay(
-  entries: readonly DeadLetterEntry[],
-  incidents: Readonly<Record<string, OpenIncident>>,
-  history: ReadonlyMap<string, IncidentHistory>,
-): ReplayStep[] {
+export function planReplay(entries: readonly DeadLetterEntry[], state: ReplayState, history: ReadonlyMap<string, IncidentHistory>): ReplayStep[] {
   const lastLineOf = new Map<string, number>();
   for (const entry of entries) if (entry.letter) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
   return entries.map((entry): ReplayStep => {
@@ -88,8 +99,14 @@ export function planReplay(
     const laterLine = lastLineOf.get(key) ?? entry.line;
     if (laterLine !== entry.line) return { kind: 'drop', entry, reason: `superseded by line ${laterLine} for the same incident` };
     const failedMs = Date.parse(letter.failedAt);
+    if (key === HEALTH_DEDUP_KEY) return planHealth(entry, letter, state);
     const seen = history.get(key) ?? {};
-    const lastSentAt = incidents[key]?.lastSentAt;
+    const storm = key.startsWith(STORM_KEY_PREFIX);
+    const lastSentAt = storm ? state.storms[key]?.lastSentAt : state.incidents[key]?.lastSentAt;
+    if (storm && seen.lastCoveredMs !== undefined && seen.lastCoveredMs > failedMs) {
+      return { kind: 'drop', entry, reason: 'application incident changed since (audit log of the identities it covers)' };
+    }
+    if (storm && letter.event.event_action === 'resolve' && !state.storms[key]) return { kind: 'drop', entry, reason: 'application incident already resolved' };
     if (seen.lastResolveMs !== undefined && seen.lastResolveMs > failedMs) {
       return { kind: 'drop', entry, reason: letter.event.event_action === 'resolve' ? 'resolve already delivered' : 'incident resolved since: not re-opened' };
     }
@@ -99,11 +116,31 @@ export function planReplay(
   });
 }
 
+/**
+ * The watchdog's own health incident follows `state.health`: a trigger still stands only while
+ * the watchdog is failing and no health incident is open; a resolve only while one is open and
+ * the watchdog is healthy again.
+ */
+function planHealth(entry: DeadLetterEntry, letter: DeadLetter, state: ReplayState): ReplayStep {
+  const { health } = state;
+  if (letter.event.event_action === 'trigger') {
+    if (health.incidentOpen) return { kind: 'drop', entry, reason: 'health incident open since' };
+    if (health.consecutiveFailures < state.alertAfterFailures) return { kind: 'drop', entry, reason: 'watchdog healthy since' };
+    return { kind: 'send', entry, letter };
+  }
+  if (!health.incidentOpen) return { kind: 'drop', entry, reason: 'health incident already resolved' };
+  if (health.consecutiveFailures > 0) return { kind: 'drop', entry, reason: 'watchdog failing again: the resolve would close a current alert' };
+  return { kind: 'send', entry, letter };
+}
+
 /** Folds one audit record into the histories of the dedup keys of interest. */
 export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditRecord): void {
-  const history = histories.get(record.dedup_key);
   const sentMs = Date.parse(record.sent_at);
-  if (!history || Number.isNaN(sentMs)) return;
+  if (Number.isNaN(sentMs)) return;
+  const storm = record.covered_by === undefined ? undefined : histories.get(record.covered_by);
+  if (storm) storm.lastCoveredMs = Math.max(storm.lastCoveredMs ?? sentMs, sentMs);
+  const history = histories.get(record.dedup_key);
+  if (!history) return;
   if (record.event_action === 'trigger') {
     history.lastTriggerMs = Math.max(history.lastTriggerMs ?? sentMs, sentMs);
     history.open = { record, firstSentAt: history.open?.firstSentAt ?? record.sent_at };
@@ -171,5 +208,22 @@ export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): O
     slaDeadline: r.sla_deadline,
     firstSentAt: open.firstSentAt,
     lastSentAt: r.sent_at,
+  };
+}
+
+const stormDetails = z.object({ application: z.string(), identity_count: z.number() });
+
+/** The open application incident a delivered storm trigger stands for (its covered identities are re-derived by the next cycle). */
+export function stormFromTrigger(event: PagerDutyEvent, previous: OpenStorm | undefined, sentAt: string): OpenStorm | undefined {
+  const details = stormDetails.safeParse(event.payload?.custom_details);
+  const severity = event.payload?.severity;
+  if (!details.success || (severity !== 'warning' && severity !== 'error')) return undefined;
+  return {
+    dedupKey: event.dedup_key,
+    application: details.data.application,
+    severity,
+    identityCount: details.data.identity_count,
+    firstSentAt: previous?.firstSentAt ?? sentAt,
+    lastSentAt: sentAt,
   };
 }

@@ -4,11 +4,11 @@ import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ExitCode } from '../errors.js';
-import type { OpenIncident } from '../sla/incident.js';
+import { HEALTH_DEDUP_KEY } from '../sla/health.js';
 import { appendAudit, type AuditRecord } from '../state/audit-log.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { acquireRunLock } from '../state/run-lock.js';
-import { readState, writeState } from '../state/state-file.js';
+import { readState, writeState, type WatchdogState } from '../state/state-file.js';
 import { auditResolve, auditTrigger } from './notify.js';
 import {
   addToHistory,
@@ -16,6 +16,8 @@ import {
   incidentFromTrigger,
   parseDeadLetters,
   planReplay,
+  STORM_KEY_PREFIX,
+  stormFromTrigger,
   type IncidentHistory,
   type ReplayStep,
 } from './replay-plan.js';
@@ -30,6 +32,8 @@ export interface ReplayInput {
   /** How many lines are in flight at once (the sender paces and limits on its own as well). */
   concurrency: number;
   logger: Logger;
+  /** `health.alertAfterFailures`: whether a dead-lettered health trigger still stands. */
+  alertAfterFailures: number;
   /** The clock for sent-at instants. */
   now?: () => Date;
 }
@@ -95,7 +99,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
     logger.fatal({ path: input.auditPath, error: (error as Error).message }, 'audit log unreadable: nothing replayed (superseded events cannot be told)');
     return outcome(logger, { ...zero(), lines: entries.length, remaining: entries.length });
   }
-  const steps = planReplay(entries, state.incidents, history);
+  const steps = planReplay(entries, { ...state, alertAfterFailures: input.alertAfterFailures }, history);
 
   const summary: ReplaySummary = { ...zero(), lines: entries.length };
   const remaining = new Set<number>();
@@ -127,7 +131,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           return;
         }
         summary.delivered += 1;
-        const record = recordDelivered(step, state.incidents, history, clock().toISOString(), logger);
+        const record = recordDelivered(step, state, history, clock().toISOString(), logger);
         logger.info({ line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action, attempts: result.attempts }, 'dead-lettered event delivered');
         if (record) await appendAuditLogged(input.auditPath, record, logger);
       }),
@@ -146,13 +150,28 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
 /** Applies a delivered event to the open incidents and returns its audit record (none when the event describes no known incident). */
 function recordDelivered(
   step: Extract<ReplayStep, { kind: 'send' }>,
-  incidents: Record<string, OpenIncident>,
+  state: WatchdogState,
   history: ReadonlyMap<string, IncidentHistory>,
   sentAt: string,
   logger: Logger,
 ): AuditRecord | undefined {
   const { event } = step.letter;
   const key = event.dedup_key;
+  const { incidents, storms } = state;
+  // The health and application incidents are not audited by a cycle either: state only.
+  if (key === HEALTH_DEDUP_KEY) {
+    state.health = { ...state.health, incidentOpen: event.event_action === 'trigger' };
+    return undefined;
+  }
+  if (key.startsWith(STORM_KEY_PREFIX)) {
+    if (event.event_action === 'resolve') delete storms[key];
+    else {
+      const storm = stormFromTrigger(event, storms[key], sentAt);
+      if (storm) storms[key] = storm;
+      else logger.warn({ dedup_key: key }, 'replayed application trigger without its facts: state left as it was');
+    }
+    return undefined;
+  }
   if (event.event_action === 'trigger') {
     const incident = incidentFromTrigger(event, incidents[key], sentAt);
     if (!incident) {
