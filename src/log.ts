@@ -48,3 +48,9 @@ export function createLogger(level: Level, redactor: Redactor, sink: LineSink = 
     },
   );
 }
+
+/** A small two-column table for a person (after pretty logs): label, value. */
+export function formatKeyValueTable(title: string, rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...rows.map(([label]) => label.length));
+  return `${[title, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)].join('\n')}\n`;
+}

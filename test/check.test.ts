@@ -108,4 +108,14 @@ describe('check through the built CLI against the fake IIQ', () => {
     expect(pretty.stderr).toMatch(/INFO.*: check finished/);
     expect(() => JSON.parse(pretty.stderr.trim().split('\n')[0]!)).toThrow();
   });
+
+  it('run --log-format pretty ends with a table on stderr; stdout keeps the dry run\'s JSON lines', async () => {
+    const result = await runCli(['run', '--config', 'config.json', '--dry-run', '--log-format', 'pretty'], { cwd: dir, env: { ...DEMO_ENV } });
+    expect(result.code).toBe(0);
+    for (const line of result.stdout.trim().split('\n')) expect(JSON.parse(line)).toHaveProperty('action', 'trigger');
+    expect(result.stderr).toMatch(/cycle \(dry run\) finished: exit 0\n {2}inactive identities +5 listed, 4 past SLA/);
+    expect(result.stderr).toMatch(/^ {2}open incidents +0 \(privileged 0, standard 0, contractor 0\)$/m);
+    const json = await runCli(['run', '--config', 'config.json', '--dry-run'], { cwd: dir, env: { ...DEMO_ENV } });
+    expect(json.stderr).not.toContain('finished: exit');
+  });
 });

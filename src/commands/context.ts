@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Level, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
 import { ExitCode, WatchdogError, describeError } from '../errors.js';
-import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat, type LogStyle } from '../log.js';
 import type { Redactor } from '../secrets.js';
 
 /** What every command gets from the entry point: environment, redacting output streams. */
@@ -34,6 +34,11 @@ export function withCommonOptions(command: Command): Command {
     .addOption(new Option('--log-format <format>', 'logs on stderr: pretty on a terminal (auto), or always json / pretty').choices(LOG_FORMATS).default('auto'));
 }
 
+/** The log style of a command: `--log-format` against whether stderr is a terminal. */
+export function commandLogStyle(context: CommandContext, options: Pick<CommonOptions, 'logFormat'>): LogStyle {
+  return resolveLogStyle(options.logFormat ?? 'auto', process.stderr.isTTY === true, context.env as { NO_COLOR?: string });
+}
+
 /**
  * Loads the config and runs a command body; a WatchdogError becomes its exit code and one
  * fatal log line, anything unexpected one line too (never a bare stack trace).
@@ -44,8 +49,7 @@ export async function withConfig(
   needs: ConfigNeeds,
   body: (config: Config, logger: Logger) => Promise<number>,
 ): Promise<number> {
-  const style = resolveLogStyle(options.logFormat ?? 'auto', process.stderr.isTTY === true, context.env as { NO_COLOR?: string });
-  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, style);
+  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, commandLogStyle(context, options));
   try {
     return await body(loadConfig(options.config, context.env, needs), logger);
   } catch (error) {

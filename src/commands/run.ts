@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { ConfigError, ExitCode } from '../errors.js';
-import { runCycle } from '../run.js';
+import { formatKeyValueTable } from '../log.js';
+import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
-import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
+import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `run` (the default): one poll cycle. */
 export function registerRunCommand(program: Command, context: CommandContext): void {
@@ -26,6 +27,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             pingHeartbeat: (url) => runtime.pingHeartbeat(url),
           });
           logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
+          if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode));
           return outcome.exitCode;
         } finally {
           await runtime.close();
@@ -42,4 +44,17 @@ function parseNow(value: string | undefined): Date {
     throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
   }
   return new Date(ms);
+}
+
+// The final table a person sees on a terminal (stderr, after the pretty logs; stdout stays for --dry-run).
+function formatCycleTable(summary: CycleSummary, exitCode: number): string {
+  const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
+  return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
+    ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
+    ['events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved`],
+    ['dead-lettered', String(summary.deadLettered)],
+    ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
+    ['IIQ', `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
+    ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
+  ]);
 }
