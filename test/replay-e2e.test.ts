@@ -39,7 +39,8 @@ async function scenario() {
     file,
     lines,
     run: (minutes: number) => runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } }),
-    replay: (env: Record<string, string> = { ...DEMO_ENV, PAGERDUTY_ROUTING_KEY: NEW_KEY }) => runCli(['replay', '--config', config], { cwd: dir, env }),
+    // No IIQ secrets: replay talks to PagerDuty only.
+    replay: (env: Record<string, string> = { PAGERDUTY_ROUTING_KEY: NEW_KEY }) => runCli(['replay', '--config', config], { cwd: dir, env }),
     incidents: () => (JSON.parse(readFileSync(file('watchdog-state.json'), 'utf8')) as { incidents: Record<string, any> }).incidents,
   };
 }

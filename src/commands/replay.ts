@@ -1,27 +1,42 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { createDispatcher } from '../http/dispatcher.js';
 import { replayDeadLetters } from '../pagerduty/replay.js';
-import { createRuntime } from '../runtime.js';
+import { createPagerDutySender } from '../pagerduty/sender.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `replay`: re-sends dead-lettered events that still stand (spec 6); exit 0 only when none remains. */
 export function registerReplayCommand(program: Command, context: CommandContext): void {
   withCommonOptions(program.command('replay').description('re-send dead-lettered events (current routing key); drop delivered and superseded lines'))
     .action(async (options: CommonOptions) => {
-      const code = await withConfig(context, options, { routingKey: true }, async (config, logger) => {
-        const runtime = createRuntime(config, logger);
+      // Replay talks to PagerDuty only: it needs the routing key, not the IIQ secrets.
+      const code = await withConfig(context, options, { routingKey: true, iiqCredentials: false }, async (config, logger) => {
+        const routingKey = config.pagerduty.routingKey;
+        if (!routingKey) throw new ConfigError('PAGERDUTY_ROUTING_KEY is not set');
+        const dispatcher = createDispatcher({ connections: config.pagerduty.concurrency, timeoutMs: config.pagerduty.timeoutSeconds * 1000 });
         try {
           const outcome = await replayDeadLetters({
             deadLetterPath: config.deadLetter.path,
             statePath: config.state.path,
             auditPath: config.audit.path,
-            sender: runtime.sender(),
+            sender: createPagerDutySender({
+              eventsUrl: config.pagerduty.eventsUrl,
+              routingKey,
+              retries: config.pagerduty.retries,
+              retryMinDelayMs: config.pagerduty.retryMinDelayMs,
+              maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
+              concurrency: config.pagerduty.concurrency,
+              timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+              dispatcher,
+              logger,
+            }),
             concurrency: config.pagerduty.concurrency,
             alertAfterFailures: config.health.alertAfterFailures,
             logger,
           });
           return outcome.exitCode;
         } finally {
-          await runtime.close();
+          await dispatcher.destroy();
         }
       });
       context.setExitCode(code);
