@@ -4,7 +4,7 @@
  * peak RSS is its own.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,22 +104,29 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
   return { wallMs: run.wallMs, requests: iiq.stats.requests, maxInFlight: iiq.stats.maxInFlight, peakRssMb: run.maxRssKb / 1024, exitCode: run.code };
 }
 
-/** Runs a Node script as a child with the RSS preload; wall time from spawn to exit. */
+/**
+ * Runs a Node script as a child with the RSS preload; wall time from spawn to exit. Its stdout
+ * goes to a file, not a pipe: Node writes files synchronously, so nothing is lost at exit.
+ */
 function runMeasured(args: string[], dir: string, env: Record<string, string>): Promise<Measured> {
-  const rssFile = join(dir, `rss-${process.hrtime.bigint()}.json`);
+  const id = process.hrtime.bigint();
+  const rssFile = join(dir, `rss-${id}.json`);
+  const stdoutFile = join(dir, `stdout-${id}.txt`);
+  const stdoutFd = openSync(stdoutFile, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', ...env, BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', stdoutFd, 'pipe'],
     });
-    let stdout = '';
+    closeSync(stdoutFd);
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
+      const stdout = readFileSync(stdoutFile, 'utf8');
       let maxRssKb = 0;
       try {
         maxRssKb = (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKb: number }).maxRssKb;

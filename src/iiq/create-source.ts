@@ -31,6 +31,7 @@ export function createIdentitySource(
     timeoutMs,
     retries: iiq.retries,
     retryMinDelayMs: iiq.retryMinDelayMs,
+    transport: 'undici',
   });
   const source =
     iiq.api === 'rest'
