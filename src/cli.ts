@@ -54,8 +54,13 @@ async function main(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-// The only place that exits: after stderr has drained, so the last log line is never lost.
-main(process.argv).then(
-  (code) => process.stderr.write('', () => process.exit(code)),
-  (error: unknown) => process.stderr.write(`error: ${describeError(error)}\n`, () => process.exit(ExitCode.usage)),
-);
+// The only place that exits, and only once stdout and stderr have drained: on Linux a pipe is
+// written asynchronously, so exiting at once would cut `run --dry-run | jq` short.
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(process.argv).then(exitAfterFlush, (error: unknown) => {
+  process.stderr.write(`error: ${describeError(error)}\n`);
+  exitAfterFlush(ExitCode.usage);
+});

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
+import { generatePopulation, startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
 
@@ -125,6 +125,21 @@ describe('a cycle through the built CLI', () => {
     for (const file of ['watchdog-state.json', 'audit.jsonl', 'dead_letter.jsonl', 'watchdog-state.json.lock']) {
       expect(existsSync(join(dir, file))).toBe(false);
     }
+  });
+
+  it('dry run: a large plan reaches a pipe whole before the process exits', async () => {
+    await iiq.close();
+    iiq = await startFakeIiq({
+      identities: generatePopulation({ count: 2000, accountsPerIdentity: 2, breachingFraction: 0.5, now: NOW }),
+      username: DEMO_ENV.IIQ_USERNAME,
+      password: DEMO_ENV.IIQ_PASSWORD,
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { iiq: { baseUrl: iiq.url, pageSize: 500, concurrency: 8 }, storm: { threshold: 100_000 } });
+    const result = await run(0, '--dry-run');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1000);
+    expect(lines.every((line) => JSON.parse(line).action === 'trigger')).toBe(true);
   });
 
   it('exit 1: an undeliverable event is dead-lettered, state not advanced, delivered next cycle', async () => {
