@@ -84,6 +84,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     ] as const) {
       const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' }, {
         iiq: { baseUrl: iiq.url, pageSize: o.pageSize, concurrency: o.concurrency, timeoutSeconds: 30, retryMinDelayMs: 100, ...iiqOverrides },
+        // One trigger per breaching identity: no storm incident standing for many (spec 7).
+        storm: { threshold: 1_000_000_000 },
       });
       iiq.resetStats();
       const run = await runMeasured([CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'], dir, { ...DEMO_ENV });
@@ -106,7 +108,7 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
 
 /**
  * Runs a Node script as a child with the RSS preload; wall time from spawn to exit. Its stdout
- * goes to a file, not a pipe: Node writes files synchronously, so nothing is lost at exit.
+ * (a dry run's planned actions) goes to a file, read once the child is done.
  */
 function runMeasured(args: string[], dir: string, env: Record<string, string>): Promise<Measured> {
   const id = process.hrtime.bigint();
