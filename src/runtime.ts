@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Config } from './config/config.js';
 import { createDispatcher, fetchVia } from './http/dispatcher.js';
 import { createIdentitySource } from './iiq/create-source.js';
 import type { IiqHttp } from './iiq/http.js';
 import type { IdentitySource } from './iiq/source.js';
 import { createPagerDutySender, type PagerDutySender } from './pagerduty/sender.js';
+import type { Secret } from './secrets.js';
 
 /** The I/O a command uses, built from config: one pooled client per upstream host. */
 export interface Runtime {
@@ -36,17 +38,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     sender() {
       const routingKey = config.pagerduty.routingKey;
       if (!routingKey) throw new Error('PAGERDUTY_ROUTING_KEY is not set');
-      sender ??= createPagerDutySender({
-        eventsUrl: config.pagerduty.eventsUrl,
-        routingKey,
-        retries: config.pagerduty.retries,
-        retryMinDelayMs: config.pagerduty.retryMinDelayMs,
-        maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
-        concurrency: config.pagerduty.concurrency,
-        timeoutMs: config.pagerduty.timeoutSeconds * 1000,
-        dispatcher: pagerDutyDispatcher,
-        logger,
-      });
+      sender ??= createConfiguredSender(config, routingKey, pagerDutyDispatcher, logger);
       return sender;
     },
     async pingHeartbeat(url) {
@@ -58,4 +50,19 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
       await Promise.all([iiqDispatcher.destroy(), pagerDutyDispatcher.destroy()]);
     },
   };
+}
+
+/** The PagerDuty sender of a config (run and replay deliver alike). */
+export function createConfiguredSender(config: Config, routingKey: Secret, dispatcher: Dispatcher, logger: Logger): PagerDutySender {
+  return createPagerDutySender({
+    eventsUrl: config.pagerduty.eventsUrl,
+    routingKey,
+    retries: config.pagerduty.retries,
+    retryMinDelayMs: config.pagerduty.retryMinDelayMs,
+    maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
+    concurrency: config.pagerduty.concurrency,
+    timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+    dispatcher,
+    logger,
+  });
 }

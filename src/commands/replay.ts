@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { replayDeadLetters } from '../pagerduty/replay.js';
-import { createPagerDutySender } from '../pagerduty/sender.js';
+import { createConfiguredSender } from '../runtime.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `replay`: re-sends dead-lettered events that still stand (spec 6); exit 0 only when none remains. */
@@ -19,17 +19,7 @@ export function registerReplayCommand(program: Command, context: CommandContext)
             deadLetterPath: config.deadLetter.path,
             statePath: config.state.path,
             auditPath: config.audit.path,
-            sender: createPagerDutySender({
-              eventsUrl: config.pagerduty.eventsUrl,
-              routingKey,
-              retries: config.pagerduty.retries,
-              retryMinDelayMs: config.pagerduty.retryMinDelayMs,
-              maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
-              concurrency: config.pagerduty.concurrency,
-              timeoutMs: config.pagerduty.timeoutSeconds * 1000,
-              dispatcher,
-              logger,
-            }),
+            sender: createConfiguredSender(config, routingKey, dispatcher, logger),
             concurrency: config.pagerduty.concurrency,
             alertAfterFailures: config.health.alertAfterFailures,
             logger,

@@ -48,28 +48,22 @@ export function formatReportCsv(report: LeaverReport): string {
 }
 
 function cells(figures: ScopeFigures): string[] {
-  const number = (value: number | null): string => (value === null ? '-' : value.toFixed(1));
-  return [
-    String(figures.breaches),
-    String(figures.open),
-    String(figures.resolved),
-    number(figures.detect_minutes.p50),
-    number(figures.detect_minutes.p95),
-    number(figures.remediate_minutes.p50),
-    number(figures.remediate_minutes.p95),
-  ];
+  return figureValues(figures, (value) => (value === null ? '-' : value.toFixed(1)));
 }
 
 function csvFigures(figures: ScopeFigures): string[] {
-  const number = (value: number | null): string => (value === null ? '' : String(value));
+  return figureValues(figures, (value) => (value === null ? '' : String(value)));
+}
+
+function figureValues(figures: ScopeFigures, minutes: (value: number | null) => string): string[] {
   return [
     String(figures.breaches),
     String(figures.open),
     String(figures.resolved),
-    number(figures.detect_minutes.p50),
-    number(figures.detect_minutes.p95),
-    number(figures.remediate_minutes.p50),
-    number(figures.remediate_minutes.p95),
+    minutes(figures.detect_minutes.p50),
+    minutes(figures.detect_minutes.p95),
+    minutes(figures.remediate_minutes.p50),
+    minutes(figures.remediate_minutes.p95),
   ];
 }
 
