@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
@@ -9,6 +10,12 @@ import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimListResponse } from './schema.
 export const BULK_PAGE_SIZE = 1000;
 
 const LABEL = 'GET /scim/v2/Accounts';
+/**
+ * Bulk pages read at once (each still takes a slot of the client's limiter). A page is
+ * 1000 accounts; more at once only raises peak memory, and the whole read is a few hundred
+ * requests, seconds even at 4.
+ */
+const BULK_PARALLEL_PAGES = 4;
 
 /** Which way the accounts of inactive identities are read, and why (logged by the source). */
 export interface AccountsPlan {
@@ -43,8 +50,8 @@ export function decideAccountsPlan(totalAccounts: number, identities: number): A
 }
 
 /**
- * Reads every account in pages of 1000 (only identity, application and status), in parallel
- * through the client's limiter, into an AccountIndex. Pages are fixed ranges of the total the
+ * Reads every account in pages of 1000 (only identity, application and status), a few pages
+ * at a time through the client's limiter, into an AccountIndex. Pages are fixed ranges of the total the
  * probe announced; a page that comes back short is continued from where it stopped. Throws
  * BulkReadInconsistent when the listing changed meanwhile (the caller falls back to
  * per-identity reads), IiqReadError when IIQ could not be read.
@@ -73,9 +80,10 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number): P
     }
   }
 
+  const parallel = pLimit(BULK_PARALLEL_PAGES);
   const ranges: Promise<void>[] = [];
   for (let first = 1; first <= totalAccounts; first += BULK_PAGE_SIZE) {
-    ranges.push(readRange(first, Math.min(first + BULK_PAGE_SIZE, totalAccounts + 1)));
+    ranges.push(parallel(() => readRange(first, Math.min(first + BULK_PAGE_SIZE, totalAccounts + 1))));
   }
   const results = await Promise.allSettled(ranges);
   // An IIQ read failure outranks an inconsistency: the cycle must fail, not fall back.
