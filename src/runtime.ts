@@ -6,7 +6,7 @@ import { createIdentitySource } from './iiq/create-source.js';
 import type { IiqHttp } from './iiq/http.js';
 import type { IdentitySource } from './iiq/source.js';
 import { createPagerDutySender, type PagerDutySender } from './pagerduty/sender.js';
-import type { Secret } from './secrets.js';
+import type { Redactor, Secret } from './secrets.js';
 
 /** The I/O a command uses, built from config: one pooled client per upstream host. */
 export interface Runtime {
@@ -19,8 +19,8 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Builds the IIQ source and the PagerDuty sender of a config. */
-export function createRuntime(config: Config, logger: Logger): Runtime {
+/** Builds the IIQ source and the PagerDuty sender of a config; OAuth tokens are handed to the redactor as they arrive. */
+export function createRuntime(config: Config, logger: Logger, redactor: Redactor): Runtime {
   const iiqDispatcher = createDispatcher({
     connections: config.iiq.concurrency,
     timeoutMs: config.iiq.timeoutSeconds * 1000,
@@ -30,7 +30,7 @@ export function createRuntime(config: Config, logger: Logger): Runtime {
     connections: config.pagerduty.concurrency,
     timeoutMs: config.pagerduty.timeoutSeconds * 1000,
   });
-  const { source, http } = createIdentitySource(config, iiqDispatcher, logger);
+  const { source, http } = createIdentitySource(config, iiqDispatcher, logger, (token) => redactor.add(token));
   let sender: PagerDutySender | undefined;
   return {
     source,

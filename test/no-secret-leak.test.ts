@@ -4,6 +4,8 @@
  * IIQ password, the Basic header and the routing key.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,30 @@ const ROUTING_KEY = 'LEAKCANARYR0UT1NGKEY0123456789ab';
 const ENV = { IIQ_USERNAME: 'svc-watchdog', IIQ_PASSWORD: PASSWORD, PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
 const BASIC = Buffer.from(`svc-watchdog:${PASSWORD}`).toString('base64');
 const NOW = new Date('2026-11-24T12:00:00.000Z');
+const CLIENT_SECRET = 'oauth-client-secret-never-printed';
+
+/** A loopback pass-through in front of the fake IIQ that records every access_token it hands out. */
+async function captureTokens(target: string, issued: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if (req.url?.endsWith('/oauth2/token') && answer.statusCode === 200) issued.push((JSON.parse(body) as { access_token: string }).access_token);
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.end(body);
+      });
+    });
+    req.pipe(forward);
+  });
+  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
 
 let iiqFault: ((path: string) => FakeResponse | undefined) | undefined;
 let pagerDutyFault: FakeResponse | undefined;
@@ -59,6 +85,31 @@ describe('no secret in any output', () => {
     const written = everythingWritten(dir, result);
     expect(written.length).toBeGreaterThan(100);
     for (const secret of [PASSWORD, BASIC, ROUTING_KEY]) expect(written).not.toContain(secret);
+  });
+
+  it('an OAuth cycle over SCIM: neither the client secret nor any issued token appears', async () => {
+    const issued: string[] = [];
+    const oauthIiq = await startFakeIiq({
+      identities: demoIdentities(NOW),
+      oauth: { clientId: 'watchdog-client', clientSecret: CLIENT_SECRET, tokenTtlSeconds: 3600 },
+    });
+    const tokenSpy = await captureTokens(oauthIiq.url, issued);
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+      const config = writeDemoConfig(dir, { iiq: tokenSpy.url, pagerDuty: pagerDuty.url }, {
+        iiq: { baseUrl: tokenSpy.url, api: 'scim', auth: 'oauth', pageSize: 2, retryMinDelayMs: 10 },
+      });
+      const env = { IIQ_CLIENT_ID: 'watchdog-client', IIQ_CLIENT_SECRET: CLIENT_SECRET, PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
+      const result = await runCli(['run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'trace'], { cwd: dir, env });
+      expect(result.code).toBe(0);
+      expect(issued.length).toBeGreaterThan(0);
+      const written = everythingWritten(dir, result);
+      for (const secret of [CLIENT_SECRET, Buffer.from(`watchdog-client:${CLIENT_SECRET}`).toString('base64'), ROUTING_KEY, ...issued]) {
+        expect(written).not.toContain(secret);
+      }
+    } finally {
+      await Promise.all([oauthIiq.close(), tokenSpy.close()]);
+    }
   });
 
   it('a config error that names the variable, not its value', async () => {

@@ -41,7 +41,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
       // Load without the routing key: check reports on it below instead of stopping at it.
       const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
       const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
-        const runtime = createRuntime(config, logger);
+        const runtime = createRuntime(config, logger, context.redactor);
         let iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>;
         try {
           iiq = await readFirstPage(runtime.source.listInactiveIdentities(), config, new Date());

@@ -13,7 +13,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
       const now = parseNow(options.now);
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
-        const runtime = createRuntime(config, logger);
+        const runtime = createRuntime(config, logger, context.redactor);
         try {
           const outcome = await runCycle({
             config,
