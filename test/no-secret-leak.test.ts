@@ -88,6 +88,8 @@ describe('no secret in any output', () => {
   });
 
   it('an OAuth cycle over SCIM: neither the client secret nor any issued token appears', async () => {
+    iiqFault = undefined;
+    pagerDutyFault = undefined;
     const issued: string[] = [];
     const oauthIiq = await startFakeIiq({
       identities: demoIdentities(NOW),
