@@ -78,9 +78,9 @@ describe('REST source: listing', () => {
     const seen = serveIdentities(7, 3);
     expect((await listAll(5)).length).toBe(7);
     expect(seen).toEqual([
-      '?filter=inactive%3D%3Dtrue&start=0&limit=5',
-      '?filter=inactive%3D%3Dtrue&start=3&limit=5',
-      '?filter=inactive%3D%3Dtrue&start=6&limit=5',
+      '?filter=inactive==true&start=0&limit=5',
+      '?filter=inactive==true&start=3&limit=5',
+      '?filter=inactive==true&start=6&limit=5',
     ]);
   });
 

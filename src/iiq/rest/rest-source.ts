@@ -11,7 +11,8 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
       const guard = new PageGuard(label);
       let start = 0;
       for (;;) {
-        const body = await http.getJson(`/rest/identities?filter=${encodeURIComponent('inactive==true')}&start=${start}&limit=${pageSize}`);
+        // The filter is sent as the spec writes it: '=' is legal in a query value.
+        const body = await http.getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`);
         const page = parseIiqAnswer(restIdentityPage, body, label);
         if (page.objects.length === 0) {
           guard.checkComplete(start, page.count);
