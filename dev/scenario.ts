@@ -17,6 +17,10 @@ export const DEMO_ENV = {
   PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEYDEM0000000000000000000',
 } as const;
 
+/** Dedup keys of the two demo leavers who breach: Jane Doe (privileged) and John Smith (standard). */
+export const JANE_DEDUP_KEY = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+export const JOHN_DEDUP_KEY = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+
 /** The built CLI (`npm run build` first), whether this module runs from dist/ or from source under vitest. */
 export const CLI_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url));
 

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../dev/scenario.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
-const JANE = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-const JOHN = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+const JANE = JANE_DEDUP_KEY;
+const JOHN = JOHN_DEDUP_KEY;
 const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
 let iiq: FakeIiq | undefined;

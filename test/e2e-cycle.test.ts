@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generatePopulation, startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
+import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
-const JANE = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-const JOHN = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+const JANE = JANE_DEDUP_KEY;
+const JOHN = JOHN_DEDUP_KEY;
 const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
 let dir: string;
@@ -26,6 +26,14 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all([iiq.close(), pagerDuty.close()]);
 });
+
+/** Restarts the fake IIQ on the same identities with a fault hook (and latency), and points the config at it. */
+async function restartIiq(options: Pick<FakeIiqOptions, 'fault' | 'latencyMs'>): Promise<void> {
+  const identities = iiq.identities;
+  await iiq.close();
+  iiq = await startFakeIiq({ identities, username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD, ...options });
+  writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+}
 
 const run = (minutes: number, ...extra: string[]) => runCli(['run', '--config', configPath, '--now', at(minutes), ...extra], { cwd: dir, env: { ...DEMO_ENV } });
 const readJsonLines = (file: string) => readFileSync(join(dir, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
@@ -181,14 +189,7 @@ describe('a cycle through the built CLI', () => {
     expect((await run(0)).code).toBe(0);
     remediate(iiq.identities, 'jdoe');
     // The listing's second page (jsmith is on page 1, jdoe too: pageSize 2) fails every time.
-    await iiq.close();
-    iiq = await startFakeIiq({
-      identities: iiq.identities,
-      username: DEMO_ENV.IIQ_USERNAME,
-      password: DEMO_ENV.IIQ_PASSWORD,
-      fault: ({ query }) => (query.get('start') === '2' ? { status: 500, body: 'down' } : undefined),
-    });
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    await restartIiq({ fault: ({ query }) => (query.get('start') === '2' ? { status: 500, body: 'down' } : undefined) });
     const result = await run(15);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('IIQ GET /rest/identities failed: HTTP 500');
@@ -200,14 +201,7 @@ describe('a cycle through the built CLI', () => {
   it('exit 3: a failed links read never resolves the open incident', async () => {
     expect((await run(0)).code).toBe(0);
     remediate(iiq.identities, 'jdoe');
-    await iiq.close();
-    iiq = await startFakeIiq({
-      identities: iiq.identities,
-      username: DEMO_ENV.IIQ_USERNAME,
-      password: DEMO_ENV.IIQ_PASSWORD,
-      fault: ({ path }) => (path.includes('/jdoe/links') ? { status: 500 } : undefined),
-    });
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    await restartIiq({ fault: ({ path }) => (path.includes('/jdoe/links') ? { status: 500 } : undefined) });
     const result = await run(15);
     expect(result.code).toBe(3);
     expect(pagerDuty.received).toHaveLength(2);
@@ -235,17 +229,9 @@ describe('a cycle through the built CLI', () => {
   });
 
   it('exit 4: two overlapping runs, the second exits at once', async () => {
-    await iiq.close();
     let firstRequest!: () => void;
     const firstRequestArrived = new Promise<void>((resolve) => (firstRequest = resolve));
-    iiq = await startFakeIiq({
-      identities: demoIdentities(NOW),
-      username: DEMO_ENV.IIQ_USERNAME,
-      password: DEMO_ENV.IIQ_PASSWORD,
-      latencyMs: 400,
-      fault: () => (firstRequest(), undefined),
-    });
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+    await restartIiq({ latencyMs: 400, fault: () => (firstRequest(), undefined) });
     const first = run(0);
     await firstRequestArrived;
     const second = await run(0);

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
 
 // Close to the wall clock: replay stamps sent-at with the real time, and later cycles compare against it.
 const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-const JANE = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-const JOHN = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+const JANE = JANE_DEDUP_KEY;
+const JOHN = JOHN_DEDUP_KEY;
 const NEW_KEY = 'N3WR0UT1NGKEY0000000000000000000';
 const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
