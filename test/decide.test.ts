@@ -142,6 +142,8 @@ describe('assessIdentity', () => {
   it('matches tiers case-insensitively and reports unknown tier values', () => {
     expect(assessIdentity(identity({ risk_tier: 'PRIVILEGED' }), policy, NOW, NOW)).toMatchObject({ tier: 'privileged', unknownTierValue: undefined });
     expect(assessIdentity(identity({ risk_tier: 'vip' }), policy, NOW, NOW)).toMatchObject({ tier: 'standard', unknownTierValue: 'vip' });
+    // Found by the property test: a tier value whose toString is not a function.
+    expect(assessIdentity(identity({ risk_tier: { toString: [] } }), policy, NOW, NOW)).toMatchObject({ tier: 'standard', unknownTierValue: '{"toString":[]}' });
   });
 
   it('severity boundaries', () => {

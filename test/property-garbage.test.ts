@@ -132,6 +132,6 @@ it('garbage from IIQ never crashes a cycle nor resolves an incident', async () =
       }
       if (!parses(restIdentityPage, listing)) expect(outcome.exitCode).toBe(3);
     }),
-    { numRuns: 150 },
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
   );
 });

@@ -43,7 +43,7 @@ export function assessIdentity(identity: Identity, policy: SlaPolicy, firstSeenM
   const elapsedMs = nowMs - terminatedAtMs;
   return {
     tier,
-    unknownTierValue: rawTier !== undefined && rawTier !== null && rawTier !== '' && !matchedTier ? String(rawTier) : undefined,
+    unknownTierValue: rawTier !== undefined && rawTier !== null && rawTier !== '' && !matchedTier ? describeValue(rawTier) : undefined,
     slaHours,
     terminatedAtMs,
     terminationSource: parsed === undefined ? 'first-seen' : 'attribute',
@@ -93,4 +93,14 @@ function matchTier(value: string, slaHours: Readonly<Record<string, number>>): s
   if (value in slaHours) return value;
   const lower = value.trim().toLowerCase();
   return Object.keys(slaHours).find((tier) => tier.toLowerCase() === lower);
+}
+
+// IIQ data is untrusted: an object with a broken toString must not crash the cycle.
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
 }
