@@ -20,6 +20,7 @@ import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.j
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/metrics.js';
+import { removeAbandonedTempFiles } from './state/atomic-file.js';
 import { acquireRunLock } from './state/run-lock.js';
 import { readState, writeState } from './state/state-file.js';
 
@@ -82,6 +83,7 @@ export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
   const dryRun = input.sender === undefined;
   const lock = dryRun ? undefined : await acquireRunLock(`${input.config.state.path}.lock`);
   try {
+    if (!dryRun) await removeAbandonedTempFiles(input.config.state.path);
     const outcome = await cycle(input, dryRun);
     // Inside the lock, so two runs never interleave their textfiles; a dry run changes nothing.
     if (!dryRun) await writeCycleMetrics(input.config.metrics.path, metricsSampleOf(outcome.summary, outcome.exitCode, Date.now()), input.logger);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { removeAbandonedTempFiles } from '../src/state/atomic-file.js';
 import { readState, writeState, emptyState } from '../src/state/state-file.js';
 
 const WRITER = fileURLToPath(new URL('./helpers/atomic-writer.mjs', import.meta.url));
@@ -35,8 +36,13 @@ describe('atomic state writes', () => {
       previousVersion = content.version;
     }
     expect(previousVersion).toBeGreaterThanOrEqual(0);
-    // Temp files of killed writers may remain; they are never the state file itself.
+    // Temp files of killed writers may remain; they are never the state file itself, and the
+    // next run (holding the lock) removes them.
     expect(readdirSync(dir).filter((name) => !name.endsWith('.tmp'))).toEqual(['state.json']);
+    writeFileSync(join(dir, 'state.json.other'), 'not a temp file');
+    writeFileSync(join(dir, 'state.json.4242.deadbeef.tmp'), '{"torn":');
+    await removeAbandonedTempFiles(path);
+    expect(readdirSync(dir).sort()).toEqual(['state.json', 'state.json.other']);
   });
 
   it('a corrupt state file is moved aside and the cycle starts empty', async () => {

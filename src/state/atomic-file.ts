@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces a file atomically: write a temp file beside it, fsync, rename over. A crash at any
@@ -20,6 +21,17 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o60
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Removes temp files a killed writer of `path` left behind. Call only while holding the lock
+ * that serialises writers of `path`: then no such file can belong to a live write.
+ */
+export async function removeAbandonedTempFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const abandoned = names.filter((name) => name.startsWith(prefix) && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length - 1)));
+  await Promise.all(abandoned.map((name) => rm(join(dirname(path), name), { force: true })));
 }
 
 // Windows refuses a rename over a file another process has open (a reader, an antivirus): retry briefly.
