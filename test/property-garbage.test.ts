@@ -15,7 +15,11 @@ import { parseConfig } from '../src/config/config.js';
 import { createBasicAuth } from '../src/iiq/auth.js';
 import { createIiqHttp } from '../src/iiq/http.js';
 import { createRestSource } from '../src/iiq/rest/rest-source.js';
+import type { IiqHttp } from '../src/iiq/http.js';
+import type { Identity } from '../src/iiq/source.js';
 import { restIdentityPage, restLinks } from '../src/iiq/rest/schema.js';
+import { SAILPOINT_USER_EXTENSION, scimAccountPage, scimUserPage } from '../src/iiq/scim/schema.js';
+import { createScimSource } from '../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../src/pagerduty/events.js';
 import { runCycle } from '../src/run.js';
 import { Secret } from '../src/secrets.js';
@@ -33,6 +37,8 @@ const respond = (answer: Answer) =>
 const server = setupServer(
   http.get(`${BASE}/rest/identities`, () => respond(listingAnswer)),
   http.get(`${BASE}/rest/identities/:name/links`, () => respond(linksAnswer)),
+  http.get(`${BASE}/scim/v2/Users`, () => respond(listingAnswer)),
+  http.get(`${BASE}/scim/v2/Accounts`, () => respond(linksAnswer)),
 );
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
@@ -40,6 +46,31 @@ afterAll(() => server.close());
 const validIdentity = { id: 'id-jdoe', name: 'jdoe', displayName: 'Jane Doe', inactive: true, attributes: { hrTerminationDate: '2026-11-24T06:00:00Z', risk_tier: 'privileged' } };
 const validPage = { count: 1, objects: [validIdentity] };
 const validLinks = { count: 1, objects: [{ id: 'l1', application: 'Active Directory', nativeIdentity: 'CN=x', displayName: 'x', disabled: false }] };
+const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const validUsers = {
+  schemas: [LIST],
+  totalResults: 1,
+  startIndex: 1,
+  Resources: [{ id: 'id-jdoe', userName: 'jdoe', displayName: 'Jane Doe', active: false, [SAILPOINT_USER_EXTENSION]: validIdentity.attributes }],
+};
+const validAccounts = {
+  schemas: [LIST],
+  totalResults: 1,
+  startIndex: 1,
+  Resources: [{ id: 'a1', identity: { value: 'id-jdoe' }, application: { value: 'app1', displayName: 'Active Directory' }, active: true }],
+};
+
+/** What differs between the adapters: valid answers, the schemas that judge them, the source. */
+const adapters = {
+  rest: { listing: validPage, links: validLinks, listingSchema: restIdentityPage, linksSchema: restLinks, source: (client: IiqHttp) => createRestSource(client, 2) },
+  scim: {
+    listing: validUsers,
+    links: validAccounts,
+    listingSchema: scimUserPage,
+    linksSchema: scimAccountPage,
+    source: (client: IiqHttp) => createScimSource(client, { pageSize: 2, accountsBulk: false }),
+  },
+} as const;
 
 /** A valid answer with one random path replaced by a random value, or deleted. */
 function mutated(valid: unknown): fc.Arbitrary<unknown> {
@@ -71,15 +102,16 @@ const answer = (valid: unknown): fc.Arbitrary<Answer> =>
 
 const parses = (schema: { safeParse(v: unknown): { success: boolean } }, a: Answer) => a.kind === 'json' && schema.safeParse(a.value).success;
 
-it('garbage from IIQ never crashes a cycle nor resolves an incident', async () => {
+it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle nor resolves an incident', async (api) => {
+  const adapter = adapters[api];
   await fc.assert(
-    fc.asyncProperty(answer(validPage), answer(validLinks), async (listing, links) => {
+    fc.asyncProperty(answer(adapter.listing), answer(adapter.links), async (listing, links) => {
       listingAnswer = listing;
       linksAnswer = links;
       const dir = mkdtempSync(join(tmpdir(), 'watchdog-prop-'));
       const config = parseConfig(
         {
-          iiq: { baseUrl: BASE, pageSize: 2 },
+          iiq: { baseUrl: BASE, api, pageSize: 2 },
           leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier' },
           slaHours: { privileged: 4, standard: 8 },
         },
@@ -113,7 +145,7 @@ it('garbage from IIQ never crashes a cycle nor resolves an incident', async () =
       });
       const outcome = await runCycle({
         config,
-        source: createRestSource(httpClient, 2),
+        source: adapter.source(httpClient),
         sender: { send: async (event) => (sent.push(event), { ok: true, attempts: 1 }) },
         now: NOW,
         logger: pino({ level: 'silent' }),
@@ -125,12 +157,13 @@ it('garbage from IIQ never crashes a cycle nor resolves an incident', async () =
       expect([0, 3]).toContain(outcome.exitCode);
       const resolved = sent.some((e) => e.event_action === 'resolve' && e.dedup_key === JANE_KEY);
       if (resolved) {
-        expect(parses(restIdentityPage, listing)).toBe(true);
-        const page = restIdentityPage.parse((listing as { value: unknown }).value);
-        const janeListedInactive = page.objects.some((o) => o.id === 'id-jdoe' && o.inactive);
-        if (janeListedInactive) expect(parses(restLinks, links)).toBe(true);
+        // A resolve needs a listing that parsed; if Jane was listed inactive, an accounts answer that parsed too.
+        expect(parses(adapter.listingSchema, listing)).toBe(true);
+        const page = adapter.listingSchema.parse((listing as { value: unknown }).value) as { objects?: Identity[]; Resources?: Identity[] };
+        const janeListedInactive = (page.objects ?? page.Resources ?? []).some((identity) => identity.id === 'id-jdoe' && identity.inactive);
+        if (janeListedInactive) expect(parses(adapter.linksSchema, links)).toBe(true);
       }
-      if (!parses(restIdentityPage, listing)) expect(outcome.exitCode).toBe(3);
+      if (!parses(adapter.listingSchema, listing)) expect(outcome.exitCode).toBe(3);
     }),
     { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
   );
