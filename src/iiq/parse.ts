@@ -1,5 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { IiqReadError } from '../errors.js';
+
+/** An IIQ object id: a string, or a number some plugins send; always a string afterwards. */
+export const iiqId = z.union([z.string().min(1), z.number()]).transform(String);
 
 /** Parses an IIQ answer with its schema; a mismatch is a failed read that names the field. */
 export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, label: string): z.output<S> {

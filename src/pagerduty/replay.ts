@@ -5,11 +5,11 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ExitCode } from '../errors.js';
 import { HEALTH_DEDUP_KEY } from '../sla/health.js';
-import { appendAudit, type AuditRecord } from '../state/audit-log.js';
+import type { AuditRecord } from '../state/audit-log.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { readState, writeState, type WatchdogState } from '../state/state-file.js';
-import { auditResolve, auditTrigger } from './notify.js';
+import { appendAuditRecords, auditResolve, auditTrigger } from './notify.js';
 import {
   addToHistory,
   incidentFromAudit,
@@ -133,7 +133,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
         summary.delivered += 1;
         const record = recordDelivered(step, state, history, clock().toISOString(), logger);
         logger.info({ line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action, attempts: result.attempts }, 'dead-lettered event delivered');
-        if (record) await appendAuditLogged(input.auditPath, record, logger);
+        if (record) await appendAuditRecords([record], { auditPath: input.auditPath, logger });
       }),
     ),
   );
@@ -209,14 +209,6 @@ async function readAuditHistory(path: string, keys: ReadonlySet<string>): Promis
     }
   }
   return histories;
-}
-
-async function appendAuditLogged(path: string, record: AuditRecord, logger: Logger): Promise<void> {
-  try {
-    await appendAudit(path, record);
-  } catch (error) {
-    logger.error({ path, error: (error as Error).message, record }, 'audit log could not be written');
-  }
 }
 
 function logStep(logger: Logger, step: Exclude<ReplayStep, { kind: 'send' }>): void {

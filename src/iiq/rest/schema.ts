@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { iiqId as id } from '../parse.js';
 import type { Account, Identity } from '../source.js';
-
-const id = z.union([z.string().min(1), z.number()]).transform(String);
 
 /** REST Identity (spec 4.1) → Identity. A missing `inactive` is taken from the filter that listed it. */
 export const restIdentity = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { iiqId as id } from '../parse.js';
 import type { Account, Identity } from '../source.js';
 
 /** IIQ's SCIM extension carrying the custom identity attributes (spec 4.2). */
@@ -6,8 +7,6 @@ export const SAILPOINT_USER_EXTENSION = 'urn:ietf:params:scim:schemas:sailpoint:
 
 /** The Account fields the watchdog reads; everything else (the application schema) is left on the server. */
 export const ACCOUNT_ATTRIBUTES = 'identity,application,active,inactive';
-
-const id = z.union([z.string().min(1), z.number()]).transform(String);
 
 /** SCIM User → Identity. `userName` is the name; a missing `active` is taken from the filter that listed it. */
 export const scimUser = z
