@@ -29,6 +29,15 @@ export interface FakeIiqOptions {
   maxPageSize?: number;
   /** Consulted before auth; `path` is the full raw pathname (e.g. /identityiq/scim/v2/Users); attempt is 1-based per method+path+query. */
   fault?: (req: { method: string; path: string; query: URLSearchParams; attempt: number }) => FakeResponse | undefined;
+  /**
+   * Attribute names the SCIM Account schema declares (GET /scim/v2/Schemas/<Account urn>); default
+   * IIQ 8.x's (`active`, no `inactive`). Accounts carry `active` only when it is declared, and an
+   * `attributes=` naming anything undeclared is refused with 400 invalidValue. `null`: the schema
+   * endpoint answers 404 (an IIQ that does not serve it); the default names still apply.
+   */
+  accountSchemaAttributes?: readonly string[] | null;
+  /** Behave like Apache httpd in front of IIQ with AllowEncodedSlashes Off: any path holding %2F gets its HTML 404. */
+  rejectEncodedSlashes?: boolean;
 }
 /** A running fake IIQ. `identities` is live: tests may mutate or replace it between cycles. */
 export interface FakeIiq {
@@ -48,6 +57,13 @@ const USER_EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const ACCOUNT_SCHEMA = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
 // Real IIQ answers SCIM as application/scim+json: clients must not insist on application/json.
 const SCIM_JSON = 'application/scim+json;charset=UTF-8';
+/** What IIQ 8.x's SCIM Account schema declares (no `inactive`). */
+export const IIQ8_ACCOUNT_ATTRIBUTES: readonly string[] = ['identity', 'application', 'nativeIdentity', 'displayName', 'instance', 'uuid', 'active', 'locked',
+  'manuallyCorrelated', 'hasEntitlements', 'lastRefresh', 'lastTargetAggregation'];
+/** Attributes every SCIM resource has (RFC 7643 section 3.1), whatever its schema declares. */
+const COMMON_ATTRIBUTES = new Set(['id', 'externalid', 'meta', 'schemas']);
+const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+const APACHE_404 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
 const LOGIN_PAGE = '<html><head><title>SailPoint IdentityIQ - Login</title></head><body><form id="loginForm" action="/identityiq/login.jsf">Please log in</form></body></html>';
 
 type Pair = [FakeIdentity, FakeLink];
@@ -64,9 +80,36 @@ function routeOf(path: string): string {
   if (path === `${CTX}/oauth2/token`) return 'oauth.token';
   if (path === `${CTX}/rest/identities`) return 'rest.identities';
   if (/^\/identityiq\/rest\/identities\/[^/]+\/links$/.test(path)) return 'rest.links';
+  if (/^\/identityiq\/rest\/identities\/[^/]+$/.test(path)) return 'rest.identity';
   if (path === `${CTX}/scim/v2/Users`) return 'scim.users';
+  if (/^\/identityiq\/scim\/v2\/Users\/[^/]+$/.test(path)) return 'scim.user';
   if (path === `${CTX}/scim/v2/Accounts`) return 'scim.accounts';
+  if (/^\/identityiq\/scim\/v2\/Schemas\/[^/]+$/.test(path)) return 'scim.schema';
   return 'unknown';
+}
+
+/**
+ * The request path as sent, with literal `.` / `..` segments resolved as any server does, but
+ * percent-encoded ones (`%2E%2E`) left alone: they are part of a name (spec 4.4). A WHATWG
+ * URL parser would fold them away, which is exactly what must not happen to an identity named "..".
+ */
+function rawPathOf(requestTarget: string): string {
+  const out: string[] = [];
+  for (const segment of (requestTarget.split('?')[0] ?? '/').split('/').slice(1)) {
+    if (segment === '.') continue;
+    if (segment === '..') out.pop();
+    else out.push(segment);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** One decoded path segment (an identity name or id), or undefined when it is malformed. */
+function segmentAt(path: string, index: number): string | undefined {
+  try {
+    return decodeURIComponent(path.split('/')[index] ?? '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keeps only the requested SCIM attributes (plus id, schemas); `a.b` / `urn:...:b` keep one sub-attribute. */
@@ -161,18 +204,21 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     },
   };
   const index = new Index(() => fake.identities);
+  const accountSchema = options.accountSchemaAttributes === undefined ? IIQ8_ACCOUNT_ATTRIBUTES : options.accountSchemaAttributes;
+  const declaredAccountAttributes = new Set((accountSchema ?? IIQ8_ACCOUNT_ATTRIBUTES).map((name) => name.toLowerCase()));
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
+    const url = new URL(req.url ?? '/', 'http://fake'); // for the query only: its pathname folds %2E%2E away
+    const path = rawPathOf(req.url ?? '/');
     const method = req.method ?? 'GET';
-    const route = routeOf(url.pathname);
+    const route = routeOf(path);
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     res.once('close', () => { stats.inFlight--; }); // fires on finish and on a dropped connection
     const body = await readBody(req);
-    const key = `${method} ${url.pathname}${url.search}`;
+    const key = `${method} ${path}${url.search}`;
     const attempt = (attempts.get(key) ?? 0) + 1;
     attempts.set(key, attempt);
     const latency = options.latencyMs ?? 0;
@@ -183,8 +229,9 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       });
     }
     if (closed) return;
-    const reply = options.fault?.({ method, path: url.pathname, query: url.searchParams, attempt })
-      ?? answer(method, url, route, req.headers.authorization, body);
+    const reply = options.fault?.({ method, path, query: url.searchParams, attempt })
+      ?? (options.rejectEncodedSlashes && /%2f/i.test(path) ? { status: 404, body: APACHE_404, headers: { 'content-type': 'text/html; charset=iso-8859-1' } } : undefined)
+      ?? answer(method, path, url.searchParams, route, req.headers.authorization, body);
     if (!reply.hang) writeResponse(res, reply);
   }
 
@@ -212,20 +259,72 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     return json(200, { access_token: accessToken, token_type: 'bearer', expires_in: ttl });
   }
 
-  function answer(method: string, url: URL, route: string, auth: string | undefined, body: string): FakeResponse {
-    const scim = url.pathname.startsWith(`${CTX}/scim/`);
+  function answer(method: string, path: string, q: URLSearchParams, route: string, auth: string | undefined, body: string): FakeResponse {
+    const scim = path.startsWith(`${CTX}/scim/`);
     if (route === 'oauth.token') return token(method, auth, body);
     if (!authorized(auth)) {
       return scim ? scimError(401, 'Authentication failed')
         : { status: 401, body: LOGIN_PAGE, headers: { 'content-type': 'text/html;charset=UTF-8', 'www-authenticate': 'Basic realm="IdentityIQ"' } };
     }
-    if (route === 'unknown') return scim ? scimError(404, `No resource at ${url.pathname}`) : json(404, { message: 'not found' });
+    if (route === 'unknown') return scim ? scimError(404, `No resource at ${path}`) : json(404, { message: 'not found' });
     if (method !== 'GET') return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
-    const q = url.searchParams;
     if (route === 'rest.identities') return restIdentities(q);
-    if (route === 'rest.links') return restLinks(url.pathname);
+    if (route === 'rest.links') return restLinks(path);
+    if (route === 'rest.identity') return restIdentity(path);
     if (route === 'scim.users') return scimUsers(q);
+    if (route === 'scim.user') return scimUser(path);
+    if (route === 'scim.schema') return scimSchema(path);
     return scimAccounts(q);
+  }
+
+  function restIdentity(path: string): FakeResponse {
+    const name = segmentAt(path, 4);
+    if (name === undefined) return json(400, { message: 'malformed identity name' });
+    const ident = index.find('name', name);
+    if (!ident) return json(404, { message: `Identity ${name} not found` });
+    const { id, displayName, inactive, attributes } = ident;
+    return json(200, { id, name, displayName, inactive, attributes });
+  }
+
+  function renderUser(i: FakeIdentity): Record<string, unknown> {
+    return {
+      schemas: [USER_SCHEMA, USER_EXT], id: i.id, userName: i.name, displayName: i.displayName, active: !i.inactive,
+      [USER_EXT]: { ...i.attributes }, meta: { resourceType: 'User', location: `${base}/scim/v2/Users/${i.id}` },
+    };
+  }
+
+  function scimUser(path: string): FakeResponse {
+    const id = segmentAt(path, 5);
+    const ident = id === undefined ? undefined : index.find('id', id);
+    return ident ? json(200, renderUser(ident), SCIM_JSON) : scimError(404, `Resource ${id ?? ''} not found`);
+  }
+
+  function scimSchema(path: string): FakeResponse {
+    const id = segmentAt(path, 5);
+    if (id !== ACCOUNT_SCHEMA || accountSchema === null) return scimError(404, `Schema ${id ?? ''} not found`);
+    const simple = (name: string, type = 'string') => ({ name, type, multiValued: false, required: false, caseExact: false, mutability: 'readOnly', returned: 'default', uniqueness: 'none' });
+    const reference = (name: string) => ({
+      ...simple(name, 'complex'),
+      subAttributes: [simple('value'), simple('displayName'), simple('$ref', 'reference'), ...(name === 'identity' ? [simple('userName')] : [])],
+    });
+    const attributes = accountSchema.map((name) =>
+      name === 'identity' || name === 'application' ? reference(name)
+        : ['active', 'inactive', 'locked', 'manuallyCorrelated', 'hasEntitlements'].includes(name) ? simple(name, 'boolean')
+          : ['lastRefresh', 'lastTargetAggregation'].includes(name) ? simple(name, 'dateTime') : simple(name));
+    return json(200, {
+      schemas: [SCHEMA_SCHEMA], id: ACCOUNT_SCHEMA, name: 'Account', description: 'Account Schema', attributes,
+      meta: { resourceType: 'Schema', location: `${base}/scim/v2/Schemas/${ACCOUNT_SCHEMA}` },
+    }, SCIM_JSON);
+  }
+
+  /** The first requested attribute the Account schema does not declare (`a.b` and `urn:...:a` count as `a`). */
+  function undeclaredAccountAttribute(attributes: string | null): string | undefined {
+    for (const want of (attributes ?? '').split(',').map((a) => a.trim()).filter(Boolean)) {
+      const unprefixed = want.toLowerCase().startsWith(`${ACCOUNT_SCHEMA.toLowerCase()}:`) ? want.slice(ACCOUNT_SCHEMA.length + 1) : want;
+      const top = unprefixed.split('.')[0]!.toLowerCase();
+      if (!COMMON_ATTRIBUTES.has(top) && !declaredAccountAttributes.has(top)) return want;
+    }
+    return undefined;
   }
 
   function restIdentities(q: URLSearchParams): FakeResponse {
@@ -273,10 +372,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     if ('status' in p) return p;
     const active = m?.[1]?.toLowerCase() === 'true';
     const list = index.list(`scim:${m ? String(active) : '*'}`, p.start === 1, (arr) => (m ? arr.filter((i) => !i.inactive === active) : arr.slice()));
-    return listResponse(list, p, (i) => ({
-      schemas: [USER_SCHEMA, USER_EXT], id: i.id, userName: i.name, displayName: i.displayName, active: !i.inactive,
-      [USER_EXT]: { ...i.attributes }, meta: { resourceType: 'User', location: `${base}/scim/v2/Users/${i.id}` },
-    }), q.get('attributes'));
+    return listResponse(list, p, renderUser, q.get('attributes'));
   }
 
   function scimAccounts(q: URLSearchParams): FakeResponse {
@@ -286,6 +382,8 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const byIdentity = /^\s*identity\.value\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     const byApp = /^\s*application\.displayName\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     if (filter && !byIdentity && !byApp) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
+    const undeclared = undeclaredAccountAttribute(q.get('attributes'));
+    if (undeclared !== undefined) return scimError(400, `Attribute ${undeclared} is not defined for resource type Account`, 'invalidValue');
     const p = page(q);
     if ('status' in p) return p;
     const all = (arr: FakeIdentity[]): Pair[] => arr.flatMap((i) => i.links.map((l): Pair => [i, l]));
@@ -304,7 +402,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       identity: { value: i.id, userName: i.name, displayName: i.displayName },
       application: { value: appId(l.application), displayName: l.application },
       nativeIdentity: l.nativeIdentity, displayName: l.displayName,
-      ...(l.disabled === undefined ? {} : { active: !l.disabled }),
+      ...(l.disabled === undefined || !declaredAccountAttributes.has('active') ? {} : { active: !l.disabled }),
       ...(l.locked === undefined ? {} : { locked: l.locked }),
       meta: { resourceType: 'Account', location: `${base}/scim/v2/Accounts/${l.id}` },
     }), q.get('attributes'));

@@ -1,22 +1,28 @@
 import type { Logger } from 'pino';
 import { IiqReadError, describeError } from './errors.js';
-import type { Identity, IdentitySource } from './iiq/source.js';
+import type { Identity, IdentityLookup, IdentitySource } from './iiq/source.js';
 import type { AccountsObservation, Observation } from './sla/decide.js';
 import type { OpenIncident } from './sla/incident.js';
 import { dedupKeyFor } from './sla/incident.js';
-import { assessIdentity, summarizeAccounts, type SlaPolicy } from './sla/policy.js';
+import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment, type SlaPolicy } from './sla/policy.js';
 
 /** What one cycle read from IIQ. */
 export interface ObserveResult {
   /** Identities past SLA or with an open incident; the others need no decision. */
   observations: Observation[];
   listingComplete: boolean;
-  /** The first IIQ read failure (listing or accounts), for the summary and exit code 3. */
+  /** The first IIQ read failure (listing, accounts or lookup), in detail: for logs and the summary only. */
   readError: string | undefined;
+  /** The same failure classified (`IIQ GET /scim/v2/Users: HTTP 500`): all that state and events may carry (spec 4.4). */
+  readErrorClassified: string | undefined;
   inactiveListed: number;
   pastSla: number;
   accountsFetched: number;
   accountReadFailures: number;
+  /** Open incidents whose identity the complete listing lacked, looked up on their own (spec 4.4). */
+  identitiesLookedUp: number;
+  /** Accounts of unknown status seen outside excluded applications: counted toward breaches (spec 4.4). */
+  unknownStatusAccounts: number;
   /** First-seen-inactive instants to keep (identities without a usable termination date). */
   firstSeenInactive: Record<string, string>;
 }
@@ -35,6 +41,8 @@ export interface ObserveInput {
  * Lists inactive identities page by page and reads the accounts of those past SLA (or with
  * an open incident) while the next page loads. At most two pages are in hand at once, so
  * memory does not grow with the listing. A failed read is recorded, never taken as "no accounts".
+ * After a complete listing, each open incident whose identity was not listed is looked up on
+ * its own: absence from an offset-paged listing is not proof (spec 4.4).
  */
 export async function observeIdentities(input: ObserveInput): Promise<ObserveResult> {
   const { source, policy, now, logger } = input;
@@ -43,17 +51,24 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     observations: [],
     listingComplete: false,
     readError: undefined,
+    readErrorClassified: undefined,
     inactiveListed: 0,
     pastSla: 0,
     accountsFetched: 0,
     accountReadFailures: 0,
+    identitiesLookedUp: 0,
+    unknownStatusAccounts: 0,
     firstSeenInactive: {},
   };
   const warnedTiers = new Set<string>();
   const listed = new Set<string>();
+  const recordReadError = (error: IiqReadError): void => {
+    result.readError ??= error.message;
+    result.readErrorClassified ??= error.classified;
+  };
 
-  const observe = async (identity: Identity): Promise<void> => {
-    listed.add(identity.id);
+  const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
+    if (via === 'listing') listed.add(identity.id);
     const firstSeen = input.firstSeenInactive[identity.id];
     const assessment = assessIdentity(identity, policy, firstSeen ? Date.parse(firstSeen) : nowMs, nowMs);
     if (assessment.unknownTierValue !== undefined && !warnedTiers.has(assessment.unknownTierValue)) {
@@ -65,7 +80,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       result.observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
       return;
     }
-    result.inactiveListed += 1;
+    if (via === 'listing') result.inactiveListed += 1;
     if (assessment.terminationSource === 'first-seen') {
       result.firstSeenInactive[identity.id] = firstSeen ?? now.toISOString();
     }
@@ -80,20 +95,46 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       const read = await source.fetchAccounts(identity);
       result.accountsFetched += 1;
       if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
-      return { kind: 'observed', ...summarizeAccounts(read.accounts, policy.excludedApplications) };
+      const summary = summarizeAccounts(read.accounts, policy.excludedApplications);
+      result.unknownStatusAccounts += summary.unknownAccountCount;
+      return { kind: 'observed', ...summary };
     } catch (error) {
       if (!(error instanceof IiqReadError)) throw error;
       result.accountReadFailures += 1;
-      result.readError ??= error.message;
+      recordReadError(error);
       logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
-      return { kind: 'failed', error: error.message };
+      return { kind: 'failed', error: error.classified };
     }
+  };
+
+  /** Looks up each open incident's identity the complete listing did not contain, and observes what it finds. */
+  const confirmUnlisted = async (): Promise<void> => {
+    const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
+    await Promise.all(
+      unlisted.map(async (incident) => {
+        result.identitiesLookedUp += 1;
+        const lastKnown = { identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName }, assessment: lastKnownAssessment(incident, nowMs) };
+        let lookup: IdentityLookup;
+        try {
+          lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
+        } catch (error) {
+          if (!(error instanceof IiqReadError)) throw error;
+          recordReadError(error);
+          logger.error({ identity: incident.identityName, error: error.message }, 'an open incident\'s identity was not listed and could not be looked up; the incident is left as it was');
+          result.observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
+          return;
+        }
+        logger.info({ identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' }, 'open incident\'s identity not listed: looked up on its own');
+        if (lookup.kind === 'gone') result.observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
+        else await observe(lookup.identity, 'lookup');
+      }),
+    );
   };
 
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of input.source.listInactiveIdentities()) {
-      const current = Promise.all(page.map(observe));
+      const current = Promise.all(page.map((identity) => observe(identity, 'listing')));
       // Backpressure: read the next page only once the one before this has been observed.
       await previousPage;
       previousPage = current;
@@ -104,14 +145,39 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     await previousPage.catch(() => undefined);
     if (!(error instanceof IiqReadError)) throw error;
     result.readError = error.message;
+    result.readErrorClassified = error.classified;
     logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
   }
 
-  if (!result.listingComplete) {
+  if (result.listingComplete) {
+    await confirmUnlisted();
+  } else {
     // Identities not reached keep their first-seen instant for the next cycle.
     for (const [id, at] of Object.entries(input.firstSeenInactive)) {
       if (!listed.has(id)) result.firstSeenInactive[id] ??= at;
     }
   }
+  if (result.unknownStatusAccounts > 0) {
+    logger.warn(
+      { unknownStatusAccounts: result.unknownStatusAccounts },
+      `${result.unknownStatusAccounts} account(s) of unknown status (IIQ did not say whether disabled): counted toward breaches like enabled ones`,
+    );
+  }
   return result;
+}
+
+/** Where an identity stood when its incident was last sent: the decision for a gone identity needs no more. */
+function lastKnownAssessment(incident: OpenIncident, nowMs: number): SlaAssessment {
+  const terminatedAtMs = Date.parse(incident.terminationDate);
+  const elapsedMs = nowMs - terminatedAtMs;
+  return {
+    tier: incident.tier,
+    unknownTierValue: undefined,
+    slaHours: incident.slaHours,
+    terminatedAtMs,
+    terminationSource: incident.terminationSource,
+    slaDeadlineMs: Date.parse(incident.slaDeadline),
+    elapsedMs,
+    severity: severityFor(elapsedMs, incident.slaHours),
+  };
 }

@@ -54,6 +54,10 @@ export interface CycleSummary extends DeliveryCounts {
   inactiveListed: number;
   pastSla: number;
   linksFetched: number;
+  /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */
+  identitiesLookedUp: number;
+  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
+  unknownStatusAccounts: number;
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;
@@ -147,7 +151,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
       logger,
       writeStderr: input.writeStderr,
     });
-    const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readError;
+    // The classified form only: state and the health event never carry what IIQ sent (spec 4.4).
+    const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readErrorClassified;
     const healthDelivered = await sendHealth(input, input.sender, state.health, failure);
     if (!healthDelivered.ok) counts.deadLettered += 1;
     await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health });
@@ -158,6 +163,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     inactiveListed: observed.inactiveListed,
     pastSla: observed.pastSla,
     linksFetched: observed.accountsFetched,
+    identitiesLookedUp: observed.identitiesLookedUp,
+    unknownStatusAccounts: observed.unknownStatusAccounts,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(state.incidents).length,

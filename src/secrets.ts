@@ -45,16 +45,24 @@ export class Redactor {
     return this.add(Buffer.from(`${user}:${password}`).toString('base64'));
   }
 
-  /** The text with every known secret replaced by [REDACTED]. */
+  /** The text with every known secret, and any credential of an echoed Authorization value, replaced by [REDACTED]. */
   apply(text: string): string {
-    if (this.#needles.size === 0) return text;
+    const unknownCredentialsOut = text.replace(AUTHORIZATION_CREDENTIAL, '$1 [REDACTED]');
+    if (this.#needles.size === 0) return unknownCredentialsOut;
     this.#pattern ??= new RegExp(
       [...this.#needles].sort((x, y) => y.length - x.length).map(escapeRegExp).join('|'),
       'g',
     );
-    return text.replace(this.#pattern, '[REDACTED]');
+    return unknownCredentialsOut.replace(this.#pattern, '[REDACTED]');
   }
 }
+
+/**
+ * `Basic <base64>` / `Bearer <token>` as an Authorization header carries it: an answer body
+ * may echo a header whose credential the redactor does not know (a proxy's, another client's).
+ * The token must hold a digit, a capital or base64 punctuation, so prose ("basic settings") stays.
+ */
+const AUTHORIZATION_CREDENTIAL = /\b([Bb]asic|[Bb]earer)\s+(?=[A-Za-z0-9._~+/-]*[0-9A-Z+/])[A-Za-z0-9._~+/-]{8,}=*/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type AccountsObservation, type Observation } from '../src/sla/decide.js';
+import { HOLD_NOT_CONFIRMED, decide, type AccountsObservation, type Observation } from '../src/sla/decide.js';
 import type { OpenIncident } from '../src/sla/incident.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaPolicy } from '../src/sla/policy.js';
 
@@ -32,8 +32,8 @@ function observe(opts: { hoursAgo: number; tier?: string; accounts?: AccountsObs
   };
 }
 
-function observed(applications: string[], unknownAccountCount = 0): AccountsObservation {
-  return { kind: 'observed', activeApplications: applications, activeAccountCount: applications.length, unknownAccountCount };
+function observed(applications: string[], unknownAccountCount = 0, unknownApplications = unknownAccountCount > 0 ? ['GitHub'] : []): AccountsObservation {
+  return { kind: 'observed', activeApplications: applications, activeAccountCount: applications.length, unknownAccountCount, unknownApplications };
 }
 
 function incident(overrides: Partial<OpenIncident> = {}): OpenIncident {
@@ -74,13 +74,18 @@ describe('decide', () => {
     ['open, renotify interval elapsed exactly: re-trigger', observe({ hoursAgo: 5 }), incident({ lastSentAt: new Date(NOW - 240 * 60_000).toISOString() }), true, 'retrigger:renotify interval elapsed:warning'],
     ['open, renotify not yet elapsed: nothing', observe({ hoursAgo: 5 }), incident({ lastSentAt: new Date(NOW - 239 * 60_000).toISOString() }), true, ''],
     ['open, accounts disabled: resolve', observe({ hoursAgo: 5, accounts: observed([]) }), incident(), true, 'resolve:accounts disabled'],
-    ['open, only unknown-status accounts left: hold', observe({ hoursAgo: 5, accounts: observed([], 2) }), incident(), true, 'hold:2 account(s) of unknown status'],
+    // Changed (spec 4.4, unknown is not disabled): this used to hold; the accounts still count, and the applications changed.
+    ['open, only unknown-status accounts left: still a breach, re-trigger', observe({ hoursAgo: 5, accounts: observed([], 2) }), incident(), true, 'retrigger:active applications changed:warning'],
+    ['past SLA, only unknown-status accounts: trigger', observe({ hoursAgo: 5, accounts: observed([], 1) }), undefined, true, 'trigger:first breach:warning'],
+    ['open, same unknown-status applications: nothing', observe({ hoursAgo: 5, accounts: observed([], 2) }), incident({ activeApplications: [], activeAccountCount: 0, unknownApplications: ['GitHub'], unknownAccountCount: 2 }), true, ''],
+    ['open, an unknown-status application appears: re-trigger', observe({ hoursAgo: 5, accounts: observed(['Active Directory'], 1) }), incident(), true, 'retrigger:active applications changed:warning'],
     ['open, identity no longer inactive: resolve', observe({ hoursAgo: 5, inactive: false }), incident(), true, 'resolve:identity no longer inactive'],
     ['open, identity 404: resolve', observe({ hoursAgo: 5, accounts: { kind: 'identity-gone' } }), incident(), true, 'resolve:identity deleted'],
     ['open, accounts read failed: hold', observe({ hoursAgo: 5, accounts: { kind: 'failed', error: 'HTTP 500' } }), incident(), true, 'hold:accounts could not be read: HTTP 500'],
     ['no incident, accounts read failed: nothing', observe({ hoursAgo: 5, accounts: { kind: 'failed', error: 'HTTP 500' } }), undefined, true, ''],
     ['open, no longer past SLA (date moved): resolve', observe({ hoursAgo: 1 }), incident(), true, 'resolve:no longer past SLA'],
-    ['open, absent from a complete listing: resolve', undefined, incident(), true, 'resolve:identity no longer listed as inactive'],
+    // Changed (spec 4.4, confirm before resolve): this used to resolve; the cycle looks the identity up and observes it instead.
+    ['open, absent from a complete listing and not looked up: hold', undefined, incident(), true, `hold:${HOLD_NOT_CONFIRMED}`],
     ['open, absent from an incomplete listing: hold', undefined, incident(), false, 'hold:identity not observed: the inactive listing was incomplete'],
   ];
 
@@ -120,6 +125,22 @@ describe('decide', () => {
       terminationSource: 'attribute',
       slaDeadline: '2026-11-24T10:48:00.000Z',
       elapsedHours: 5.2,
+    });
+  });
+
+  it('keeps unknown-status applications apart in the breach, and counts them', () => {
+    const [decision] = decide({
+      observations: [observe({ hoursAgo: 5.2, accounts: observed(['Salesforce'], 3, ['GitHub', 'Workday']) })],
+      listingComplete: true,
+      openIncidents: {},
+      nowMs: NOW,
+      renotifyMinutes: 240,
+    });
+    expect(decision?.action === 'trigger' && decision.breach).toMatchObject({
+      activeApplications: ['Salesforce'],
+      activeAccountCount: 1,
+      unknownApplications: ['GitHub', 'Workday'],
+      unknownAccountCount: 3,
     });
   });
 });
@@ -164,6 +185,6 @@ describe('summarizeAccounts', () => {
       ],
       policy.excludedApplications,
     );
-    expect(summary).toEqual({ activeApplications: ['Active Directory', 'Salesforce'], activeAccountCount: 3, unknownAccountCount: 1 });
+    expect(summary).toEqual({ activeApplications: ['Active Directory', 'Salesforce'], activeAccountCount: 3, unknownAccountCount: 1, unknownApplications: ['GitHub'] });
   });
 });

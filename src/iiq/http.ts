@@ -34,19 +34,29 @@ interface RawAnswer {
 /** A JSON answer, or IIQ saying the object does not exist. */
 export type IiqAnswer = { kind: 'ok'; body: unknown } | { kind: 'not-found' };
 
+/**
+ * Says whether the parsed JSON body of a 404 is IIQ itself saying "no such object" (spec 4.4):
+ * REST any JSON object from IIQ, SCIM an Error with status "404". HTML or empty bodies never reach it.
+ */
+export type IiqNotFoundTest = (body: unknown) => boolean;
+
 /** GETs JSON from IIQ with bounded concurrency, retries and one clear error per failure. */
 export interface IiqHttp {
   /** The parsed JSON body; any failure (404 included) throws IiqReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
-  /** Like getJson, but a 404 is an answer: the object does not exist. */
-  getJsonOrNotFound(pathAndQuery: string): Promise<IiqAnswer>;
+  /**
+   * Like getJson, but a 404 whose JSON body passes `isIiqNotFound` is an answer: the object
+   * does not exist. A 404 with an HTML, empty or other body (a servlet container, a proxy, a
+   * web server refusing `%2F`) is a failed read.
+   */
+  getJsonOrNotFound(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest): Promise<IiqAnswer>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
 
 class RetryableIiqError extends IiqReadError {
-  constructor(message: string, readonly retryAfterMs: number | undefined) {
-    super(message);
+  constructor(message: string, readonly retryAfterMs: number | undefined, classified: string) {
+    super(message, { classified });
   }
 }
 
@@ -54,15 +64,22 @@ class RetryableIiqError extends IiqReadError {
 export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   const limit = pLimit(options.concurrency);
   let requestCount = 0;
+  // The request target is built as a string, never through a URL parser: WHATWG URL parsing
+  // turns a `%2E%2E` segment (an identity named "..") into a step up the path (spec 4.4).
+  const base = new URL(options.baseUrl);
+  const origin = base.origin;
+  const basePath = base.pathname.replace(/\/+$/, '');
 
-  async function attempt(url: string, label: string, notFoundIsAnswer: boolean, renewed: { done: boolean }): Promise<IiqAnswer> {
+  async function attempt(target: string, label: string, isIiqNotFound: IiqNotFoundTest | undefined, renewed: { done: boolean }): Promise<IiqAnswer> {
+    const where = `IIQ ${label}`;
     let authorization: string;
     try {
       authorization = await options.auth.authorization();
     } catch (error) {
       // A refused token request is final; a network hiccup on it is worth another attempt.
       if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(error);
-      throw new RetryableIiqError(error instanceof Error ? error.message : String(error), undefined);
+      const classified = error instanceof IiqReadError ? error.classified : `${where}: credentials unavailable`;
+      throw new RetryableIiqError(error instanceof Error ? error.message : String(error), undefined, classified);
     }
     requestCount += 1;
     let response: RawAnswer;
@@ -71,48 +88,62 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DOMException('IIQ request timed out', 'TimeoutError')), options.timeoutMs);
     try {
-      response = await send(url, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
+      response = await send(target, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
     } catch (error) {
-      throw new RetryableIiqError(`IIQ ${label} failed: ${describeNetworkError(error, options.timeoutMs)}`, undefined);
+      throw new RetryableIiqError(`${where} failed: ${describeNetworkError(error, options.timeoutMs)}`, undefined, `${where}: ${classifyNetworkError(error)}`);
     } finally {
       clearTimeout(timer);
     }
     const { status, text } = response;
-    if (status === 404 && notFoundIsAnswer) return { kind: 'not-found' };
+    if (status === 404 && isIiqNotFound) {
+      const html = looksLikeHtml(response.header('content-type'), text);
+      const body = html ? undefined : parseJson(text);
+      if (body !== undefined && isIiqNotFound(body)) return { kind: 'not-found' };
+      // Not IIQ's own "no such object": a servlet container, a proxy, or a web server refusing
+      // `%2F`. Retrying would not change it, and it must never count as "identity gone".
+      const what = html ? 'an HTML page' : text.trim() === '' ? 'an empty body' : body === undefined ? 'a body that is not JSON' : 'JSON that is not an IIQ "not found"';
+      throw new AbortError(
+        new IiqReadError(
+          `${where} answered HTTP 404 with ${what}: that is a web server or proxy in front of IIQ (e.g. one refusing %2F in a path), not IIQ saying the identity is gone; nothing is resolved on it${describeErrorBody(text)}`,
+          { classified: `${where}: HTTP 404 not from IIQ` },
+        ),
+      );
+    }
     if (status === 401 || status === 403) {
       if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized(authorization))) {
         renewed.done = true;
-        throw new RetryableIiqError(`IIQ ${label} failed: HTTP 401 (credentials renewed)`, 0);
+        throw new RetryableIiqError(`${where} failed: HTTP 401 (credentials renewed)`, 0, `${where}: HTTP 401`);
       }
-      throw new AbortError(new IiqReadError(`IIQ ${label} refused the credentials: HTTP ${status}; ${options.auth.hint}`));
+      throw new AbortError(new IiqReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, { classified: `${where}: HTTP ${status} (credentials refused)` }));
     }
     const statusClass = classifyStatus(status);
     if (statusClass !== 'ok') {
-      const message = `IIQ ${label} failed: HTTP ${status}${describeErrorBody(text)}`;
-      if (statusClass === 'fail') throw new AbortError(new IiqReadError(message));
+      const message = `${where} failed: HTTP ${status}${describeErrorBody(text)}`;
+      const classified = `${where}: HTTP ${status}`;
+      if (statusClass === 'fail') throw new AbortError(new IiqReadError(message, { classified }));
       const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(response.header('retry-after'), Date.now()) : undefined;
-      throw new RetryableIiqError(message, retryAfterMs);
+      throw new RetryableIiqError(message, retryAfterMs, classified);
     }
     if (looksLikeHtml(response.header('content-type'), text)) {
       throw new AbortError(
-        new IiqReadError(`IIQ ${label} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`),
+        new IiqReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, { classified: `${where}: HTML page instead of JSON` }),
       );
     }
     try {
       return { kind: 'ok', body: JSON.parse(text) as unknown };
     } catch {
-      throw new RetryableIiqError(`IIQ ${label} answered invalid or truncated JSON (${text.length} bytes)`, undefined);
+      throw new RetryableIiqError(`${where} answered invalid or truncated JSON (${text.length} bytes)`, undefined, `${where}: invalid JSON`);
     }
   }
 
-  async function send(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<RawAnswer> {
+  /** `target` is the path and query below the origin, exactly as it goes on the wire. */
+  async function send(target: string, headers: Record<string, string>, signal: AbortSignal): Promise<RawAnswer> {
     if (options.transport === 'undici') {
-      const { origin, pathname, search } = new URL(url);
-      const answer = await options.dispatcher.request({ origin, path: `${pathname}${search}`, method: 'GET', headers, signal });
+      const answer = await options.dispatcher.request({ origin, path: target, method: 'GET', headers, signal });
       const text = await answer.body.text();
       return { status: answer.statusCode, header: (name) => firstHeader(answer.headers[name]), text };
     }
-    const answer = await fetchVia(options.dispatcher, url, { headers, signal });
+    const answer = await fetchVia(options.dispatcher, `${origin}${target}`, { headers, signal });
     const text = await answer.text();
     return { status: answer.status, header: (name) => answer.headers.get(name), text };
   }
@@ -122,18 +153,24 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       return requestCount;
     },
     async getJson(pathAndQuery) {
-      const answer = await get(pathAndQuery, false);
+      const answer = await get(pathAndQuery, undefined);
       return answer.kind === 'ok' ? answer.body : undefined;
     },
-    getJsonOrNotFound: (pathAndQuery) => get(pathAndQuery, true),
+    getJsonOrNotFound: (pathAndQuery, isIiqNotFound) => get(pathAndQuery, isIiqNotFound),
   };
 
-  async function get(pathAndQuery: string, notFoundIsAnswer: boolean): Promise<IiqAnswer> {
-      const url = `${options.baseUrl}${pathAndQuery}`;
+  async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
+      const target = `${basePath}${pathAndQuery}`;
       const label = `GET ${pathAndQuery.split('?')[0]}`;
       const renewed = { done: false };
+      if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
+        // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
+        throw new IiqReadError(`IIQ ${label}: the fetch transport would normalise this path (a "." or ".." segment); use the undici transport`, {
+          classified: `IIQ ${label}: path not sendable`,
+        });
+      }
       try {
-        return await pRetry(() => limit(() => attempt(url, label, notFoundIsAnswer, renewed)), {
+        return await pRetry(() => limit(() => attempt(target, label, isIiqNotFound, renewed)), {
           retries: options.retries,
           minTimeout: options.retryMinDelayMs,
           factor: 2,
@@ -145,15 +182,24 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         });
       } catch (error) {
         if (error instanceof IiqReadError) {
-          throw new IiqReadError(`${error.message}${error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : ''}`);
+          const attempts = error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : '';
+          throw new IiqReadError(`${error.message}${attempts}`, { classified: error.classified });
         }
-        throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`);
+        throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
       }
   }
 }
 
 function firstHeader(value: string | string[] | undefined): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function looksLikeHtml(contentType: string | null, text: string): boolean {
@@ -181,4 +227,14 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (code === 'ECONNREFUSED') return 'connection refused (is IIQ up, and iiq.baseUrl right?)';
   if (code === 'ENOTFOUND') return 'host not found (check iiq.baseUrl)';
   return [code, err.cause?.message ?? err.message].filter(Boolean).join(' ');
+}
+
+/** The network cause in a few words: an error code of Node or undici, never text from the other side. */
+function classifyNetworkError(error: unknown): string {
+  const err = error as { name?: string; code?: string; cause?: { code?: string } };
+  const code = err.cause?.code ?? err.code;
+  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error ${code}` : 'network error';
 }

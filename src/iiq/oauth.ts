@@ -23,6 +23,9 @@ const DEFAULT_TOKEN_SECONDS = 300;
 /** Renew this long before expiry: 10 % of the lifetime, at most a minute. */
 const MAX_MARGIN_MS = 60_000;
 
+/** How token errors are classified for events and state (never the answer's text). */
+const TOKEN_LABEL = 'IIQ POST /oauth2/token';
+
 const HINT = 'check IIQ_CLIENT_ID/IIQ_CLIENT_SECRET and that the IIQ API Authentication client may use the API';
 
 const tokenAnswer = z.object({
@@ -65,17 +68,17 @@ export function createOAuthAuth(options: OAuthOptions): IiqAuth {
     } catch (error) {
       const err = error as { name?: string; cause?: { code?: string } };
       const why = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
-      throw new IiqAuthError(`IIQ OAuth token request failed: ${why}`, true);
+      throw new IiqAuthError(`IIQ OAuth token request failed: ${why}`, true, `${TOKEN_LABEL}: ${err.name === 'TimeoutError' ? 'timeout' : 'network error'}`);
     }
     const status = response.status;
     if (status === 400 || status === 401 || status === 403) {
-      throw new IiqAuthError(`IIQ OAuth token request refused: HTTP ${status}${describeOAuthError(text)}; ${HINT}`, false);
+      throw new IiqAuthError(`IIQ OAuth token request refused: HTTP ${status}${describeOAuthError(text)}; ${HINT}`, false, `${TOKEN_LABEL}: HTTP ${status} (credentials refused)`);
     }
     if (status === 404) {
-      throw new IiqAuthError(`IIQ has no OAuth token endpoint at ${tokenUrl} (HTTP 404): OAuth needs IIQ 7.1+; check iiq.baseUrl and iiq.auth`, false);
+      throw new IiqAuthError(`IIQ has no OAuth token endpoint at ${tokenUrl} (HTTP 404): OAuth needs IIQ 7.1+; check iiq.baseUrl and iiq.auth`, false, `${TOKEN_LABEL}: HTTP 404`);
     }
     if (classifyStatus(status) !== 'ok') {
-      throw new IiqAuthError(`IIQ OAuth token request failed: HTTP ${status}`, classifyStatus(status) === 'retry');
+      throw new IiqAuthError(`IIQ OAuth token request failed: HTTP ${status}`, classifyStatus(status) === 'retry', `${TOKEN_LABEL}: HTTP ${status}`);
     }
     let answer: z.output<typeof tokenAnswer>;
     try {
@@ -83,10 +86,10 @@ export function createOAuthAuth(options: OAuthOptions): IiqAuth {
       if (!parsed.success) throw new Error('shape');
       answer = parsed.data;
     } catch {
-      throw new IiqAuthError(`IIQ OAuth token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false);
+      throw new IiqAuthError(`IIQ OAuth token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false, `${TOKEN_LABEL}: no usable access_token`);
     }
     if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') {
-      throw new IiqAuthError(`IIQ OAuth token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false);
+      throw new IiqAuthError(`IIQ OAuth token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false, `${TOKEN_LABEL}: token_type not bearer`);
     }
     options.onToken?.(answer.access_token);
     const lifetimeMs = (answer.expires_in ?? DEFAULT_TOKEN_SECONDS) * 1000;

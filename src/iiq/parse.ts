@@ -10,7 +10,10 @@ export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
+  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`, {
+    // The field path names our schema's keys and indices, never a value IIQ sent.
+    classified: `IIQ ${label}: unexpected answer shape at ${field}`,
+  });
 }
 
 /** Guards a paged listing against servers that repeat pages or stop short of their own total. */
@@ -22,7 +25,9 @@ export class PageGuard {
   checkNew(ids: readonly string[], position: number): void {
     for (const id of ids) {
       if (this.#seen.has(id)) {
-        throw new IiqReadError(`IIQ ${this.label} pagination loop: the page at ${position} repeats id ${id}; listing stopped`);
+        throw new IiqReadError(`IIQ ${this.label} pagination loop: the page at ${position} repeats id ${id}; listing stopped`, {
+          classified: `IIQ ${this.label}: pagination loop`,
+        });
       }
       this.#seen.add(id);
     }
@@ -31,7 +36,9 @@ export class PageGuard {
   /** Throws when the listing ended (empty page) before the total the server announced. */
   checkComplete(received: number, total: number): void {
     if (received < total) {
-      throw new IiqReadError(`IIQ ${this.label} listing ended after ${received} of ${total} announced; listing incomplete`);
+      throw new IiqReadError(`IIQ ${this.label} listing ended after ${received} of ${total} announced; listing incomplete`, {
+        classified: `IIQ ${this.label}: listing incomplete`,
+      });
     }
   }
 }

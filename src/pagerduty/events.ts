@@ -32,7 +32,7 @@ export const MAX_EVENT_BYTES = 512 * 1024;
 
 /** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
-  const accounts = `${breach.activeAccountCount} active account${breach.activeAccountCount === 1 ? '' : 's'}`;
+  const accounts = describeAccounts(breach.activeAccountCount, breach.unknownAccountCount ?? 0);
   const since = breach.terminationSource === 'attribute' ? 'after termination' : 'after first seen inactive (no termination date in IIQ)';
   return fitEvent({
     event_action: 'trigger',
@@ -56,11 +56,21 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         tier: breach.tier,
         active_applications: breach.activeApplications,
         active_account_count: breach.activeAccountCount,
+        // Not confirmed disabled, so counted toward the breach (spec 4.4); absent when there are none.
+        ...(breach.unknownAccountCount ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount } : {}),
       },
     },
     links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
     client: CLIENT_NAME,
   });
+}
+
+/** "2 active accounts", "2 active accounts and 1 account of unknown status", "1 account of unknown status (not confirmed disabled)". */
+function describeAccounts(active: number, unknown: number): string {
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (unknown === 0) return count(active, 'active account');
+  if (active === 0) return `${count(unknown, 'account')} of unknown status (not confirmed disabled)`;
+  return `${count(active, 'active account')} and ${count(unknown, 'account')} of unknown status`;
 }
 
 /** The resolve event of spec 5: nothing but the action and the dedup key. */

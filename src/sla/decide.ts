@@ -18,12 +18,13 @@ export type AccountsObservation =
   | { kind: 'failed'; error: string };
 
 export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed';
-export type ResolveReason =
-  | 'accounts disabled'
-  | 'identity no longer inactive'
-  | 'identity deleted'
-  | 'identity no longer listed as inactive'
-  | 'no longer past SLA';
+export type ResolveReason = 'accounts disabled' | 'identity no longer inactive' | 'identity deleted' | 'no longer past SLA';
+
+/**
+ * An open incident whose identity a complete listing did not contain, and that was not looked
+ * up on its own: absence from a listing is not proof (spec 4.4), so it is held.
+ */
+export const HOLD_NOT_CONFIRMED = 'identity not listed, and not confirmed gone or active by a lookup';
 
 /** One decision with its named reason (Alertmanager style). `hold` = an open incident left untouched. */
 export type Decision =
@@ -59,9 +60,10 @@ export function decide(input: DecideInput): Decision[] {
   }
   for (const incident of Object.values(input.openIncidents)) {
     if (observed.has(incident.dedupKey)) continue;
+    // Unlisted identities are looked up and observed by the caller; one that was not is never resolved.
     decisions.push(
       input.listingComplete
-        ? { action: 'resolve', reason: 'identity no longer listed as inactive', incident }
+        ? { action: 'hold', reason: HOLD_NOT_CONFIRMED, incident }
         : { action: 'hold', reason: 'identity not observed: the inactive listing was incomplete', incident },
     );
   }
@@ -85,11 +87,9 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   }
   const severity = assessment.severity;
   if (!severity) return previous && { action: 'resolve', reason: 'no longer past SLA', incident: previous };
-  if (accounts.activeAccountCount === 0) {
-    if (!previous) return undefined;
-    return accounts.unknownAccountCount > 0
-      ? { action: 'hold', reason: `${accounts.unknownAccountCount} account(s) of unknown status`, incident: previous }
-      : { action: 'resolve', reason: 'accounts disabled', incident: previous };
+  // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
+  if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
+    return previous && { action: 'resolve', reason: 'accounts disabled', incident: previous };
   }
 
   const breach: Breach = {
@@ -102,6 +102,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     severity,
     activeApplications: accounts.activeApplications,
     activeAccountCount: accounts.activeAccountCount,
+    ...(accounts.unknownAccountCount > 0 ? { unknownApplications: accounts.unknownApplications, unknownAccountCount: accounts.unknownAccountCount } : {}),
     terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
     terminationSource: assessment.terminationSource,
     slaDeadline: new Date(assessment.slaDeadlineMs).toISOString(),
@@ -115,7 +116,12 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
 function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {
   if (!previous) return 'first breach';
   if (SEVERITY_RANK[breach.severity] > SEVERITY_RANK[previous.severity]) return 'severity escalated';
-  if (!sameApplications(breach.activeApplications, previous.activeApplications)) return 'active applications changed';
+  if (
+    !sameApplications(breach.activeApplications, previous.activeApplications) ||
+    !sameApplications(breach.unknownApplications ?? [], previous.unknownApplications ?? [])
+  ) {
+    return 'active applications changed';
+  }
   const sinceLastSentMs = input.nowMs - Date.parse(previous.lastSentAt);
   if (sinceLastSentMs >= input.renotifyMinutes * 60_000) return 'renotify interval elapsed';
   return undefined;

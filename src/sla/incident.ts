@@ -13,10 +13,19 @@ export interface Breach {
   /** Sorted, distinct application names; never account identifiers. */
   activeApplications: string[];
   activeAccountCount: number;
+  /** Sorted, distinct applications with an account of unknown status (counted toward the breach); absent = none. */
+  unknownApplications?: string[];
+  /** Accounts of unknown status; absent = none. */
+  unknownAccountCount?: number;
   terminationDate: string;
   terminationSource: 'attribute' | 'first-seen';
   slaDeadline: string;
   elapsedHours: number;
+}
+
+/** Every application that makes the breach: enabled and unknown-status accounts alike, sorted and distinct. */
+export function breachApplications(breach: Pick<Breach, 'activeApplications' | 'unknownApplications'>): string[] {
+  return [...new Set([...breach.activeApplications, ...(breach.unknownApplications ?? [])])].sort();
 }
 
 /** An incident the watchdog has opened in PagerDuty, as kept in the state file. */

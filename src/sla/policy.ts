@@ -64,16 +64,26 @@ export function severityFor(elapsedMs: number, slaHours: number): Severity | und
   return undefined;
 }
 
-/** What an identity's accounts say, excluded applications left out. */
+/**
+ * What an identity's accounts say, excluded applications left out. An account of unknown
+ * status (IIQ did not say whether it is disabled) is not confirmed disabled: it counts toward
+ * a breach like an enabled one, but is kept apart so events can say which (spec 4.4).
+ */
 export interface AccountSummary {
+  /** Applications with an enabled account, sorted. */
   activeApplications: string[];
+  /** Enabled accounts. */
   activeAccountCount: number;
+  /** Accounts of unknown status. */
   unknownAccountCount: number;
+  /** Applications with an account of unknown status, sorted. */
+  unknownApplications: string[];
 }
 
 /** Counts enabled and unknown accounts outside the excluded applications. */
 export function summarizeAccounts(accounts: readonly Account[], excludedApplications: ReadonlySet<string>): AccountSummary {
   const applications = new Set<string>();
+  const unknownApplications = new Set<string>();
   let activeAccountCount = 0;
   let unknownAccountCount = 0;
   for (const account of accounts) {
@@ -83,9 +93,10 @@ export function summarizeAccounts(accounts: readonly Account[], excludedApplicat
       applications.add(account.application);
     } else if (account.status === 'unknown') {
       unknownAccountCount += 1;
+      unknownApplications.add(account.application);
     }
   }
-  return { activeApplications: [...applications].sort(), activeAccountCount, unknownAccountCount };
+  return { activeApplications: [...applications].sort(), activeAccountCount, unknownAccountCount, unknownApplications: [...unknownApplications].sort() };
 }
 
 // Tier names are configured by hand; accept IIQ's value in any letter case.

@@ -1,5 +1,5 @@
 import type { Decision } from './decide.js';
-import type { OpenIncident, Severity } from './incident.js';
+import { breachApplications, type OpenIncident, type Severity } from './incident.js';
 
 type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
 type ResolveDecision = Extract<Decision, { action: 'resolve' }>;
@@ -70,7 +70,8 @@ export function planStorms(input: StormInput): StormPlan {
   const newBreachCounts = new Map<string, number>();
   for (const decision of input.decisions) {
     if (decision.action !== 'trigger') continue;
-    for (const application of decision.breach.activeApplications) newBreachCounts.set(application, (newBreachCounts.get(application) ?? 0) + 1);
+    // Unknown-status accounts count like enabled ones: a release without account status is a storm too.
+    for (const application of breachApplications(decision.breach)) newBreachCounts.set(application, (newBreachCounts.get(application) ?? 0) + 1);
   }
   const stormApplications = new Set<string>(Object.values(input.openStorms).map((storm) => storm.application));
   for (const [application, count] of newBreachCounts) if (count >= input.threshold) stormApplications.add(application);
@@ -90,7 +91,7 @@ export function planStorms(input: StormInput): StormPlan {
       plan.individual.push(decision);
       continue;
     }
-    const applications = decision.breach.activeApplications;
+    const applications = breachApplications(decision.breach);
     const wasCoveredBy = decision.previous?.coveredBy;
     if (applications.length === 0 || !applications.every((application) => stormApplications.has(application))) {
       // Other active applications: the identity needs its own incident.
@@ -141,7 +142,7 @@ function decideStorm(
   if (members.length === 0) {
     return previous && { action: 'resolve', reason: 'no covered identity has active accounts left', storm: previous, cover: [] };
   }
-  const application = previous?.application ?? cover[0]!.breach.activeApplications.find((a) => stormDedupKey(a) === key)!;
+  const application = previous?.application ?? breachApplications(cover[0]!.breach).find((a) => stormDedupKey(a) === key)!;
   const severity = members.some((member) => member.severity === 'error') ? 'error' : 'warning';
   const tiers: Record<string, number> = {};
   for (const member of members) tiers[member.tier] = (tiers[member.tier] ?? 0) + 1;

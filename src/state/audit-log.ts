@@ -16,6 +16,9 @@ export interface AuditRecord {
   sla_deadline: string;
   active_applications: string[];
   active_account_count: number;
+  /** Applications with accounts of unknown status, counted toward the breach (absent when none). */
+  unknown_status_applications?: string[];
+  unknown_status_account_count?: number;
   /** Resolves: minutes from SLA deadline to resolution (remediation latency). */
   breach_minutes?: number;
   /** Resolves: minutes the incident was open (first trigger to resolve). */

@@ -30,6 +30,8 @@ const openIncident = z.object({
   severity: z.enum(['warning', 'error']),
   activeApplications: z.array(z.string()),
   activeAccountCount: z.number(),
+  unknownApplications: z.array(z.string()).optional(),
+  unknownAccountCount: z.number().optional(),
   terminationDate: isoInstant,
   terminationSource: z.enum(['attribute', 'first-seen']),
   slaDeadline: isoInstant,

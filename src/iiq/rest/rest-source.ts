@@ -1,10 +1,36 @@
+import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
-import type { AccountsRead, Identity, IdentitySource } from '../source.js';
-import { restIdentityPage, restLinks } from './schema.js';
+import { encodePathSegment } from '../path-segment.js';
+import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
+import { restIdentity, restIdentityPage, restLinks } from './schema.js';
 
-/** IIQ REST adapter (spec 4.1): identities paged with start/limit, links per identity name. */
+/**
+ * IIQ's REST API answers an unknown identity with a JSON object (e.g. `{"message": ...}`). An
+ * HTML or empty 404 comes from something in front of IIQ and is a failed read (spec 4.4).
+ */
+export function isRestNotFound(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body);
+}
+
+/** IIQ REST adapter (spec 4.1): identities paged with start/limit, links and lookups per identity name. */
 export function createRestSource(http: IiqHttp, pageSize: number): IdentitySource {
+  async function lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
+    const path = `/rest/identities/${encodePathSegment(ref.name)}`;
+    const answer = await http.getJsonOrNotFound(path, isRestNotFound);
+    if (answer.kind === 'not-found') return { kind: 'gone' };
+    const identity = parseIiqAnswer(restIdentity, answer.body, 'GET /rest/identities/{name}');
+    if (identity.id === ref.id) return { kind: 'found', identity };
+    if (identity.name !== ref.name) {
+      // Another identity under another name: the server routed the path elsewhere.
+      throw new IiqReadError(`IIQ GET ${path} answered identity "${identity.name}" (${identity.id}) when asked for "${ref.name}" (${ref.id})`, {
+        classified: `IIQ GET ${path}: answered another identity`,
+      });
+    }
+    // The name now belongs to another identity: the one the incident is about no longer exists under it.
+    return { kind: 'gone' };
+  }
+
   return {
     async *listInactiveIdentities(): AsyncIterable<Identity[]> {
       const label = 'GET /rest/identities';
@@ -27,10 +53,20 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     },
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {
-      const path = `/rest/identities/${encodeURIComponent(identity.name)}/links`;
-      const answer = await http.getJsonOrNotFound(path);
-      if (answer.kind === 'not-found') return { kind: 'identity-gone' };
+      const path = `/rest/identities/${encodePathSegment(identity.name)}/links`;
+      const answer = await http.getJsonOrNotFound(path, isRestNotFound);
+      if (answer.kind === 'not-found') {
+        // IIQ just listed this identity: confirm "gone" on the identity itself, so that a links
+        // path some server routed elsewhere never closes an incident.
+        if ((await lookupIdentity(identity)).kind === 'gone') return { kind: 'identity-gone' };
+        throw new IiqReadError(
+          `IIQ GET ${path} answered 404 for identity "${identity.name}", which IIQ still has: its name cannot be read through this path (a proxy or server rewriting it?); use api "scim"`,
+          { classified: `IIQ GET ${path}: HTTP 404 for an existing identity` },
+        );
+      }
       return { kind: 'accounts', accounts: parseIiqAnswer(restLinks, answer.body, 'GET /rest/identities/{name}/links') };
     },
+
+    lookupIdentity,
   };
 }

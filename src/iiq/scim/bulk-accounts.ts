@@ -4,7 +4,7 @@ import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { parseIiqAnswer } from '../parse.js';
 import { AccountIndex } from './account-index.js';
-import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimListResponse } from './schema.js';
+import { scimAccountPage, scimListResponse } from './schema.js';
 
 /** IIQ's default and maximum SCIM page (spec 4.2). */
 export const BULK_PAGE_SIZE = 1000;
@@ -31,9 +31,12 @@ export class BulkReadInconsistent extends Error {
   override readonly name = 'BulkReadInconsistent';
 }
 
-/** How many accounts IIQ holds: one `count=1` request. */
-export async function fetchAccountTotal(http: IiqHttp): Promise<number> {
-  const body = await http.getJson(`/scim/v2/Accounts?attributes=id&startIndex=1&count=1`);
+/**
+ * How many accounts IIQ holds: one `count=1` request. `attributesQuery` is `&attributes=...`
+ * as the Account schema allows, or empty (see account-schema.ts).
+ */
+export async function fetchAccountTotal(http: IiqHttp, attributesQuery: string): Promise<number> {
+  const body = await http.getJson(`/scim/v2/Accounts?startIndex=1&count=1${attributesQuery}`);
   return parseIiqAnswer(scimListResponse(z.unknown()), body, LABEL).totalResults;
 }
 
@@ -56,7 +59,7 @@ export function decideAccountsPlan(totalAccounts: number, identities: number): A
  * BulkReadInconsistent when the listing changed meanwhile (the caller falls back to
  * per-identity reads), IiqReadError when IIQ could not be read.
  */
-export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number): Promise<AccountIndex> {
+export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, attributesQuery: string): Promise<AccountIndex> {
   const index = new AccountIndex();
   const seen = new Set<string>();
 
@@ -64,7 +67,7 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number): P
     let at = first;
     while (at < end) {
       const count = Math.min(BULK_PAGE_SIZE, end - at);
-      const body = await http.getJson(`/scim/v2/Accounts?attributes=${ACCOUNT_ATTRIBUTES}&startIndex=${at}&count=${count}`);
+      const body = await http.getJson(`/scim/v2/Accounts?startIndex=${at}&count=${count}${attributesQuery}`);
       const page = parseIiqAnswer(scimAccountPage, body, LABEL);
       if (page.totalResults !== totalAccounts) {
         throw new BulkReadInconsistent(`the account total changed from ${totalAccounts} to ${page.totalResults} while reading`);

@@ -5,9 +5,6 @@ import type { Account, Identity } from '../source.js';
 /** IIQ's SCIM extension carrying the custom identity attributes (spec 4.2). */
 export const SAILPOINT_USER_EXTENSION = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 
-/** The Account fields the watchdog reads; everything else (the application schema) is left on the server. */
-export const ACCOUNT_ATTRIBUTES = 'identity,application,active,inactive';
-
 /** SCIM User → Identity. `userName` is the name; a missing `active` is taken from the filter that listed it. */
 export const scimUser = z
   .object({
@@ -57,6 +54,19 @@ export const scimAccount = z
       status: raw.active === false || raw.inactive === true ? 'disabled' : raw.active === true || raw.inactive === false ? 'enabled' : 'unknown',
     }),
   );
+
+/** SCIM's error message schema (spec 4.2). */
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/**
+ * A SCIM 404 is IIQ saying "no such resource" only when it is a SCIM Error with status "404"
+ * (spec 4.4); a proxy's or a framework's JSON 404 is not.
+ */
+export function isScimNotFound(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const { schemas, status } = body as { schemas?: unknown; status?: unknown };
+  return Array.isArray(schemas) && schemas.includes(SCIM_ERROR_SCHEMA) && String(status) === '404';
+}
 
 /** A SCIM ListResponse. IIQ sends no `itemsPerPage`, and may leave `Resources` out of an empty answer. */
 export function scimListResponse<T extends z.ZodType>(resource: T) {

@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
-import type { Account, AccountsRead, Identity, IdentitySource } from '../source.js';
+import { encodePathSegment } from '../path-segment.js';
+import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
 import type { AccountIndex } from './account-index.js';
+import { readAccountAttributes } from './account-schema.js';
 import { BulkReadInconsistent, decideAccountsPlan, fetchAccountIndex, fetchAccountTotal } from './bulk-accounts.js';
-import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimUserPage } from './schema.js';
+import { isScimNotFound, scimAccountPage, scimUser, scimUserPage } from './schema.js';
 
 /** How the SCIM adapter reads. */
 export interface ScimSourceOptions {
@@ -50,15 +52,26 @@ async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery:
 export function createScimSource(http: IiqHttp, options: ScimSourceOptions): IdentitySource {
   let inactiveTotal: number | undefined;
   let bulkIndex: Promise<AccountIndex | undefined> | undefined;
+  // Read once per run (one source per run), on the first account read.
+  let accountAttributes: Promise<string | undefined> | undefined;
+
+  /** `&attributes=...` with only what the server's Account schema declares, or nothing (spec 4.4). */
+  async function attributesQuery(): Promise<string> {
+    accountAttributes ??= readAccountAttributes(http, options.logger);
+    const attributes = await accountAttributes;
+    return attributes === undefined ? '' : `&attributes=${attributes}`;
+  }
 
   async function fetchAccountsOf(identityId: string): Promise<Account[]> {
     const filter = encodeURIComponent(`identity.value eq ${JSON.stringify(identityId)}`);
     const accounts: Account[] = [];
-    const path = `/scim/v2/Accounts?filter=${filter}&attributes=${ACCOUNT_ATTRIBUTES}`;
+    const path = `/scim/v2/Accounts?filter=${filter}${await attributesQuery()}`;
     for await (const page of listScimPages(http, path, scimAccountPage, options.pageSize)) {
       for (const account of page.Resources) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
-          throw new IiqReadError(`IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`);
+          throw new IiqReadError(`IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`, {
+            classified: 'IIQ GET /scim/v2/Accounts: filter not applied',
+          });
         }
         accounts.push({ application: account.application, status: account.status });
       }
@@ -72,11 +85,12 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       log({ plan: 'per-identity' }, 'SCIM accounts plan: per identity (the inactive identity count is not known yet)');
       return undefined;
     }
-    const plan = decideAccountsPlan(await fetchAccountTotal(http), inactiveTotal);
+    const query = await attributesQuery();
+    const plan = decideAccountsPlan(await fetchAccountTotal(http, query), inactiveTotal);
     log(plan, `SCIM accounts plan: ${plan.plan} (${plan.reason})`);
     if (plan.plan === 'per-identity') return undefined;
     try {
-      return await fetchAccountIndex(http, plan.totalAccounts ?? 0);
+      return await fetchAccountIndex(http, plan.totalAccounts ?? 0, query);
     } catch (error) {
       if (!(error instanceof BulkReadInconsistent)) throw error;
       options.logger?.warn({ reason: error.message }, 'SCIM bulk account read was inconsistent (IIQ changed meanwhile): reading accounts per identity this cycle');
@@ -103,6 +117,17 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       }
       // SCIM has no 404 here: a deleted identity drops out of the Users listing instead.
       return { kind: 'accounts', accounts: await fetchAccountsOf(identity.id) };
+    },
+
+    async lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
+      const path = `/scim/v2/Users/${encodePathSegment(ref.id)}`;
+      const answer = await http.getJsonOrNotFound(path, isScimNotFound);
+      if (answer.kind === 'not-found') return { kind: 'gone' };
+      const identity = parseIiqAnswer(scimUser, answer.body, 'GET /scim/v2/Users/{id}');
+      if (identity.id !== ref.id) {
+        throw new IiqReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, { classified: `IIQ GET ${path}: answered another user` });
+      }
+      return { kind: 'found', identity };
     },
   };
 }
