@@ -160,6 +160,8 @@ describe('REST source: links', () => {
 
   it('takes 404 as the identity no longer existing', async () => {
     server.use(http.get(`${BASE}/rest/identities/:name/links`, () => HttpResponse.json({ message: 'not found' }, { status: 404 })));
+    // The links 404 is confirmed on the identity itself (spec 4.4): IIQ's JSON 404 there too.
+    server.use(http.get(`${BASE}/rest/identities/:name`, () => HttpResponse.json({ message: 'not found' }, { status: 404 })));
     expect(await source().source.fetchAccounts(jane)).toEqual({ kind: 'identity-gone' });
   });
 

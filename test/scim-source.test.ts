@@ -15,7 +15,14 @@ const USERS = `${BASE}/scim/v2/Users`;
 const ACCOUNTS = `${BASE}/scim/v2/Accounts`;
 const EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const SCIM = { 'content-type': 'application/scim+json;charset=UTF-8' };
-const server = setupServer();
+/** The Account schema as IIQ 8.x serves it: `active`, no `inactive` (spec 4.4: never ask for an undeclared attribute). */
+const IIQ8_ACCOUNT_SCHEMA = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+  id: 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account',
+  name: 'Account',
+  attributes: ['identity', 'application', 'nativeIdentity', 'displayName', 'uuid', 'active', 'locked'].map((name) => ({ name, type: 'string', multiValued: false })),
+};
+const server = setupServer(http.get(`${BASE}/scim/v2/Schemas/:id`, () => HttpResponse.json(IIQ8_ACCOUNT_SCHEMA, { headers: { 'content-type': 'application/scim+json' } })));
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
@@ -179,7 +186,8 @@ describe('SCIM Accounts per identity', () => {
       ],
     });
     expect(seen[0]?.get('filter')).toBe(`identity.value eq "${owner}"`);
-    expect(seen[0]?.get('attributes')).toBe('identity,application,active,inactive');
+    // Changed (spec 4.4): IIQ 8.x's Account schema does not declare `inactive`, so it is no longer asked for.
+    expect(seen[0]?.get('attributes')).toBe('identity,application,active');
     expect(seen.map((q) => q.get('startIndex'))).toEqual(['1', '3', '5']);
   });
 
@@ -234,10 +242,11 @@ describe('SCIM Accounts in bulk', () => {
       { kind: 'accounts', accounts: [{ application: 'Salesforce', status: 'disabled' }] },
       { kind: 'accounts', accounts: [] },
     ]);
-    // one count=1 probe, then one bulk page: no filter, only the needed attributes
+    // one count=1 probe, then one bulk page: no filter, only the needed attributes the Account schema declares
+    // (changed, spec 4.4: the probe asked for `id` and the page for `inactive`, neither declared by IIQ 8.x's Account schema)
     expect(seen.map((q) => [q.get('filter'), q.get('count'), q.get('attributes')])).toEqual([
-      [null, '1', 'id'],
-      [null, '3', 'identity,application,active,inactive'],
+      [null, '1', 'identity,application,active'],
+      [null, '3', 'identity,application,active'],
     ]);
   });
 
