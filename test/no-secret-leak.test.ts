@@ -87,6 +87,36 @@ describe('no secret in any output', () => {
     for (const secret of [PASSWORD, BASIC, ROUTING_KEY]) expect(written).not.toContain(secret);
   });
 
+  // IIQ echoing the request (a connector error quoting a DN, a proxy dumping headers): with the
+  // health incident paged at once, the error reaches state and the health event in classified form only.
+  const PROXY_CREDENTIAL = Buffer.from('proxy-user:proxy-pass-not-ours').toString('base64');
+  const echo = `Connector failed for CN=Jane Doe,OU=Staff,DC=corp,DC=example; headers: Authorization: Basic ${BASIC}, Proxy-Authorization: Basic ${PROXY_CREDENTIAL}; password=${PASSWORD}`;
+  it.each<[string, (path: string) => boolean]>([
+    ['IIQ 500 on the listing echoing Authorization', (path) => path.endsWith('/rest/identities')],
+    ['IIQ 500 on links echoing Authorization', (path) => path.endsWith('/links')],
+    ['IIQ HTML 404 on links echoing Authorization', (path) => path.endsWith('/links')],
+  ])('%s', async (name, where) => {
+    pagerDutyFault = undefined;
+    const status = name.includes('404') ? 404 : 500;
+    iiqFault = (path) => (where(path) ? { status, body: status === 404 ? `<html>${echo}</html>` : JSON.stringify({ message: echo }), headers: { 'content-type': status === 404 ? 'text/html' : 'application/json' } } : undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { health: { alertAfterFailures: 1 } });
+    const before = pagerDuty.received.length;
+    const result = await runCli(['run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'trace'], { cwd: dir, env: ENV });
+    expect(result.code).toBe(3);
+    const sent = JSON.stringify(pagerDuty.received.slice(before));
+    expect(sent).toContain('iiq-leaver-sla-watchdog-health');
+    const written = everythingWritten(dir, result);
+    for (const secret of [PASSWORD, BASIC, ROUTING_KEY, PROXY_CREDENTIAL]) expect(written).not.toContain(secret);
+    // What PagerDuty received carries the routing key by design, and nothing else secret.
+    for (const secret of [PASSWORD, BASIC, PROXY_CREDENTIAL]) expect(sent).not.toContain(secret);
+    const files = readdirSync(dir).filter((file) => file !== 'config.json').map((file) => readFileSync(join(dir, file), 'utf8')).join('\n');
+    for (const body of ['CN=Jane Doe', 'Connector failed']) {
+      expect(files).not.toContain(body);
+      expect(sent).not.toContain(body);
+    }
+  });
+
   it('an OAuth cycle over SCIM: neither the client secret nor any issued token appears', async () => {
     iiqFault = undefined;
     pagerDutyFault = undefined;
