@@ -14,11 +14,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/config.js';
 import { createBasicAuth } from '../src/iiq/auth.js';
 import { createIiqHttp } from '../src/iiq/http.js';
-import { createRestSource } from '../src/iiq/rest/rest-source.js';
+import { createRestSource, isRestNotFound } from '../src/iiq/rest/rest-source.js';
 import type { IiqHttp } from '../src/iiq/http.js';
 import type { Identity } from '../src/iiq/source.js';
-import { restIdentityPage, restLinks } from '../src/iiq/rest/schema.js';
-import { SAILPOINT_USER_EXTENSION, scimAccountPage, scimUserPage } from '../src/iiq/scim/schema.js';
+import { restIdentity, restIdentityPage, restLinks } from '../src/iiq/rest/schema.js';
+import { SAILPOINT_USER_EXTENSION, isScimNotFound, scimAccountPage, scimUser, scimUserPage } from '../src/iiq/scim/schema.js';
 import { createScimSource } from '../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../src/pagerduty/events.js';
 import { runCycle } from '../src/run.js';
@@ -28,17 +28,25 @@ const BASE = 'https://iiq.property.test/identityiq';
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE_KEY = 'iiq-leaver-sla-id-jdoe';
 
-type Answer = { kind: 'json'; value: unknown } | { kind: 'text'; text: string };
+type Answer = { kind: 'json'; value: unknown; status?: number } | { kind: 'text'; text: string; status?: number; type?: string };
 let listingAnswer: Answer;
 let linksAnswer: Answer;
+/** The answer to a lookup of Jane on her own (spec 4.4), and to the SCIM Account schema. */
+let lookupAnswer: Answer;
+let schemaAnswer: Answer;
 const respond = (answer: Answer) =>
-  answer.kind === 'json' ? HttpResponse.json(answer.value as never) : new HttpResponse(answer.text, { headers: { 'content-type': 'text/plain' } });
+  answer.kind === 'json'
+    ? HttpResponse.json(answer.value as never, { status: answer.status ?? 200 })
+    : new HttpResponse(answer.text, { status: answer.status ?? 200, headers: { 'content-type': answer.type ?? 'text/plain' } });
 
 const server = setupServer(
   http.get(`${BASE}/rest/identities`, () => respond(listingAnswer)),
   http.get(`${BASE}/rest/identities/:name/links`, () => respond(linksAnswer)),
+  http.get(`${BASE}/rest/identities/:name`, () => respond(lookupAnswer)),
   http.get(`${BASE}/scim/v2/Users`, () => respond(listingAnswer)),
+  http.get(`${BASE}/scim/v2/Users/:id`, () => respond(lookupAnswer)),
   http.get(`${BASE}/scim/v2/Accounts`, () => respond(linksAnswer)),
+  http.get(`${BASE}/scim/v2/Schemas/:id`, () => respond(schemaAnswer)),
 );
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterAll(() => server.close());
@@ -60,17 +68,44 @@ const validAccounts = {
   Resources: [{ id: 'a1', identity: { value: 'id-jdoe' }, application: { value: 'app1', displayName: 'Active Directory' }, active: true }],
 };
 
+const validSchema = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'], attributes: [{ name: 'identity' }, { name: 'application' }, { name: 'active' }] };
+const scimError404 = { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], detail: 'not found', status: '404' };
+
 /** What differs between the adapters: valid answers, the schemas that judge them, the source. */
 const adapters = {
-  rest: { listing: validPage, links: validLinks, listingSchema: restIdentityPage, linksSchema: restLinks, source: (client: IiqHttp) => createRestSource(client, 2) },
+  rest: {
+    listing: validPage,
+    links: validLinks,
+    lookup: { ...validIdentity, inactive: false },
+    iiqNotFound: { message: 'Identity jdoe not found' },
+    listingSchema: restIdentityPage,
+    linksSchema: restLinks,
+    lookupSchema: restIdentity,
+    isIiqNotFound: isRestNotFound,
+    source: (client: IiqHttp) => createRestSource(client, 2),
+  },
   scim: {
     listing: validUsers,
     links: validAccounts,
+    lookup: { ...validUsers.Resources[0], active: true },
+    iiqNotFound: scimError404,
     listingSchema: scimUserPage,
     linksSchema: scimAccountPage,
+    lookupSchema: scimUser,
+    isIiqNotFound: isScimNotFound,
     source: (client: IiqHttp) => createScimSource(client, { pageSize: 2, accountsBulk: false }),
   },
 } as const;
+
+/** A lookup answer: garbage as above, or a 404 from IIQ or from something in front of it. */
+const lookupAnswers = (valid: unknown, iiqNotFound: unknown): fc.Arbitrary<Answer> =>
+  fc.oneof(
+    answer(valid),
+    fc.constant<Answer>({ kind: 'json', status: 404, value: iiqNotFound }),
+    fc.constant<Answer>({ kind: 'text', status: 404, text: '<html><h1>404 Not Found</h1></html>', type: 'text/html' }),
+    fc.constant<Answer>({ kind: 'text', status: 404, text: '' }),
+    fc.jsonValue().map((value): Answer => ({ kind: 'json', status: 404, value })),
+  );
 
 /** A valid answer with one random path replaced by a random value, or deleted. */
 function mutated(valid: unknown): fc.Arbitrary<unknown> {
@@ -105,9 +140,11 @@ const parses = (schema: { safeParse(v: unknown): { success: boolean } }, a: Answ
 it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle nor resolves an incident', async (api) => {
   const adapter = adapters[api];
   await fc.assert(
-    fc.asyncProperty(answer(adapter.listing), answer(adapter.links), async (listing, links) => {
+    fc.asyncProperty(answer(adapter.listing), answer(adapter.links), lookupAnswers(adapter.lookup, adapter.iiqNotFound), answer(validSchema), async (listing, links, lookup, schema) => {
       listingAnswer = listing;
       linksAnswer = links;
+      lookupAnswer = lookup;
+      schemaAnswer = schema;
       const dir = mkdtempSync(join(tmpdir(), 'watchdog-prop-'));
       const config = parseConfig(
         {
@@ -160,8 +197,16 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
         // A resolve needs a listing that parsed; if Jane was listed inactive, an accounts answer that parsed too.
         expect(parses(adapter.listingSchema, listing)).toBe(true);
         const page = adapter.listingSchema.parse((listing as { value: unknown }).value) as { objects?: Identity[]; Resources?: Identity[] };
-        const janeListedInactive = (page.objects ?? page.Resources ?? []).some((identity) => identity.id === 'id-jdoe' && identity.inactive);
-        if (janeListedInactive) expect(parses(adapter.linksSchema, links)).toBe(true);
+        const listed = (page.objects ?? page.Resources ?? []).find((identity) => identity.id === 'id-jdoe');
+        if (listed?.inactive) expect(parses(adapter.linksSchema, links)).toBe(true);
+        if (!listed) {
+          // Not listed: resolved only on a lookup that IIQ itself answered (spec 4.4): its 404, or Jane
+          // herself (active again, or inactive with accounts that parsed).
+          const iiqSaidGone = lookup.status === 404 && lookup.kind === 'json' && adapter.isIiqNotFound(lookup.value);
+          const found = (lookup.status ?? 200) === 200 && parses(adapter.lookupSchema, lookup);
+          expect(iiqSaidGone || found).toBe(true);
+          if (found && (adapter.lookupSchema.parse((lookup as { value: unknown }).value) as Identity).inactive) expect(parses(adapter.linksSchema, links)).toBe(true);
+        }
       }
       if (!parses(adapter.listingSchema, listing)) expect(outcome.exitCode).toBe(3);
     }),
