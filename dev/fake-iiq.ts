@@ -4,10 +4,13 @@
  */
 import type http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { IIQ8_ACCOUNT_ATTRIBUTES, accountSchemaResource, firstUndeclaredAttribute } from './fake-account-schema.js';
 import { basicCredentials, listenLocal, readBody, writeResponse, type FakeResponse } from './fake-http.js';
 
 /** Canned answer for the fault hook (defined with the shared HTTP plumbing). */
 export type { FakeResponse } from './fake-http.js';
+/** IIQ 8.x's Account schema attribute names (see fake-account-schema.ts). */
+export { IIQ8_ACCOUNT_ATTRIBUTES } from './fake-account-schema.js';
 /** Deterministic populations (see fake-population.ts). */
 export { generatePopulation } from './fake-population.js';
 
@@ -57,12 +60,6 @@ const USER_EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const ACCOUNT_SCHEMA = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
 // Real IIQ answers SCIM as application/scim+json: clients must not insist on application/json.
 const SCIM_JSON = 'application/scim+json;charset=UTF-8';
-/** What IIQ 8.x's SCIM Account schema declares (no `inactive`). */
-export const IIQ8_ACCOUNT_ATTRIBUTES: readonly string[] = ['identity', 'application', 'nativeIdentity', 'displayName', 'instance', 'uuid', 'active', 'locked',
-  'manuallyCorrelated', 'hasEntitlements', 'lastRefresh', 'lastTargetAggregation'];
-/** Attributes every SCIM resource has (RFC 7643 section 3.1), whatever its schema declares. */
-const COMMON_ATTRIBUTES = new Set(['id', 'externalid', 'meta', 'schemas']);
-const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 const APACHE_404 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
 const LOGIN_PAGE = '<html><head><title>SailPoint IdentityIQ - Login</title></head><body><form id="loginForm" action="/identityiq/login.jsf">Please log in</form></body></html>';
 
@@ -302,29 +299,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   function scimSchema(path: string): FakeResponse {
     const id = segmentAt(path, 5);
     if (id !== ACCOUNT_SCHEMA || accountSchema === null) return scimError(404, `Schema ${id ?? ''} not found`);
-    const simple = (name: string, type = 'string') => ({ name, type, multiValued: false, required: false, caseExact: false, mutability: 'readOnly', returned: 'default', uniqueness: 'none' });
-    const reference = (name: string) => ({
-      ...simple(name, 'complex'),
-      subAttributes: [simple('value'), simple('displayName'), simple('$ref', 'reference'), ...(name === 'identity' ? [simple('userName')] : [])],
-    });
-    const attributes = accountSchema.map((name) =>
-      name === 'identity' || name === 'application' ? reference(name)
-        : ['active', 'inactive', 'locked', 'manuallyCorrelated', 'hasEntitlements'].includes(name) ? simple(name, 'boolean')
-          : ['lastRefresh', 'lastTargetAggregation'].includes(name) ? simple(name, 'dateTime') : simple(name));
-    return json(200, {
-      schemas: [SCHEMA_SCHEMA], id: ACCOUNT_SCHEMA, name: 'Account', description: 'Account Schema', attributes,
-      meta: { resourceType: 'Schema', location: `${base}/scim/v2/Schemas/${ACCOUNT_SCHEMA}` },
-    }, SCIM_JSON);
-  }
-
-  /** The first requested attribute the Account schema does not declare (`a.b` and `urn:...:a` count as `a`). */
-  function undeclaredAccountAttribute(attributes: string | null): string | undefined {
-    for (const want of (attributes ?? '').split(',').map((a) => a.trim()).filter(Boolean)) {
-      const unprefixed = want.toLowerCase().startsWith(`${ACCOUNT_SCHEMA.toLowerCase()}:`) ? want.slice(ACCOUNT_SCHEMA.length + 1) : want;
-      const top = unprefixed.split('.')[0]!.toLowerCase();
-      if (!COMMON_ATTRIBUTES.has(top) && !declaredAccountAttributes.has(top)) return want;
-    }
-    return undefined;
+    return json(200, accountSchemaResource(accountSchema, `${base}/scim/v2/Schemas/${ACCOUNT_SCHEMA}`), SCIM_JSON);
   }
 
   function restIdentities(q: URLSearchParams): FakeResponse {
@@ -382,7 +357,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const byIdentity = /^\s*identity\.value\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     const byApp = /^\s*application\.displayName\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     if (filter && !byIdentity && !byApp) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
-    const undeclared = undeclaredAccountAttribute(q.get('attributes'));
+    const undeclared = firstUndeclaredAttribute(q.get('attributes'), declaredAccountAttributes);
     if (undeclared !== undefined) return scimError(400, `Attribute ${undeclared} is not defined for resource type Account`, 'invalidValue');
     const p = page(q);
     if ('status' in p) return p;
