@@ -21,7 +21,8 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     if (answer.kind === 'not-found') return { kind: 'gone' };
     const identity = parseIiqAnswer(restIdentity, answer.body, 'GET /rest/identities/{name}');
     if (identity.id === ref.id) return { kind: 'found', identity };
-    if (identity.name !== ref.name) {
+    // IIQ matches names without regard to case, so "JDoe" may come back as "jdoe".
+    if (identity.name.toLowerCase() !== ref.name.toLowerCase()) {
       // Another identity under another name: the server routed the path elsewhere.
       throw new IiqReadError(`IIQ GET ${path} answered identity "${identity.name}" (${identity.id}) when asked for "${ref.name}" (${ref.id})`, {
         classified: `IIQ GET ${path}: answered another identity`,
