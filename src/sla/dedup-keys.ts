@@ -48,6 +48,8 @@ export function applicationSlug(applicationName: string): string {
   const slug = applicationName
     .toLowerCase()
     .normalize('NFKD')
+    // Accents come apart under NFKD: drop the marks so "Müller" reads "muller", not "mu-ller".
+    .replace(/\p{M}+/gu, '')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, MAX_SLUG_CHARS)
