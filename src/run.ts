@@ -1,23 +1,18 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { appendAuditRecords, deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
+import { deliverAndRecord } from './cycle-delivery.js';
 import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
 import type { IdentitySource } from './iiq/source.js';
-import { observeIdentities, type ObserveResult } from './observe.js';
-import { buildResolveEvent } from './pagerduty/events.js';
-import { buildHealthTriggerEvent } from './pagerduty/health-event.js';
-import { planNotifications, planStormNotifications, quietStateChanges, type DeliveryCounts } from './pagerduty/notify.js';
+import { observeIdentities } from './observe.js';
+import { planNotifications, planStormNotifications, type DeliveryCounts } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
-import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
-import type { StateChange } from './sla/state-change.js';
 import { planStorms } from './sla/storm.js';
 import { exitCodeForStop, untilStopped } from './stop.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/metrics.js';
 import { removeAbandonedTempFiles } from './state/atomic-file.js';
-import { DeliveryRecorder } from './state/delivery-recorder.js';
-import { loadState, saveState } from './state/load-state.js';
+import { loadState } from './state/load-state.js';
 import { guardLocalFile } from './state/local-file.js';
 import { acquireRunLock } from './state/run-lock.js';
 
@@ -186,62 +181,6 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   return { exitCode, summary };
 }
 
-/**
- * Sends the cycle's events through the journal (spec 5) and writes the state. A journal that
- * cannot be written stops new sends; the state is still written if it can be, and the run then
- * ends with that LocalFileError (exit 5).
- */
-async function deliverAndRecord(
-  input: CycleInput,
-  sender: PagerDutySender,
-  state: Awaited<ReturnType<typeof loadState>>['state'],
-  observed: ObserveResult,
-  notifications: Parameters<typeof deliverNotifications>[0],
-  quiet: Parameters<typeof quietStateChanges>[0],
-): Promise<{ counts: DeliveryCounts; incidents: typeof state.incidents }> {
-  const { config, logger, now } = input;
-  const halt = new AbortController();
-  const forwardStop = (): void => halt.abort(input.stop?.reason);
-  if (input.stop?.aborted) forwardStop();
-  input.stop?.addEventListener('abort', forwardStop, { once: true });
-  const recorder = await DeliveryRecorder.open(config.state.path, { incidents: state.incidents, storms: state.storms, health: state.health }, (error) => {
-    logger.error({ error: error.message }, 'the journal could not be written: no new event is sent');
-    halt.abort(error);
-  });
-  const targets: DeliveryTargets = {
-    sender,
-    recorder,
-    auditPath: config.audit.path,
-    deadLetterPath: config.deadLetter.path,
-    now,
-    logger,
-    halt: halt.signal,
-    writeStderr: input.writeStderr,
-  };
-  let counts: DeliveryCounts;
-  let health: HealthState;
-  try {
-    await appendAuditRecords(await recorder.record(quietStateChanges(quiet), now.toISOString()), targets);
-    counts = await deliverNotifications(notifications, targets);
-    const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readError;
-    const healthDelivered = await sendHealth(input, state.health, failure, targets);
-    if (!healthDelivered.ok) counts.deadLettered += 1;
-    health = healthDelivered.health;
-  } finally {
-    input.stop?.removeEventListener('abort', forwardStop);
-    await recorder.close();
-  }
-  const finalState = { ...state, ...recorder.book, firstSeenInactive: observed.firstSeenInactive, health, lastEvaluatedAt: now.toISOString() };
-  try {
-    await saveState(config.state.path, finalState);
-  } catch (error) {
-    if (!recorder.failure) throw error;
-    logger.error({ error: describeError(error) }, 'the state file could not be written either: the next run folds the journal');
-  }
-  if (recorder.failure) throw recorder.failure;
-  return { counts, incidents: recorder.book.incidents };
-}
-
 /** The outcome of a cycle stopped before it decided anything. */
 function interrupted(input: CycleInput, startedMs: number, incidents: Parameters<typeof countOpenByTier>[0]): CycleOutcome {
   const summary: CycleSummary = {
@@ -263,26 +202,4 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     interruptedBy: String(input.stop?.reason),
   };
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
-}
-
-/**
- * Pages (or resolves) the watchdog's own health incident through the journal; the health state
- * advances only on delivery, and not at all when the run is stopping.
- */
-async function sendHealth(input: CycleInput, previous: HealthState, failure: string | undefined, targets: DeliveryTargets): Promise<{ ok: boolean; health: HealthState }> {
-  const { config, logger, now } = input;
-  if (targets.halt.aborted) return { ok: true, health: previous };
-  const decision = decideHealth(previous, failure, config.health.alertAfterFailures);
-  if (!decision.action) return { ok: true, health: decision.next };
-  const event =
-    decision.action === 'trigger' ? buildHealthTriggerEvent(decision.next, config.pagerduty.source, now) : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
-  const change: StateChange = { kind: 'health', incidentOpen: decision.action === 'trigger' };
-  const [ticket] = await targets.recorder.intend([{ dedupKey: HEALTH_DEDUP_KEY, eventAction: event.event_action, change }], now.toISOString());
-  const outcome = await sendRecorded(event, change, ticket!, targets);
-  if (outcome === 'delivered') {
-    logger.warn({ event_action: event.event_action, dedup_key: HEALTH_DEDUP_KEY, consecutiveFailures: decision.next.consecutiveFailures }, 'watchdog health event delivered');
-    return { ok: true, health: decision.next };
-  }
-  if (outcome === 'not-sent') return { ok: true, health: previous };
-  return { ok: false, health: { ...decision.next, incidentOpen: previous.incidentOpen } };
 }

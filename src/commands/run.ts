@@ -58,5 +58,6 @@ function formatCycleTable(summary: CycleSummary, exitCode: number): string {
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     ['IIQ', `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
     ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
+    ...(summary.interruptedBy ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][]) : []),
   ]);
 }
