@@ -14,8 +14,11 @@ export type { FakeResponse } from './fake-iiq.js';
 export interface ReceivedEvent { receivedAt: number; body: any; status: number }
 /** How the fake PagerDuty answers. */
 export interface FakePagerDutyOptions {
-  /** Overrides the answer; index = 0-based count of requests before this one; undefined → normal handling. */
-  respond?: (event: any, index: number) => FakeResponse | undefined;
+  /**
+   * Overrides the answer; index = 0-based count of requests before this one; undefined → normal
+   * handling. May return a promise: the answer waits for it (a test holds a request in flight).
+   */
+  respond?: (event: any, index: number) => FakeResponse | undefined | Promise<FakeResponse | undefined>;
   /** Rolling window over 202-answered events; above it → 429 without Retry-After, like real PagerDuty. */
   rateLimit?: { events: number; windowMs: number };
 }
@@ -67,10 +70,10 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
   const received: ReceivedEvent[] = [];
   const acceptedAt: number[] = []; // arrival times of 202s, oldest first, for the rolling window
 
-  function answer(method: string, path: string, raw: string, body: unknown, parsed: boolean, index: number): FakeResponse {
+  async function answer(method: string, path: string, raw: string, body: unknown, parsed: boolean, index: number): Promise<FakeResponse> {
     if (path !== '/v2/enqueue') return json(404, { status: 'not found', message: `No route ${path}` });
     if (method !== 'POST') return json(405, { status: 'method not allowed', message: 'Use POST' });
-    const hooked = options.respond?.(body, index);
+    const hooked = await options.respond?.(body, index);
     if (hooked) return hooked;
     if (Buffer.byteLength(raw) > MAX_BODY) return invalid(['Event object is larger than 512 KB']);
     if (!parsed) return json(400, { status: 'invalid request', message: 'Invalid JSON', errors: ['Request body is not valid JSON'] });
@@ -103,7 +106,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
     } catch {
       // keep the raw text: tests want to see what was actually sent
     }
-    const reply = answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake').pathname, raw, entry.body, parsed, index);
+    const reply = await answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake').pathname, raw, entry.body, parsed, index);
     if (reply.hang) return;
     entry.status = reply.status;
     if (reply.status === 202) acceptedAt.push(Date.now());

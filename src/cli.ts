@@ -10,6 +10,7 @@ import { registerRunCommand } from './commands/run.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
 import { Redactor } from './secrets.js';
+import { exitCodeForSignalName, listenForStop } from './stop.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -22,7 +23,18 @@ async function main(argv: readonly string[]): Promise<number> {
   if (env.IIQ_CLIENT_ID && env.IIQ_CLIENT_SECRET) redactor.addBasic(env.IIQ_CLIENT_ID, env.IIQ_CLIENT_SECRET);
 
   let exitCode: number = ExitCode.ok;
+  let graceful = false;
+  // run and replay stop gracefully (spec 2); other commands, and a second signal, stop at once.
+  const stop = listenForStop({
+    graceful: () => graceful,
+    stopNow: (name) => {
+      process.stderr.write(`error: ${name}: stopping at once\n`);
+      exitAfterFlush(exitCodeForSignalName(name));
+    },
+  });
   const context: CommandContext = {
+    stop: stop.signal,
+    stopGracefully: () => void (graceful = true),
     env,
     redactor,
     writeStdout: (text) => void process.stdout.write(redactor.apply(text)),

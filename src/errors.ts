@@ -5,6 +5,12 @@ export const ExitCode = {
   usage: 2,
   iiqRead: 3,
   lockHeld: 4,
+  /** A local file the run must write (state, journal, lock) could not be written; stands alone like 4. */
+  localFile: 5,
+  /** Stopped by SIGINT (128 + 2) after finishing and recording what was in flight. */
+  interruptedInt: 130,
+  /** Stopped by SIGTERM (128 + 15) after finishing and recording what was in flight. */
+  interruptedTerm: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -42,6 +48,16 @@ export class IiqReadError extends WatchdogError {
 export class LockHeldError extends WatchdogError {
   readonly exitCode = ExitCode.lockHeld;
   override readonly name = 'LockHeldError';
+}
+
+/**
+ * A local file the run must read or write (state, journal, lock, their temp files) failed: full
+ * disk, no permission, missing folder, read-only file system. The message names the path and
+ * the cause. Everything PagerDuty accepted before is still in the journal or the state file.
+ */
+export class LocalFileError extends WatchdogError {
+  readonly exitCode = ExitCode.localFile;
+  override readonly name = 'LocalFileError';
 }
 
 /** The higher code wins when two apply (spec 2). */

@@ -1,28 +1,20 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { deliverAndRecord } from './cycle-delivery.js';
 import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
 import type { IdentitySource } from './iiq/source.js';
 import { observeIdentities } from './observe.js';
-import { buildResolveEvent } from './pagerduty/events.js';
-import { buildHealthTriggerEvent } from './pagerduty/health-event.js';
-import {
-  appendAuditRecords,
-  applyQuietChanges,
-  deadLetter,
-  deliverNotifications,
-  planNotifications,
-  planStormNotifications,
-  type DeliveryCounts,
-} from './pagerduty/notify.js';
+import { planNotifications, planStormNotifications, type DeliveryCounts } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
-import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
+import { exitCodeForStop, untilStopped } from './stop.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/metrics.js';
 import { removeAbandonedTempFiles } from './state/atomic-file.js';
+import { loadState } from './state/load-state.js';
+import { guardLocalFile } from './state/local-file.js';
 import { acquireRunLock } from './state/run-lock.js';
-import { readState, writeState } from './state/state-file.js';
 
 /** Everything one cycle needs; I/O is injected so tests can swap it. */
 export interface CycleInput {
@@ -40,6 +32,8 @@ export interface CycleInput {
   iiqRequestCount: () => number;
   /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
   pingHeartbeat: (url: string) => Promise<void>;
+  /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
+  stop?: AbortSignal;
 }
 
 /** The outcome of one cycle. */
@@ -64,6 +58,8 @@ export interface CycleSummary extends DeliveryCounts {
   iiqRequests: number;
   iiqReadError: string | undefined;
   durationMs: number;
+  /** The signal that stopped the cycle early, if one did. */
+  interruptedBy?: string;
 }
 
 /** The SLA policy of a config. */
@@ -85,7 +81,10 @@ export function policyFrom(config: Config): SlaPolicy {
  */
 export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
   const dryRun = input.sender === undefined;
-  const lock = dryRun ? undefined : await acquireRunLock(`${input.config.state.path}.lock`);
+  const lockPath = `${input.config.state.path}.lock`;
+  const lock = dryRun ? undefined : await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
+  const onStop = (): void => input.logger.warn({ signal: String(input.stop?.reason) }, 'stop requested: no new request starts; deliveries in flight finish (or time out) and are recorded');
+  input.stop?.addEventListener('abort', onStop, { once: true });
   try {
     if (!dryRun) await removeAbandonedTempFiles(input.config.state.path);
     const outcome = await cycle(input, dryRun);
@@ -93,19 +92,25 @@ export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
     if (!dryRun) await writeCycleMetrics(input.config.metrics.path, metricsSampleOf(outcome.summary, outcome.exitCode, Date.now()), input.logger);
     return outcome;
   } finally {
-    await lock?.release();
+    input.stop?.removeEventListener('abort', onStop);
+    await lock?.release().catch((error: unknown) => input.logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed (the next run takes it over)'));
   }
 }
 
 async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> {
   const { config, logger, now } = input;
   const startedMs = Date.now();
-  const { state, corrupt } = await readState(config.state.path, new Date(), { moveCorruptAside: !dryRun });
+  // Before anything else: the journal of a run that was killed (or hit a full disk) is folded in.
+  const { state, corrupt } = await loadState(config.state.path, new Date(), { logger, write: !dryRun, moveCorruptAside: !dryRun });
   if (corrupt) {
     logger.error({ path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason }, 'STATE FILE CORRUPT: moved aside; continuing from IIQ alone (open incidents will be re-sent)');
   }
+  const previousEvaluatedAtMs = state.lastEvaluatedAt === undefined ? undefined : Date.parse(state.lastEvaluatedAt);
+  if (previousEvaluatedAtMs !== undefined && now.getTime() < previousEvaluatedAtMs) {
+    logger.warn({ now: now.toISOString(), previousEvaluatedAt: state.lastEvaluatedAt }, 'evaluation instant earlier than the previous cycle\'s (clock stepped back, or an earlier --now): nothing is resolved this cycle');
+  }
 
-  const observed = await observeIdentities({
+  const observing = observeIdentities({
     source: input.source,
     policy: policyFrom(config),
     openIncidents: state.incidents,
@@ -113,12 +118,19 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     now,
     logger,
   });
+  const observed = await untilStopped(observing, input.stop);
+  if (observed === undefined) {
+    // Reads only: abandoned as they are; the state is as loaded (nothing was decided).
+    observing.catch(() => undefined);
+    return interrupted(input, startedMs, state.incidents);
+  }
   const decisions = decide({
     observations: observed.observations,
     listingComplete: observed.listingComplete,
     openIncidents: state.incidents,
     nowMs: now.getTime(),
     renotifyMinutes: config.pagerduty.renotifyMinutes,
+    previousEvaluatedAtMs,
   });
   for (const decision of decisions) {
     if (decision.action === 'hold') logger.warn({ dedup_key: decision.incident.dedupKey, reason: decision.reason }, 'open incident left untouched');
@@ -134,28 +146,16 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const eventContext = { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate };
   const notifications = [...planNotifications(plan.individual, eventContext, now), ...planStormNotifications(plan.storms, eventContext, now)];
 
-  let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };
+  let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  let openIncidents = state.incidents;
   if (input.sender === undefined) {
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
   } else {
-    const book = { incidents: state.incidents, storms: state.storms };
-    await appendAuditRecords(applyQuietChanges(plan.quiet, book, now.toISOString()), { auditPath: config.audit.path, logger });
-    counts = await deliverNotifications(notifications, {
-      sender: input.sender,
-      book,
-      auditPath: config.audit.path,
-      deadLetterPath: config.deadLetter.path,
-      now,
-      logger,
-      writeStderr: input.writeStderr,
-    });
-    // The classified form only: state and the health event never carry what IIQ sent (spec 4.4).
-    const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readErrorClassified;
-    const healthDelivered = await sendHealth(input, input.sender, state.health, failure);
-    if (!healthDelivered.ok) counts.deadLettered += 1;
-    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health });
+    const delivered = await deliverAndRecord(input, input.sender, state, observed, notifications, plan.quiet);
+    counts = delivered.counts;
+    openIncidents = delivered.incidents;
   }
 
   const summary: CycleSummary = {
@@ -167,13 +167,18 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     unknownStatusAccounts: observed.unknownStatusAccounts,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
-    openIncidents: Object.keys(state.incidents).length,
-    openIncidentsByTier: countOpenByTier(state.incidents, Object.keys(config.slaHours)),
+    openIncidents: Object.keys(openIncidents).length,
+    openIncidentsByTier: countOpenByTier(openIncidents, Object.keys(config.slaHours)),
     iiqRequests: input.iiqRequestCount(),
     iiqReadError: observed.readError,
     durationMs: Date.now() - startedMs,
+    ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
-  const exitCode = worstExitCode(counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok, observed.readError ? ExitCode.iiqRead : ExitCode.ok);
+  const exitCode = worstExitCode(
+    counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok,
+    observed.readError ? ExitCode.iiqRead : ExitCode.ok,
+    exitCodeForStop(input.stop) ?? ExitCode.ok,
+  );
   if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
     await input.pingHeartbeat(config.health.heartbeatUrl).catch((error: unknown) => {
       logger.warn({ error: describeError(error) }, 'heartbeat ping failed');
@@ -182,23 +187,27 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   return { exitCode, summary };
 }
 
-/** Pages (or resolves) the watchdog's own health incident; the health state advances only on delivery. */
-async function sendHealth(
-  input: CycleInput,
-  sender: PagerDutySender,
-  previous: HealthState,
-  failure: string | undefined,
-): Promise<{ ok: boolean; health: HealthState }> {
-  const { config, logger, now } = input;
-  const decision = decideHealth(previous, failure, config.health.alertAfterFailures);
-  if (!decision.action) return { ok: true, health: decision.next };
-  const event =
-    decision.action === 'trigger' ? buildHealthTriggerEvent(decision.next, config.pagerduty.source, now) : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
-  const result = await sender.send(event);
-  if (result.ok) {
-    logger.warn({ event_action: event.event_action, dedup_key: HEALTH_DEDUP_KEY, consecutiveFailures: decision.next.consecutiveFailures }, 'watchdog health event delivered');
-    return { ok: true, health: decision.next };
-  }
-  await deadLetter(event, result.attempts, result.error, { now, logger, deadLetterPath: config.deadLetter.path, writeStderr: input.writeStderr });
-  return { ok: false, health: { ...decision.next, incidentOpen: previous.incidentOpen } };
+/** The outcome of a cycle stopped before it decided anything. */
+function interrupted(input: CycleInput, startedMs: number, incidents: Parameters<typeof countOpenByTier>[0]): CycleOutcome {
+  const summary: CycleSummary = {
+    dryRun: input.sender === undefined,
+    inactiveListed: 0,
+    pastSla: 0,
+    linksFetched: 0,
+    identitiesLookedUp: 0,
+    unknownStatusAccounts: 0,
+    triggered: 0,
+    retriggered: 0,
+    resolved: 0,
+    deadLettered: 0,
+    notSent: 0,
+    held: 0,
+    openIncidents: Object.keys(incidents).length,
+    openIncidentsByTier: countOpenByTier(incidents, Object.keys(input.config.slaHours)),
+    iiqRequests: input.iiqRequestCount(),
+    iiqReadError: undefined,
+    durationMs: Date.now() - startedMs,
+    interruptedBy: String(input.stop?.reason),
+  };
+  return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
 }

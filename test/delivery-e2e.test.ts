@@ -51,7 +51,8 @@ describe('delivery through the built CLI', () => {
     expect(first.code).toBe(1);
     expect(s.pd.received.filter((r) => to(JANE)(r.body)).map((r) => r.status)).toEqual([500, 500, 500, 500]);
     const letters = s.lines('dead_letter.jsonl');
-    expect(letters).toEqual([{ failedAt: at(0), attempts: 4, error: 'HTTP 500', event: expect.objectContaining({ event_action: 'trigger', dedup_key: JANE }) }]);
+    // Since 0.2 the line also carries the state change its delivery makes (replay applies it as is).
+    expect(letters).toEqual([{ failedAt: at(0), attempts: 4, error: 'HTTP 500', event: expect.objectContaining({ event_action: 'trigger', dedup_key: JANE }), change: expect.objectContaining({ kind: 'incident-open', incident: expect.objectContaining({ dedupKey: JANE, displayName: 'Jane Doe' }) }) }]);
     expect(letters[0]!.event).not.toHaveProperty('routing_key');
     expect(Object.keys(s.incidents())).toEqual([JOHN]);
     expect(s.lines('audit.jsonl').map((r) => r.dedup_key)).toEqual([JOHN]);

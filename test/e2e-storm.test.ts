@@ -6,6 +6,10 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { applicationDedupKey } from '../src/sla/dedup-keys.js';
+
+// Spec 5: `iiq-leaver-sla-app-<slug>-<8 hex of sha256 of the name>` (was `iiq-leaver-sla-app-active-directory` before 0.2).
+const AD_KEY = applicationDedupKey('Active Directory');
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
@@ -43,16 +47,16 @@ it('a 60-identity Active Directory outage: one application incident plus one own
   expect((await run(0)).code).toBe(0);
   const opened = pagerDuty.accepted();
   expect(opened.map((e) => [e.event_action, e.dedup_key]).sort()).toEqual([
-    ['trigger', 'iiq-leaver-sla-app-active-directory'],
+    ['trigger', AD_KEY],
     ['trigger', 'iiq-leaver-sla-id059'],
   ]);
-  const storm = opened.find((e) => e.dedup_key === 'iiq-leaver-sla-app-active-directory');
+  const storm = opened.find((e) => e.dedup_key === AD_KEY);
   expect(storm.payload.summary).toContain('59 leavers past SLA still have active accounts in Active Directory');
   expect(storm.payload.custom_details).toMatchObject({ application: 'Active Directory', identity_count: 59, identity_names_omitted: 39 });
   expect(storm.payload.custom_details.identity_names).toHaveLength(20);
   const state = JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8'));
-  expect(Object.values(state.incidents).filter((i: any) => i.coveredBy === 'iiq-leaver-sla-app-active-directory')).toHaveLength(59);
-  expect(Object.keys(state.storms)).toEqual(['iiq-leaver-sla-app-active-directory']);
+  expect(Object.values(state.incidents).filter((i: any) => i.coveredBy === AD_KEY)).toHaveLength(59);
+  expect(Object.keys(state.storms)).toEqual([AD_KEY]);
 
   // Nothing changes: nothing is re-sent.
   expect((await run(15)).code).toBe(0);
@@ -61,7 +65,7 @@ it('a 60-identity Active Directory outage: one application incident plus one own
   for (const identity of iiq.identities) for (const link of identity.links) link.disabled = true;
   expect((await run(30)).code).toBe(0);
   expect(pagerDuty.accepted().slice(2).map((e) => [e.event_action, e.dedup_key]).sort()).toEqual([
-    ['resolve', 'iiq-leaver-sla-app-active-directory'],
+    ['resolve', AD_KEY],
     ['resolve', 'iiq-leaver-sla-id059'],
   ]);
   const after = JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8'));
@@ -70,5 +74,5 @@ it('a 60-identity Active Directory outage: one application incident plus one own
   const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(audit.filter((a) => a.event_action === 'trigger')).toHaveLength(60);
   expect(audit.filter((a) => a.event_action === 'resolve')).toHaveLength(60);
-  expect(audit.filter((a) => a.covered_by === 'iiq-leaver-sla-app-active-directory')).toHaveLength(118);
+  expect(audit.filter((a) => a.covered_by === AD_KEY)).toHaveLength(118);
 });

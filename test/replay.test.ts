@@ -7,7 +7,7 @@ import { createLogger } from '../src/log.js';
 import type { DeadLetter } from '../src/pagerduty/dead-letter.js';
 import type { PagerDutyEvent } from '../src/pagerduty/events.js';
 import { addToHistory, parseDeadLetters, planReplay, type IncidentHistory } from '../src/pagerduty/replay-plan.js';
-import { replayDeadLetters } from '../src/pagerduty/replay.js';
+import { replayDeadLetters } from '../src/replay.js';
 import type { DeliveryResult, PagerDutySender } from '../src/pagerduty/sender.js';
 import { Redactor } from '../src/secrets.js';
 import type { HealthState } from '../src/sla/health.js';
@@ -43,6 +43,13 @@ function trigger(key = KEY, applications = ['Active Directory', 'Salesforce']): 
 }
 const resolve = (key = KEY): PagerDutyEvent => ({ event_action: 'resolve', dedup_key: key });
 const letter = (event: PagerDutyEvent, failedAt = T0): DeadLetter => ({ failedAt, attempts: 4, error: 'HTTP 500', event });
+/** The line as a cycle of version 0.2 writes it: the event and the change its delivery makes. */
+function withChange(l: DeadLetter): DeadLetter {
+  const { dedupKey, identityId, identityName, tier, slaHours, terminationDate, terminationSource, slaDeadline } = incident(T0);
+  const applications = l.event.payload?.custom_details.active_applications as string[];
+  const facts = { dedupKey, identityId, identityName, displayName: 'Jane Doe', tier, slaHours, severity: 'warning' as const, activeApplications: applications, activeAccountCount: applications.length, terminationDate, terminationSource, slaDeadline };
+  return { ...l, change: { kind: 'incident-open', reason: 'first breach', incident: facts, audit: true } };
+}
 const line = (l: DeadLetter | string): string => (typeof l === 'string' ? l : JSON.stringify(l));
 
 function incident(lastSentAt: string, key = KEY): OpenIncident {
@@ -128,8 +135,8 @@ describe('replayDeadLetters', () => {
     return { paths, sent, logs, replay, readState, readAudit };
   }
 
-  it('delivers, opens the incident from custom_details, audits, and deletes the emptied file', async () => {
-    const t = setup([letter(trigger())]);
+  it('delivers, opens the incident from the change the line carries, audits, and deletes the emptied file', async () => {
+    const t = setup([withChange(letter(trigger()))]);
     const outcome = await t.replay();
     expect(outcome).toEqual({ exitCode: 0, summary: { lines: 1, delivered: 1, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, remaining: 0 } });
     expect(t.sent.map((e) => e.dedup_key)).toEqual([KEY]);
@@ -137,6 +144,21 @@ describe('replayDeadLetters', () => {
     expect(t.readState().incidents[KEY]).toMatchObject({ displayName: 'Jane Doe', activeApplications: ['Active Directory', 'Salesforce'], severity: 'warning', terminationSource: 'attribute', firstSentAt: after, lastSentAt: after });
     expect(t.readAudit()).toEqual([expect.objectContaining({ event_action: 'trigger', reason: 'dead-letter replay', dedup_key: KEY, sent_at: after, sla_deadline: '2026-11-24T10:48:00.000Z' })]);
     expect(existsSync(`${t.paths.statePath}.lock`)).toBe(false);
+  });
+
+  it('a line written before version 0.2 (no change) still replays: the incident comes from custom_details, never from the summary', async () => {
+    const t = setup([letter(trigger())]);
+    expect((await t.replay()).exitCode).toBe(0);
+    expect(t.readState().incidents[KEY]).toMatchObject({ displayName: 'jdoe', identityName: 'jdoe', activeApplications: ['Active Directory', 'Salesforce'], firstSentAt: after });
+    expect(t.readAudit()).toEqual([expect.objectContaining({ event_action: 'trigger', reason: 'dead-letter replay', dedup_key: KEY })]);
+  });
+
+  it('a legacy line for an identity whose id starts with app- is told from an application incident by the state, not the key', async () => {
+    const key = 'iiq-leaver-sla-app-crm';
+    const t = setup([letter(resolve(key))], { state: { [key]: incident(before, key) } });
+    expect((await t.replay()).exitCode).toBe(0);
+    expect(t.readState().incidents).toEqual({});
+    expect(t.readAudit()).toEqual([expect.objectContaining({ event_action: 'resolve', dedup_key: key, identity_id: 'app-crm' })]);
   });
 
   it('delivers a resolve: removes the incident and audits breach and open minutes', async () => {

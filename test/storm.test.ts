@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../src/sla/decide.js';
 import type { Breach, OpenIncident } from '../src/sla/incident.js';
@@ -5,7 +6,9 @@ import { planStorms, stormDedupKey, type OpenStorm } from '../src/sla/storm.js';
 
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const AD = 'Active Directory';
-const AD_KEY = 'iiq-leaver-sla-app-active-directory';
+// Spec 5: ASCII slug plus the first 8 hex of sha256 of the exact application name.
+const sha8 = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+const AD_KEY = `iiq-leaver-sla-app-active-directory-${sha8(AD)}`;
 
 function breach(n: number, applications: string[], severity: 'warning' | 'error' = 'warning'): Breach {
   return {
@@ -84,7 +87,24 @@ describe('planStorms', () => {
   });
 
   it('slugs application names into dedup keys', () => {
-    expect(stormDedupKey('SAP ERP (Prod) — EU')).toBe('iiq-leaver-sla-app-sap-erp-prod-eu');
+    expect(stormDedupKey('SAP ERP (Prod) — EU')).toBe(`iiq-leaver-sla-app-sap-erp-prod-eu-${sha8('SAP ERP (Prod) — EU')}`);
     expect(stormDedupKey('Active Directory')).toBe(AD_KEY);
+  });
+
+  it('an application incident opened under the old key (before 0.2) keeps it: covered identities stay, it still resolves', () => {
+    const legacyKey = 'iiq-leaver-sla-app-active-directory';
+    const legacyStorm: OpenStorm = { ...openStorm(2), dedupKey: legacyKey };
+    const openIncidents = Object.fromEntries(range(0, 2).map((n) => [`iiq-leaver-sla-id${n}`, incident(n, [AD], legacyKey)]));
+    const joined = planStorms({ decisions: [trigger(7, [AD])], openIncidents, openStorms: { [legacyKey]: legacyStorm }, threshold: 25, nowMs: NOW, renotifyMinutes: 240 });
+    expect(joined.storms.map((s) => [s.action, s.storm.dedupKey])).toEqual([['retrigger', legacyKey]]);
+    const resolves: Decision[] = range(0, 2).map((n) => ({ action: 'resolve', reason: 'accounts disabled', incident: openIncidents[`iiq-leaver-sla-id${n}`]! }));
+    const done = planStorms({ decisions: resolves, openIncidents, openStorms: { [legacyKey]: legacyStorm }, threshold: 25, nowMs: NOW, renotifyMinutes: 240 });
+    expect(done.storms.map((s) => [s.action, s.storm.dedupKey])).toEqual([['resolve', legacyKey]]);
+  });
+
+  it('an application incident whose last trigger was never confirmed (killed run) is re-sent', () => {
+    const openIncidents = { 'iiq-leaver-sla-id1': incident(1, [AD], AD_KEY) };
+    const plan = planStorms({ decisions: [], openIncidents, openStorms: { [AD_KEY]: { ...openStorm(1), unconfirmed: true } }, threshold: 25, nowMs: NOW, renotifyMinutes: 240 });
+    expect(plan.storms.map((s) => [s.action, s.reason])).toEqual([['retrigger', 'previous delivery unconfirmed']]);
   });
 });

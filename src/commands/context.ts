@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import type { Level, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
 import { ExitCode, WatchdogError, describeError } from '../errors.js';
+import { asLocalFileError } from '../state/local-file.js';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat, type LogStyle } from '../log.js';
 import type { Redactor } from '../secrets.js';
 
@@ -16,6 +17,10 @@ export interface CommandContext {
   writeStderr(text: string): void;
   /** Records the command's exit code for the entry point. */
   setExitCode(code: number): void;
+  /** Aborts on SIGTERM / SIGINT (reason: the signal's name) once the command called stopGracefully(). */
+  stop: AbortSignal;
+  /** The command stops gracefully on a signal (records what is in flight) instead of exiting at once. */
+  stopGracefully(): void;
 }
 
 /** Options every command has. */
@@ -52,7 +57,9 @@ export async function withConfig(
   const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, commandLogStyle(context, options));
   try {
     return await body(loadConfig(options.config, context.env, needs), logger);
-  } catch (error) {
+  } catch (caught) {
+    // A file failure nobody named is still exit 5 with its path, never "unexpected failure".
+    const error = asLocalFileError(caught) ?? caught;
     if (error instanceof WatchdogError) {
       logger.fatal({ exitCode: error.exitCode }, error.message);
       return error.exitCode;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { createDispatcher } from '../http/dispatcher.js';
-import { replayDeadLetters } from '../pagerduty/replay.js';
+import { replayDeadLetters } from '../replay.js';
 import { createConfiguredSender } from '../runtime.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
@@ -9,6 +9,7 @@ import { withCommonOptions, withConfig, type CommandContext, type CommonOptions 
 export function registerReplayCommand(program: Command, context: CommandContext): void {
   withCommonOptions(program.command('replay').description('re-send dead-lettered events (current routing key); drop delivered and superseded lines'))
     .action(async (options: CommonOptions) => {
+      context.stopGracefully();
       // Replay talks to PagerDuty only: it needs the routing key, not the IIQ secrets.
       const code = await withConfig(context, options, { routingKey: true, iiqCredentials: false }, async (config, logger) => {
         const routingKey = config.pagerduty.routingKey;
@@ -23,6 +24,7 @@ export function registerReplayCommand(program: Command, context: CommandContext)
             concurrency: config.pagerduty.concurrency,
             alertAfterFailures: config.health.alertAfterFailures,
             logger,
+            stop: context.stop,
           });
           return outcome.exitCode;
         } finally {

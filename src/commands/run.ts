@@ -12,6 +12,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .option('--now <iso8601>', 'evaluate as if the clock read this instant')
     .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
       const now = parseNow(options.now);
+      context.stopGracefully();
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
         const runtime = createRuntime(config, logger, context.redactor);
         try {
@@ -25,6 +26,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             writeStderr: context.writeStderr,
             iiqRequestCount: () => runtime.iiqHttp.requestCount,
             pingHeartbeat: (url) => runtime.pingHeartbeat(url),
+            stop: context.stop,
           });
           logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
           if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode));
@@ -56,5 +58,6 @@ function formatCycleTable(summary: CycleSummary, exitCode: number): string {
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     ['IIQ', `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
     ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
+    ...(summary.interruptedBy ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][]) : []),
   ]);
 }

@@ -27,13 +27,18 @@ export class Pacer {
     return 60_000 / this.#intervalMs;
   }
 
-  /** Resolves when the caller may send: one slot per interval, none during a pause. */
-  async take(): Promise<void> {
+  /**
+   * Resolves when the caller may send: one slot per interval, none during a pause. Rejects with
+   * the signal's reason as soon as `signal` aborts (the run is stopping: nothing new starts).
+   */
+  async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       const now = this.#clock();
       const slot = Math.max(now, this.#nextSlotMs, this.#pausedUntilMs);
       this.#nextSlotMs = slot + this.#intervalMs;
-      if (slot > now) await sleep(slot - now);
+      if (slot > now) await sleep(slot - now, signal);
+      signal?.throwIfAborted();
       // A pause that began while this caller slept holds it back too.
       if (this.#clock() >= this.#pausedUntilMs) return;
     }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { HEALTH_DEDUP_KEY, type HealthState } from '../sla/health.js';
+import { classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
+import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
+import { kindOfChange, stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditRecord } from '../state/audit-log.js';
 import type { DeadLetter } from './dead-letter.js';
@@ -27,12 +29,9 @@ export interface ReplayState {
   alertAfterFailures: number;
 }
 
-/** The prefix of application (storm control) incident keys. */
-export const STORM_KEY_PREFIX = 'iiq-leaver-sla-app-';
-
-/** What replay does with one line: send it, drop it (superseded), or keep it. */
+/** What replay does with one line: send it (and apply `change` once delivered), drop it (superseded), or keep it. */
 export type ReplayStep =
-  | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter }
+  | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter; change: StateChange | undefined }
   | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
   | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
 
@@ -53,7 +52,7 @@ const eventSchema = z
   })
   .refine((event) => event.event_action !== 'trigger' || event.payload !== undefined, { message: 'a trigger needs a payload', path: ['payload'] });
 
-const letterSchema = z.object({ failedAt: isoInstant, attempts: z.number().int().min(0), error: z.string(), event: eventSchema });
+const letterSchema = z.object({ failedAt: isoInstant, attempts: z.number().int().min(0), error: z.string(), event: eventSchema, change: stateChangeSchema.optional() });
 
 /** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
 export function parseDeadLetters(text: string): DeadLetterEntry[] {
@@ -99,9 +98,10 @@ export function planReplay(entries: readonly DeadLetterEntry[], state: ReplaySta
     const laterLine = lastLineOf.get(key) ?? entry.line;
     if (laterLine !== entry.line) return { kind: 'drop', entry, reason: `superseded by line ${laterLine} for the same incident` };
     const failedMs = Date.parse(letter.failedAt);
-    if (key === HEALTH_DEDUP_KEY) return planHealth(entry, letter, state);
+    const kind = kindOfLetter(letter, state);
+    if (kind === 'health') return planHealth(entry, letter, state);
     const seen = history.get(key) ?? {};
-    const storm = key.startsWith(STORM_KEY_PREFIX);
+    const storm = kind === 'application';
     const lastSentAt = storm ? state.storms[key]?.lastSentAt : state.incidents[key]?.lastSentAt;
     if (storm && seen.lastCoveredMs !== undefined && seen.lastCoveredMs > failedMs) {
       return { kind: 'drop', entry, reason: 'application incident changed since (audit log of the identities it covers)' };
@@ -112,8 +112,21 @@ export function planReplay(entries: readonly DeadLetterEntry[], state: ReplaySta
     }
     if (seen.lastTriggerMs !== undefined && seen.lastTriggerMs > failedMs) return { kind: 'drop', entry, reason: 'incident re-sent since (audit log)' };
     if (lastSentAt !== undefined && Date.parse(lastSentAt) > failedMs) return { kind: 'drop', entry, reason: 'incident re-sent since (state file)' };
-    return { kind: 'send', entry, letter };
+    return { kind: 'send', entry, letter, change: letter.change ?? legacyChange(letter.event, kind, state, seen) };
   });
+}
+
+/**
+ * What a line is about: the kind its `change` carries; for lines written before version 0.2,
+ * what the state knows, and only then what the key looks like (classifyDedupKey).
+ */
+export function kindOfLetter(letter: DeadLetter, state: Pick<ReplayState, 'incidents' | 'storms'>): DedupKeyKind {
+  if (letter.change) return kindOfChange(letter.change);
+  const key = letter.event.dedup_key;
+  if (classifyDedupKey(key) === 'health') return 'health';
+  if (key in state.incidents) return 'identity';
+  if (key in state.storms) return 'application';
+  return classifyDedupKey(key);
 }
 
 /**
@@ -126,11 +139,11 @@ function planHealth(entry: DeadLetterEntry, letter: DeadLetter, state: ReplaySta
   if (letter.event.event_action === 'trigger') {
     if (health.incidentOpen) return { kind: 'drop', entry, reason: 'health incident open since' };
     if (health.consecutiveFailures < state.alertAfterFailures) return { kind: 'drop', entry, reason: 'watchdog healthy since' };
-    return { kind: 'send', entry, letter };
+    return { kind: 'send', entry, letter, change: { kind: 'health', incidentOpen: true } };
   }
   if (!health.incidentOpen) return { kind: 'drop', entry, reason: 'health incident already resolved' };
   if (health.consecutiveFailures > 0) return { kind: 'drop', entry, reason: 'watchdog failing again: the resolve would close a current alert' };
-  return { kind: 'send', entry, letter };
+  return { kind: 'send', entry, letter, change: { kind: 'health', incidentOpen: false } };
 }
 
 /** Folds one audit record into the histories of the dedup keys of interest. */
@@ -161,32 +174,50 @@ const identityDetails = z.object({
   active_applications: z.array(z.string()),
   active_account_count: z.number(),
 });
+const stormDetails = z.object({ application: z.string(), identity_count: z.number() });
 
 /**
- * The open incident a delivered identity trigger stands for, from its custom_details (spec 5);
- * undefined for an event that does not describe one identity (nothing to record then).
+ * The change a line written before version 0.2 (no `change`) stands for, from the event's own
+ * structured fields (custom_details), the state and the audit log; never from its summary text.
+ * Undefined when the event describes nothing to record. Pure.
  */
-export function incidentFromTrigger(event: PagerDutyEvent, previous: OpenIncident | undefined, sentAt: string): OpenIncident | undefined {
+export function legacyChange(event: PagerDutyEvent, kind: DedupKeyKind, state: Pick<ReplayState, 'incidents'>, seen: IncidentHistory): StateChange | undefined {
+  const key = event.dedup_key;
+  if (kind === 'health') return { kind: 'health', incidentOpen: event.event_action === 'trigger' };
+  if (kind === 'application') {
+    if (event.event_action === 'resolve') return { kind: 'storm-close', dedupKey: key };
+    const details = stormDetails.safeParse(event.payload?.custom_details);
+    const severity = event.payload?.severity;
+    if (!details.success || (severity !== 'warning' && severity !== 'error')) return undefined;
+    return { kind: 'storm-open', storm: { dedupKey: key, application: details.data.application, severity, identityCount: details.data.identity_count }, cover: [] };
+  }
+  if (event.event_action === 'resolve') {
+    const incident = state.incidents[key] ?? (seen.open ? incidentFromAudit(seen.open) : undefined);
+    return { kind: 'incident-close', reason: 'dead-letter replay', dedupKey: key, ...(incident ? { incident } : {}) };
+  }
   const details = identityDetails.safeParse(event.payload?.custom_details);
   const severity = event.payload?.severity;
   if (!details.success || (severity !== 'warning' && severity !== 'error')) return undefined;
   const d = details.data;
-  const displayName = previous?.displayName ?? /^Leaver SLA breach: (.+?) has \d+ active account/.exec(event.payload?.summary ?? '')?.[1] ?? d.identity_name;
   return {
-    dedupKey: event.dedup_key,
-    identityId: d.identity_id,
-    identityName: d.identity_name,
-    displayName,
-    tier: d.tier,
-    slaHours: d.sla_hours,
-    severity,
-    activeApplications: d.active_applications,
-    activeAccountCount: d.active_account_count,
-    terminationDate: d.termination_date,
-    terminationSource: d.termination_date_source === 'first-seen-inactive' ? 'first-seen' : 'attribute',
-    slaDeadline: d.sla_deadline,
-    firstSentAt: previous?.firstSentAt ?? sentAt,
-    lastSentAt: sentAt,
+    kind: 'incident-open',
+    reason: 'dead-letter replay',
+    audit: true,
+    incident: {
+      dedupKey: key,
+      identityId: d.identity_id,
+      identityName: d.identity_name,
+      // The display name is in the summary only: the state's, else the account name (the next re-trigger brings it back).
+      displayName: state.incidents[key]?.displayName ?? d.identity_name,
+      tier: d.tier,
+      slaHours: d.sla_hours,
+      severity,
+      activeApplications: d.active_applications,
+      activeAccountCount: d.active_account_count,
+      terminationDate: d.termination_date,
+      terminationSource: d.termination_date_source === 'first-seen-inactive' ? 'first-seen' : 'attribute',
+      slaDeadline: d.sla_deadline,
+    },
   };
 }
 
@@ -211,19 +242,15 @@ export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): O
   };
 }
 
-const stormDetails = z.object({ application: z.string(), identity_count: z.number() });
-
-/** The open application incident a delivered storm trigger stands for (its covered identities are re-derived by the next cycle). */
-export function stormFromTrigger(event: PagerDutyEvent, previous: OpenStorm | undefined, sentAt: string): OpenStorm | undefined {
-  const details = stormDetails.safeParse(event.payload?.custom_details);
-  const severity = event.payload?.severity;
-  if (!details.success || (severity !== 'warning' && severity !== 'error')) return undefined;
-  return {
-    dedupKey: event.dedup_key,
-    application: details.data.application,
-    severity,
-    identityCount: details.data.identity_count,
-    firstSentAt: previous?.firstSentAt ?? sentAt,
-    lastSentAt: sentAt,
-  };
+/** The change with replay's audit reason ("dead-letter replay"), as a replayed delivery is audited. Pure. */
+export function withReplayReason(change: StateChange, reason: string): StateChange {
+  switch (change.kind) {
+    case 'incident-open':
+    case 'incident-close':
+      return { ...change, reason };
+    case 'storm-open':
+      return { ...change, cover: change.cover.map((covered) => ({ ...covered, reason: `${reason} (paged through ${change.storm.dedupKey})` })) };
+    default:
+      return change;
+  }
 }

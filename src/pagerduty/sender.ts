@@ -12,11 +12,17 @@ import { Pacer } from './pacer.js';
  * The outcome of delivering one event, after all attempts. `rejected`: PagerDuty refused the
  * event itself (4xx other than 408/429), so sending it again unchanged will not help.
  */
-export type DeliveryResult = { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean };
+export type DeliveryResult =
+  | { ok: true; attempts: number }
+  | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
-  send(event: PagerDutyEvent): Promise<DeliveryResult>;
+  /**
+   * Delivers one event. Once `signal` aborts (the run is stopping) no attempt starts any more and
+   * the result says `stopped`; an attempt already in flight finishes (or times out) and counts.
+   */
+  send(event: PagerDutyEvent, signal?: AbortSignal): Promise<DeliveryResult>;
 }
 
 /** Delivery settings (spec 5 "Delivery"). */
@@ -64,7 +70,6 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   const scrub = (text: string): string => (routingKey ? text.replaceAll(routingKey, '[REDACTED]') : text);
 
   async function post(event: PagerDutyEvent): Promise<void> {
-    await pacer.take();
     let response: Response;
     let text: string;
     try {
@@ -72,10 +77,17 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ routing_key: routingKey, ...withoutRoutingKey(event) }),
+        // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else (spec 5).
+        redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
       });
+      if (isRedirect(response.status)) {
+        await response.body?.cancel();
+        throw new AbortError(new DeliveryError(redirectMessage(response, options.eventsUrl), response.status));
+      }
       text = await response.text();
     } catch (error) {
+      if (error instanceof AbortError) throw error;
       const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
       const reason = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s (timeout)` : (err.cause?.code ?? err.cause?.message ?? err.message);
       throw new DeliveryError(scrub(`network error: ${reason}`));
@@ -98,15 +110,23 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     throw new DeliveryError(message, response.status, retryAfterMs);
   }
 
-  async function deliver(event: PagerDutyEvent): Promise<DeliveryResult> {
+  async function deliver(event: PagerDutyEvent, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     let attempts = 0;
+    let accepted = false;
+    const stopped = (): DeliveryResult => ({ ok: false, attempts, error: `not sent: the run is stopping (${describeReason(signal?.reason)})`, stopped: true });
+    if (signal?.aborted) return stopped();
     try {
       await pRetry(
         async () => {
+          // No new attempt once the run is stopping; waits for a slot or a backoff end at once.
+          await pacer.take(signal);
           attempts += 1;
           await post(event);
+          accepted = true;
         },
         {
+          // Not given to the attempt itself: a request in flight finishes (or times out) and its answer counts.
+          ...(signal ? { signal } : {}),
           retries: options.retries,
           minTimeout: options.retryMinDelayMs,
           factor: 2,
@@ -137,13 +157,39 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
       );
       return { ok: true, attempts };
     } catch (error) {
+      // p-retry checks the signal after a successful attempt too: an accepted event is delivered, whatever happened since.
+      if (accepted) return { ok: true, attempts };
+      if (signal?.aborted) return stopped();
       const status = error instanceof DeliveryError ? error.status : undefined;
-      const rejected = status !== undefined && classifyStatus(status) === 'fail';
+      // A redirect is the URL or the proxy, not PagerDuty refusing this event.
+      const rejected = status !== undefined && !isRedirect(status) && classifyStatus(status) === 'fail';
       return { ok: false, attempts, error: scrub((error as Error).message), ...(rejected ? { rejected } : {}) };
     }
   }
 
-  return { send: (event) => limit(() => deliver(event)) };
+  return { send: (event, signal) => limit(() => deliver(event, signal)) };
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/** A 3xx names where it points (its origin only: a Location may carry a token in its query). */
+function redirectMessage(response: Response, eventsUrl: string): string {
+  const location = response.headers.get('location');
+  let where = 'no Location given';
+  if (location) {
+    try {
+      where = new URL(location, eventsUrl).origin;
+    } catch {
+      where = 'an unreadable Location';
+    }
+  }
+  return `HTTP ${response.status}: PagerDuty URL redirected to ${where}: check pagerduty.eventsUrl and the proxy`;
+}
+
+function describeReason(reason: unknown): string {
+  return typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'stop requested';
 }
 
 /** An event as it may come back from a file: a stray routing_key must never override the current one. */

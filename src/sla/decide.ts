@@ -17,7 +17,7 @@ export type AccountsObservation =
   | { kind: 'identity-gone' }
   | { kind: 'failed'; error: string };
 
-export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed';
+export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed' | 'previous delivery unconfirmed';
 export type ResolveReason = 'accounts disabled' | 'identity no longer inactive' | 'identity deleted' | 'no longer past SLA';
 
 /**
@@ -40,6 +40,8 @@ export interface DecideInput {
   openIncidents: Readonly<Record<string, OpenIncident>>;
   nowMs: number;
   renotifyMinutes: number;
+  /** The previous cycle's evaluation instant: a cycle evaluating earlier (clock stepped back) resolves nothing. */
+  previousEvaluatedAtMs?: number | undefined;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
@@ -67,6 +69,10 @@ export function decide(input: DecideInput): Decision[] {
         : { action: 'hold', reason: 'identity not observed: the inactive listing was incomplete', incident },
     );
   }
+  if (input.previousEvaluatedAtMs !== undefined && input.nowMs < input.previousEvaluatedAtMs) {
+    // Time does not run backwards for a leaver: whatever looks remediated now may only look so because of the clock.
+    return decisions.map((d) => (d.action === 'resolve' ? { action: 'hold', reason: 'evaluation instant earlier than the previous cycle\'s (clock stepped back?): not resolved', incident: d.incident } : d));
+  }
   return decisions;
 }
 
@@ -86,7 +92,13 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
       break;
   }
   const severity = assessment.severity;
-  if (!severity) return previous && { action: 'resolve', reason: 'no longer past SLA', incident: previous };
+  if (!severity) {
+    if (!previous) return undefined;
+    // Only a changed termination instant un-breaches an identity; a clock stepped back does not (spec 5).
+    return Date.parse(previous.terminationDate) !== assessment.terminatedAtMs
+      ? { action: 'resolve', reason: 'no longer past SLA', incident: previous }
+      : { action: 'hold', reason: 'not past SLA at this instant although the termination instant is unchanged (clock stepped back?)', incident: previous };
+  }
   // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
   if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
     return previous && { action: 'resolve', reason: 'accounts disabled', incident: previous };
@@ -115,6 +127,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
 
 function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {
   if (!previous) return 'first breach';
+  if (previous.unconfirmed) return 'previous delivery unconfirmed';
   if (SEVERITY_RANK[breach.severity] > SEVERITY_RANK[previous.severity]) return 'severity escalated';
   if (
     !sameApplications(breach.activeApplications, previous.activeApplications) ||

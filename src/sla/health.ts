@@ -1,5 +1,5 @@
-/** Dedup key of the watchdog's own health incident (spec 7). */
-export const HEALTH_DEDUP_KEY = 'iiq-leaver-sla-watchdog-health';
+/** Dedup key of the watchdog's own health incident (spec 7); defined with the other keys in dedup-keys.ts. */
+export { HEALTH_DEDUP_KEY } from './dedup-keys.js';
 
 /** What the state file remembers about the watchdog's own health. */
 export interface HealthState {

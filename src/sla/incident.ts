@@ -34,9 +34,12 @@ export interface OpenIncident extends Omit<Breach, 'elapsedHours'> {
   lastSentAt: string;
   /** Set when an application incident (storm control) pages for this identity instead of its own. */
   coveredBy?: string;
+  /**
+   * Set when a killed run had sent (or queued) this trigger but never learnt whether PagerDuty
+   * accepted it (journal recovery): the incident may be open, and the next cycle re-sends it.
+   */
+  unconfirmed?: true;
 }
 
-/** The dedup key of an identity's incident (spec 5). */
-export function dedupKeyFor(identityId: string): string {
-  return `iiq-leaver-sla-${identityId}`;
-}
+/** The dedup key of an identity's incident (spec 5); kept for callers, the rules live in dedup-keys.ts. */
+export { identityDedupKey as dedupKeyFor } from './dedup-keys.js';

@@ -1,4 +1,5 @@
 import type { Decision } from './decide.js';
+import { applicationDedupKey } from './dedup-keys.js';
 import { breachApplications, type OpenIncident, type Severity } from './incident.js';
 
 type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
@@ -12,6 +13,8 @@ export interface OpenStorm {
   identityCount: number;
   firstSentAt: string;
   lastSentAt: string;
+  /** Its last trigger's delivery is unknown (a killed run): the next cycle re-sends it. */
+  unconfirmed?: true;
 }
 
 /** What an application incident says when it is (re-)sent. */
@@ -53,10 +56,16 @@ export interface StormInput {
 const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
 const MAX_NAMES = 20;
 
-/** The dedup key of an application incident: `iiq-leaver-sla-app-<slug>`. */
-export function stormDedupKey(application: string): string {
-  const slug = application.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-  return `iiq-leaver-sla-app-${slug || 'unnamed'}`;
+/** The dedup key of a new application incident (spec 5); the rules live in dedup-keys.ts. */
+export const stormDedupKey = applicationDedupKey;
+
+/**
+ * The key of an application's incident: the one already open for it (incidents opened before
+ * version 0.2 keep their old key until they resolve), else a new one.
+ */
+function stormKeyResolver(openStorms: Readonly<Record<string, OpenStorm>>): (application: string) => string {
+  const open = new Map(Object.values(openStorms).map((storm) => [storm.application, storm.dedupKey]));
+  return (application) => open.get(application) ?? applicationDedupKey(application);
 }
 
 /**
@@ -79,6 +88,7 @@ export function planStorms(input: StormInput): StormPlan {
   const plan: StormPlan = { individual: [], storms: [], quiet: [] };
   if (stormApplications.size === 0) return { ...plan, individual: [...input.decisions] };
 
+  const keyOf = stormKeyResolver(input.openStorms);
   const newlyCovered = new Map<string, TriggerDecision[]>();
   const leaving = new Set<string>();
   for (const decision of input.decisions) {
@@ -99,7 +109,7 @@ export function planStorms(input: StormInput): StormPlan {
       plan.individual.push(decision);
       continue;
     }
-    const coverKey = chooseStorm(applications, wasCoveredBy, newBreachCounts);
+    const coverKey = chooseStorm(applications, wasCoveredBy, newBreachCounts, keyOf);
     if (coverKey === wasCoveredBy) {
       plan.quiet.push({ kind: 'covered-update', decision });
     } else {
@@ -110,18 +120,18 @@ export function planStorms(input: StormInput): StormPlan {
 
   const stormKeys = new Set([...Object.keys(input.openStorms), ...newlyCovered.keys()]);
   for (const key of [...stormKeys].sort()) {
-    const decision = decideStorm(key, input, newlyCovered.get(key) ?? [], leaving, plan.quiet);
+    const decision = decideStorm(key, input, newlyCovered.get(key) ?? [], leaving, plan.quiet, keyOf);
     if (decision) plan.storms.push(decision);
   }
   return plan;
 }
 
 // The storm an identity already belongs to, else that of its application with the most new breaches.
-function chooseStorm(applications: readonly string[], wasCoveredBy: string | undefined, counts: ReadonlyMap<string, number>): string {
-  const keys = applications.map(stormDedupKey);
+function chooseStorm(applications: readonly string[], wasCoveredBy: string | undefined, counts: ReadonlyMap<string, number>, keyOf: (application: string) => string): string {
+  const keys = applications.map(keyOf);
   if (wasCoveredBy && keys.includes(wasCoveredBy)) return wasCoveredBy;
   const busiest = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0]!;
-  return stormDedupKey(busiest);
+  return keyOf(busiest);
 }
 
 function decideStorm(
@@ -130,6 +140,7 @@ function decideStorm(
   cover: TriggerDecision[],
   leaving: ReadonlySet<string>,
   quiet: readonly QuietChange[],
+  keyOf: (application: string) => string,
 ): StormDecision | undefined {
   const previous = input.openStorms[key];
   const updates = new Map(quiet.flatMap((q) => (q.kind === 'covered-update' ? [[q.decision.breach.dedupKey, q.decision.breach] as const] : [])));
@@ -142,7 +153,7 @@ function decideStorm(
   if (members.length === 0) {
     return previous && { action: 'resolve', reason: 'no covered identity has active accounts left', storm: previous, cover: [] };
   }
-  const application = previous?.application ?? breachApplications(cover[0]!.breach).find((a) => stormDedupKey(a) === key)!;
+  const application = previous?.application ?? breachApplications(cover[0]!.breach).find((a) => keyOf(a) === key)!;
   const severity = members.some((member) => member.severity === 'error') ? 'error' : 'warning';
   const tiers: Record<string, number> = {};
   for (const member of members) tiers[member.tier] = (tiers[member.tier] ?? 0) + 1;
@@ -156,7 +167,9 @@ function decideStorm(
   };
   if (!previous) return { action: 'trigger', reason: `${cover.length} new breaches on ${application} in one cycle`, storm, previous, cover };
   const reason =
-    cover.length > 0
+    previous.unconfirmed
+      ? 'previous delivery unconfirmed'
+      : cover.length > 0
       ? `${cover.length} more identities covered`
       : SEVERITY_RANK[severity] > SEVERITY_RANK[previous.severity]
         ? 'severity escalated'

@@ -1,4 +1,5 @@
 import { appendJsonLine } from './atomic-file.js';
+import type { OpenIncident } from '../sla/incident.js';
 
 /** One line of the audit log (spec 6): a delivered trigger or resolve. */
 export interface AuditRecord {
@@ -30,4 +31,42 @@ export interface AuditRecord {
 /** Appends one record to the audit log. */
 export function appendAudit(path: string, record: AuditRecord): Promise<void> {
   return appendJsonLine(path, record);
+}
+
+/** The audit record of a delivered trigger (or re-trigger) of an incident. Pure. */
+export function auditTrigger(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
+  return auditBase(incident, sentAt, 'trigger', reason);
+}
+
+/** The audit record of a delivered resolve: with breach_minutes (from the SLA deadline) and open_minutes. Pure. */
+export function auditResolve(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
+  const sentMs = Date.parse(sentAt);
+  return {
+    ...auditBase(incident, sentAt, 'resolve', reason),
+    breach_minutes: roundMinutes(sentMs - Date.parse(incident.slaDeadline)),
+    open_minutes: roundMinutes(sentMs - Date.parse(incident.firstSentAt)),
+  };
+}
+
+function auditBase(incident: OpenIncident, sentAt: string, action: 'trigger' | 'resolve', reason: string): AuditRecord {
+  return {
+    sent_at: sentAt,
+    event_action: action,
+    reason,
+    dedup_key: incident.dedupKey,
+    identity_id: incident.identityId,
+    identity_name: incident.identityName,
+    tier: incident.tier,
+    ...(action === 'trigger' ? { severity: incident.severity } : {}),
+    termination_date: incident.terminationDate,
+    sla_hours: incident.slaHours,
+    sla_deadline: incident.slaDeadline,
+    active_applications: incident.activeApplications,
+    active_account_count: incident.activeAccountCount,
+    ...(incident.unknownAccountCount ? { unknown_status_applications: incident.unknownApplications ?? [], unknown_status_account_count: incident.unknownAccountCount } : {}),
+  };
+}
+
+function roundMinutes(ms: number): number {
+  return Math.round(ms / 6_000) / 10;
 }

@@ -4,6 +4,7 @@ import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { guardLocalFile, localFileError } from './local-file.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
 export interface WatchdogState {
@@ -16,6 +17,8 @@ export interface WatchdogState {
   health: HealthState;
   /** Open application incidents of storm control, by dedup key. */
   storms: Record<string, OpenStorm>;
+  /** The instant the last cycle evaluated at (`--now` or the clock): a later cycle evaluating earlier resolves nothing. */
+  lastEvaluatedAt?: string;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -38,6 +41,7 @@ const openIncident = z.object({
   firstSentAt: isoInstant,
   lastSentAt: isoInstant,
   coveredBy: z.string().optional(),
+  unconfirmed: z.literal(true).optional(),
 });
 
 const openStorm = z.object({
@@ -47,6 +51,7 @@ const openStorm = z.object({
   identityCount: z.number().int().min(0),
   firstSentAt: isoInstant,
   lastSentAt: isoInstant,
+  unconfirmed: z.literal(true).optional(),
 });
 
 const stateSchema = z.object({
@@ -58,6 +63,7 @@ const stateSchema = z.object({
     .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
     .default(HEALTHY),
   storms: z.record(z.string(), openStorm).default({}),
+  lastEvaluatedAt: isoInstant.optional(),
 });
 
 /** A fresh state: what the first run starts from. */
@@ -72,8 +78,9 @@ export interface StateRead {
 }
 
 /**
- * Reads the state file. Missing: empty state. Corrupt or unreadable: moved aside to
- * `<path>.corrupt-<time>` and the cycle starts from IIQ's truth.
+ * Reads the state file. Missing: empty state. Corrupt: moved aside to `<path>.corrupt-<time>`
+ * and the cycle starts from IIQ's truth (and the journal). Unreadable (permissions, I/O, a
+ * folder): LocalFileError, exit 5 — starting empty would forget open incidents.
  */
 export async function readState(path: string, now: Date, options: { moveCorruptAside: boolean }): Promise<StateRead> {
   const corrupt = (reason: string): Promise<StateRead> =>
@@ -83,7 +90,7 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
-    return corrupt(`unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw localFileError('read the state file', path, error);
   }
   let reason: string;
   try {
@@ -97,13 +104,13 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
   return corrupt(reason);
 }
 
-/** Writes the state file atomically. */
+/** Writes the state file atomically. Throws LocalFileError (exit 5) naming the path and the cause. */
 export async function writeState(path: string, state: WatchdogState): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+  await guardLocalFile('write the state file', path, () => writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`));
 }
 
 async function moveAside(path: string, now: Date, reason: string): Promise<StateRead> {
   const movedTo = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  await rename(path, movedTo);
+  await guardLocalFile('move the corrupt state file aside', path, () => rename(path, movedTo));
   return { state: emptyState(), corrupt: { movedTo, reason } };
 }

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+
+/** Every dedup key the watchdog makes starts with this (ISC too, spec 9). */
+export const DEDUP_KEY_PREFIX = 'iiq-leaver-sla-';
+/** PagerDuty refuses a longer dedup_key (spec 5). */
+export const MAX_DEDUP_KEY_CHARS = 255;
+/** Dedup key of the watchdog's own health incident (spec 7). */
+export const HEALTH_DEDUP_KEY = 'iiq-leaver-sla-watchdog-health';
+/** Application (storm control) keys start with this. */
+export const APPLICATION_KEY_PREFIX = 'iiq-leaver-sla-app-';
+
+/** The longest ASCII slug of an application name inside its key (spec 5). */
+export const MAX_SLUG_CHARS = 40;
+const ID_HASH_HEX = 32;
+const APPLICATION_HASH_HEX = 8;
+// A shortened identity key ends in "~" and 32 hex digits; no plain key may end like that.
+const HASHED_ID_SUFFIX = /~[0-9a-f]{32}$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const APPLICATION_KEY = /^iiq-leaver-sla-app-[a-z0-9-]+$/;
+
+/** What a dedup key stands for. */
+export type DedupKeyKind = 'identity' | 'application' | 'health';
+
+/**
+ * The dedup key of an identity's incident: `iiq-leaver-sla-<identity id>` (spec 5). An id that
+ * would make the key longer than 255 characters, or that could be mistaken for another kind
+ * of key (it starts with `app-`, is `watchdog-health`, or ends like a shortened key), becomes
+ * `iiq-leaver-sla-<start of the id>~<32 hex of sha256 of the whole id>`. Pure.
+ */
+export function identityDedupKey(identityId: string): string {
+  const plain = `${DEDUP_KEY_PREFIX}${identityId}`;
+  if (plain.length <= MAX_DEDUP_KEY_CHARS && !isReservedId(identityId)) return plain;
+  const room = MAX_DEDUP_KEY_CHARS - DEDUP_KEY_PREFIX.length - 1 - ID_HASH_HEX;
+  return `${DEDUP_KEY_PREFIX}${cutChars(identityId, room)}~${sha256Hex(identityId).slice(0, ID_HASH_HEX)}`;
+}
+
+/**
+ * The dedup key of an application incident (storm control, spec 5):
+ * `iiq-leaver-sla-app-<ASCII slug, at most 40 characters>-<first 8 hex of sha256 of the exact
+ * name>`, so `人事システム` and `Кадры` never share a key. Pure.
+ */
+export function applicationDedupKey(applicationName: string): string {
+  return `${APPLICATION_KEY_PREFIX}${applicationSlug(applicationName)}-${sha256Hex(applicationName).slice(0, APPLICATION_HASH_HEX)}`;
+}
+
+/** Lower-case ASCII letters and digits of a name, dashes between, at most 40 characters; `unnamed` when none is left. */
+export function applicationSlug(applicationName: string): string {
+  const slug = applicationName
+    .toLowerCase()
+    .normalize('NFKD')
+    // Accents come apart under NFKD: drop the marks so "Müller" reads "muller", not "mu-ller".
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, MAX_SLUG_CHARS)
+    .replace(/-+$/, '');
+  return slug || 'unnamed';
+}
+
+/**
+ * What a key stands for, from the key alone: exact for every key this module makes. Keys made
+ * before version 0.2 for identity ids starting with `app-` read as application keys: callers
+ * that carry the kind (a dead-letter line's `change`, the state file) should ask those first.
+ */
+export function classifyDedupKey(key: string): DedupKeyKind {
+  if (key === HEALTH_DEDUP_KEY) return 'health';
+  if (HASHED_ID_SUFFIX.test(key)) return 'identity';
+  if (APPLICATION_KEY.test(key)) return 'application';
+  return 'identity';
+}
+
+function isReservedId(identityId: string): boolean {
+  return identityId.startsWith('app-') || `${DEDUP_KEY_PREFIX}${identityId}` === HEALTH_DEDUP_KEY || HASHED_ID_SUFFIX.test(identityId);
+}
+
+// At most `max` UTF-16 units, never ending inside a surrogate pair.
+function cutChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+// UTF-8 as an operator would hash it (`printf %s "$name" | sha256sum`); a string with lone
+// surrogates has no UTF-8 form, so its UTF-16 code units are hashed instead (still injective).
+function sha256Hex(text: string): string {
+  return createHash('sha256')
+    .update(Buffer.from(text, LONE_SURROGATE.test(text) ? 'utf16le' : 'utf8'))
+    .digest('hex');
+}
