@@ -4,7 +4,8 @@ import type { Identity, IdentitySource } from './iiq/source.js';
 import type { AccountsObservation, Observation } from './sla/decide.js';
 import type { OpenIncident } from './sla/incident.js';
 import { dedupKeyFor } from './sla/incident.js';
-import { assessIdentity, summarizeAccounts, type SlaPolicy } from './sla/policy.js';
+import { observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from './sla/account-policy.js';
+import { assessIdentity, summarizeAccounts, type SlaAssessment, type SlaPolicy } from './sla/policy.js';
 
 /** What one cycle read from IIQ. */
 export interface ObserveResult {
@@ -29,6 +30,8 @@ export interface ObserveInput {
   firstSeenInactive: Readonly<Record<string, string>>;
   now: Date;
   logger: Logger;
+  /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
+  accountPolicy?: AccountPolicy;
 }
 
 /**
@@ -71,15 +74,16 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
     if (assessment.severity) result.pastSla += 1;
     const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
-    if (!assessment.severity && !hasIncident) return;
-    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity) });
+    if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
+    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity, assessment) });
   };
 
-  const readAccounts = async (identity: Identity): Promise<AccountsObservation> => {
+  const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
     try {
       const read = await source.fetchAccounts(identity);
       result.accountsFetched += 1;
       if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
+      if (input.accountPolicy) return observeAccountsUnderPolicy(read.accounts, { identity, assessment, policy: input.accountPolicy, excludedApplications: policy.excludedApplications, nowMs });
       return { kind: 'observed', ...summarizeAccounts(read.accounts, policy.excludedApplications) };
     } catch (error) {
       if (!(error instanceof IiqReadError)) throw error;

@@ -16,11 +16,14 @@ import {
 } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
+import { planExceptionRecords } from './sla/exception-audit.js';
+import type { ApprovedException } from './sla/exceptions.js';
 import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/metrics.js';
 import { removeAbandonedTempFiles } from './state/atomic-file.js';
+import { appendExceptionRecords } from './state/exception-log.js';
 import { acquireRunLock } from './state/run-lock.js';
 import { readState, writeState } from './state/state-file.js';
 
@@ -40,6 +43,8 @@ export interface CycleInput {
   iiqRequestCount: () => number;
   /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
   pingHeartbeat: (url: string) => Promise<void>;
+  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
+  exceptions?: readonly ApprovedException[];
 }
 
 /** The outcome of one cycle. */
@@ -108,7 +113,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     firstSeenInactive: state.firstSeenInactive,
     now,
     logger,
+    accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
   });
+  const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
     listingComplete: observed.listingComplete,
@@ -135,9 +142,11 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
+    for (const record of exceptionAudit.records) logger.info({ identity: record.identity_name, applications: record.applications, until: record.until }, 'approved exception keeps overdue accounts from paging (dry run: not recorded)');
   } else {
     const book = { incidents: state.incidents, storms: state.storms };
     await appendAuditRecords(applyQuietChanges(plan.quiet, book, now.toISOString()), { auditPath: config.audit.path, logger });
+    await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
     counts = await deliverNotifications(notifications, {
       sender: input.sender,
       book,
@@ -150,7 +159,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readError;
     const healthDelivered = await sendHealth(input, input.sender, state.health, failure);
     if (!healthDelivered.ok) counts.deadLettered += 1;
-    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health });
+    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health, exceptionsRecorded: exceptionAudit.recorded });
   }
 
   const summary: CycleSummary = {

@@ -38,7 +38,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
     payload: {
-      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.tier} SLA ${breach.slaHours}h)`,
+      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`,
       source: context.source,
       severity: breach.severity,
       timestamp: now.toISOString(),
@@ -56,11 +56,21 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         tier: breach.tier,
         active_applications: breach.activeApplications,
         active_account_count: breach.activeAccountCount,
+        ...policyDetails(breach),
       },
     },
     links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
     client: CLIENT_NAME,
   });
+}
+
+// Spec 11: present only when grace or an exception is in play, so other events keep their shape.
+function policyDetails(breach: Breach): Record<string, unknown> {
+  return {
+    ...(breach.slaApplication ? { sla_application: breach.slaApplication } : {}),
+    ...(breach.withinGraceApplications?.length ? { within_grace_applications: breach.withinGraceApplications } : {}),
+    ...(breach.exceptedApplications?.length ? { excepted_applications: breach.exceptedApplications } : {}),
+  };
 }
 
 /** The resolve event of spec 5: nothing but the action and the dedup key. */

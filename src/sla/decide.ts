@@ -1,3 +1,4 @@
+import type { AccountVerdict } from './account-policy.js';
 import type { AccountSummary, SlaAssessment } from './policy.js';
 import { dedupKeyFor, type Breach, type OpenIncident, type Severity } from './incident.js';
 
@@ -13,17 +14,19 @@ export interface Observation {
 /** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
 export type AccountsObservation =
   | { kind: 'not-fetched' }
-  | ({ kind: 'observed' } & AccountSummary)
+  | ({ kind: 'observed' } & AccountSummary & { policy?: AccountVerdict })
   | { kind: 'identity-gone' }
   | { kind: 'failed'; error: string };
 
-export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed';
+export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed' | 'exception expired';
 export type ResolveReason =
   | 'accounts disabled'
   | 'identity no longer inactive'
   | 'identity deleted'
   | 'identity no longer listed as inactive'
-  | 'no longer past SLA';
+  | 'no longer past SLA'
+  | 'within application grace'
+  | 'exception approved';
 
 /** One decision with its named reason (Alertmanager style). `hold` = an open incident left untouched. */
 export type Decision =
@@ -83,14 +86,17 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     case 'observed':
       break;
   }
-  const severity = assessment.severity;
-  if (!severity) return previous && { action: 'resolve', reason: 'no longer past SLA', incident: previous };
+  // With grace and exceptions (spec 11) the counted accounts carry their own SLA and severity.
+  const verdict = accounts.policy;
+  if (!(verdict ? verdict.pastSla : assessment.severity)) return previous && { action: 'resolve', reason: 'no longer past SLA', incident: previous };
   if (accounts.activeAccountCount === 0) {
     if (!previous) return undefined;
     return accounts.unknownAccountCount > 0
       ? { action: 'hold', reason: `${accounts.unknownAccountCount} account(s) of unknown status`, incident: previous }
-      : { action: 'resolve', reason: 'accounts disabled', incident: previous };
+      : { action: 'resolve', reason: verdict?.quietReason ?? 'accounts disabled', incident: previous };
   }
+  const severity = verdict ? verdict.severity : assessment.severity;
+  if (!severity) return previous && { action: 'hold', reason: 'no counted account is past its SLA', incident: previous };
 
   const breach: Breach = {
     dedupKey: dedupKeyFor(observation.identity.id),
@@ -98,18 +104,23 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     identityName: observation.identity.name,
     displayName: observation.identity.displayName,
     tier: assessment.tier,
-    slaHours: assessment.slaHours,
+    slaHours: verdict?.slaHours ?? assessment.slaHours,
     severity,
     activeApplications: accounts.activeApplications,
     activeAccountCount: accounts.activeAccountCount,
     terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
     terminationSource: assessment.terminationSource,
-    slaDeadline: new Date(assessment.slaDeadlineMs).toISOString(),
+    slaDeadline: new Date(verdict?.slaDeadlineMs ?? assessment.slaDeadlineMs).toISOString(),
     elapsedHours: Math.round((assessment.elapsedMs / HOUR_MS) * 10) / 10,
+    ...(verdict?.slaApplication ? { slaApplication: verdict.slaApplication } : {}),
+    ...(verdict?.withinGraceApplications.length ? { withinGraceApplications: verdict.withinGraceApplications } : {}),
+    ...(verdict?.exceptedApplications.length ? { exceptedApplications: verdict.exceptedApplications } : {}),
   };
-  const reason = retriggerReason(breach, previous, input);
+  let reason = retriggerReason(breach, previous, input);
+  // An account an expired exception kept quiet pages again: say why (spec 11).
+  if (verdict?.exceptionExpired && (reason === 'first breach' || reason === 'active applications changed')) reason = 'exception expired';
   if (!reason) return undefined;
-  return { action: reason === 'first breach' ? 'trigger' : 'retrigger', reason, breach, previous };
+  return { action: previous ? 'retrigger' : 'trigger', reason, breach, previous };
 }
 
 function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {

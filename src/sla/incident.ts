@@ -17,6 +17,12 @@ export interface Breach {
   terminationSource: 'attribute' | 'first-seen';
   slaDeadline: string;
   elapsedHours: number;
+  /** The application whose own SLA (applicationSlaHours) `slaHours` is; absent = the tier's. */
+  slaApplication?: string;
+  /** Enabled accounts not yet past their application's own SLA (spec 11); absent when none. */
+  withinGraceApplications?: string[];
+  /** Enabled accounts an approved exception covers (spec 11); absent when none. */
+  exceptedApplications?: string[];
 }
 
 /** An incident the watchdog has opened in PagerDuty, as kept in the state file. */

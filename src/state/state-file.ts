@@ -1,6 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { HEALTHY, type HealthState } from '../sla/health.js';
+import type { RecordedExceptions } from '../sla/exception-audit.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -16,6 +17,8 @@ export interface WatchdogState {
   health: HealthState;
   /** Open application incidents of storm control, by dedup key. */
   storms: Record<string, OpenStorm>;
+  /** Exceptions already audited (spec 11), so each is recorded once. */
+  exceptionsRecorded: RecordedExceptions;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -56,11 +59,12 @@ const stateSchema = z.object({
     .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
     .default(HEALTHY),
   storms: z.record(z.string(), openStorm).default({}),
+  exceptionsRecorded: z.record(z.string(), isoInstant).default({}),
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {} };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, exceptionsRecorded: {} };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */
