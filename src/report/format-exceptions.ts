@@ -23,7 +23,7 @@ export function exceptionTableLines(exceptions: ExceptionsReport, align: (rows: 
     r.in_force ? 'in force' : 'EXPIRED',
     `${r.reason} (approved by ${r.approved_by})`,
   ]);
-  lines.push(...align(records).map((line) => `  ${line}`));
+  lines.push(...alignLeft(records).map((line) => `  ${line}`));
   if (exceptions.records.length > TABLE_RECORDS) lines.push(`  … and ${exceptions.records.length - TABLE_RECORDS} more (--format json, csv or html lists all)`);
   return lines;
 }
@@ -46,4 +46,10 @@ export function exceptionCsvRows(exceptions: ExceptionsReport): { tierRows: stri
     String(r.in_force),
   ]);
   return { tierRows, recordRows };
+}
+
+function alignLeft(rows: readonly string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
 }
