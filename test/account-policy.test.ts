@@ -1,4 +1,5 @@
 /** The pure core of spec 11: per-application grace and approved exceptions, with a fixed `now`. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../src/iiq/source.js';
 import { evaluateAccounts, observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from '../src/sla/account-policy.js';
@@ -256,5 +257,17 @@ describe('parseExceptions', () => {
     ['offset instant', '2026-12-31T17:00:00-05:00'],
   ])('accepts %s', (_name, until) => {
     expect(parseExceptions([{ ...base, until }], NOW, 'UTC', 'f')).toHaveLength(1);
+  });
+});
+
+describe('exceptions.example.json', () => {
+  it('is a valid exceptions file (as of the sample date)', () => {
+    const raw = JSON.parse(readFileSync(new URL('../exceptions.example.json', import.meta.url), 'utf8')) as unknown;
+    const parsed = parseExceptions(raw, NOW, 'Europe/Berlin', 'exceptions.example.json');
+    expect(parsed.map((e) => [e.identity, e.applications ?? 'all', new Date(e.untilMs).toISOString()])).toEqual([
+      ['jdoe', ['Exchange Online', 'SharePoint Online'], '2026-12-31T23:00:00.000Z'],
+      ['0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'all', '2027-03-31T22:00:00.000Z'],
+      ['ktaylor', ['Workday'], '2027-01-15T23:00:00.000Z'],
+    ]);
   });
 });
