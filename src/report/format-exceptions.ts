@@ -13,16 +13,11 @@ export function exceptionTableLines(exceptions: ExceptionsReport, align: (rows: 
   }
   lines.push(...align(rows).map((line) => `  ${line}`), '  reasons:');
   for (const [tier, figures] of Object.entries(exceptions.tiers)) {
-    lines.push(`    ${tier}: ${figures.reasons.map((r) => `${r.reason} (${r.count})`).join('; ')}`);
+    lines.push(`    ${oneLine(tier)}: ${figures.reasons.map((r) => `${oneLine(r.reason)} (${r.count})`).join('; ')}`);
   }
-  const records = exceptions.records.slice(0, TABLE_RECORDS).map((r) => [
-    r.identity_name,
-    r.tier,
-    r.applications.join(', '),
-    `until ${r.until}`,
-    r.in_force ? 'in force' : 'EXPIRED',
-    `${r.reason} (approved by ${r.approved_by})`,
-  ]);
+  const records = exceptions.records.slice(0, TABLE_RECORDS).map((r) =>
+    [r.identity_name, r.tier, r.applications.join(', '), `until ${r.until}`, r.in_force ? 'in force' : 'EXPIRED', `${r.reason} (approved by ${r.approved_by})`].map(oneLine),
+  );
   lines.push(...alignLeft(records).map((line) => `  ${line}`));
   if (exceptions.records.length > TABLE_RECORDS) lines.push(`  … and ${exceptions.records.length - TABLE_RECORDS} more (--format json, csv or html lists all)`);
   return lines;
@@ -52,4 +47,9 @@ function alignLeft(rows: readonly string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
+
+// Text from the audit log stays on its row: line breaks and other control characters become spaces.
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }

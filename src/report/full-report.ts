@@ -93,7 +93,9 @@ function weeklyFigures(breaches: readonly Breach[]): WeekFigures[] {
   const cohorts = new Map<string, Breach[]>();
   for (const breach of breaches) {
     const key = `${weekOf(breach.firstTriggerMs)}\u0000${breach.tier}`;
-    cohorts.set(key, [...(cohorts.get(key) ?? []), breach]);
+    const cohort = cohorts.get(key);
+    if (cohort) cohort.push(breach);
+    else cohorts.set(key, [breach]);
   }
   return [...cohorts.entries()]
     .map(([key, cohort]) => {

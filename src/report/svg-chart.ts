@@ -53,6 +53,7 @@ export function renderLineChart(chart: LineChart): string {
   const legendTop = bottom + 62;
   const height = legendTop + Math.ceil(chart.series.length / perRow) * LEGEND_ROW_HEIGHT + 8;
   const labelEvery = Math.ceil(chart.categories.length / 9);
+  const markerEvery = Math.ceil(chart.categories.length / 26);
 
   const parts: string[] = [open(chart.id, chart.title, chart.description, height), heading(chart.title)];
   for (const tick of ticks) {
@@ -70,7 +71,8 @@ export function renderLineChart(chart: LineChart): string {
     const dash = series.dashed ? ' stroke-dasharray="7 4"' : '';
     parts.push(`<path class="series" d="${linePath(series.values.map((v, i) => (v === null ? null : [x(i), y(v)])))}" stroke="${series.color}"${dash}/>`);
     series.values.forEach((value, i) => {
-      if (value === null) return;
+      // A year of weeks would bury the lines under markers: keep at most about 26 per series.
+      if (value === null || i % markerEvery !== 0) return;
       const label = `${series.label}, ${chart.categories[i]}: ${value.toFixed(1)} min`;
       parts.push(`<g><title>${esc(label)}</title>${marker(series.marker, x(i), y(value), series.color, series.dashed)}</g>`);
     });
