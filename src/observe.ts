@@ -4,6 +4,7 @@ import type { Identity, IdentityLookup, IdentitySource } from './iiq/source.js';
 import type { AccountsObservation, Observation } from './sla/decide.js';
 import type { OpenIncident } from './sla/incident.js';
 import { dedupKeyFor } from './sla/incident.js';
+import { observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from './sla/account-policy.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment, type SlaPolicy } from './sla/policy.js';
 
 /** What one cycle read from IIQ. */
@@ -35,6 +36,8 @@ export interface ObserveInput {
   firstSeenInactive: Readonly<Record<string, string>>;
   now: Date;
   logger: Logger;
+  /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
+  accountPolicy?: AccountPolicy;
 }
 
 /**
@@ -86,18 +89,20 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
     if (assessment.severity) result.pastSla += 1;
     const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
-    if (!assessment.severity && !hasIncident) return;
-    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity) });
+    if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
+    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity, assessment) });
   };
 
-  const readAccounts = async (identity: Identity): Promise<AccountsObservation> => {
+  const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
     try {
       const read = await source.fetchAccounts(identity);
       result.accountsFetched += 1;
       if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
-      const summary = summarizeAccounts(read.accounts, policy.excludedApplications);
-      result.unknownStatusAccounts += summary.unknownAccountCount;
-      return { kind: 'observed', ...summary };
+      const observation: AccountsObservation = input.accountPolicy
+        ? observeAccountsUnderPolicy(read.accounts, { identity, assessment, policy: input.accountPolicy, excludedApplications: policy.excludedApplications, nowMs })
+        : { kind: 'observed', ...summarizeAccounts(read.accounts, policy.excludedApplications) };
+      if (observation.kind === 'observed') result.unknownStatusAccounts += observation.unknownAccountCount;
+      return observation;
     } catch (error) {
       if (!(error instanceof IiqReadError)) throw error;
       result.accountReadFailures += 1;

@@ -7,6 +7,8 @@ import { observeIdentities } from './observe.js';
 import { planNotifications, planStormNotifications, type DeliveryCounts } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
+import { planExceptionRecords } from './sla/exception-audit.js';
+import type { ApprovedException } from './sla/exceptions.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
 import { exitCodeForStop, untilStopped } from './stop.js';
@@ -14,6 +16,7 @@ import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from './state/met
 import { removeAbandonedTempFiles } from './state/atomic-file.js';
 import { loadState } from './state/load-state.js';
 import { guardLocalFile } from './state/local-file.js';
+import { appendExceptionRecords } from './state/exception-log.js';
 import { acquireRunLock } from './state/run-lock.js';
 
 /** Everything one cycle needs; I/O is injected so tests can swap it. */
@@ -34,6 +37,8 @@ export interface CycleInput {
   pingHeartbeat: (url: string) => Promise<void>;
   /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
   stop?: AbortSignal;
+  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
+  exceptions?: readonly ApprovedException[];
 }
 
 /** The outcome of one cycle. */
@@ -117,6 +122,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     firstSeenInactive: state.firstSeenInactive,
     now,
     logger,
+    accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
   });
   const observed = await untilStopped(observing, input.stop);
   if (observed === undefined) {
@@ -124,6 +130,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     observing.catch(() => undefined);
     return interrupted(input, startedMs, state.incidents);
   }
+  const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
     listingComplete: observed.listingComplete,
@@ -152,8 +159,12 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
+    for (const record of exceptionAudit.records) logger.info({ identity: record.identity_name, applications: record.applications, until: record.until }, 'approved exception keeps overdue accounts from paging (dry run: not recorded)');
   } else {
-    const delivered = await deliverAndRecord(input, input.sender, state, observed, notifications, plan.quiet);
+    // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
+    await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
+    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded };
+    const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
   }

@@ -122,7 +122,10 @@ describe('report through the built CLI', () => {
     copyFileSync(FIXTURE, join(dir, 'audit.jsonl'));
     const result = await runCli(['report', '--config', 'config.json', '--format', 'json'], { cwd: dir, env: {} });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(EXPECTED_ALL);
+    // Spec 11/12 add keys (as_of, weekly, open_breaches, exceptions); the spec 7 keys are unchanged.
+    const { as_of: asOf, weekly, open_breaches: openBreaches, exceptions, ...spec7 } = JSON.parse(result.stdout);
+    expect(spec7).toEqual(EXPECTED_ALL);
+    expect([typeof asOf, weekly.length, openBreaches.map((b: { identity_name: string }) => b.identity_name), exceptions.total]).toEqual(['string', 3, ['jsmith'], 0]);
     const warnings = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: string; msg: string });
     expect(warnings.map((w) => w.level)).toEqual(['warn', 'warn']);
   });

@@ -3,12 +3,14 @@ import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { loadExceptions } from '../config/exceptions-file.js';
 import { ROUTING_KEY_LENGTH, isWellFormedRoutingKey, type Config } from '../config/config.js';
 import { ExitCode, IiqReadError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
 import type { Identity } from '../iiq/source.js';
 import { policyFrom } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { assessIdentity } from '../sla/policy.js';
+import { checkExceptions, formatExceptionsCheck, type ExceptionsCheck } from './check-exceptions.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** How many parsed termination dates `check` shows. */
@@ -30,6 +32,8 @@ export interface CheckResult {
     terminationDates: { parsed: number; unparseable: number; sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[] };
   };
   exitCode: ExitCodeType;
+  /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
+  exceptions?: ExceptionsCheck;
 }
 
 /** `check`: validates the config and secrets, reads one page from IIQ; sends nothing. Exit 0 / 2 / 3. */
@@ -41,6 +45,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
       // Load without the routing key: check reports on it below instead of stopping at it.
       const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
       const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
+        const exceptions = checkExceptions(config.exceptions.path, loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone), Date.now());
         const runtime = createRuntime(config, logger, context.redactor);
         let iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>;
         try {
@@ -51,7 +56,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         } finally {
           await runtime.close();
         }
-        const result = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq);
+        const result = { ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq), exceptions };
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
         return result.exitCode;
@@ -121,6 +126,7 @@ export function formatCheckText(result: CheckResult): string {
       lines.push(['', `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`]);
     }
   }
+  if (result.exceptions) lines.push(...formatExceptionsCheck(result.exceptions));
   lines.push(['result', result.exitCode === ExitCode.ok ? 'ok: no event was sent' : `FAILED (exit ${result.exitCode}); no event was sent`]);
   const width = Math.max(...lines.map(([label]) => label.length));
   return `${lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join('\n')}\n`;

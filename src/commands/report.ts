@@ -1,20 +1,27 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { Option } from 'commander';
 import { ConfigError, ExitCode } from '../errors.js';
 import { formatReportCsv, formatReportTable } from '../report/format.js';
 import { readAuditBreaches } from '../report/read-audit.js';
-import { buildReport } from '../report/summary.js';
+import { buildFullReport } from '../report/full-report.js';
+import { renderHtmlReport } from '../report/html-report.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
-type ReportFormat = 'table' | 'json' | 'csv';
+type ReportFormat = 'table' | 'json' | 'csv' | 'html';
 
 /** `report`: breaches, open incidents, detect and remediate times from the audit log (spec 7). */
 export function registerReportCommand(program: Command, context: CommandContext): void {
   withCommonOptions(program.command('report').description('summarise the audit log: breaches, open, time to detect and to remediate'))
     .option('--since <iso8601>', 'only breaches first triggered at or after this instant (a bare date is midnight UTC)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
-    .action(async (options: CommonOptions & { since?: string; format: ReportFormat }) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'html']).default('table'))
+    .option('--output <file>', 'write the report to this file (atomically) instead of stdout')
+    .option('--now <iso8601>', 'measure ages and exceptions in force as if the clock read this instant')
+    .action(async (options: CommonOptions & { since?: string; format: ReportFormat; output?: string; now?: string }) => {
       const sinceMs = parseSince(options.since);
+      const nowMs = parseReportNow(options.now);
       // Reads local files only: no routing key, no IIQ secrets (a malformed key in the env does not matter here).
       const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
       const code = await withConfig({ ...context, env }, options, { routingKey: false, iiqCredentials: false }, async (config, logger) => {
@@ -26,19 +33,23 @@ export function registerReportCommand(program: Command, context: CommandContext)
         if (audit.unmatchedResolves.length > 0) {
           logger.warn({ count: audit.unmatchedResolves.length, dedup_keys: audit.unmatchedResolves.slice(0, 20).map((r) => r.dedupKey) }, 'resolves without an earlier trigger in the audit log were left out');
         }
-        const report = buildReport(audit.breaches, sinceMs);
-        if (options.format === 'json') context.writeStdout(`${JSON.stringify(report, null, 2)}\n`);
-        else if (options.format === 'csv') context.writeStdout(formatReportCsv(report));
-        else {
-          context.writeStdout(
-            formatReportTable(report, {
-              auditPath: config.audit.path,
-              since: sinceMs === undefined ? undefined : new Date(sinceMs).toISOString(),
-              skippedLines: audit.skipped.length,
-              unmatchedResolves: audit.unmatchedResolves.length,
-            }),
-          );
-        }
+        const report = buildFullReport(audit.breaches, audit.exceptions, sinceMs, nowMs);
+        const heading = {
+          auditPath: config.audit.path,
+          since: sinceMs === undefined ? undefined : new Date(sinceMs).toISOString(),
+          skippedLines: audit.skipped.length,
+          unmatchedResolves: audit.unmatchedResolves.length,
+        };
+        const text =
+          options.format === 'json'
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : options.format === 'csv'
+              ? formatReportCsv(report)
+              : options.format === 'html'
+                ? renderHtmlReport(report, heading)
+                : formatReportTable(report, heading);
+        if (options.output === undefined) context.writeStdout(text);
+        else await writeReportFile(options.output, text, logger);
         return ExitCode.ok;
       });
       context.setExitCode(code);
@@ -53,4 +64,24 @@ function parseSince(value: string | undefined): number | undefined {
     throw new ConfigError(`--since "${value}" is not an ISO 8601 date or instant such as 2026-11-01 or 2026-11-01T00:00:00Z`);
   }
   return ms;
+}
+
+function parseReportNow(value: string | undefined): number {
+  if (value === undefined) return Date.now();
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(ms)) {
+    throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
+  }
+  return ms;
+}
+
+// Atomic: a reader (a web server, a mail job) never sees half a report. A path that cannot be written is a bad flag.
+async function writeReportFile(path: string, text: string, logger: Logger): Promise<void> {
+  const target = resolve(path);
+  try {
+    await writeFileAtomic(target, text, 0o644);
+  } catch (error) {
+    throw new ConfigError(`--output ${target} could not be written: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  logger.info({ path: target, bytes: Buffer.byteLength(text) }, 'report written');
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadExceptions } from '../config/exceptions-file.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
@@ -14,6 +15,8 @@ export function registerRunCommand(program: Command, context: CommandContext): v
       const now = parseNow(options.now);
       context.stopGracefully();
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
+        // Validated before anything is contacted: a bad file is exit 2 like a bad config.
+        const exceptions = loadExceptions(config.exceptions.path, now, config.leaver.timezone);
         const runtime = createRuntime(config, logger, context.redactor);
         try {
           const outcome = await runCycle({
@@ -27,6 +30,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             iiqRequestCount: () => runtime.iiqHttp.requestCount,
             pingHeartbeat: (url) => runtime.pingHeartbeat(url),
             stop: context.stop,
+            exceptions,
           });
           logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
           if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode));

@@ -97,6 +97,7 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
     deadLetter: { path: inConfigDir(file.deadLetter.path) },
     audit: { path: inConfigDir(file.audit.path) },
     metrics: { path: file.metrics.path === null ? null : inConfigDir(file.metrics.path) },
+    exceptions: { path: file.exceptions.path === null ? null : inConfigDir(file.exceptions.path) },
   };
 }
 

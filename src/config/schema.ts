@@ -49,6 +49,11 @@ export const configFileSchema = z.strictObject({
     'must name at least one tier',
   ),
   excludedApplications: z.array(z.string()).default([]),
+  // Spec 11: grace per application, bounded like an exception (a year and a day).
+  applicationSlaHours: z
+    .record(z.string().min(1), z.number().positive('must be a positive number of hours').max(8784, 'must be at most 8784 hours (366 days)'))
+    .default({}),
+  exceptions: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
   pagerduty: z
     .strictObject({
       eventsUrl: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),

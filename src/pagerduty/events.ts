@@ -38,7 +38,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
     payload: {
-      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.tier} SLA ${breach.slaHours}h)`,
+      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`,
       source: context.source,
       severity: breach.severity,
       timestamp: now.toISOString(),
@@ -58,6 +58,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         active_account_count: breach.activeAccountCount,
         // Not confirmed disabled, so counted toward the breach (spec 4.4); absent when there are none.
         ...(breach.unknownAccountCount ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount } : {}),
+        ...policyDetails(breach),
       },
     },
     links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
@@ -71,6 +72,15 @@ function describeAccounts(active: number, unknown: number): string {
   if (unknown === 0) return count(active, 'active account');
   if (active === 0) return `${count(unknown, 'account')} of unknown status (not confirmed disabled)`;
   return `${count(active, 'active account')} and ${count(unknown, 'account')} of unknown status`;
+}
+
+// Spec 11: present only when grace or an exception is in play, so other events keep their shape.
+function policyDetails(breach: Breach): Record<string, unknown> {
+  return {
+    ...(breach.slaApplication ? { sla_application: breach.slaApplication } : {}),
+    ...(breach.withinGraceApplications?.length ? { within_grace_applications: breach.withinGraceApplications } : {}),
+    ...(breach.exceptedApplications?.length ? { excepted_applications: breach.exceptedApplications } : {}),
+  };
 }
 
 /** The resolve event of spec 5: nothing but the action and the dedup key. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseExceptionLine, type ExceptionFacts } from './exception-lines.js';
 
 /** The fields of an audit line (spec 6) the report relies on; other fields are ignored. */
 export interface AuditFacts {
@@ -9,10 +10,12 @@ export interface AuditFacts {
   /** Absent when the line carries none that parses (resolves fall back to their trigger's). */
   slaDeadlineMs: number | undefined;
   activeApplications: string[];
+  identityId?: string | undefined;
+  identityName?: string | undefined;
 }
 
-/** One audit line: its facts, or why it was skipped. */
-export type AuditLine = { ok: true; facts: AuditFacts } | { ok: false; reason: string };
+/** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
+export type AuditLine = { ok: true; facts: AuditFacts; exception?: undefined } | { ok: true; exception: ExceptionFacts; facts?: undefined } | { ok: false; reason: string };
 
 const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO 8601 instant');
 
@@ -23,6 +26,8 @@ const auditLine = z.object({
   tier: z.string().min(1),
   sla_deadline: z.string().optional(),
   active_applications: z.array(z.string()).optional(),
+  identity_id: z.string().optional().catch(undefined),
+  identity_name: z.string().optional().catch(undefined),
 });
 
 /** Parses one line of the audit log. Pure; never throws. */
@@ -33,6 +38,7 @@ export function parseAuditLine(text: string): AuditLine {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
+  if (typeof raw === 'object' && raw !== null && (raw as { event_action?: unknown }).event_action === 'exception') return parseExceptionLine(raw);
   const parsed = auditLine.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -50,6 +56,8 @@ export function parseAuditLine(text: string): AuditLine {
       tier: line.tier,
       slaDeadlineMs: Number.isNaN(deadlineMs) ? undefined : deadlineMs,
       activeApplications: line.active_applications ?? [],
+      identityId: line.identity_id,
+      identityName: line.identity_name,
     },
   };
 }

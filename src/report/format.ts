@@ -1,3 +1,5 @@
+import { EXCEPTION_CSV_HEADER, exceptionCsvRows, exceptionTableLines } from './format-exceptions.js';
+import type { ExceptionsReport } from './full-report.js';
 import type { LeaverReport, ScopeFigures } from './summary.js';
 
 /** What the table's heading says about where the figures come from. */
@@ -14,7 +16,7 @@ const COLUMNS = ['breaches', 'open', 'resolved', 'detect p50', 'detect p95', 're
 export const TABLE_APPLICATIONS = 10;
 
 /** A plain-text table for a person (minutes; "-" where there is nothing to measure). */
-export function formatReportTable(report: LeaverReport, heading: ReportHeading): string {
+export function formatReportTable(report: LeaverReport & { exceptions?: ExceptionsReport }, heading: ReportHeading): string {
   const rows: string[][] = [['', ...COLUMNS], ['overall', ...cells(report.overall)]];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push([`tier ${tier}`, ...cells(figures)]);
   const lines = [
@@ -33,17 +35,22 @@ export function formatReportTable(report: LeaverReport, heading: ReportHeading):
     const more = report.applications.length - shown.length;
     if (more > 0) lines.push(`  … and ${more} more (--format json or csv lists all)`);
   }
+  if (report.exceptions) lines.push('', ...exceptionTableLines(report.exceptions, alignRows));
   if (heading.skippedLines > 0) lines.push('', `Note: ${heading.skippedLines} audit line(s) could not be read and were left out (see the log on stderr).`);
   if (heading.unmatchedResolves > 0) lines.push('', `Note: ${heading.unmatchedResolves} resolve(s) had no earlier trigger in the log and were left out.`);
   return `${lines.join('\n')}\n`;
 }
 
 /** CSV (RFC 4180): one row per scope (overall, each tier) and one per application. */
-export function formatReportCsv(report: LeaverReport): string {
+export function formatReportCsv(report: LeaverReport & { exceptions?: ExceptionsReport }): string {
   const header = ['scope', 'name', 'breaches', 'open', 'resolved', 'detect_p50_minutes', 'detect_p95_minutes', 'remediate_p50_minutes', 'remediate_p95_minutes'];
   const rows: string[][] = [header, ['overall', '', ...csvFigures(report.overall)]];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push(['tier', tier, ...csvFigures(figures)]);
   for (const { application, breaches } of report.applications) rows.push(['application', application, String(breaches), '', '', '', '', '', '']);
+  // Spec 11: exceptions per tier in the same columns, then the records in a second 9-column table after a blank line.
+  const exceptions = report.exceptions && exceptionCsvRows(report.exceptions);
+  if (exceptions) rows.push(...exceptions.tierRows);
+  if (exceptions && exceptions.recordRows.length > 0) rows.push([], EXCEPTION_CSV_HEADER, ...exceptions.recordRows);
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 

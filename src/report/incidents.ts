@@ -17,6 +17,8 @@ export interface Breach {
   remediateMinutes: number | undefined;
   /** Every application active in any of its triggers, sorted. */
   applications: string[];
+  identityId?: string | undefined;
+  identityName?: string | undefined;
 }
 
 /** A resolve that matched no open breach (its trigger predates the log, or a duplicate). */
@@ -53,6 +55,8 @@ export class BreachBuilder {
         remediateMinutes: undefined,
         applications: [],
         applicationSet: new Set(facts.activeApplications),
+        identityId: facts.identityId,
+        identityName: facts.identityName,
       });
       return;
     }

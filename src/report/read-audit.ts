@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseAuditLine } from './audit-lines.js';
+import type { ExceptionFacts } from './exception-lines.js';
 import { BreachBuilder, type Breach, type UnmatchedResolve } from './incidents.js';
 
 /** What reading the audit log gave. */
@@ -11,25 +12,29 @@ export interface AuditRead {
   unmatchedResolves: UnmatchedResolve[];
   /** False when there was no audit file (nothing delivered yet): an empty report. */
   found: boolean;
+  /** Exception records (spec 11), in file order. */
+  exceptions: ExceptionFacts[];
 }
 
 /** Reads the audit log line by line (streamed: the log only grows) into breaches. */
 export async function readAuditBreaches(path: string): Promise<AuditRead> {
   const builder = new BreachBuilder();
   const skipped: AuditRead['skipped'] = [];
+  const exceptions: ExceptionFacts[] = [];
   const stream = createReadStream(path, { encoding: 'utf8' });
   const opened = new Promise<boolean>((resolve, reject) => {
     stream.once('open', () => resolve(true));
     stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
   });
-  if (!(await opened)) return { breaches: [], skipped, unmatchedResolves: [], found: false };
+  if (!(await opened)) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions };
   let lineNumber = 0;
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     lineNumber += 1;
     if (text.trim() === '') continue;
     const line = parseAuditLine(text);
-    if (line.ok) builder.add(line.facts);
+    if (line.ok && line.exception) exceptions.push(line.exception);
+    else if (line.ok) builder.add(line.facts);
     else skipped.push({ line: lineNumber, reason: line.reason });
   }
-  return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true };
+  return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true, exceptions };
 }

@@ -1,3 +1,4 @@
+import type { AccountVerdict } from './account-policy.js';
 import type { AccountSummary, SlaAssessment } from './policy.js';
 import { dedupKeyFor, type Breach, type OpenIncident, type Severity } from './incident.js';
 
@@ -13,12 +14,24 @@ export interface Observation {
 /** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
 export type AccountsObservation =
   | { kind: 'not-fetched' }
-  | ({ kind: 'observed' } & AccountSummary)
+  | ({ kind: 'observed' } & AccountSummary & { policy?: AccountVerdict })
   | { kind: 'identity-gone' }
   | { kind: 'failed'; error: string };
 
-export type TriggerReason = 'first breach' | 'severity escalated' | 'active applications changed' | 'renotify interval elapsed' | 'previous delivery unconfirmed';
-export type ResolveReason = 'accounts disabled' | 'identity no longer inactive' | 'identity deleted' | 'no longer past SLA';
+export type TriggerReason =
+  | 'first breach'
+  | 'severity escalated'
+  | 'active applications changed'
+  | 'renotify interval elapsed'
+  | 'previous delivery unconfirmed'
+  | 'exception expired';
+export type ResolveReason =
+  | 'accounts disabled'
+  | 'identity no longer inactive'
+  | 'identity deleted'
+  | 'no longer past SLA'
+  | 'within application grace'
+  | 'exception approved';
 
 /**
  * An open incident whose identity a complete listing did not contain, and that was not looked
@@ -91,8 +104,9 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     case 'observed':
       break;
   }
-  const severity = assessment.severity;
-  if (!severity) {
+  // With grace and exceptions (spec 11) the counted accounts carry their own SLA and severity.
+  const verdict = accounts.policy;
+  if (!(verdict ? verdict.pastSla : assessment.severity)) {
     if (!previous) return undefined;
     // Only a changed termination instant un-breaches an identity; a clock stepped back does not (spec 5).
     return Date.parse(previous.terminationDate) !== assessment.terminatedAtMs
@@ -101,8 +115,10 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   }
   // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
   if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
-    return previous && { action: 'resolve', reason: 'accounts disabled', incident: previous };
+    return previous && { action: 'resolve', reason: verdict?.quietReason ?? 'accounts disabled', incident: previous };
   }
+  const severity = verdict ? verdict.severity : assessment.severity;
+  if (!severity) return previous && { action: 'hold', reason: 'no counted account is past its SLA', incident: previous };
 
   const breach: Breach = {
     dedupKey: dedupKeyFor(observation.identity.id),
@@ -110,19 +126,24 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     identityName: observation.identity.name,
     displayName: observation.identity.displayName,
     tier: assessment.tier,
-    slaHours: assessment.slaHours,
+    slaHours: verdict?.slaHours ?? assessment.slaHours,
     severity,
     activeApplications: accounts.activeApplications,
     activeAccountCount: accounts.activeAccountCount,
     ...(accounts.unknownAccountCount > 0 ? { unknownApplications: accounts.unknownApplications, unknownAccountCount: accounts.unknownAccountCount } : {}),
     terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
     terminationSource: assessment.terminationSource,
-    slaDeadline: new Date(assessment.slaDeadlineMs).toISOString(),
+    slaDeadline: new Date(verdict?.slaDeadlineMs ?? assessment.slaDeadlineMs).toISOString(),
     elapsedHours: Math.round((assessment.elapsedMs / HOUR_MS) * 10) / 10,
+    ...(verdict?.slaApplication ? { slaApplication: verdict.slaApplication } : {}),
+    ...(verdict?.withinGraceApplications.length ? { withinGraceApplications: verdict.withinGraceApplications } : {}),
+    ...(verdict?.exceptedApplications.length ? { exceptedApplications: verdict.exceptedApplications } : {}),
   };
-  const reason = retriggerReason(breach, previous, input);
+  let reason = retriggerReason(breach, previous, input);
+  // An account an expired exception kept quiet pages again: say why (spec 11).
+  if (verdict?.exceptionExpired && (reason === 'first breach' || reason === 'active applications changed')) reason = 'exception expired';
   if (!reason) return undefined;
-  return { action: reason === 'first breach' ? 'trigger' : 'retrigger', reason, breach, previous };
+  return { action: previous ? 'retrigger' : 'trigger', reason, breach, previous };
 }
 
 function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {

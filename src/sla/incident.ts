@@ -21,6 +21,12 @@ export interface Breach {
   terminationSource: 'attribute' | 'first-seen';
   slaDeadline: string;
   elapsedHours: number;
+  /** The application whose own SLA (applicationSlaHours) `slaHours` is; absent = the tier's. */
+  slaApplication?: string;
+  /** Enabled accounts not yet past their application's own SLA (spec 11); absent when none. */
+  withinGraceApplications?: string[];
+  /** Enabled accounts an approved exception covers (spec 11); absent when none. */
+  exceptedApplications?: string[];
 }
 
 /** Every application that makes the breach: enabled and unknown-status accounts alike, sorted and distinct. */

@@ -1,6 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { HEALTHY, type HealthState } from '../sla/health.js';
+import type { RecordedExceptions } from '../sla/exception-audit.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -19,6 +20,8 @@ export interface WatchdogState {
   storms: Record<string, OpenStorm>;
   /** The instant the last cycle evaluated at (`--now` or the clock): a later cycle evaluating earlier resolves nothing. */
   lastEvaluatedAt?: string;
+  /** Exceptions already audited (spec 11), so each is recorded once. */
+  exceptionsRecorded: RecordedExceptions;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -64,11 +67,12 @@ const stateSchema = z.object({
     .default(HEALTHY),
   storms: z.record(z.string(), openStorm).default({}),
   lastEvaluatedAt: isoInstant.optional(),
+  exceptionsRecorded: z.record(z.string(), isoInstant).default({}),
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {} };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, exceptionsRecorded: {} };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */

@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { parseExceptions, type ApprovedException } from '../sla/exceptions.js';
+import { parseJsonText } from './config.js';
+
+/** Reads and validates `exceptions.path` (spec 11) as of `now`; none configured = no exceptions. Throws ConfigError (exit 2). */
+export function loadExceptions(path: string | null, now: Date, timeZone: string): ApprovedException[] {
+  if (path === null) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read exceptions file ${path} (exceptions.path): ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+  }
+  return parseExceptions(parseJsonText(text, `exceptions file ${path}`), now.getTime(), timeZone, path);
+}
