@@ -115,6 +115,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     logger.warn({ now: now.toISOString(), previousEvaluatedAt: state.lastEvaluatedAt }, 'evaluation instant earlier than the previous cycle\'s (clock stepped back, or an earlier --now): nothing is resolved this cycle');
   }
 
+  if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents);
   const observing = observeIdentities({
     source: input.source,
     policy: policyFrom(config),

@@ -18,45 +18,59 @@ export interface AppliedDelivery {
 }
 
 /**
- * "PagerDuty accepted this event at `sentAt`" as a state change (or a quiet change recorded at
- * `sentAt`). The one place that knows what a delivery does: the cycle, journal recovery and
- * replay all call it. Pure: returns a new book, never changes the one given.
+ * What a delivery does to a book, as data: incidents and application incidents to put (a
+ * record) or remove (undefined), the health to set, and the audit records it produces.
+ */
+export interface DeliveryEffect {
+  incidents: [key: string, incident: OpenIncident | undefined][];
+  storms: [key: string, storm: OpenStorm | undefined][];
+  health?: HealthState;
+  audit: AuditRecord[];
+}
+
+/**
+ * "PagerDuty accepted this event at `sentAt`" (or a quiet change recorded at `sentAt`) as a
+ * state change. Pure: returns a new book and never changes the one given. The cycle, journal
+ * recovery and replay all go through deliveryEffect, which this applies.
  */
 export function applyDelivery(book: Readonly<DeliveryBook>, change: StateChange, sentAt: string): AppliedDelivery {
+  const effect = deliveryEffect(book, change, sentAt);
+  return { book: withEffect(book, effect), audit: effect.audit };
+}
+
+/** A change whose answer a killed run never learnt, as a new book (see unconfirmedEffect). Pure. */
+export function applyUnconfirmed(book: Readonly<DeliveryBook>, change: StateChange, at: string): DeliveryBook {
+  return withEffect(book, unconfirmedEffect(book, change, at));
+}
+
+/** The one place that knows what a delivered change does to the state. Pure. */
+export function deliveryEffect(book: Readonly<DeliveryBook>, change: StateChange, sentAt: string): DeliveryEffect {
   switch (change.kind) {
     case 'incident-open': {
-      const incidents = { ...book.incidents };
-      const incident = openedIncident(incidents[change.incident.dedupKey], change.incident, sentAt, change.coveredBy);
-      incidents[incident.dedupKey] = incident;
-      return { book: { ...book, incidents }, audit: change.audit ? [auditTrigger(incident, sentAt, change.reason)] : [] };
+      const incident = openedIncident(book.incidents[change.incident.dedupKey], change.incident, sentAt, change.coveredBy);
+      return { incidents: [[incident.dedupKey, incident]], storms: [], audit: change.audit ? [auditTrigger(incident, sentAt, change.reason)] : [] };
     }
     case 'incident-close': {
-      const incidents = { ...book.incidents };
       // The state's own record is the most recent (first trigger instant); the carried one serves replay after a lost state.
-      const closed = incidents[change.dedupKey] ?? change.incident;
-      delete incidents[change.dedupKey];
+      const closed = book.incidents[change.dedupKey] ?? change.incident;
       const audit = closed ? [{ ...auditResolve(closed, sentAt, change.reason), ...(change.coveredBy ? { covered_by: change.coveredBy } : {}) }] : [];
-      return { book: { ...book, incidents }, audit };
+      return { incidents: [[change.dedupKey, undefined]], storms: [], audit };
     }
     case 'storm-open': {
       const { storm } = change;
       const previous = book.storms[storm.dedupKey];
-      const storms = { ...book.storms, [storm.dedupKey]: { ...storm, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt } };
-      const incidents = { ...book.incidents };
-      const audit = change.cover.map(({ reason, incident: facts }) => {
-        const incident = openedIncident(incidents[facts.dedupKey], facts, sentAt, storm.dedupKey);
-        incidents[incident.dedupKey] = incident;
-        return { ...auditTrigger(incident, sentAt, reason), covered_by: storm.dedupKey };
-      });
-      return { book: { ...book, incidents, storms }, audit };
+      const effect: DeliveryEffect = { incidents: [], storms: [[storm.dedupKey, { ...storm, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt }]], audit: [] };
+      for (const { reason, incident: facts } of change.cover) {
+        const incident = openedIncident(book.incidents[facts.dedupKey], facts, sentAt, storm.dedupKey);
+        effect.incidents.push([incident.dedupKey, incident]);
+        effect.audit.push({ ...auditTrigger(incident, sentAt, reason), covered_by: storm.dedupKey });
+      }
+      return effect;
     }
-    case 'storm-close': {
-      const storms = { ...book.storms };
-      delete storms[change.dedupKey];
-      return { book: { ...book, storms }, audit: [] };
-    }
+    case 'storm-close':
+      return { incidents: [], storms: [[change.dedupKey, undefined]], audit: [] };
     case 'health':
-      return { book: { ...book, health: { ...book.health, incidentOpen: change.incidentOpen } }, audit: [] };
+      return { incidents: [], storms: [], health: { ...book.health, incidentOpen: change.incidentOpen }, audit: [] };
   }
 }
 
@@ -67,30 +81,51 @@ export function applyDelivery(book: Readonly<DeliveryBook>, change: StateChange,
  * incident open (the next cycle resolves it again: PagerDuty drops a duplicate resolve); the
  * health incident is left as it was (re-paged if the watchdog still fails). Pure.
  */
-export function applyUnconfirmed(book: Readonly<DeliveryBook>, change: StateChange, at: string): DeliveryBook {
+export function unconfirmedEffect(book: Readonly<DeliveryBook>, change: StateChange, at: string): DeliveryEffect {
   switch (change.kind) {
     case 'incident-open': {
       const previous = book.incidents[change.incident.dedupKey];
-      const incident: OpenIncident = {
-        ...openedIncident(previous, change.incident, at, change.coveredBy),
-        lastSentAt: previous?.lastSentAt ?? at,
-        unconfirmed: true,
-      };
-      return { ...book, incidents: { ...book.incidents, [incident.dedupKey]: incident } };
+      const incident: OpenIncident = { ...openedIncident(previous, change.incident, at, change.coveredBy), lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true };
+      return { incidents: [[incident.dedupKey, incident]], storms: [], audit: [] };
     }
     case 'storm-open': {
       const { storm } = change;
       const previous = book.storms[storm.dedupKey];
-      const storms = { ...book.storms, [storm.dedupKey]: { ...storm, firstSentAt: previous?.firstSentAt ?? at, lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true as const } };
-      const incidents = { ...book.incidents };
-      for (const { incident: facts } of change.cover) incidents[facts.dedupKey] = openedIncident(incidents[facts.dedupKey], facts, at, storm.dedupKey);
-      return { ...book, incidents, storms };
+      return {
+        incidents: change.cover.map(({ incident: facts }) => [facts.dedupKey, openedIncident(book.incidents[facts.dedupKey], facts, at, storm.dedupKey)]),
+        storms: [[storm.dedupKey, { ...storm, firstSentAt: previous?.firstSentAt ?? at, lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true }]],
+        audit: [],
+      };
     }
     case 'incident-close':
     case 'storm-close':
     case 'health':
-      return book;
+      return { incidents: [], storms: [], audit: [] };
   }
+}
+
+/** Applies an effect to a book the caller owns, in place: O(size of the effect), not of the book. */
+export function applyEffect(book: DeliveryBook, effect: DeliveryEffect): void {
+  for (const [key, incident] of effect.incidents) {
+    if (incident) book.incidents[key] = incident;
+    else delete book.incidents[key];
+  }
+  for (const [key, storm] of effect.storms) {
+    if (storm) book.storms[key] = storm;
+    else delete book.storms[key];
+  }
+  if (effect.health) book.health = effect.health;
+}
+
+/** A copy of a book the caller may change in place (records are replaced, never edited). */
+export function copyBook(book: Readonly<DeliveryBook>): DeliveryBook {
+  return { incidents: { ...book.incidents }, storms: { ...book.storms }, health: book.health };
+}
+
+function withEffect(book: Readonly<DeliveryBook>, effect: DeliveryEffect): DeliveryBook {
+  const next = { ...book, incidents: effect.incidents.length > 0 ? { ...book.incidents } : book.incidents, storms: effect.storms.length > 0 ? { ...book.storms } : book.storms };
+  applyEffect(next, effect);
+  return next;
 }
 
 function openedIncident(previous: OpenIncident | undefined, facts: IncidentFacts, sentAt: string, coveredBy: string | undefined): OpenIncident {

@@ -1,6 +1,6 @@
 import type { WatchdogError } from '../errors.js';
 import type { StateChange } from '../sla/state-change.js';
-import { applyDelivery, type DeliveryBook } from './apply-delivery.js';
+import { applyEffect, copyBook, deliveryEffect, type DeliveryBook } from './apply-delivery.js';
 import type { AuditRecord } from './audit-log.js';
 import { JournalWriter, journalPathFor } from './journal.js';
 
@@ -33,7 +33,8 @@ export class DeliveryRecorder {
     book: DeliveryBook,
     private readonly onFailure: (error: WatchdogError) => void,
   ) {
-    this.#book = book;
+    // The recorder's own copy, changed in place: O(1) per delivery however many incidents are open.
+    this.#book = copyBook(book);
   }
 
   /** Opens `<statePath>.journal` for this run. Throws LocalFileError. */
@@ -41,7 +42,7 @@ export class DeliveryRecorder {
     return new DeliveryRecorder(await JournalWriter.open(journalPathFor(statePath)), book, onFailure);
   }
 
-  /** The book with every recorded change applied. */
+  /** The book with every recorded change applied (the recorder's own: read it, do not change it). */
   get book(): DeliveryBook {
     return this.#book;
   }
@@ -64,9 +65,9 @@ export class DeliveryRecorder {
   async delivered(ticket: DeliveryTicket, sentAt: string): Promise<AuditRecord[]> {
     const written = this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'delivered', at: sentAt }]);
     await written.catch((error: WatchdogError) => this.#fail(error));
-    const applied = applyDelivery(this.#book, ticket.change, sentAt);
-    this.#book = applied.book;
-    return applied.audit;
+    const effect = deliveryEffect(this.#book, ticket.change, sentAt);
+    applyEffect(this.#book, effect);
+    return effect.audit;
   }
 
   /** The ticket's event was dead-lettered or not sent: the state stays as it was. Never throws. */
@@ -80,9 +81,9 @@ export class DeliveryRecorder {
     await this.journal.append(changes.map((change) => ({ journal: 1, run: this.journal.run, seq: (this.#seq += 1), step: 'recorded', at, change })));
     const audit: AuditRecord[] = [];
     for (const change of changes) {
-      const applied = applyDelivery(this.#book, change, at);
-      this.#book = applied.book;
-      audit.push(...applied.audit);
+      const effect = deliveryEffect(this.#book, change, at);
+      applyEffect(this.#book, effect);
+      audit.push(...effect.audit);
     }
     return audit;
   }

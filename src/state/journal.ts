@@ -3,7 +3,7 @@ import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
-import { applyDelivery, applyUnconfirmed, type DeliveryBook } from './apply-delivery.js';
+import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
 import { guardLocalFile, localFileError } from './local-file.js';
 
 /** The journal of a state file: `<state.path>.journal`. */
@@ -68,27 +68,29 @@ export interface JournalFold {
  * applyDelivery, events without an answer through applyUnconfirmed. Folding the same journal
  * twice gives the same book (a run killed between writing the state and removing the journal). Pure.
  */
-export function foldJournal(book: DeliveryBook, lines: readonly JournalLine[]): JournalFold {
-  const fold: JournalFold = { book, delivered: 0, recorded: 0, failed: 0, unconfirmed: [] };
+export function foldJournal(book: Readonly<DeliveryBook>, lines: readonly JournalLine[]): JournalFold {
+  const fold: JournalFold = { book: copyBook(book), delivered: 0, recorded: 0, failed: 0, unconfirmed: [] };
+  // Changed in place (a copy): folding n lines costs O(n), not O(n × open incidents).
+  const apply = (effect: Parameters<typeof applyEffect>[1]): void => applyEffect(fold.book, effect);
   const pending = new Map<string, Extract<JournalLine, { step: 'sending' }>>();
   for (const line of lines) {
     const id = `${line.run}:${line.seq}`;
     if (line.step === 'sending') pending.set(id, line);
     else if (line.step === 'recorded') {
-      fold.book = applyDelivery(fold.book, line.change, line.at).book;
+      apply(deliveryEffect(fold.book, line.change, line.at));
       fold.recorded += 1;
     } else {
       const sending = pending.get(id);
       pending.delete(id);
       if (!sending) continue;
       if (line.step === 'delivered') {
-        fold.book = applyDelivery(fold.book, sending.change, line.at).book;
+        apply(deliveryEffect(fold.book, sending.change, line.at));
         fold.delivered += 1;
       } else fold.failed += 1;
     }
   }
   for (const sending of pending.values()) {
-    fold.book = applyUnconfirmed(fold.book, sending.change, sending.at);
+    apply(unconfirmedEffect(fold.book, sending.change, sending.at));
     fold.unconfirmed.push(sending.dedup_key);
   }
   return fold;
