@@ -6,6 +6,12 @@ export interface Identity {
   inactive: boolean;
   /** Identity attributes (REST `attributes`, SCIM sailpoint extension). */
   attributes: Record<string, unknown>;
+  /**
+   * Applications of the accounts the listing itself shows enabled or of unknown status, when
+   * the listing carries accounts (ISC search documents, minutes stale). Only ever used to skip
+   * an account read where nothing would be decided on it; undefined = the listing does not say.
+   */
+  listedNotDisabledApplications?: readonly string[];
 }
 
 /** An account (IIQ Link). `unknown` = IIQ did not say whether it is disabled: never taken as disabled. */
@@ -17,6 +23,8 @@ export interface Account {
 /** The result of reading one identity's accounts. A failed read throws IiqReadError instead. */
 export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: 'identity-gone' };
 
+export type IdentityLookup = { kind: 'gone' } | { kind: 'found'; identity: Identity };
+
 /**
  * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
  * an adapter. Both methods throw IiqReadError when IIQ could not be read completely.
@@ -26,4 +34,6 @@ export interface IdentitySource {
   listInactiveIdentities(): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
+  /** Looks one identity up on its own (spec 4.4): gone, or found (its `inactive` says whether still inactive). */
+  lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
 }

@@ -1,7 +1,7 @@
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
-import type { AccountsRead, Identity, IdentitySource } from '../source.js';
-import { restIdentityPage, restLinks } from './schema.js';
+import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
+import { restIdentity, restIdentityPage, restLinks } from './schema.js';
 
 /** IIQ REST adapter (spec 4.1): identities paged with start/limit, links per identity name. */
 export function createRestSource(http: IiqHttp, pageSize: number): IdentitySource {
@@ -31,6 +31,12 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
       const answer = await http.getJsonOrNotFound(path);
       if (answer.kind === 'not-found') return { kind: 'identity-gone' };
       return { kind: 'accounts', accounts: parseIiqAnswer(restLinks, answer.body, 'GET /rest/identities/{name}/links') };
+    },
+
+    async lookupIdentity(ref): Promise<IdentityLookup> {
+      const answer = await http.getJsonOrNotFound(`/rest/identities/${encodeURIComponent(ref.name)}`);
+      if (answer.kind === 'not-found') return { kind: 'gone' };
+      return { kind: 'found', identity: parseIiqAnswer(restIdentity, answer.body, 'GET /rest/identities/{name}') };
     },
   };
 }

@@ -3,10 +3,10 @@ import type { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
-import type { Account, AccountsRead, Identity, IdentitySource } from '../source.js';
+import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
 import type { AccountIndex } from './account-index.js';
 import { BulkReadInconsistent, decideAccountsPlan, fetchAccountIndex, fetchAccountTotal } from './bulk-accounts.js';
-import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimUserPage } from './schema.js';
+import { ACCOUNT_ATTRIBUTES, scimAccountPage, scimUser, scimUserPage } from './schema.js';
 
 /** How the SCIM adapter reads. */
 export interface ScimSourceOptions {
@@ -103,6 +103,12 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       }
       // SCIM has no 404 here: a deleted identity drops out of the Users listing instead.
       return { kind: 'accounts', accounts: await fetchAccountsOf(identity.id) };
+    },
+
+    async lookupIdentity(ref): Promise<IdentityLookup> {
+      const answer = await http.getJsonOrNotFound(`/scim/v2/Users/${encodeURIComponent(ref.id)}`);
+      if (answer.kind === 'not-found') return { kind: 'gone' };
+      return { kind: 'found', identity: parseIiqAnswer(scimUser, answer.body, 'GET /scim/v2/Users/{id}') };
     },
   };
 }
