@@ -72,6 +72,9 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (assessment.severity) result.pastSla += 1;
     const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
     if (!assessment.severity && !hasIncident) return;
+    // A listing that shows no enabled account (ISC's search documents) spares the read, but only
+    // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
+    if (!hasIncident && listingShowsNoEnabledAccount(identity, policy.excludedApplications)) return;
     result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity) });
   };
 
@@ -114,4 +117,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
   }
   return result;
+}
+
+/** True when the listing carries the identity's accounts and none outside the excluded applications may be enabled. */
+function listingShowsNoEnabledAccount(identity: Identity, excludedApplications: ReadonlySet<string>): boolean {
+  const open = identity.listedNotDisabledApplications;
+  return open !== undefined && open.every((application) => excludedApplications.has(application));
 }

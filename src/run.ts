@@ -16,6 +16,7 @@ import {
 } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
+import { sourceProfileOf } from './source-profile.js';
 import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
@@ -127,7 +128,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     nowMs: now.getTime(),
     renotifyMinutes: config.pagerduty.renotifyMinutes,
   });
-  const eventContext = { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate };
+  const eventContext = { source: config.pagerduty.source, ...sourceProfileOf(config) };
   const notifications = [...planNotifications(plan.individual, eventContext, now), ...planStormNotifications(plan.storms, eventContext, now)];
 
   let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };

@@ -18,11 +18,15 @@ export interface PagerDutyEvent {
   client?: string;
 }
 
-/** What event building needs from config. */
+/** What event building needs from config and the source's profile (src/source-profile.ts). */
 export interface EventContext {
   source: string;
   baseUrl: string;
   identityUrlTemplate: string;
+  /** `payload.component` (spec 9: the source's); absent = IdentityIQ's. */
+  component?: string;
+  /** The identity link's text; absent = IdentityIQ's. */
+  identityLinkText?: string;
 }
 
 export const CLIENT_NAME = 'iiq-leaver-sla-watchdog';
@@ -42,7 +46,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
       source: context.source,
       severity: breach.severity,
       timestamp: now.toISOString(),
-      component: 'identityiq',
+      component: context.component ?? 'identityiq',
       group: breach.tier,
       class: 'leaver-sla-breach',
       custom_details: {
@@ -58,7 +62,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         active_account_count: breach.activeAccountCount,
       },
     },
-    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
+    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: context.identityLinkText ?? 'Identity in IdentityIQ' }],
     client: CLIENT_NAME,
   });
 }
