@@ -105,3 +105,22 @@ export function parseAccountsFilter(filters: string | null): string | undefined 
   const m = /^\s*identityId\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/.exec(filters ?? '');
   return m ? unquote(m[1], undefined) : undefined;
 }
+
+/** `queryResultFilter.includes`: keeps the named fields; `a.b` keeps `b` of the object (or of each element of the array) `a`. */
+export function includeFields(doc: Record<string, unknown>, includes: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const nested = new Map<string, string[]>();
+  for (const path of includes) {
+    const [head, ...rest] = path.split('.');
+    if (head === undefined || !(head in doc)) continue;
+    if (rest.length === 0) out[head] = doc[head];
+    else nested.set(head, [...(nested.get(head) ?? []), rest.join('.')]);
+  }
+  for (const [head, paths] of nested) {
+    if (head in out) continue; // the whole field is already in
+    const value = doc[head];
+    const pick = (item: unknown): unknown => (item && typeof item === 'object' ? includeFields(item as Record<string, unknown>, paths) : item);
+    out[head] = Array.isArray(value) ? value.map(pick) : pick(value);
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import {
   accountItem,
   iscError,
   parseAccountsFilter,
+  includeFields,
   parseSearchQuery,
   rateLimited,
   searchDocument,
@@ -183,7 +184,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   }
 
   function search(q: URLSearchParams, text: string): FakeResponse {
-    let request: { indices?: unknown; query?: { query?: unknown }; sort?: unknown; searchAfter?: unknown };
+    let request: { indices?: unknown; query?: { query?: unknown }; sort?: unknown; searchAfter?: unknown; queryResultFilter?: { includes?: unknown } };
     try {
       request = JSON.parse(text) as typeof request;
     } catch {
@@ -227,7 +228,9 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       }
       start = low;
     }
-    return json(200, list.slice(start, start + bounds.limit).map(searchDocument));
+    const includes = request.queryResultFilter?.includes;
+    const render = Array.isArray(includes) ? (i: FakeIscIdentity) => includeFields(searchDocument(i), includes as string[]) : searchDocument;
+    return json(200, list.slice(start, start + bounds.limit).map(render));
   }
 
   function accounts(q: URLSearchParams): FakeResponse {

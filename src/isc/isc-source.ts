@@ -15,6 +15,11 @@ export interface IscSourceOptions {
 export const ACCOUNTS_PAGE_SIZE = 250;
 /** `limit` of an `id:` lookup: one document is expected, a few allow for a loose match. */
 const LOOKUP_LIMIT = 10;
+/**
+ * The document fields the watchdog reads (`queryResultFilter.includes`): a real identity
+ * document also carries its access, apps and entitlements, tens of kilobytes a leaver, 250 a page.
+ */
+export const SEARCH_INCLUDES = ['id', 'name', 'displayName', 'attributes', 'accounts.source', 'accounts.disabled'];
 
 /** One term of ISC's search syntax: bare when it is a plain word (as ISC's own ids and technical names are), else quoted. */
 export function searchTerm(value: string): string {
@@ -71,6 +76,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         const request = {
           indices: ['identities'],
           query: { query },
+          queryResultFilter: { includes: SEARCH_INCLUDES },
           sort: ['id'],
           ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
         };
@@ -94,7 +100,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     },
 
     async lookupIdentity(ref): Promise<IdentityLookup> {
-      const request = { indices: ['identities'], query: { query: `id:${searchTerm(ref.id)}` } };
+      const request = { indices: ['identities'], query: { query: `id:${searchTerm(ref.id)}` }, queryResultFilter: { includes: SEARCH_INCLUDES } };
       const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request), `${searchLabel} (id:)`);
       const identity = page.find((candidate) => candidate.id === ref.id);
       return identity ? { kind: 'found', identity } : { kind: 'gone' };
