@@ -90,7 +90,8 @@ describe('ISC token (spec 9)', () => {
     server.use(http.post(`${BASE}/oauth/token`, () => ((calls += 1), HttpResponse.json({ error: 'invalid_client', error_description: 'Bad credentials' }, { status: 401 }))));
     const error = await read(iscClient()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IiqReadError);
-    expect((error as Error).message).toMatch(/^ISC token request refused: HTTP 401 \(invalid_client: Bad credentials\); check ISC_CLIENT_ID\/ISC_CLIENT_SECRET/);
+    expect((error as Error).message).toMatch(/^ISC token request refused: HTTP 401; check ISC_CLIENT_ID\/ISC_CLIENT_SECRET/);
+    expect((error as IscReadError).detail).toBe('HTTP 401 (invalid_client: Bad credentials)');
     expect(calls).toBe(1);
     expect(`${String(error)}${JSON.stringify(error)}`).not.toContain(CLIENT_SECRET);
   });

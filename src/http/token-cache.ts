@@ -81,6 +81,11 @@ export interface TokenRequest {
   notFoundMessage: string;
   /** Awaited right before the request goes out (a rate limiter). */
   beforeRequest?: () => Promise<void>;
+  /**
+   * Where the server's OAuth `error`/`error_description` goes: into the message (IIQ), or only
+   * into the error's `detail` (ISC: the message may reach the state file and events).
+   */
+  serverTextIn?: 'message' | 'detail';
 }
 
 const tokenAnswer = z.object({
@@ -113,7 +118,11 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
   }
   const status = response.status;
   if (status === 400 || status === 401 || status === 403) {
-    throw new IiqAuthError(`${label} token request refused: HTTP ${status}${describeOAuthError(text)}; ${request.hint}`, false);
+    const said = describeOAuthError(text);
+    if (request.serverTextIn === 'detail') {
+      throw new IiqAuthError(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, `HTTP ${status}${said}`);
+    }
+    throw new IiqAuthError(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false);
   }
   if (status === 404) throw new IiqAuthError(request.notFoundMessage, false);
   if (classifyStatus(status) !== 'ok') {

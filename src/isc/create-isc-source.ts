@@ -56,6 +56,7 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
         notFoundMessage: `ISC has no token endpoint at ${tokenUrl} (HTTP 404): isc.baseUrl must be the API host, e.g. https://acme.api.identitynow.com`,
         // Token requests count toward the same limit as every other request.
         beforeRequest: () => pacer.take(),
+        serverTextIn: 'detail',
       }),
   });
   const http = createIscHttp({

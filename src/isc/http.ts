@@ -62,7 +62,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       authorization = await options.auth.authorization();
     } catch (error) {
       // A refused token request is final; a network hiccup on it is worth another attempt.
-      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(error);
+      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(new IscReadError(error.message, error.detail));
       throw new RetryableIscError(error instanceof Error ? error.message : String(error));
     }
     // The start is taken right before the request leaves, after any token request, so the

@@ -27,6 +27,8 @@ export interface EventContext {
   component?: string;
   /** The identity link's text; absent = IdentityIQ's. */
   identityLinkText?: string;
+  /** The source's short name in a summary ("IIQ", "ISC"); absent = IIQ. */
+  label?: string;
 }
 
 export const CLIENT_NAME = 'iiq-leaver-sla-watchdog';
@@ -37,7 +39,7 @@ export const MAX_EVENT_BYTES = 512 * 1024;
 /** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
   const accounts = `${breach.activeAccountCount} active account${breach.activeAccountCount === 1 ? '' : 's'}`;
-  const since = breach.terminationSource === 'attribute' ? 'after termination' : 'after first seen inactive (no termination date in IIQ)';
+  const since = breach.terminationSource === 'attribute' ? 'after termination' : `after first seen inactive (no termination date in ${context.label ?? 'IIQ'})`;
   return fitEvent({
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
