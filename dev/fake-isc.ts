@@ -36,7 +36,7 @@ export interface FakeIscOptions {
   /** Rolling-window limit over answered requests; false turns it off (default 100 per 10 s). */
   rateLimit?: { limit: number; windowMs: number } | false;
   /** Consulted before auth; `attempt` is 1-based per method + path + query + body. */
-  fault?: (req: { method: string; path: string; query: URLSearchParams; body: string; attempt: number }) => FakeResponse | undefined;
+  fault?: (req: { method: string; path: string; query: URLSearchParams; body: string; attempt: number; authorization: string | undefined }) => FakeResponse | undefined;
 }
 
 /** A running fake ISC. `identities` is the truth (/v3/accounts); the search index follows it unless lagging. */
@@ -136,7 +136,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       });
     }
     if (closed) return;
-    const reply = options.fault?.({ method, path: url.pathname, query: url.searchParams, body, attempt }) ?? limited(now) ?? answer(method, url, route, req.headers.authorization, body);
+    const reply = options.fault?.({ method, path: url.pathname, query: url.searchParams, body, attempt, authorization: req.headers.authorization }) ?? limited(now) ?? answer(method, url, route, req.headers.authorization, body);
     if (!reply.hang) writeResponse(res, reply);
   }
 
