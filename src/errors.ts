@@ -19,10 +19,23 @@ export class ConfigError extends WatchdogError {
   override readonly name = 'ConfigError';
 }
 
-/** IIQ could not be read completely. */
+/** Used when a thrower gave no classified form: says nothing IIQ sent. */
+const UNCLASSIFIED_READ_ERROR = 'IIQ read failed (details in the log)';
+
+/**
+ * IIQ could not be read completely. `message` is the detailed text (may quote IIQ's answer):
+ * logs only, through the redactor. `classified` is the short form that events and the state
+ * file may carry (spec 4.4): source, method, path without query, and status or network cause,
+ * e.g. `IIQ GET /scim/v2/Users: HTTP 500` — never anything IIQ sent.
+ */
 export class IiqReadError extends WatchdogError {
   readonly exitCode = ExitCode.iiqRead;
   override readonly name = 'IiqReadError';
+  readonly classified: string;
+  constructor(message: string, options: { classified?: string | undefined } = {}) {
+    super(message);
+    this.classified = options.classified ?? UNCLASSIFIED_READ_ERROR;
+  }
 }
 
 /** Another live run holds the run lock. */

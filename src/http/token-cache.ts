@@ -69,6 +69,8 @@ export function createTokenCache(options: TokenCacheOptions): IiqAuth {
 export interface TokenRequest {
   /** Starts every message, e.g. "IIQ OAuth" or "ISC". */
   label: string;
+  /** Starts the classified form that state and events may carry, e.g. "IIQ POST /oauth2/token". */
+  classifiedLabel: string;
   url: string;
   /** Authorization (if any) and content type; `accept` is added. */
   headers: Record<string, string>;
@@ -83,9 +85,16 @@ export interface TokenRequest {
   beforeRequest?: () => Promise<void>;
   /**
    * Where the server's OAuth `error`/`error_description` goes: into the message (IIQ), or only
-   * into the error's `detail` (ISC: the message may reach the state file and events).
+   * into the error's `detail` (ISC, whose messages are as short as their classified form).
    */
   serverTextIn?: 'message' | 'detail';
+}
+
+/** A token request failed; `detail` is what the server said, where it is kept out of the message. */
+export class TokenRequestError extends IiqAuthError {
+  constructor(message: string, retryable: boolean, classified: string, readonly detail?: string) {
+    super(message, retryable, classified);
+  }
 }
 
 const tokenAnswer = z.object({
@@ -96,10 +105,13 @@ const tokenAnswer = z.object({
 
 /**
  * POSTs a client-credentials token request and reads the bearer token out of the answer.
- * Throws IiqAuthError: retryable for network errors, 429 and 5xx; final for refusals.
+ * Throws TokenRequestError: retryable for network errors, 429 and 5xx; final for refusals;
+ * its classified form names the endpoint and the status, never what the server said.
  */
 export async function requestClientCredentialsToken(request: TokenRequest): Promise<IssuedToken> {
-  const { label } = request;
+  const { label, classifiedLabel } = request;
+  const fail = (message: string, retryable: boolean, classified: string, detail?: string): TokenRequestError =>
+    new TokenRequestError(message, retryable, `${classifiedLabel}: ${classified}`, detail);
   let response: Response;
   let text: string;
   try {
@@ -109,24 +121,26 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
       headers: { ...request.headers, accept: 'application/json' },
       body: request.body,
       signal: AbortSignal.timeout(request.timeoutMs),
+      // A redirect would carry the client secret elsewhere: never followed.
+      redirect: 'manual',
     });
     text = await response.text();
   } catch (error) {
     const err = error as { name?: string; cause?: { code?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${request.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
-    throw new IiqAuthError(`${label} token request failed: ${why}`, true);
+    const timeout = err.name === 'TimeoutError';
+    const why = timeout ? `no answer within ${request.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
+    throw fail(`${label} token request failed: ${why}`, true, timeout ? 'timeout' : 'network error');
   }
   const status = response.status;
   if (status === 400 || status === 401 || status === 403) {
     const said = describeOAuthError(text);
-    if (request.serverTextIn === 'detail') {
-      throw new IiqAuthError(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, `HTTP ${status}${said}`);
-    }
-    throw new IiqAuthError(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false);
+    const classified = `HTTP ${status} (credentials refused)`;
+    if (request.serverTextIn === 'detail') throw fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`);
+    throw fail(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false, classified);
   }
-  if (status === 404) throw new IiqAuthError(request.notFoundMessage, false);
+  if (status === 404) throw fail(request.notFoundMessage, false, 'HTTP 404');
   if (classifyStatus(status) !== 'ok') {
-    throw new IiqAuthError(`${label} token request failed: HTTP ${status}`, classifyStatus(status) === 'retry');
+    throw fail(`${label} token request failed: HTTP ${status}`, classifyStatus(status) === 'retry', `HTTP ${status}`);
   }
   let answer: z.output<typeof tokenAnswer>;
   try {
@@ -134,10 +148,10 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
     if (!parsed.success) throw new Error('shape');
     answer = parsed.data;
   } catch {
-    throw new IiqAuthError(`${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false);
+    throw fail(`${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false, 'no usable access_token');
   }
   if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') {
-    throw new IiqAuthError(`${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false);
+    throw fail(`${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false, 'token_type not bearer');
   }
   return { accessToken: answer.access_token, expiresInSeconds: answer.expires_in };
 }

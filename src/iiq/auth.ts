@@ -24,12 +24,9 @@ export function createBasicAuth(credentials: Extract<IiqCredentials, { kind: 'ba
   };
 }
 
-/**
- * Getting credentials failed (e.g. the OAuth token request); `retryable` says whether another
- * attempt may help; `detail` is what the server said, where it is kept out of the message.
- */
+/** Getting credentials failed (e.g. the OAuth token request); `retryable` says whether another attempt may help. */
 export class IiqAuthError extends IiqReadError {
-  constructor(message: string, readonly retryable: boolean, readonly detail?: string) {
-    super(message);
+  constructor(message: string, readonly retryable: boolean, classified?: string) {
+    super(message, { classified });
   }
 }

@@ -32,6 +32,7 @@ export function createOAuthAuth(options: OAuthOptions): IiqAuth {
     requestToken: () =>
       requestClientCredentialsToken({
         label: 'IIQ OAuth',
+        classifiedLabel: 'IIQ POST /oauth2/token',
         url: tokenUrl,
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',

@@ -23,17 +23,22 @@ export interface Account {
 /** The result of reading one identity's accounts. A failed read throws IiqReadError instead. */
 export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: 'identity-gone' };
 
+/** What looking one identity up found: it is gone, or it exists (its `inactive` says whether it still is). */
 export type IdentityLookup = { kind: 'gone' } | { kind: 'found'; identity: Identity };
 
 /**
  * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
- * an adapter. Both methods throw IiqReadError when IIQ could not be read completely.
+ * an adapter. Every method throws IiqReadError when IIQ could not be read completely.
  */
 export interface IdentitySource {
   /** Every identity IIQ reports inactive, one page at a time (streamed, not collected). */
   listInactiveIdentities(): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
-  /** Looks one identity up on its own (spec 4.4): gone, or found (its `inactive` says whether still inactive). */
+  /**
+   * Looks one identity up on its own (spec 4.4): gone, or found (its `inactive` says whether
+   * still inactive). Used before resolving an open incident whose identity a complete listing
+   * did not contain. Throws IiqReadError when the lookup itself failed (never "gone" on a failed read).
+   */
   lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
 }

@@ -47,6 +47,7 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
     requestToken: () =>
       requestClientCredentialsToken({
         label: 'ISC',
+        classifiedLabel: 'ISC POST /oauth/token',
         url: tokenUrl,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret.reveal() }).toString(),

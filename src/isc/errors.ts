@@ -1,13 +1,13 @@
 import { IiqReadError } from '../errors.js';
 
 /**
- * ISC could not be read (exit 3 like an IIQ read failure). `message` is short and classified
- * (method, path, status, our own hint): it may go into the state file and PagerDuty events.
+ * ISC could not be read (exit 3 like an IIQ read failure). `message` is short (method, path,
+ * status, our own hint) and is also the classified form state and PagerDuty events may carry.
  * `detail` is what ISC said (first message text, detailCode, trackingId): logs and `check` only.
  */
 export class IscReadError extends IiqReadError {
   constructor(message: string, readonly detail?: string) {
-    super(message);
+    super(message, { classified: message });
   }
 }
 

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { fetchVia } from '../http/dispatcher.js';
 import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
+import { TokenRequestError } from '../http/token-cache.js';
 import { describeNetworkError, looksLikeHtml } from '../http/wire.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
 import { IiqReadError } from '../errors.js';
@@ -62,7 +63,8 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       authorization = await options.auth.authorization();
     } catch (error) {
       // A refused token request is final; a network hiccup on it is worth another attempt.
-      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(new IscReadError(error.message, error.detail));
+      const detail = error instanceof TokenRequestError ? error.detail : undefined;
+      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(new IscReadError(error.message, detail));
       throw new RetryableIscError(error instanceof Error ? error.message : String(error));
     }
     // The start is taken right before the request leaves, after any token request, so the
