@@ -72,23 +72,32 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   const file = parsed.data;
 
   const problems: string[] = [];
-  const inConfigDir = (path: string): string => resolve(configDir, path);
-  const source = file.isc ? iscSection(file.isc, env, needs, problems, inConfigDir) : iiqSection(file.iiq, env, needs, problems, inConfigDir);
+  const source = file.isc ? iscSection(file.isc, env, needs, problems, configDir) : iiqSection(file.iiq, env, needs, problems, configDir);
+  const baseUrl = source?.baseUrl;
   const eventsUrl = env.PAGERDUTY_EVENTS_URL ?? file.pagerduty.eventsUrl;
   if (!isHttpUrl(eventsUrl)) problems.push('PAGERDUTY_EVENTS_URL must be an http(s) URL without credentials in it');
   if (!(file.leaver.defaultTier in file.slaHours)) {
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
-  const routingKey = readRoutingKey(env, needs, problems);
-  if (problems.length > 0 || !source) throw new ConfigError(`invalid config: ${problems.join('; ')}`);
 
+  const credentials = source?.sections; // the source section (iiq or isc), its secrets included
+  const routingKey = env.PAGERDUTY_ROUTING_KEY;
+  if (routingKey === undefined || routingKey === '') {
+    if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');
+  } else if (!isWellFormedRoutingKey(routingKey)) {
+    problems.push(`PAGERDUTY_ROUTING_KEY must be ${ROUTING_KEY_LENGTH} characters (it has ${routingKey.length})`);
+  }
+  if (problems.length > 0 || !baseUrl || !credentials) throw new ConfigError(`invalid config: ${problems.join('; ')}`);
+
+  const inConfigDir = (path: string): string => resolve(configDir, path);
   return {
     ...file,
-    ...source.sections,
+    // The source section (iiq or isc) with its secrets; the other one is undefined.
+    ...credentials,
     pagerduty: {
       ...file.pagerduty,
       eventsUrl,
-      source: file.pagerduty.source ?? new URL(source.baseUrl).hostname,
+      source: file.pagerduty.source ?? new URL(baseUrl).hostname,
       routingKey: routingKey ? new Secret(routingKey) : undefined,
     },
     state: { path: inConfigDir(file.state.path) },
@@ -110,7 +119,7 @@ function iiqSection(
   env: WatchdogEnv,
   needs: ConfigNeeds,
   problems: string[],
-  inConfigDir: (path: string) => string,
+  configDir: string,
 ): SourceSection | undefined {
   if (!iiq) return undefined; // checkOneSource already said so
   const baseUrl = (env.IIQ_BASE_URL ?? iiq.baseUrl)?.replace(/\/+$/, '');
@@ -126,7 +135,7 @@ function iiqSection(
       iiq: {
         ...iiq,
         baseUrl,
-        caFile: iiq.caFile === undefined ? undefined : inConfigDir(iiq.caFile),
+        caFile: iiq.caFile === undefined ? undefined : resolve(configDir, iiq.caFile),
         identityUrlTemplate: iiq.identityUrlTemplate ?? '{baseUrl}/identities/identities.jsf#/identities/{id}',
         credentials,
       },
@@ -141,7 +150,7 @@ function iscSection(
   env: WatchdogEnv,
   needs: ConfigNeeds,
   problems: string[],
-  inConfigDir: (path: string) => string,
+  configDir: string,
 ): SourceSection | undefined {
   const baseUrl = isc.baseUrl.replace(/\/+$/, '');
   let credentials: IscCredentials = { kind: 'none' };
@@ -160,7 +169,7 @@ function iscSection(
       isc: {
         ...isc,
         baseUrl,
-        caFile: isc.caFile === undefined ? undefined : inConfigDir(isc.caFile),
+        caFile: isc.caFile === undefined ? undefined : resolve(configDir, isc.caFile),
         identityUrlTemplate: isc.identityUrlTemplate ?? defaultIscIdentityUrlTemplate(baseUrl),
         credentials,
       },
@@ -186,17 +195,6 @@ function checkOneSource(raw: unknown): void {
     throw new ConfigError('invalid config: both "iiq" and "isc" are set; a config has exactly one source (IdentityIQ or Identity Security Cloud): remove one');
   }
   if (!has('iiq') && !has('isc')) throw new ConfigError('invalid config: one of "iiq" (IdentityIQ) or "isc" (Identity Security Cloud) is required');
-}
-
-/** PAGERDUTY_ROUTING_KEY, wrapped; a missing or malformed one is a problem only where the command sends. */
-function readRoutingKey(env: WatchdogEnv, needs: ConfigNeeds, problems: string[]): string | undefined {
-  const routingKey = env.PAGERDUTY_ROUTING_KEY;
-  if (routingKey === undefined || routingKey === '') {
-    if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');
-  } else if (!isWellFormedRoutingKey(routingKey)) {
-    problems.push(`PAGERDUTY_ROUTING_KEY must be ${ROUTING_KEY_LENGTH} characters (it has ${routingKey.length})`);
-  }
-  return routingKey;
 }
 
 /** Reads and validates the config file; relative paths in it are taken from the file's folder. */

@@ -23,12 +23,6 @@ const timeZone = z.string().refine((zone) => {
 
 const positiveInt = z.number().int().positive();
 
-/** An ISC lifecycle state's technical name, e.g. "inactive" (used in a search query, so no operators). */
-const lifecycleState = z
-  .string()
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a lifecycle state technical name (letters, digits, "_", "." or "-")');
-
 /** The JSON config file of spec 3 (plus the optional sections of spec 7). Unknown keys are errors. */
 export const configFileSchema = z.strictObject({
   iiq: z.strictObject({
@@ -48,10 +42,15 @@ export const configFileSchema = z.strictObject({
   isc: z
     .strictObject({
       baseUrl: httpUrl,
-      lifecycleStates: z.array(lifecycleState).min(1, 'must name at least one lifecycle state').max(20).default(['inactive']),
-      pageSize: positiveInt.max(250).default(250),
-      concurrency: positiveInt.max(16).default(4),
-      maxRequestsPer10Seconds: positiveInt.max(100).default(90),
+      // Technical names, e.g. "inactive"; they go into a search query, so no operators.
+      lifecycleStates: z
+        .array(z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a lifecycle state technical name (letters, digits, "_", "." or "-")'))
+        .min(1, 'must name at least one lifecycle state')
+        .max(20)
+        .default(['inactive']),
+      pageSize: z.number().int().min(1).max(250).default(250),
+      concurrency: z.number().int().min(1).max(16).default(4),
+      maxRequestsPer10Seconds: z.number().int().min(1).max(100).default(90),
       timeoutSeconds: z.number().positive().max(600).default(30),
       retries: z.number().int().min(0).max(10).default(3),
       retryMinDelayMs: z.number().int().min(0).max(60_000).default(500),
