@@ -74,7 +74,8 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (!assessment.severity && !hasIncident) return;
     // A listing that shows no enabled account (ISC's search documents) spares the read, but only
     // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
-    if (!hasIncident && listingShowsNoEnabledAccount(identity, policy.excludedApplications)) return;
+    const listedOpen = identity.listedNotDisabledApplications;
+    if (!hasIncident && listedOpen?.every((application) => policy.excludedApplications.has(application))) return;
     result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity) });
   };
 
@@ -117,10 +118,4 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
   }
   return result;
-}
-
-/** True when the listing carries the identity's accounts and none outside the excluded applications may be enabled. */
-function listingShowsNoEnabledAccount(identity: Identity, excludedApplications: ReadonlySet<string>): boolean {
-  const open = identity.listedNotDisabledApplications;
-  return open !== undefined && open.every((application) => excludedApplications.has(application));
 }
