@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
 import type { IdentitySource } from './iiq/source.js';
+import { sourceProfileOf } from './source-profile.js';
 import { observeIdentities } from './observe.js';
 import { buildResolveEvent } from './pagerduty/events.js';
 import { buildHealthTriggerEvent } from './pagerduty/health-event.js';
@@ -16,7 +17,6 @@ import {
 } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
-import { sourceProfileOf } from './source-profile.js';
 import { HEALTH_DEDUP_KEY, decideHealth, type HealthState } from './sla/health.js';
 import type { SlaPolicy } from './sla/policy.js';
 import { planStorms } from './sla/storm.js';
