@@ -56,6 +56,8 @@ export interface FakeIsc {
     /** Search requests that used `offset` (the watchdog never should). */
     offsetSearches: number;
   };
+  /** Identity ids the lifecycle listing leaves out (an index caught mid-update) while an `id:` search still finds them. */
+  hiddenFromListing: Set<string>;
   /** Freezes the search index as the identities are now: searches answer from it until catchUpIndex(). */
   lagIndex(): void;
   catchUpIndex(): void;
@@ -95,6 +97,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     url: '',
     identities: options.identities,
     issuedTokens: [],
+    hiddenFromListing: new Set(),
     stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0 },
     lagIndex: () => void (index = structuredClone(fake.identities)),
     catchUpIndex: () => void (index = undefined),
@@ -210,7 +213,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     } else {
       const cacheKey = [...query.states].join('\n');
       if (!sorted || sorted.source !== population || sorted.key !== cacheKey || after === undefined) {
-        const matching = population.filter((identity) => query.states.has(String(identity.attributes.cloudLifecycleState)));
+        const matching = population.filter((identity) => query.states.has(String(identity.attributes.cloudLifecycleState)) && !fake.hiddenFromListing.has(identity.id));
         if (sortById) matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         sorted = { source: population, key: cacheKey, list: matching };
       }
