@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive]`
- * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1):
- * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ.
+ * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-isc]`
+ * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_ISC=1):
+ * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ, then
+ * one cycle against the fake ISC under its real-time rate limit (bench/run-isc-bench.ts).
  */
 import { parseArgs } from 'node:util';
 import { runBench, type BenchRow } from './run-bench.js';
+import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +16,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'page-size': { type: 'string' },
     'skip-naive': { type: 'boolean' },
+    'skip-isc': { type: 'boolean' },
   },
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number): number => {
@@ -54,4 +57,11 @@ for (const line of lines) console.log(line);
 if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || row.exitCode !== 0 && row.exitCode !== null)) {
   console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');
   process.exitCode = 1;
+}
+
+if (!(values['skip-isc'] ?? env.BENCH_SKIP_ISC === '1')) {
+  const iscOptions = iscBenchOptions(options.identities, options.latencyMs);
+  const iscRow = await runIscBench(iscOptions);
+  console.log(`\n${formatIscBench(iscOptions, iscRow)}`);
+  if (iscRow.breachesFound !== iscRow.expectedBreaches || iscRow.exitCode !== 0) process.exitCode = 1;
 }

@@ -90,6 +90,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (assessment.severity) result.pastSla += 1;
     const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
     if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
+    // A listing that shows no enabled account (ISC's search documents) spares the read, but only
+    // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
+    const listedOpen = identity.listedNotDisabledApplications;
+    if (!hasIncident && listedOpen?.every((application) => policy.excludedApplications.has(application))) return;
     result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity, assessment) });
   };
 

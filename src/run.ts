@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { deliverAndRecord } from './cycle-delivery.js';
 import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from './errors.js';
 import type { IdentitySource } from './iiq/source.js';
+import { sourceProfileOf } from './source-profile.js';
 import { observeIdentities } from './observe.js';
 import { planNotifications, planStormNotifications, type DeliveryCounts } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
@@ -151,7 +152,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     nowMs: now.getTime(),
     renotifyMinutes: config.pagerduty.renotifyMinutes,
   });
-  const eventContext = { source: config.pagerduty.source, baseUrl: config.iiq.baseUrl, identityUrlTemplate: config.iiq.identityUrlTemplate };
+  const eventContext = { source: config.pagerduty.source, ...sourceProfileOf(config) };
   const notifications = [...planNotifications(plan.individual, eventContext, now), ...planStormNotifications(plan.storms, eventContext, now)];
 
   let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };

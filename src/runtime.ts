@@ -2,8 +2,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config/config.js';
 import { createDispatcher, fetchVia } from './http/dispatcher.js';
-import { createIdentitySource } from './iiq/create-source.js';
-import type { IiqHttp } from './iiq/http.js';
+import { createIdentitySource, type SourceRequestCount } from './iiq/create-source.js';
 import type { IdentitySource } from './iiq/source.js';
 import { createPagerDutySender, type PagerDutySender } from './pagerduty/sender.js';
 import type { Redactor, Secret } from './secrets.js';
@@ -11,7 +10,8 @@ import type { Redactor, Secret } from './secrets.js';
 /** The I/O a command uses, built from config: one pooled client per upstream host. */
 export interface Runtime {
   source: IdentitySource;
-  iiqHttp: IiqHttp;
+  /** The source's client (IIQ or ISC), for its request count. */
+  iiqHttp: SourceRequestCount;
   /** Built on first use: commands that send nothing never need a routing key. */
   sender(): PagerDutySender;
   /** GET a heartbeat URL (through the proxy-aware pool); a non-2xx answer is an error. */
@@ -21,10 +21,12 @@ export interface Runtime {
 
 /** Builds the IIQ source and the PagerDuty sender of a config; OAuth tokens are handed to the redactor as they arrive. */
 export function createRuntime(config: Config, logger: Logger, redactor: Redactor): Runtime {
+  const sourceSection = config.isc ?? config.iiq;
   const iiqDispatcher = createDispatcher({
-    connections: config.iiq.concurrency,
-    timeoutMs: config.iiq.timeoutSeconds * 1000,
-    caFile: config.iiq.caFile,
+    connections: sourceSection.concurrency,
+    timeoutMs: sourceSection.timeoutSeconds * 1000,
+    caFile: sourceSection.caFile,
+    caFileKey: config.isc ? 'isc.caFile' : 'iiq.caFile',
   });
   const pagerDutyDispatcher = createDispatcher({
     connections: config.pagerduty.concurrency,

@@ -33,7 +33,7 @@ describe('parseConfig', () => {
 
   it('lets IIQ_BASE_URL and PAGERDUTY_EVENTS_URL override the file', () => {
     const config = parseConfig(minimal(), { ...env, IIQ_BASE_URL: 'http://127.0.0.1:9/iiq/', PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:9/v2/enqueue' }, '/', { routingKey: true });
-    expect(config.iiq.baseUrl).toBe('http://127.0.0.1:9/iiq');
+    expect(config.iiq?.baseUrl).toBe('http://127.0.0.1:9/iiq');
     expect(config.pagerduty.eventsUrl).toBe('http://127.0.0.1:9/v2/enqueue');
   });
 

@@ -7,6 +7,7 @@ import { loadExceptions } from '../config/exceptions-file.js';
 import { ROUTING_KEY_LENGTH, isWellFormedRoutingKey, type Config } from '../config/config.js';
 import { ExitCode, IiqReadError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
 import type { Identity } from '../iiq/source.js';
+import { IscReadError } from '../isc/errors.js';
 import { policyFrom } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { assessIdentity } from '../sla/policy.js';
@@ -22,18 +23,21 @@ export interface CheckResult {
   tiers: { tier: string; slaHours: number; default: boolean }[];
   routingKey: { status: 'ok' | 'missing' | 'malformed'; length: number };
   files: { name: string; folder: string; writable: boolean }[];
-  iiq: {
-    baseUrl: string;
-    api: string;
-    auth: string;
-    ok: boolean;
-    error?: string;
-    identitiesRead: number;
-    terminationDates: { parsed: number; unparseable: number; sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[] };
-  };
+  /** The IIQ source, for an `iiq` config. */
+  iiq?: { baseUrl: string; api: string; auth: string } & SourceRead;
+  /** The ISC source, for an `isc` config (spec 9). */
+  isc?: { baseUrl: string; lifecycleStates: string[] } & SourceRead;
   exitCode: ExitCodeType;
   /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
+}
+
+/** What reading the source's first page of leavers found. */
+export interface SourceRead {
+  ok: boolean;
+  error?: string;
+  identitiesRead: number;
+  terminationDates: { parsed: number; unparseable: number; sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[] };
 }
 
 /** `check`: validates the config and secrets, reads one page from IIQ; sends nothing. Exit 0 / 2 / 3. */
@@ -47,12 +51,14 @@ export function registerCheckCommand(program: Command, context: CommandContext):
       const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
         const exceptions = checkExceptions(config.exceptions.path, loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone), Date.now());
         const runtime = createRuntime(config, logger, context.redactor);
-        let iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>;
+        let iiq: SourceRead;
         try {
           iiq = await readFirstPage(runtime.source.listInactiveIdentities(), config, new Date());
         } catch (error) {
           if (!(error instanceof IiqReadError)) throw error;
-          iiq = { ok: false, error: error.message, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+          // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
+          const said = error instanceof IscReadError && error.detail ? `; ISC said ${error.detail}` : '';
+          iiq = { ok: false, error: `${error.message}${said}`, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
         } finally {
           await runtime.close();
         }
@@ -77,7 +83,7 @@ export function buildCheckResult(
   config: Config,
   routingKey: string | undefined,
   files: CheckResult['files'],
-  iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>,
+  iiq: SourceRead,
 ): CheckResult {
   const key = describeRoutingKey(routingKey);
   const configProblem = key.status !== 'ok' || files.some((file) => !file.writable);
@@ -86,7 +92,9 @@ export function buildCheckResult(
     tiers: Object.entries(config.slaHours).map(([tier, slaHours]) => ({ tier, slaHours, default: tier === config.leaver.defaultTier })),
     routingKey: key,
     files,
-    iiq: { baseUrl: config.iiq.baseUrl, api: config.iiq.api, auth: config.iiq.auth, ...iiq },
+    ...(config.isc
+      ? { isc: { baseUrl: config.isc.baseUrl, lifecycleStates: config.isc.lifecycleStates, ...iiq } }
+      : { iiq: { baseUrl: config.iiq.baseUrl, api: config.iiq.api, auth: config.iiq.auth, ...iiq } }),
     exitCode: worstExitCode(configProblem ? ExitCode.usage : ExitCode.ok, iiq.ok ? ExitCode.ok : ExitCode.iiqRead),
   };
 }
@@ -114,10 +122,16 @@ export function formatCheckText(result: CheckResult): string {
   for (const [folder, { writable, names }] of folders) {
     lines.push(['files', `${writable ? '' : 'PROBLEM: '}${folder} ${writable ? 'writable' : 'missing or not writable'} (${names.join(', ')})`]);
   }
-  const { iiq } = result;
-  lines.push(['iiq', `${iiq.baseUrl} (api ${iiq.api}, auth ${iiq.auth}): ${iiq.ok ? 'authenticated, first page read' : `PROBLEM: ${iiq.error ?? 'read failed'}`}`]);
+  const iiq: SourceRead = result.iiq ?? result.isc ?? { ok: false, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+  const problem = `PROBLEM: ${iiq.error ?? 'read failed'}`;
+  if (result.isc) {
+    const { isc } = result;
+    lines.push(['isc', `${isc.baseUrl} (lifecycle states ${isc.lifecycleStates.join(', ')}): ${isc.ok ? 'authenticated, first search page read' : problem}`]);
+  } else if (result.iiq) {
+    lines.push(['iiq', `${result.iiq.baseUrl} (api ${result.iiq.api}, auth ${result.iiq.auth}): ${iiq.ok ? 'authenticated, first page read' : problem}`]);
+  }
   if (iiq.ok) {
-    lines.push(['identities', `${iiq.identitiesRead} inactive identities on the first page`]);
+    lines.push(['identities', `${iiq.identitiesRead} ${result.isc ? 'leavers on the first search page' : 'inactive identities on the first page'}`]);
     const dates = iiq.terminationDates;
     lines.push(['termination', `${dates.parsed} parsed, ${dates.unparseable} not parseable${dates.unparseable > 0 ? ' (the first-seen-inactive instant stands in for those)' : ''}`]);
     const nameWidth = Math.max(0, ...dates.sample.map((s) => s.name.length));
@@ -132,7 +146,7 @@ export function formatCheckText(result: CheckResult): string {
   return `${lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join('\n')}\n`;
 }
 
-async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, now: Date): Promise<Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>> {
+async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, now: Date): Promise<SourceRead> {
   let page: Identity[] = [];
   // Only the first page: leaving the loop ends the listing.
   for await (const first of pages) {
@@ -141,7 +155,7 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
   }
   const policy = policyFrom(config);
   const nowMs = now.getTime();
-  const sample: CheckResult['iiq']['terminationDates']['sample'] = [];
+  const sample: SourceRead['terminationDates']['sample'] = [];
   let parsed = 0;
   for (const identity of page) {
     // firstSeen NaN: an unparseable date shows up as NaN terminatedAtMs, never as a made-up instant.

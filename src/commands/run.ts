@@ -4,6 +4,7 @@ import { ConfigError, ExitCode } from '../errors.js';
 import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
+import { sourceProfileOf } from '../source-profile.js';
 import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `run` (the default): one poll cycle. */
@@ -33,7 +34,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             exceptions,
           });
           logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
-          if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode));
+          if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode, sourceProfileOf(config).label));
           return outcome.exitCode;
         } finally {
           await runtime.close();
@@ -53,14 +54,14 @@ function parseNow(value: string | undefined): Date {
 }
 
 // The final table a person sees on a terminal (stderr, after the pretty logs; stdout stays for --dry-run).
-function formatCycleTable(summary: CycleSummary, exitCode: number): string {
+function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: string): string {
   const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
     ['events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved`],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
-    ['IIQ', `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
+    [sourceLabel, `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
     ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
     ...(summary.interruptedBy ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][]) : []),
   ]);

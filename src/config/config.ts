@@ -11,6 +11,8 @@ export interface WatchdogEnv {
   IIQ_PASSWORD?: string;
   IIQ_CLIENT_ID?: string;
   IIQ_CLIENT_SECRET?: string;
+  ISC_CLIENT_ID?: string;
+  ISC_CLIENT_SECRET?: string;
   PAGERDUTY_ROUTING_KEY?: string;
   IIQ_BASE_URL?: string;
   PAGERDUTY_EVENTS_URL?: string;
@@ -23,13 +25,25 @@ export type IiqCredentials =
   /** Not read: the command never contacts IIQ (report). */
   | { kind: 'none' };
 
-/** The validated config: file values with defaults, env overrides applied, paths absolute, secrets wrapped. */
-export type Config = Omit<ConfigFile, 'iiq' | 'pagerduty'> & {
-  iiq: Omit<ConfigFile['iiq'], 'baseUrl' | 'identityUrlTemplate'> & {
-    baseUrl: string;
-    identityUrlTemplate: string;
-    credentials: IiqCredentials;
-  };
+/** How the watchdog authenticates to ISC: a personal access token or API client (spec 9). */
+export type IscCredentials = { kind: 'isc'; clientId: string; clientSecret: Secret } | { kind: 'none' };
+
+/** The `iiq` section, validated. */
+export type IiqConfig = Omit<NonNullable<ConfigFile['iiq']>, 'baseUrl' | 'identityUrlTemplate'> & {
+  baseUrl: string;
+  identityUrlTemplate: string;
+  credentials: IiqCredentials;
+};
+
+/** The `isc` section, validated (spec 9). */
+export type IscConfig = Omit<NonNullable<ConfigFile['isc']>, 'identityUrlTemplate' | 'caFile'> & {
+  identityUrlTemplate: string;
+  caFile: string | undefined;
+  credentials: IscCredentials;
+};
+
+/** The validated config: file values with defaults, env overrides applied, paths absolute, secrets wrapped. Exactly one source section. */
+export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> & ({ iiq: IiqConfig; isc?: undefined } | { iiq?: undefined; isc: IscConfig }) & {
   pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
     source: string;
     /** Absent only where the command does not send (dry run, check). */
@@ -40,7 +54,7 @@ export type Config = Omit<ConfigFile, 'iiq' | 'pagerduty'> & {
 /** What the command needs from the environment. */
 export interface ConfigNeeds {
   routingKey: boolean;
-  /** IIQ secrets (default true); `report` reads only local files and needs none. */
+  /** Source secrets, IIQ or ISC (default true); `report` reads only local files and needs none. */
   iiqCredentials?: boolean;
 }
 
@@ -52,23 +66,21 @@ export const ROUTING_KEY_LENGTH = 32;
  * line that names every bad key or variable.
  */
 export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, needs: ConfigNeeds): Config {
+  checkOneSource(raw);
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config: ${describeIssues(parsed.error.issues)}`);
   const file = parsed.data;
 
   const problems: string[] = [];
-  const baseUrl = (env.IIQ_BASE_URL ?? file.iiq.baseUrl)?.replace(/\/+$/, '');
-  if (!baseUrl) problems.push('iiq.baseUrl is required (or set IIQ_BASE_URL)');
-  else if (env.IIQ_BASE_URL !== undefined && !isHttpUrl(env.IIQ_BASE_URL)) {
-    problems.push('IIQ_BASE_URL must be an http(s) URL without credentials in it');
-  }
+  const source = file.isc ? iscSection(file.isc, env, needs, problems, configDir) : iiqSection(file.iiq, env, needs, problems, configDir);
+  const baseUrl = source?.baseUrl;
   const eventsUrl = env.PAGERDUTY_EVENTS_URL ?? file.pagerduty.eventsUrl;
   if (!isHttpUrl(eventsUrl)) problems.push('PAGERDUTY_EVENTS_URL must be an http(s) URL without credentials in it');
   if (!(file.leaver.defaultTier in file.slaHours)) {
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
 
-  const credentials = needs.iiqCredentials === false ? { kind: 'none' as const } : readCredentials(file.iiq.auth, env, problems);
+  const credentials = source?.sections; // the source section (iiq or isc), its secrets included
   const routingKey = env.PAGERDUTY_ROUTING_KEY;
   if (routingKey === undefined || routingKey === '') {
     if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');
@@ -80,13 +92,8 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   const inConfigDir = (path: string): string => resolve(configDir, path);
   return {
     ...file,
-    iiq: {
-      ...file.iiq,
-      baseUrl,
-      caFile: file.iiq.caFile === undefined ? undefined : inConfigDir(file.iiq.caFile),
-      identityUrlTemplate: file.iiq.identityUrlTemplate ?? '{baseUrl}/identities/identities.jsf#/identities/{id}',
-      credentials,
-    },
+    // The source section (iiq or isc) with its secrets; the other one is undefined.
+    ...credentials,
     pagerduty: {
       ...file.pagerduty,
       eventsUrl,
@@ -99,6 +106,96 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
     metrics: { path: file.metrics.path === null ? null : inConfigDir(file.metrics.path) },
     exceptions: { path: file.exceptions.path === null ? null : inConfigDir(file.exceptions.path) },
   };
+}
+
+/** The validated source section of a config, and the base URL the PagerDuty source defaults to. */
+interface SourceSection {
+  sections: { iiq: IiqConfig; isc: undefined } | { iiq: undefined; isc: IscConfig };
+  baseUrl: string;
+}
+
+/** The `iiq` section (spec 3, 4): IIQ_BASE_URL overrides, Basic or OAuth secrets from the environment. */
+function iiqSection(
+  iiq: ConfigFile['iiq'],
+  env: WatchdogEnv,
+  needs: ConfigNeeds,
+  problems: string[],
+  configDir: string,
+): SourceSection | undefined {
+  if (!iiq) return undefined; // checkOneSource already said so
+  const baseUrl = (env.IIQ_BASE_URL ?? iiq.baseUrl)?.replace(/\/+$/, '');
+  if (!baseUrl) problems.push('iiq.baseUrl is required (or set IIQ_BASE_URL)');
+  else if (env.IIQ_BASE_URL !== undefined && !isHttpUrl(env.IIQ_BASE_URL)) {
+    problems.push('IIQ_BASE_URL must be an http(s) URL without credentials in it');
+  }
+  const credentials = needs.iiqCredentials === false ? { kind: 'none' as const } : readCredentials(iiq.auth, env, problems);
+  if (!baseUrl || !credentials) return undefined;
+  return {
+    baseUrl,
+    sections: {
+      iiq: {
+        ...iiq,
+        baseUrl,
+        caFile: iiq.caFile === undefined ? undefined : resolve(configDir, iiq.caFile),
+        identityUrlTemplate: iiq.identityUrlTemplate ?? '{baseUrl}/identities/identities.jsf#/identities/{id}',
+        credentials,
+      },
+      isc: undefined,
+    },
+  };
+}
+
+/** The `isc` section (spec 9): ISC_CLIENT_ID / ISC_CLIENT_SECRET from the environment. */
+function iscSection(
+  isc: NonNullable<ConfigFile['isc']>,
+  env: WatchdogEnv,
+  needs: ConfigNeeds,
+  problems: string[],
+  configDir: string,
+): SourceSection | undefined {
+  const baseUrl = isc.baseUrl.replace(/\/+$/, '');
+  let credentials: IscCredentials = { kind: 'none' };
+  if (needs.iiqCredentials !== false) {
+    const missing = (['ISC_CLIENT_ID', 'ISC_CLIENT_SECRET'] as const).filter((name) => !env[name]);
+    if (missing.length > 0) {
+      problems.push(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set (the config has an "isc" section)`);
+      return undefined;
+    }
+    credentials = { kind: 'isc', clientId: env.ISC_CLIENT_ID as string, clientSecret: new Secret(env.ISC_CLIENT_SECRET as string) };
+  }
+  return {
+    baseUrl,
+    sections: {
+      iiq: undefined,
+      isc: {
+        ...isc,
+        baseUrl,
+        caFile: isc.caFile === undefined ? undefined : resolve(configDir, isc.caFile),
+        identityUrlTemplate: isc.identityUrlTemplate ?? defaultIscIdentityUrlTemplate(baseUrl),
+        credentials,
+      },
+    },
+  };
+}
+
+/**
+ * The admin UI page of an identity for an API base URL: `https://acme.api.identitynow.com` →
+ * `https://acme.identitynow.com/ui/a/admin/identities/{id}/details/attributes`.
+ */
+export function defaultIscIdentityUrlTemplate(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.hostname = url.hostname.replace(/\.api\./, '.');
+  return `${url.origin}/ui/a/admin/identities/{id}/details/attributes`;
+}
+
+/** A config names exactly one source: both or neither is exit 2 naming the keys. */
+function checkOneSource(raw: unknown): void {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return; // the schema says what is wrong
+  const has = (key: string): boolean => (raw as Record<string, unknown>)[key] !== undefined;
+  if (has('iiq') && has('isc')) {
+    throw new ConfigError('invalid config: both "iiq" and "isc" are set; a config has exactly one source (IdentityIQ or Identity Security Cloud): remove one');
+  }
+  if (!has('iiq') && !has('isc')) throw new ConfigError('invalid config: one of "iiq" (IdentityIQ) or "isc" (Identity Security Cloud) is required');
 }
 
 /** Reads and validates the config file; relative paths in it are taken from the file's folder. */

@@ -37,7 +37,27 @@ export const configFileSchema = z.strictObject({
     caFile: z.string().min(1).optional(),
     scimAccountsBulk: z.boolean().default(false),
     identityUrlTemplate: z.string().includes('{id}').optional(),
-  }),
+  }).optional(),
+  /** Identity Security Cloud as the source instead of IIQ (spec 9); exactly one of the two. */
+  isc: z
+    .strictObject({
+      baseUrl: httpUrl,
+      // Technical names, e.g. "inactive"; they go into a search query, so no operators.
+      lifecycleStates: z
+        .array(z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a lifecycle state technical name (letters, digits, "_", "." or "-")'))
+        .min(1, 'must name at least one lifecycle state')
+        .max(20)
+        .default(['inactive']),
+      pageSize: z.number().int().min(1).max(250).default(250),
+      concurrency: z.number().int().min(1).max(16).default(4),
+      maxRequestsPer10Seconds: z.number().int().min(1).max(100).default(90),
+      timeoutSeconds: z.number().positive().max(600).default(30),
+      retries: z.number().int().min(0).max(10).default(3),
+      retryMinDelayMs: z.number().int().min(0).max(60_000).default(500),
+      caFile: z.string().min(1).optional(),
+      identityUrlTemplate: z.string().includes('{id}').optional(),
+    })
+    .optional(),
   leaver: z.strictObject({
     terminationDateAttribute: z.string().min(1),
     tierAttribute: z.string().min(1).optional(),

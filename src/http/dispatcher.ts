@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   timeoutMs: number;
   /** PEM file of an internal CA, added to (not replacing) verification. */
   caFile?: string | undefined;
+  /** The config key of `caFile`, for the error message (default iiq.caFile). */
+  caFileKey?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface DispatcherOptions {
  * NO_PROXY, keeps connections alive and never turns certificate verification off.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
-  const ca = options.caFile ? readCaFile(options.caFile) : undefined;
+  const ca = options.caFile ? readCaFile(options.caFile, options.caFileKey ?? 'iiq.caFile') : undefined;
   // Passing `ca` replaces Node's bundled roots; keep them so public CAs still verify.
   const tls = ca ? { ca: [...rootCertificates, ca], rejectUnauthorized: true } : { rejectUnauthorized: true };
   return new EnvHttpProxyAgent({
@@ -33,11 +35,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   });
 }
 
-function readCaFile(path: string): string {
+function readCaFile(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read iiq.caFile ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`cannot read ${key} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

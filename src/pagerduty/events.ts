@@ -18,11 +18,17 @@ export interface PagerDutyEvent {
   client?: string;
 }
 
-/** What event building needs from config. */
+/** What event building needs from config and the source's profile (src/source-profile.ts). */
 export interface EventContext {
   source: string;
   baseUrl: string;
   identityUrlTemplate: string;
+  /** `payload.component` (spec 9: the source's); absent = IdentityIQ's. */
+  component?: string;
+  /** The identity link's text; absent = IdentityIQ's. */
+  identityLinkText?: string;
+  /** The source's short name in a summary ("IIQ", "ISC"); absent = IIQ. */
+  label?: string;
 }
 
 export const CLIENT_NAME = 'iiq-leaver-sla-watchdog';
@@ -33,7 +39,7 @@ export const MAX_EVENT_BYTES = 512 * 1024;
 /** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
   const accounts = describeAccounts(breach.activeAccountCount, breach.unknownAccountCount ?? 0);
-  const since = breach.terminationSource === 'attribute' ? 'after termination' : 'after first seen inactive (no termination date in IIQ)';
+  const since = breach.terminationSource === 'attribute' ? 'after termination' : `after first seen inactive (no termination date in ${context.label ?? 'IIQ'})`;
   return fitEvent({
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
@@ -42,7 +48,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
       source: context.source,
       severity: breach.severity,
       timestamp: now.toISOString(),
-      component: 'identityiq',
+      component: context.component ?? 'identityiq',
       group: breach.tier,
       class: 'leaver-sla-breach',
       custom_details: {
@@ -61,7 +67,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         ...policyDetails(breach),
       },
     },
-    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: 'Identity in IdentityIQ' }],
+    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: context.identityLinkText ?? 'Identity in IdentityIQ' }],
     client: CLIENT_NAME,
   });
 }

@@ -12,7 +12,7 @@ export function buildStormTriggerEvent(storm: StormFacts, context: EventContext,
       source: context.source,
       severity: storm.severity,
       timestamp: now.toISOString(),
-      component: 'identityiq',
+      component: context.component ?? 'identityiq',
       group: 'application',
       class: 'leaver-sla-storm',
       custom_details: {

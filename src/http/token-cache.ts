@@ -1,0 +1,168 @@
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
+import { fetchVia } from './dispatcher.js';
+import { classifyStatus } from './retry-policy.js';
+
+/** A token as issued: its value and lifetime (undefined when the server gave none). */
+export interface IssuedToken {
+  accessToken: string;
+  expiresInSeconds: number | undefined;
+}
+
+/** How a cache gets tokens and tells about them. */
+export interface TokenCacheOptions {
+  /** Asks the server for a new token; the cache never runs two at once. */
+  requestToken(): Promise<IssuedToken>;
+  /** What an operator should check when the server refuses the credentials. */
+  hint: string;
+  /** The clock (tests). */
+  nowMs?: () => number;
+  /** Told each new access token, e.g. to add it to a log redactor. */
+  onToken?: (accessToken: string) => void;
+}
+
+/** Used when a token answer has no `expires_in`. */
+const DEFAULT_TOKEN_SECONDS = 300;
+/** Renew this long before expiry: 10 % of the lifetime, at most a minute. */
+const MAX_MARGIN_MS = 60_000;
+
+/**
+ * An OAuth 2.0 bearer token shared by every request of a client (IIQ OAuth, ISC): cached for
+ * its lifetime minus a margin, one token request in flight at most however many callers wait,
+ * dropped after a 401 so the next caller renews it. Neither secret nor token reaches a message.
+ */
+export function createTokenCache(options: TokenCacheOptions): IiqAuth {
+  const nowMs = options.nowMs ?? Date.now;
+  let current: { header: string; renewAtMs: number } | undefined;
+  let inFlight: Promise<string> | undefined;
+
+  async function renew(): Promise<string> {
+    const startedMs = nowMs();
+    const token = await options.requestToken();
+    options.onToken?.(token.accessToken);
+    const lifetimeMs = (token.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS) * 1000;
+    const header = `Bearer ${token.accessToken}`;
+    // Counted from the request's start: the token began ageing before the answer arrived.
+    current = { header, renewAtMs: startedMs + lifetimeMs - Math.min(MAX_MARGIN_MS, lifetimeMs / 10) };
+    return header;
+  }
+
+  return {
+    async authorization() {
+      if (current && nowMs() < current.renewAtMs) return current.header;
+      inFlight ??= renew().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+    async renewAfterUnauthorized(rejected) {
+      // Many requests may be refused with the same token: only the first drops it.
+      if (current && (rejected === undefined || rejected === current.header)) current = undefined;
+      return true;
+    },
+    hint: options.hint,
+  };
+}
+
+/** One client-credentials token request (RFC 6749 4.4) and how its failures are worded. */
+export interface TokenRequest {
+  /** Starts every message, e.g. "IIQ OAuth" or "ISC". */
+  label: string;
+  /** Starts the classified form that state and events may carry, e.g. "IIQ POST /oauth2/token". */
+  classifiedLabel: string;
+  url: string;
+  /** Authorization (if any) and content type; `accept` is added. */
+  headers: Record<string, string>;
+  /** The form body. */
+  body: string;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  hint: string;
+  /** The message when the endpoint does not exist (HTTP 404). */
+  notFoundMessage: string;
+  /** Awaited right before the request goes out (a rate limiter). */
+  beforeRequest?: () => Promise<void>;
+  /**
+   * Where the server's OAuth `error`/`error_description` goes: into the message (IIQ), or only
+   * into the error's `detail` (ISC, whose messages are as short as their classified form).
+   */
+  serverTextIn?: 'message' | 'detail';
+}
+
+/** A token request failed; `detail` is what the server said, where it is kept out of the message. */
+export class TokenRequestError extends IiqAuthError {
+  constructor(message: string, retryable: boolean, classified: string, readonly detail?: string) {
+    super(message, retryable, classified);
+  }
+}
+
+const tokenAnswer = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]).optional(),
+});
+
+/**
+ * POSTs a client-credentials token request and reads the bearer token out of the answer.
+ * Throws TokenRequestError: retryable for network errors, 429 and 5xx; final for refusals;
+ * its classified form names the endpoint and the status, never what the server said.
+ */
+export async function requestClientCredentialsToken(request: TokenRequest): Promise<IssuedToken> {
+  const { label, classifiedLabel } = request;
+  const fail = (message: string, retryable: boolean, classified: string, detail?: string): TokenRequestError =>
+    new TokenRequestError(message, retryable, `${classifiedLabel}: ${classified}`, detail);
+  let response: Response;
+  let text: string;
+  try {
+    await request.beforeRequest?.();
+    response = await fetchVia(request.dispatcher, request.url, {
+      method: 'POST',
+      headers: { ...request.headers, accept: 'application/json' },
+      body: request.body,
+      signal: AbortSignal.timeout(request.timeoutMs),
+      // A redirect would carry the client secret elsewhere: never followed.
+      redirect: 'manual',
+    });
+    text = await response.text();
+  } catch (error) {
+    const err = error as { name?: string; cause?: { code?: string } };
+    const timeout = err.name === 'TimeoutError';
+    const why = timeout ? `no answer within ${request.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
+    throw fail(`${label} token request failed: ${why}`, true, timeout ? 'timeout' : 'network error');
+  }
+  const status = response.status;
+  if (status === 400 || status === 401 || status === 403) {
+    const said = describeOAuthError(text);
+    const classified = `HTTP ${status} (credentials refused)`;
+    if (request.serverTextIn === 'detail') throw fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`);
+    throw fail(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false, classified);
+  }
+  if (status === 404) throw fail(request.notFoundMessage, false, 'HTTP 404');
+  if (classifyStatus(status) !== 'ok') {
+    throw fail(`${label} token request failed: HTTP ${status}`, classifyStatus(status) === 'retry', `HTTP ${status}`);
+  }
+  let answer: z.output<typeof tokenAnswer>;
+  try {
+    const parsed = tokenAnswer.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error('shape');
+    answer = parsed.data;
+  } catch {
+    throw fail(`${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false, 'no usable access_token');
+  }
+  if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') {
+    throw fail(`${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false, 'token_type not bearer');
+  }
+  return { accessToken: answer.access_token, expiresInSeconds: answer.expires_in };
+}
+
+/** OAuth `error` / `error_description` (RFC 6749 5.2), short and single-line. */
+function describeOAuthError(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const parts = [body.error, body.error_description].filter((p): p is string => typeof p === 'string' && p !== '');
+    return parts.length > 0 ? ` (${parts.join(': ').replace(/\s+/g, ' ').slice(0, 200)})` : '';
+  } catch {
+    return '';
+  }
+}

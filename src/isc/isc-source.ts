@@ -1,0 +1,109 @@
+import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../iiq/source.js';
+import { IscReadError } from './errors.js';
+import type { IscHttp } from './http.js';
+import { LIFECYCLE_ATTRIBUTE, accountPage, parseIscAnswer, searchPage, type LeaverStates } from './schema.js';
+
+/** How the ISC adapter reads. */
+export interface IscSourceOptions {
+  /** `limit` of a search page: 1–250 (ISC serves at most 250). */
+  pageSize: number;
+  /** `isc.lifecycleStates`: the technical names that make a leaver. */
+  lifecycleStates: readonly string[];
+}
+
+/** ISC's page of `GET /v3/accounts` (its maximum `limit`). */
+export const ACCOUNTS_PAGE_SIZE = 250;
+/** `limit` of an `id:` lookup: one document is expected, a few allow for a loose match. */
+const LOOKUP_LIMIT = 10;
+/**
+ * The document fields the watchdog reads (`queryResultFilter.includes`): a real identity
+ * document also carries its access, apps and entitlements, tens of kilobytes a leaver, 250 a page.
+ */
+export const SEARCH_INCLUDES = ['id', 'name', 'displayName', 'attributes', 'accounts.source', 'accounts.disabled'];
+
+/** One term of ISC's search syntax: bare when it is a plain word (as ISC's own ids and technical names are), else quoted. */
+export function searchTerm(value: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/**
+ * `attributes.cloudLifecycleState:(inactive OR terminated)`. Each state is named as configured
+ * and in lower case, so the query finds it whichever way the index compares case.
+ */
+export function leaverQuery(lifecycleStates: readonly string[]): string {
+  const terms = [...new Set(lifecycleStates.flatMap((state) => [state, state.toLowerCase()]))].map(searchTerm);
+  return `attributes.${LIFECYCLE_ATTRIBUTE}:(${terms.join(' OR ')})`;
+}
+
+/**
+ * Identity Security Cloud adapter (spec 9): leavers from the search index, paged with
+ * `searchAfter` over a sort on `id` (never offsets: ISC caps offset + limit at 10,000);
+ * accounts from `/v3/accounts`, which is current where the index lags; one identity by an
+ * `id:` search when it is no longer listed.
+ */
+export function createIscSource(http: IscHttp, options: IscSourceOptions): IdentitySource {
+  const leaverStates: LeaverStates = new Set(options.lifecycleStates.map((state) => state.toLowerCase()));
+  const query = leaverQuery(options.lifecycleStates);
+  const pageSchema = searchPage(leaverStates);
+  const searchLabel = 'POST /v3/search';
+
+  async function fetchAccountsOf(identityId: string): Promise<Account[]> {
+    const label = 'GET /v3/accounts';
+    const filter = encodeURIComponent(`identityId eq ${JSON.stringify(identityId)}`);
+    const accounts: Account[] = [];
+    const seen = new Set<string>();
+    for (let offset = 0; ; ) {
+      const body = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`);
+      const page = parseIscAnswer(accountPage, body, label);
+      for (const account of page) {
+        if (account.identityId !== undefined && account.identityId !== identityId) {
+          throw new IscReadError(`ISC ${label} answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`);
+        }
+        if (seen.has(account.id)) throw new IscReadError(`ISC ${label} paging loop: the page at offset ${offset} repeats account ${account.id}`);
+        seen.add(account.id);
+        accounts.push({ application: account.application, status: account.status });
+      }
+      if (page.length < ACCOUNTS_PAGE_SIZE) return accounts;
+      offset += page.length;
+    }
+  }
+
+  return {
+    async *listInactiveIdentities(): AsyncIterable<Identity[]> {
+      const seen = new Set<string>();
+      let searchAfter: string | undefined;
+      for (;;) {
+        const request = {
+          indices: ['identities'],
+          query: { query },
+          queryResultFilter: { includes: SEARCH_INCLUDES },
+          sort: ['id'],
+          ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
+        };
+        const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${options.pageSize}`, request), searchLabel);
+        for (const identity of page) {
+          if (seen.has(identity.id)) {
+            throw new IscReadError(`ISC ${searchLabel} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`);
+          }
+          seen.add(identity.id);
+        }
+        if (page.length > 0) yield page;
+        // A short page is the last (spec 9); ISC never serves more than 250, and pageSize is at most that.
+        if (page.length < options.pageSize) return;
+        searchAfter = (page[page.length - 1] as Identity).id;
+      }
+    },
+
+    async fetchAccounts(identity: Identity): Promise<AccountsRead> {
+      // Never from the search document: it lags; a deleted identity shows up as not listed instead.
+      return { kind: 'accounts', accounts: await fetchAccountsOf(identity.id) };
+    },
+
+    async lookupIdentity(ref): Promise<IdentityLookup> {
+      const request = { indices: ['identities'], query: { query: `id:${searchTerm(ref.id)}` }, queryResultFilter: { includes: SEARCH_INCLUDES } };
+      const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request), `${searchLabel} (id:)`);
+      const identity = page.find((candidate) => candidate.id === ref.id);
+      return identity ? { kind: 'found', identity } : { kind: 'gone' };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/** Shared pieces of the msw tests of the ISC client: a config section, a clock, a source built on them. */
+import { Agent } from 'undici';
+import type { IscConfig } from '../../src/config/config.js';
+import { createIscIdentitySource } from '../../src/isc/create-isc-source.js';
+import { Secret } from '../../src/secrets.js';
+
+export const BASE = 'https://acme.api.identitynow.test';
+export const CLIENT_SECRET = 'isc-client-s3cret-never-shown';
+
+/** An `isc` section as parseConfig would produce it. */
+export function iscSection(overrides: Partial<IscConfig> = {}): IscConfig {
+  return {
+    baseUrl: BASE,
+    lifecycleStates: ['inactive'],
+    pageSize: 250,
+    concurrency: 4,
+    maxRequestsPer10Seconds: 90,
+    timeoutSeconds: 5,
+    retries: 2,
+    retryMinDelayMs: 0,
+    caFile: undefined,
+    identityUrlTemplate: 'https://acme.identitynow.test/ui/a/admin/identities/{id}/details/attributes',
+    credentials: { kind: 'isc', clientId: 'watchdog-client', clientSecret: new Secret(CLIENT_SECRET) },
+    ...overrides,
+  };
+}
+
+/** A clock that only moves when told to, or when the pacer waits (its sleeps are recorded). */
+export function fakeClock(startMs = 1_000_000) {
+  const clock = { ms: startMs, slept: [] as number[] };
+  return {
+    clock,
+    nowMs: () => clock.ms,
+    sleep: async (ms: number) => {
+      clock.slept.push(ms);
+      clock.ms += ms;
+    },
+  };
+}
+
+/** The ISC source and client of a section, on a fake clock. */
+export function iscClient(overrides: Partial<IscConfig> = {}, time = fakeClock()) {
+  const built = createIscIdentitySource(iscSection(overrides), { dispatcher: new Agent(), nowMs: time.nowMs, sleep: time.sleep });
+  return { ...built, time };
+}
