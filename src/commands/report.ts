@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ConfigError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { formatReportCsv, formatReportTable } from '../report/format.js';
 import { readAuditBreaches } from '../report/read-audit.js';
 import { buildReport } from '../report/summary.js';
+import { parseInstantArgument } from './parse-instant.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 type ReportFormat = 'table' | 'json' | 'csv';
@@ -46,11 +47,5 @@ export function registerReportCommand(program: Command, context: CommandContext)
 }
 
 function parseSince(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  // A date-time must carry its offset: without one, Date.parse would read it in the host's zone.
-  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(ms)) {
-    throw new ConfigError(`--since "${value}" is not an ISO 8601 date or instant such as 2026-11-01 or 2026-11-01T00:00:00Z`);
-  }
-  return ms;
+  return value === undefined ? undefined : parseInstantArgument('--since', value, { allowDate: true });
 }

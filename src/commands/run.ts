@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { ConfigError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
+import { parseInstantArgument } from './parse-instant.js';
 import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `run` (the default): one poll cycle. */
@@ -38,12 +39,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
 }
 
 function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
-  }
-  return new Date(ms);
+  return value === undefined ? new Date() : new Date(parseInstantArgument('--now', value));
 }
 
 // The final table a person sees on a terminal (stderr, after the pretty logs; stdout stays for --dry-run).

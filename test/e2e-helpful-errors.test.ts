@@ -1,0 +1,45 @@
+/** Each improved error through the built CLI: the exit code, one clear line, nothing contacted. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+
+let dir: string;
+let iiq: FakeIiq;
+let pagerDuty: FakePagerDuty;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'watchdog-errors-'));
+  iiq = await startFakeIiq({ identities: demoIdentities(NOW) });
+  pagerDuty = await startFakePagerDuty();
+});
+afterAll(async () => {
+  await Promise.all([iiq.close(), pagerDuty.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
+  iiq.resetStats();
+});
+
+const cli = (args: string[], env: Record<string, string> = { ...DEMO_ENV }) => runCli(args, { cwd: dir, env });
+/** The one line an operator sees: stderr must hold exactly one line, naming what is wrong. */
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+describe('--now must be a real instant (spec 8)', () => {
+  it('2026-02-30T09:00:00Z is exit 2, not March 2; nothing contacted', async () => {
+    const result = await cli(['run', '--config', 'config.json', '--now', '2026-02-30T09:00:00Z']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toBe('error: --now "2026-02-30T09:00:00Z" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z: February 2026 has 28 days');
+    expect(iiq.stats.requests).toBe(0);
+    expect(pagerDuty.received).toHaveLength(0);
+  });
+});
