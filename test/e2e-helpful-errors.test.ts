@@ -43,3 +43,24 @@ describe('--now must be a real instant (spec 8)', () => {
     expect(pagerDuty.received).toHaveLength(0);
   });
 });
+
+describe('check and run never crash on IIQ data (spec 8)', () => {
+  it('a termination date of 1e17: check counts it as not parseable (exit 0); run uses the first-seen instant', async () => {
+    const identities = demoIdentities(new Date());
+    identities[0]!.attributes.hrTerminationDate = 1e17;
+    identities[1]!.attributes.hrTerminationDate = '999999999999999';
+    const odd = await startFakeIiq({ identities });
+    try {
+      writeDemoConfig(dir, { iiq: odd.url, pagerDuty: pagerDuty.url }, { iiq: { baseUrl: odd.url, api: 'rest', pageSize: 10, retryMinDelayMs: 1 } });
+      const check = await cli(['check', '--config', 'config.json']);
+      expect(check.stderr).not.toContain('Invalid time value');
+      expect(check.code).toBe(0);
+      expect(check.stdout).toMatch(/^termination +3 parsed, 2 not parseable/m);
+      const run = await cli(['run', '--config', 'config.json', '--dry-run']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).not.toContain('Invalid time value');
+    } finally {
+      await odd.close();
+    }
+  });
+});
