@@ -64,3 +64,22 @@ describe('check and run never crash on IIQ data (spec 8)', () => {
     }
   });
 });
+
+describe('routing-key messages say what is wrong', () => {
+  const dashed = `${DEMO_ENV.PAGERDUTY_ROUTING_KEY.slice(0, 31)}-`;
+
+  it('a 32-character key with a dash: run exits 2 naming the character, not "it has 32"; check says the same', async () => {
+    const run = await cli(['run', '--config', 'config.json'], { ...DEMO_ENV, PAGERDUTY_ROUTING_KEY: dashed });
+    expect(run.code).toBe(2);
+    const line = oneLine(run.stderr);
+    expect(JSON.parse(line).msg).toBe(
+      "invalid config: PAGERDUTY_ROUTING_KEY must be letters and digits only (it has 32 characters, but 1 is '-'); is it another kind of key or id rather than the Events API v2 integration key?",
+    );
+    expect(run.stderr).not.toContain(dashed);
+    const check = await cli(['check', '--config', 'config.json'], { ...DEMO_ENV, PAGERDUTY_ROUTING_KEY: dashed });
+    expect(check.code).toBe(2);
+    expect(check.stdout).toMatch(/^routing key +PROBLEM: PAGERDUTY_ROUTING_KEY is malformed \(32 characters\): must be letters and digits only .*1 is '-'/m);
+    expect(iiq.stats.byRoute['rest.links'] ?? 0).toBe(0);
+    expect(pagerDuty.received.filter((r) => r.body?.routing_key !== undefined)).toHaveLength(0);
+  });
+});

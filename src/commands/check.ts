@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ROUTING_KEY_LENGTH, isWellFormedRoutingKey, type Config } from '../config/config.js';
+import { routingKeyProblem } from '../config/routing-key.js';
 import { ExitCode, IiqReadError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
 import type { Identity } from '../iiq/source.js';
 import { policyFrom } from '../run.js';
@@ -18,7 +19,7 @@ const SAMPLE_SIZE = 5;
 export interface CheckResult {
   config: { path: string; valid: true };
   tiers: { tier: string; slaHours: number; default: boolean }[];
-  routingKey: { status: 'ok' | 'missing' | 'malformed'; length: number };
+  routingKey: { status: 'ok' | 'missing' | 'malformed'; length: number; problem?: string };
   files: { name: string; folder: string; writable: boolean }[];
   iiq: {
     baseUrl: string;
@@ -74,7 +75,8 @@ export function buildCheckResult(
   files: CheckResult['files'],
   iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>,
 ): CheckResult {
-  const key = describeRoutingKey(routingKey);
+  const problem = routingKey ? routingKeyProblem(routingKey) : undefined;
+  const key = { ...describeRoutingKey(routingKey), ...(problem ? { problem } : {}) };
   const configProblem = key.status !== 'ok' || files.some((file) => !file.writable);
   return {
     config: { path: configPath, valid: true },
@@ -98,7 +100,7 @@ export function formatCheckText(result: CheckResult): string {
       ? `PAGERDUTY_ROUTING_KEY is set and well formed (${key.length} characters)`
       : key.status === 'missing'
         ? 'PROBLEM: PAGERDUTY_ROUTING_KEY is not set'
-        : `PROBLEM: PAGERDUTY_ROUTING_KEY is malformed (${key.length} characters; PagerDuty keys are ${ROUTING_KEY_LENGTH} letters and digits)`,
+        : `PROBLEM: PAGERDUTY_ROUTING_KEY is malformed (${key.length} characters): ${key.problem ?? `PagerDuty keys are ${ROUTING_KEY_LENGTH} letters and digits`}`,
   ]);
   const folders = new Map<string, { writable: boolean; names: string[] }>();
   for (const file of result.files) {

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
+import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, httpUrl, type ConfigFile } from './schema.js';
 
 /** Environment variables the watchdog reads (spec 3, 4.2.1). */
@@ -44,8 +45,7 @@ export interface ConfigNeeds {
   iiqCredentials?: boolean;
 }
 
-/** PagerDuty integration keys are 32 characters. */
-export const ROUTING_KEY_LENGTH = 32;
+export { ROUTING_KEY_LENGTH } from './routing-key.js';
 
 /**
  * Validates a parsed config file against the environment. Pure: throws ConfigError with one
@@ -72,8 +72,9 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   const routingKey = env.PAGERDUTY_ROUTING_KEY;
   if (routingKey === undefined || routingKey === '') {
     if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');
-  } else if (!isWellFormedRoutingKey(routingKey)) {
-    problems.push(`PAGERDUTY_ROUTING_KEY must be ${ROUTING_KEY_LENGTH} characters (it has ${routingKey.length})`);
+  } else {
+    const problem = routingKeyProblem(routingKey);
+    if (problem) problems.push(`PAGERDUTY_ROUTING_KEY ${problem}`);
   }
   if (problems.length > 0 || !baseUrl || !credentials) throw new ConfigError(`invalid config: ${problems.join('; ')}`);
 
@@ -127,7 +128,7 @@ export function parseJsonText(text: string, name: string): unknown {
 
 /** True when the routing key has the shape PagerDuty issues. */
 export function isWellFormedRoutingKey(value: string): boolean {
-  return value.length === ROUTING_KEY_LENGTH && /^[A-Za-z0-9]+$/.test(value);
+  return routingKeyProblem(value) === undefined;
 }
 
 function readCredentials(auth: 'basic' | 'oauth', env: WatchdogEnv, problems: string[]): IiqCredentials | undefined {
