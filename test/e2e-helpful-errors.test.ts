@@ -83,3 +83,18 @@ describe('routing-key messages say what is wrong', () => {
     expect(pagerDuty.received.filter((r) => r.body?.routing_key !== undefined)).toHaveLength(0);
   });
 });
+
+describe('TLS mismatches read as one human line', () => {
+  it('https:// to the plain-HTTP port of IIQ: exit 3, "does not answer TLS", no OpenSSL text', async () => {
+    const httpsToPlain = iiq.url.replace('http://', 'https://');
+    writeDemoConfig(dir, { iiq: httpsToPlain, pagerDuty: pagerDuty.url }, { iiq: { baseUrl: httpsToPlain, api: 'rest', pageSize: 2, retries: 0 } });
+    const result = await cli(['run', '--config', 'config.json', '--now', NOW.toISOString(), '--dry-run']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('TLS handshake failed: the server does not answer TLS on this port (an https:// URL to a plain-HTTP port? check iiq.baseUrl)');
+    expect(result.stderr).not.toMatch(/SSL routines|ssl3_get_record|\\n/);
+    for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    const check = await cli(['check', '--config', 'config.json']);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toMatch(/^iiq .*PROBLEM: IIQ GET \/rest\/identities failed: TLS handshake failed: the server does not answer TLS on this port/m);
+  });
+});

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { IiqCredentials } from '../config/config.js';
 import { fetchVia } from '../http/dispatcher.js';
+import { describeNetworkError } from '../http/network-error.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
 
@@ -63,8 +64,7 @@ export function createOAuthAuth(options: OAuthOptions): IiqAuth {
       });
       text = await response.text();
     } catch (error) {
-      const err = error as { name?: string; cause?: { code?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
+      const why = describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile' });
       throw new IiqAuthError(`IIQ OAuth token request failed: ${why}`, true);
     }
     const status = response.status;
