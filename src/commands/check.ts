@@ -6,7 +6,10 @@ import { Option } from 'commander';
 import { ROUTING_KEY_LENGTH, isWellFormedRoutingKey, type Config } from '../config/config.js';
 import { routingKeyProblem } from '../config/routing-key.js';
 import { ExitCode, IiqReadError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
+import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
+import { createDispatcher } from '../http/dispatcher.js';
 import type { Identity } from '../iiq/source.js';
+import { probePagerDuty, type PagerDutyProbe } from '../pagerduty/probe.js';
 import { policyFrom } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { assessIdentity } from '../sla/policy.js';
@@ -28,14 +31,24 @@ export interface CheckResult {
     ok: boolean;
     error?: string;
     identitiesRead: number;
-    terminationDates: { parsed: number; unparseable: number; sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[] };
+    terminationDates: {
+      parsed: number;
+      unparseable: number;
+      sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[];
+      /** The first few values that could not be read as an instant, as IIQ sent them (shortened). */
+      unparseableSample?: { name: string; value: string }[];
+    };
   };
+  /** The events URL probed without routing key (spec 13). */
+  pagerduty: { eventsUrl: string } & PagerDutyProbe;
+  /** Plain http:// to a host other than loopback (spec 13). */
+  warnings: string[];
   exitCode: ExitCodeType;
 }
 
-/** `check`: validates the config and secrets, reads one page from IIQ; sends nothing. Exit 0 / 2 / 3. */
+/** `check`: validates the config and secrets, reads one page from IIQ, probes PagerDuty; opens nothing. Exit 0 / 2 / 3. */
 export function registerCheckCommand(program: Command, context: CommandContext): void {
-  withCommonOptions(program.command('check').description('validate config and secrets, authenticate to IIQ and read one page; sends nothing'))
+  withCommonOptions(program.command('check').description('validate config and secrets, read one page from IIQ, probe the PagerDuty URL; opens no incident'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (options: CommonOptions & { format: 'text' | 'json' }) => {
       const routingKey = context.env.PAGERDUTY_ROUTING_KEY;
@@ -43,16 +56,23 @@ export function registerCheckCommand(program: Command, context: CommandContext):
       const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
       const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
         const runtime = createRuntime(config, logger, context.redactor);
+        const probeTimeoutMs = config.pagerduty.timeoutSeconds * 1000;
+        const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
         let iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>;
+        let pagerduty: PagerDutyProbe;
         try {
-          iiq = await readFirstPage(runtime.source.listInactiveIdentities(), config, new Date());
-        } catch (error) {
-          if (!(error instanceof IiqReadError)) throw error;
-          iiq = { ok: false, error: error.message, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+          [iiq, pagerduty] = await Promise.all([
+            readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown) => {
+              if (!(error instanceof IiqReadError)) throw error;
+              return { ok: false, error: error.message, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+            }),
+            probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
+          ]);
         } finally {
-          await runtime.close();
+          await Promise.all([runtime.close(), probeDispatcher.destroy()]);
         }
-        const result = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq);
+        const warnings = cleartextWarnings(contactedUrls(config, context.env));
+        const result = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings });
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
         return result.exitCode;
@@ -67,23 +87,29 @@ export function describeRoutingKey(value: string | undefined): CheckResult['rout
   return { status: isWellFormedRoutingKey(value) ? 'ok' : 'malformed', length: value.length };
 }
 
-/** Puts the findings together and decides the exit code: 2 for config or secrets, 3 for IIQ, the higher wins. */
+/**
+ * Puts the findings together and decides the exit code: 2 for config, secrets, folders or a
+ * PagerDuty URL that does not answer like PagerDuty; 3 for IIQ; the higher wins.
+ */
 export function buildCheckResult(
   configPath: string,
   config: Config,
   routingKey: string | undefined,
   files: CheckResult['files'],
   iiq: Omit<CheckResult['iiq'], 'baseUrl' | 'api' | 'auth'>,
+  reachability: { pagerduty: PagerDutyProbe; warnings: string[] } = { pagerduty: { ok: true, detail: 'not probed' }, warnings: [] },
 ): CheckResult {
   const problem = routingKey ? routingKeyProblem(routingKey) : undefined;
   const key = { ...describeRoutingKey(routingKey), ...(problem ? { problem } : {}) };
-  const configProblem = key.status !== 'ok' || files.some((file) => !file.writable);
+  const configProblem = key.status !== 'ok' || files.some((file) => !file.writable) || !reachability.pagerduty.ok;
   return {
     config: { path: configPath, valid: true },
     tiers: Object.entries(config.slaHours).map(([tier, slaHours]) => ({ tier, slaHours, default: tier === config.leaver.defaultTier })),
     routingKey: key,
     files,
     iiq: { baseUrl: config.iiq.baseUrl, api: config.iiq.api, auth: config.iiq.auth, ...iiq },
+    pagerduty: { eventsUrl: config.pagerduty.eventsUrl, ...reachability.pagerduty },
+    warnings: reachability.warnings,
     exitCode: worstExitCode(configProblem ? ExitCode.usage : ExitCode.ok, iiq.ok ? ExitCode.ok : ExitCode.iiqRead),
   };
 }
@@ -122,7 +148,10 @@ export function formatCheckText(result: CheckResult): string {
     for (const s of dates.sample) {
       lines.push(['', `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`]);
     }
+    for (const u of dates.unparseableSample ?? []) lines.push(['', `${u.name}  ${u.value}  not parseable`]);
   }
+  lines.push(['pagerduty', `${result.pagerduty.eventsUrl}: ${result.pagerduty.ok ? '' : 'PROBLEM: '}${result.pagerduty.detail}`]);
+  for (const warning of result.warnings) lines.push(['warning', warning]);
   lines.push(['result', result.exitCode === ExitCode.ok ? 'ok: no event was sent' : `FAILED (exit ${result.exitCode}); no event was sent`]);
   const width = Math.max(...lines.map(([label]) => label.length));
   return `${lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join('\n')}\n`;
@@ -138,11 +167,15 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
   const policy = policyFrom(config);
   const nowMs = now.getTime();
   const sample: CheckResult['iiq']['terminationDates']['sample'] = [];
+  const unparseableSample: { name: string; value: string }[] = [];
   let parsed = 0;
   for (const identity of page) {
     // firstSeen NaN: an unparseable date shows up as NaN terminatedAtMs, never as a made-up instant.
     const assessment = assessIdentity(identity, policy, Number.NaN, nowMs);
-    if (assessment.terminationSource !== 'attribute') continue;
+    if (assessment.terminationSource !== 'attribute') {
+      if (unparseableSample.length < SAMPLE_SIZE) unparseableSample.push({ name: identity.name, value: shortValue(identity.attributes[config.leaver.terminationDateAttribute]) });
+      continue;
+    }
     parsed += 1;
     if (sample.length < SAMPLE_SIZE) {
       sample.push({
@@ -154,7 +187,19 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
       });
     }
   }
-  return { ok: true, identitiesRead: page.length, terminationDates: { parsed, unparseable: page.length - parsed, sample } };
+  return { ok: true, identitiesRead: page.length, terminationDates: { parsed, unparseable: page.length - parsed, sample, unparseableSample } };
+}
+
+/** An attribute value as IIQ sent it, on one line and short; "(missing)" when absent. */
+function shortValue(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '(missing)';
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? typeof value);
+  } catch {
+    text = typeof value;
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 async function checkFolders(config: Config): Promise<CheckResult['files']> {

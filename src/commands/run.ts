@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
+import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
@@ -14,6 +15,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
       const now = parseNow(options.now);
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
+        for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
         const runtime = createRuntime(config, logger, context.redactor);
         try {
           const outcome = await runCycle({

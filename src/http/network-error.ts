@@ -37,6 +37,7 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   }
   if (code === 'ECONNREFUSED') return `connection refused (is the service up, and ${context.urlKey} right?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (check ${context.urlKey}, DNS and the proxy settings)`;
+  if (message === 'bad port') return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer came (a proxy or firewall?)';
   const certificate = code ? CERTIFICATE_PROBLEMS[code] : undefined;
   if (certificate) {
