@@ -98,3 +98,23 @@ describe('TLS mismatches read as one human line', () => {
     expect(check.stdout).toMatch(/^iiq .*PROBLEM: IIQ GET \/rest\/identities failed: TLS handshake failed: the server does not answer TLS on this port/m);
   });
 });
+
+describe('a 404 on /rest/identities suggests "api": "scim"', () => {
+  it('stock IIQ (no REST plugin): run and check exit 3 with the hint', async () => {
+    const stock = await startFakeIiq({
+      identities: demoIdentities(NOW),
+      fault: ({ path }) => (path.endsWith('/rest/identities') ? { status: 404, body: '<html><body>HTTP Status 404 - Not Found</body></html>' } : undefined),
+    });
+    try {
+      writeDemoConfig(dir, { iiq: stock.url, pagerDuty: pagerDuty.url });
+      const run = await cli(['run', '--config', 'config.json', '--now', NOW.toISOString(), '--dry-run']);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('IIQ GET /rest/identities failed: HTTP 404: this IdentityIQ does not serve the REST identities API that \\"api\\": \\"rest\\" reads; stock IdentityIQ serves SCIM 2.0: set \\"api\\": \\"scim\\" in the iiq section');
+      const check = await cli(['check', '--config', 'config.json']);
+      expect(check.code).toBe(3);
+      expect(check.stdout).toMatch(/^iiq .*PROBLEM: IIQ GET \/rest\/identities failed: HTTP 404: .*set "api": "scim" in the iiq section/m);
+    } finally {
+      await stock.close();
+    }
+  });
+});
