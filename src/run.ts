@@ -13,6 +13,7 @@ import {
   planNotifications,
   planStormNotifications,
   type DeliveryCounts,
+  type Notification,
 } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
@@ -135,6 +136,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
+    // A dry run's summary counts what it would send (with dryRun: true), not the zero it sent.
+    counts = countPlanned(notifications);
   } else {
     const book = { incidents: state.incidents, storms: state.storms };
     await appendAuditRecords(applyQuietChanges(plan.quiet, book, now.toISOString()), { auditPath: config.audit.path, logger });
@@ -173,6 +176,17 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     });
   }
   return { exitCode, summary };
+}
+
+/** Counts planned events by action, as a dry run's summary reports them. Pure. */
+export function countPlanned(notifications: readonly Pick<Notification, 'action'>[]): DeliveryCounts {
+  const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0 };
+  for (const { action } of notifications) {
+    if (action === 'trigger') counts.triggered += 1;
+    else if (action === 'retrigger') counts.retriggered += 1;
+    else counts.resolved += 1;
+  }
+  return counts;
 }
 
 /** Pages (or resolves) the watchdog's own health incident; the health state advances only on delivery. */

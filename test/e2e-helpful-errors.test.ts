@@ -36,11 +36,12 @@ function oneLine(stderr: string): string {
 
 describe('--now must be a real instant (spec 8)', () => {
   it('2026-02-30T09:00:00Z is exit 2, not March 2; nothing contacted', async () => {
+    const sentBefore = pagerDuty.received.length;
     const result = await cli(['run', '--config', 'config.json', '--now', '2026-02-30T09:00:00Z']);
     expect(result.code).toBe(2);
     expect(oneLine(result.stderr)).toBe('error: --now "2026-02-30T09:00:00Z" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z: February 2026 has 28 days');
     expect(iiq.stats.requests).toBe(0);
-    expect(pagerDuty.received).toHaveLength(0);
+    expect(pagerDuty.received).toHaveLength(sentBefore);
   });
 });
 
@@ -116,5 +117,49 @@ describe('a 404 on /rest/identities suggests "api": "scim"', () => {
     } finally {
       await stock.close();
     }
+  });
+});
+
+describe('usage errors', () => {
+  it("'reprot': unknown command (did you mean report?), exit 2, not \"too many arguments for 'run'\"", async () => {
+    const result = await cli(['reprot', '--config', 'config.json']);
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr)).toBe("error: unknown command 'reprot' (did you mean report?)");
+    expect(result.stdout).toBe('');
+    expect(iiq.stats.requests).toBe(0);
+  });
+
+  it('a missing config file names --config and sample-config.json', async () => {
+    const result = await cli(['run', '--config', 'nowhere/config.json']);
+    expect(result.code).toBe(2);
+    const message = JSON.parse(oneLine(result.stderr)).msg as string;
+    expect(message).toMatch(/^config file nowhere\/config\.json not found \(looked at \/.*\/nowhere\/config\.json\): pass --config FILE, or start from sample-config\.json \(/);
+  });
+});
+
+describe('what a run says about itself', () => {
+  const logsOf = (stderr: string) => stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('the dry run summary counts the planned events (2 triggers planned: triggered 2, not 0), and nothing is sent', async () => {
+    const sentBefore = pagerDuty.received.length;
+    const result = await cli(['run', '--config', 'config.json', '--now', NOW.toISOString(), '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').map((line) => JSON.parse(line).action)).toEqual(['trigger', 'trigger']);
+    const summary = logsOf(result.stderr).find((l) => l.msg === 'cycle summary')!.summary;
+    expect(summary).toMatchObject({ dryRun: true, triggered: 2, retriggered: 0, resolved: 0, deadLettered: 0 });
+    expect(pagerDuty.received).toHaveLength(sentBefore);
+    const pretty = await cli(['run', '--config', 'config.json', '--now', NOW.toISOString(), '--dry-run', '--log-format', 'pretty']);
+    expect(pretty.stderr).toMatch(/^ {2}events planned +2 triggered, 0 re-triggered, 0 resolved \(dry run: none sent\)$/m);
+  });
+
+  it('IIQ_BASE_URL and PAGERDUTY_EVENTS_URL overriding the config are logged once (info)', async () => {
+    writeDemoConfig(dir, { iiq: 'https://iiq.example.invalid/identityiq', pagerDuty: 'https://pd.example.invalid/v2/enqueue' });
+    const result = await cli(['run', '--config', 'config.json', '--now', NOW.toISOString(), '--dry-run'], { ...DEMO_ENV, IIQ_BASE_URL: iiq.url, PAGERDUTY_EVENTS_URL: pagerDuty.url });
+    expect(result.code).toBe(0);
+    const overrides = logsOf(result.stderr).filter((l) => /from the environment overrides/.test(l.msg));
+    expect(overrides).toEqual([
+      expect.objectContaining({ level: 'info', variable: 'IIQ_BASE_URL', key: 'iiq.baseUrl', url: iiq.url, msg: 'IIQ_BASE_URL from the environment overrides iiq.baseUrl of the config file' }),
+      expect.objectContaining({ level: 'info', variable: 'PAGERDUTY_EVENTS_URL', key: 'pagerduty.eventsUrl', url: pagerDuty.url }),
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { parseInstantArgument } from './parse-instant.js';
+import { unexpectedArgumentsError } from './unknown-command.js';
 import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `run` (the default): one poll cycle. */
@@ -12,7 +13,13 @@ export function registerRunCommand(program: Command, context: CommandContext): v
   withCommonOptions(program.command('run', { isDefault: true }).description('run one poll cycle (default)'))
     .option('--dry-run', 'read IIQ and evaluate; send and write nothing, print planned actions on stdout')
     .option('--now <iso8601>', 'evaluate as if the clock read this instant')
-    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
+    // Leftover words are checked below: as the default command, run would otherwise answer a typo
+    // such as `reprot` with "too many arguments for 'run'".
+    .allowExcessArguments(true)
+    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }, command: Command) => {
+      if (command.args.length > 0) {
+        throw unexpectedArgumentsError(command.args, program.commands.map((c) => c.name()), program.args[0] === 'run');
+      }
       const now = parseNow(options.now);
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
         for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
@@ -49,7 +56,7 @@ function formatCycleTable(summary: CycleSummary, exitCode: number): string {
   const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
-    ['events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved`],
+    [summary.dryRun ? 'events planned' : 'events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     ['IIQ', `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
@@ -108,9 +109,21 @@ export function loadConfig(path: string, env: WatchdogEnv, needs: ConfigNeeds): 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+    if (code === 'ENOENT') {
+      throw new ConfigError(`config file ${path} not found (looked at ${resolve(path)}): pass --config FILE, or start from sample-config.json (${sampleConfigPath() ?? 'shipped with the package'})`);
+    }
+    throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}`);
   }
   return parseConfig(parseJsonText(text, path), env, dirname(resolve(path)), needs);
+}
+
+/** Where the package's sample-config.json is (run from dist/ or, in tests, from src/); undefined if missing. */
+function sampleConfigPath(): string | undefined {
+  for (const relative of ['../../../sample-config.json', '../../sample-config.json']) {
+    const candidate = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** JSON.parse with an error that gives line and column. */
