@@ -61,6 +61,7 @@ describe('probePagerDuty', () => {
     expect(result).toEqual({ ok: true, detail: expect.stringContaining('reachable: answered 400 "Event object is invalid"') });
     const sent = pagerDuty.received.at(-1)!;
     expect(sent.status).toBe(400);
+    expect(pagerDuty.received.length).toBeGreaterThan(0);
     expect(sent.body).not.toHaveProperty('routing_key');
     expect(pagerDuty.accepted()).toHaveLength(0);
   });
