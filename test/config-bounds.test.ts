@@ -135,3 +135,15 @@ describe('bounds through the built CLI', () => {
     expect(iiq.stats.requests).toBe(0);
   });
 });
+
+describe('docs/configuration-bounds-and-errors.md', () => {
+  it('its bounds table matches the code', () => {
+    const doc = readFileSync(new URL('../docs/configuration-bounds-and-errors.md', import.meta.url), 'utf8');
+    const rows = new Map([...doc.matchAll(/^\| `([^`]+)` \| (> )?(\d+) \| (\d+) \| (whole|any) \|/gm)].map((m) => [m[1]!.replace('<tier>', '*'), m]));
+    expect([...rows.keys()].sort()).toEqual(Object.keys(CONFIG_NUMBER_BOUNDS).sort());
+    for (const [key, bound] of Object.entries(CONFIG_NUMBER_BOUNDS) as [string, NumberBound][]) {
+      const row = rows.get(key)!;
+      expect([Boolean(row[2]), Number(row[3]), Number(row[4]), row[5]], key).toEqual([Boolean(bound.minExclusive), bound.min, bound.max, bound.integer ? 'whole' : 'any']);
+    }
+  });
+});

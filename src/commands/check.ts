@@ -148,7 +148,9 @@ export function formatCheckText(result: CheckResult): string {
     for (const s of dates.sample) {
       lines.push(['', `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`]);
     }
-    for (const u of dates.unparseableSample ?? []) lines.push(['', `${u.name}  ${u.value}  not parseable`]);
+    const unparseable = dates.unparseableSample ?? [];
+    const unparseableWidth = Math.max(0, ...unparseable.map((u) => u.name.length));
+    for (const u of unparseable) lines.push(['', `${u.name.padEnd(unparseableWidth)}  ${u.value}  not parseable`]);
   }
   lines.push(['pagerduty', `${result.pagerduty.eventsUrl}: ${result.pagerduty.ok ? '' : 'PROBLEM: '}${result.pagerduty.detail}`]);
   for (const warning of result.warnings) lines.push(['warning', warning]);

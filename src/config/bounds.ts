@@ -19,16 +19,16 @@ export interface NumberBound {
  * never ends or a page that never comes; they sit well above any value a real setup needs.
  */
 export const CONFIG_NUMBER_BOUNDS = {
-  'iiq.pageSize': { min: 1, max: 1000, integer: true, unit: 'identities a page (IIQ SCIM caps pages at 1000)' },
+  'iiq.pageSize': { min: 1, max: 1000, integer: true, unit: 'identities a page; IIQ SCIM caps pages at 1000' },
   'iiq.concurrency': { min: 1, max: 64, integer: true, unit: 'requests at once' },
   'iiq.timeoutSeconds': { min: 0, minExclusive: true, max: 600, integer: false, unit: 'seconds' },
   'iiq.retries': { min: 0, max: 10, integer: true, unit: 'further attempts' },
   'iiq.retryMinDelayMs': { min: 0, max: 60_000, integer: true, unit: 'milliseconds' },
-  'slaHours.*': { min: 0, minExclusive: true, max: 8760, integer: false, unit: 'hours (8760 h is a year)', belowMessage: 'must be a positive number of hours' },
+  'slaHours.*': { min: 0, minExclusive: true, max: 8760, integer: false, unit: 'hours; 8760 h is a year', belowMessage: 'must be a positive number of hours' },
   'pagerduty.retries': { min: 0, max: 10, integer: true, unit: 'further attempts' },
   'pagerduty.retryMinDelayMs': { min: 0, max: 60_000, integer: true, unit: 'milliseconds' },
   'pagerduty.maxEventsPerMinute': { min: 1, max: 1000, integer: true, unit: 'events a minute' },
-  'pagerduty.renotifyMinutes': { min: 0, minExclusive: true, max: 43_200, integer: false, unit: 'minutes (43200 min is 30 days)' },
+  'pagerduty.renotifyMinutes': { min: 0, minExclusive: true, max: 43_200, integer: false, unit: 'minutes; 43200 min is 30 days' },
   'pagerduty.timeoutSeconds': { min: 0, minExclusive: true, max: 120, integer: false, unit: 'seconds' },
   'pagerduty.concurrency': { min: 1, max: 16, integer: true, unit: 'deliveries at once' },
   'health.alertAfterFailures': { min: 1, max: 1000, integer: true, unit: 'failed cycles' },
