@@ -13,6 +13,7 @@ const CARRIES: Record<string, string> = {
   'isc.baseUrl': 'the ISC tokens and identity data',
   'pagerduty.eventsUrl': 'the routing key and the incidents',
   PAGERDUTY_EVENTS_URL: 'the routing key and the incidents',
+  'health.heartbeatUrl': 'the heartbeat URL (often a secret of its own)',
 };
 
 /** The environment variable that overrides a config key (spec 3). */
