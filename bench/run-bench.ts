@@ -85,7 +85,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' }, {
         iiq: { baseUrl: iiq.url, pageSize: o.pageSize, concurrency: o.concurrency, timeoutSeconds: 30, retryMinDelayMs: 100, ...iiqOverrides },
         // One trigger per breaching identity: no storm incident standing for many (spec 7).
-        storm: { threshold: 1_000_000_000 },
+        storm: { threshold: 1_000_000 },
       });
       iiq.resetStats();
       const run = await runMeasured([CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'], dir, { ...DEMO_ENV });

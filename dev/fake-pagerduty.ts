@@ -46,7 +46,8 @@ function validate(event: unknown): string[] {
   if (!event || typeof event !== 'object' || Array.isArray(event)) return ['Event must be a JSON object'];
   const e = event as Record<string, any>;
   const errors: string[] = [];
-  if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32) errors.push("'routing_key' is missing or invalid (must be 32 characters)");
+  // Real PagerDuty's words for a missing or wrong-length key (check's probe sends none on purpose).
+  if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
   if (!ACTIONS.has(e.event_action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
   // Real PagerDuty needs the dedup_key for acknowledge as well as resolve.
   if ((e.event_action === 'resolve' || e.event_action === 'acknowledge') && blank(e.dedup_key)) errors.push("'dedup_key' is required for acknowledge and resolve");

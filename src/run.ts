@@ -5,7 +5,7 @@ import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType }
 import type { IdentitySource } from './iiq/source.js';
 import { sourceProfileOf } from './source-profile.js';
 import { observeIdentities } from './observe.js';
-import { planNotifications, planStormNotifications, type DeliveryCounts } from './pagerduty/notify.js';
+import { planNotifications, planStormNotifications, type DeliveryCounts, type Notification } from './pagerduty/notify.js';
 import type { PagerDutySender } from './pagerduty/sender.js';
 import { decide } from './sla/decide.js';
 import { planExceptionRecords } from './sla/exception-audit.js';
@@ -162,6 +162,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
     for (const record of exceptionAudit.records) logger.info({ identity: record.identity_name, applications: record.applications, until: record.until }, 'approved exception keeps overdue accounts from paging (dry run: not recorded)');
+    // A dry run's summary counts what it would send (with dryRun: true), not the zero it sent.
+    counts = countPlanned(notifications);
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
@@ -223,4 +225,15 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     interruptedBy: String(input.stop?.reason),
   };
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
+}
+
+/** Counts planned events by action, as a dry run's summary reports them. Pure. */
+export function countPlanned(notifications: readonly Pick<Notification, 'action'>[]): DeliveryCounts {
+  const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  for (const { action } of notifications) {
+    if (action === 'trigger') counts.triggered += 1;
+    else if (action === 'retrigger') counts.retriggered += 1;
+    else counts.resolved += 1;
+  }
+  return counts;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
 import { describeRoutingKey } from '../src/commands/check.js';
 import { resolveLogStyle } from '../src/log.js';
@@ -30,18 +31,21 @@ describe('resolveLogStyle', () => {
 
 describe('check through the built CLI against the fake IIQ', () => {
   let iiq: FakeIiq;
+  // check probes the PagerDuty URL with an event without routing key (spec 13): the fake answers 400 like PagerDuty.
+  let pagerDuty: FakePagerDuty;
   let dir: string;
   beforeAll(async () => {
+    pagerDuty = await startFakePagerDuty();
     // Relative to the clock, as check evaluates at the clock: Jane is 5.2 h past termination (privileged, 4 h SLA).
     const identities = demoIdentities(new Date());
     identities[2]!.attributes.hrTerminationDate = 'next Tuesday';
     iiq = await startFakeIiq({ identities });
     dir = mkdtempSync(join(tmpdir(), 'watchdog-check-'));
     // pageSize 2 (demo config): check reads one page, so it sees 2 of the 5 leavers.
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
   });
   afterAll(async () => {
-    await iiq.close();
+    await Promise.all([iiq.close(), pagerDuty.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
   const check = (args: string[], env: Record<string, string>) => runCli(['check', '--config', 'config.json', ...args], { cwd: dir, env });
@@ -62,9 +66,9 @@ describe('check through the built CLI against the fake IIQ', () => {
 
   it('--format json: counts parsed and unparseable dates on the page it read', async () => {
     // Page size 5 via the env-free route: a config with a larger page.
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' }, { iiq: { baseUrl: iiq.url, api: 'rest', pageSize: 10, retryMinDelayMs: 1 } });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { iiq: { baseUrl: iiq.url, api: 'rest', pageSize: 10, retryMinDelayMs: 1 } });
     const result = await check(['--format', 'json'], { ...DEMO_ENV });
-    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.stdout);
     expect(parsed.iiq).toMatchObject({ ok: true, identitiesRead: 5, terminationDates: { parsed: 4, unparseable: 1 } });

@@ -167,7 +167,7 @@ describe('grace and exceptions through the built CLI', () => {
     writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { applicationSlaHours: { 'Exchange Online': 9000 } });
     const result = await run(0);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('applicationSlaHours.Exchange Online: must be at most 8784 hours (366 days)');
+    expect(result.stderr).toContain('applicationSlaHours.Exchange Online: must be a number greater than 0 and at most 8784 (hours (366 days))');
   });
 
   it('check lists the exceptions in force and those expiring within 14 days', async () => {

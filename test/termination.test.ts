@@ -22,6 +22,7 @@ describe('parseTerminationInstant', () => {
     ['half-hour zone', '2026-11-21', 'Asia/Kolkata', '2026-11-20T18:30:00.000Z'],
     ['epoch ms number', 1_795_000_000_000, 'UTC', '2026-11-18T11:06:40.000Z'],
     ['epoch ms digit string', '1795000000000', 'UTC', '2026-11-18T11:06:40.000Z'],
+    ['the last instant accepted', '9999-12-31T23:59:59.999Z', 'UTC', '9999-12-31T23:59:59.999Z'],
   ])('%s', (_name, value, zone, expected) => {
     expect(iso(parseTerminationInstant(value, zone))).toBe(expected);
   });
@@ -35,6 +36,13 @@ describe('parseTerminationInstant', () => {
     ['object', { date: '2026-11-21' }],
     ['NaN', Number.NaN],
     ['US format', '11/21/2026'],
+    // Out of range instants crashed `check` ("Invalid time value"): unparseable everywhere.
+    ['1e17 (beyond the Date range)', 1e17],
+    ['epoch ms past year 9999', 999_999_999_999_999],
+    ['epoch ms digit string past year 9999', '999999999999999'],
+    ['year 9999 with an offset west of UTC', '9999-12-31T23:00:00-05:00'],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['negative epoch', -1],
   ])('rejects %s', (_name, value) => {
     expect(parseTerminationInstant(value, 'UTC')).toBeUndefined();
   });

@@ -41,15 +41,16 @@ $xml = $xml.Replace('C:\Program Files\nodejs\node.exe', (ConvertTo-XmlText $Node
 $xml = $xml.Replace('C:\Program Files\iiq-leaver-sla-watchdog', (ConvertTo-XmlText $InstallDir))
 $xml = $xml.Replace('C:\ProgramData\iiq-leaver-sla-watchdog', (ConvertTo-XmlText $DataDir))
 
+$xml = $xml.Replace('<UserId>CORP\svc-leaver-watchdog</UserId>', "<UserId>$(ConvertTo-XmlText $User)</UserId>")
+# Both kinds of account keep the template's <LogonType>Password</LogonType>: Microsoft's task schema has no
+# ServiceAccount logon type, and for a gMSA Windows fetches the password from AD (none is given here).
+if ($xml -notmatch '<LogonType>Password</LogonType>') { throw "the template must keep <LogonType>Password</LogonType>: $TemplatePath" }
+
 if ($User.EndsWith('$')) {
-  # gMSA: register as SYSTEM, then hand the task to the gMSA (Windows fetches its password from AD).
-  $xml = $xml.Replace('<UserId>CORP\svc-leaver-watchdog</UserId>', '<UserId>S-1-5-18</UserId>').Replace('<LogonType>Password</LogonType>', '<LogonType>ServiceAccount</LogonType>')
+  # gMSA: the host must be allowed to retrieve its password (Test-ADServiceAccount on this host returns True).
   Register-ScheduledTask -TaskName $TaskName -Xml $xml -Force | Out-Null
-  $principal = New-ScheduledTaskPrincipal -UserId $User -LogonType Password -RunLevel Limited
-  Set-ScheduledTask -TaskName $TaskName -Principal $principal | Out-Null
 } else {
   $credential = Get-Credential -UserName $User -Message "Password of $User (Task Scheduler stores it to run the task)"
-  $xml = $xml.Replace('<UserId>CORP\svc-leaver-watchdog</UserId>', "<UserId>$(ConvertTo-XmlText $User)</UserId>")
   Register-ScheduledTask -TaskName $TaskName -Xml $xml -User $User -Password $credential.GetNetworkCredential().Password -Force | Out-Null
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Level, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
+import { environmentOverrides } from '../config/env-overrides.js';
 import { ExitCode, WatchdogError, describeError } from '../errors.js';
 import { asLocalFileError } from '../state/local-file.js';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat, type LogStyle } from '../log.js';
@@ -56,7 +57,11 @@ export async function withConfig(
 ): Promise<number> {
   const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, commandLogStyle(context, options));
   try {
-    return await body(loadConfig(options.config, context.env, needs), logger);
+    const config = loadConfig(options.config, context.env, needs);
+    for (const { variable, key, value } of environmentOverrides(context.env)) {
+      logger.info({ variable, key, url: value }, `${variable} from the environment overrides ${key} of the config file`);
+    }
+    return await body(config, logger);
   } catch (caught) {
     // A file failure nobody named is still exit 5 with its path, never "unexpected failure".
     const error = asLocalFileError(caught) ?? caught;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { replayDeadLetters } from '../replay.js';
 import { createConfiguredSender } from '../runtime.js';
@@ -12,6 +13,7 @@ export function registerReplayCommand(program: Command, context: CommandContext)
       context.stopGracefully();
       // Replay talks to PagerDuty only: it needs the routing key, not the IIQ secrets.
       const code = await withConfig(context, options, { routingKey: true, iiqCredentials: false }, async (config, logger) => {
+        for (const warning of cleartextWarnings(contactedUrls({ pagerduty: config.pagerduty }, context.env))) logger.warn(warning);
         const routingKey = config.pagerduty.routingKey;
         if (!routingKey) throw new ConfigError('PAGERDUTY_ROUTING_KEY is not set');
         const dispatcher = createDispatcher({ connections: config.pagerduty.concurrency, timeoutMs: config.pagerduty.timeoutSeconds * 1000 });

@@ -8,6 +8,7 @@ import { readAuditBreaches } from '../report/read-audit.js';
 import { buildFullReport } from '../report/full-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { parseInstantArgument } from './parse-instant.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 type ReportFormat = 'table' | 'json' | 'csv' | 'html';
@@ -57,22 +58,11 @@ export function registerReportCommand(program: Command, context: CommandContext)
 }
 
 function parseSince(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  // A date-time must carry its offset: without one, Date.parse would read it in the host's zone.
-  if (!/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(ms)) {
-    throw new ConfigError(`--since "${value}" is not an ISO 8601 date or instant such as 2026-11-01 or 2026-11-01T00:00:00Z`);
-  }
-  return ms;
+  return value === undefined ? undefined : parseInstantArgument('--since', value, { allowDate: true });
 }
 
 function parseReportNow(value: string | undefined): number {
-  if (value === undefined) return Date.now();
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(ms)) {
-    throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
-  }
-  return ms;
+  return value === undefined ? Date.now() : parseInstantArgument('--now', value);
 }
 
 // Atomic: a reader (a web server, a mail job) never sees half a report. A path that cannot be written is a bad flag.

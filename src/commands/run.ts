@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { loadExceptions } from '../config/exceptions-file.js';
-import { ConfigError, ExitCode } from '../errors.js';
+import { ExitCode } from '../errors.js';
+import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { formatKeyValueTable } from '../log.js';
 import { runCycle, type CycleSummary } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { sourceProfileOf } from '../source-profile.js';
+import { parseInstantArgument } from './parse-instant.js';
+import { unexpectedArgumentsError } from './unknown-command.js';
 import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** `run` (the default): one poll cycle. */
@@ -12,12 +15,19 @@ export function registerRunCommand(program: Command, context: CommandContext): v
   withCommonOptions(program.command('run', { isDefault: true }).description('run one poll cycle (default)'))
     .option('--dry-run', 'read IIQ and evaluate; send and write nothing, print planned actions on stdout')
     .option('--now <iso8601>', 'evaluate as if the clock read this instant')
-    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }) => {
+    // Leftover words are checked below: as the default command, run would otherwise answer a typo
+    // such as `reprot` with "too many arguments for 'run'".
+    .allowExcessArguments(true)
+    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }, command: Command) => {
+      if (command.args.length > 0) {
+        throw unexpectedArgumentsError(command.args, program.commands.map((c) => c.name()), program.args[0] === 'run');
+      }
       const now = parseNow(options.now);
       context.stopGracefully();
       const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
         // Validated before anything is contacted: a bad file is exit 2 like a bad config.
         const exceptions = loadExceptions(config.exceptions.path, now, config.leaver.timezone);
+        for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
         const runtime = createRuntime(config, logger, context.redactor);
         try {
           const outcome = await runCycle({
@@ -45,12 +55,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
 }
 
 function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    throw new ConfigError(`--now "${value}" is not an ISO 8601 instant such as 2026-11-24T09:00:00Z`);
-  }
-  return new Date(ms);
+  return value === undefined ? new Date() : new Date(parseInstantArgument('--now', value));
 }
 
 // The final table a person sees on a terminal (stderr, after the pretty logs; stdout stays for --dry-run).
@@ -58,7 +63,7 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
   const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
-    ['events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved`],
+    [summary.dryRun ? 'events planned' : 'events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     [sourceLabel, `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
+import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, httpUrl, type ConfigFile } from './schema.js';
 
 /** Environment variables the watchdog reads (spec 3, 4.2.1). */
@@ -58,8 +60,7 @@ export interface ConfigNeeds {
   iiqCredentials?: boolean;
 }
 
-/** PagerDuty integration keys are 32 characters. */
-export const ROUTING_KEY_LENGTH = 32;
+export { ROUTING_KEY_LENGTH } from './routing-key.js';
 
 /**
  * Validates a parsed config file against the environment. Pure: throws ConfigError with one
@@ -84,8 +85,9 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   const routingKey = env.PAGERDUTY_ROUTING_KEY;
   if (routingKey === undefined || routingKey === '') {
     if (needs.routingKey) problems.push('PAGERDUTY_ROUTING_KEY is not set');
-  } else if (!isWellFormedRoutingKey(routingKey)) {
-    problems.push(`PAGERDUTY_ROUTING_KEY must be ${ROUTING_KEY_LENGTH} characters (it has ${routingKey.length})`);
+  } else {
+    const problem = routingKeyProblem(routingKey);
+    if (problem) problems.push(`PAGERDUTY_ROUTING_KEY ${problem}`);
   }
   if (problems.length > 0 || !baseUrl || !credentials) throw new ConfigError(`invalid config: ${problems.join('; ')}`);
 
@@ -205,9 +207,21 @@ export function loadConfig(path: string, env: WatchdogEnv, needs: ConfigNeeds): 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+    if (code === 'ENOENT') {
+      throw new ConfigError(`config file ${path} not found (looked at ${resolve(path)}): pass --config FILE, or start from sample-config.json (${sampleConfigPath() ?? 'shipped with the package'})`);
+    }
+    throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}`);
   }
   return parseConfig(parseJsonText(text, path), env, dirname(resolve(path)), needs);
+}
+
+/** Where the package's sample-config.json is (run from dist/ or, in tests, from src/); undefined if missing. */
+function sampleConfigPath(): string | undefined {
+  for (const relative of ['../../../sample-config.json', '../../sample-config.json']) {
+    const candidate = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** JSON.parse with an error that gives line and column. */
@@ -225,7 +239,7 @@ export function parseJsonText(text: string, name: string): unknown {
 
 /** True when the routing key has the shape PagerDuty issues. */
 export function isWellFormedRoutingKey(value: string): boolean {
-  return value.length === ROUTING_KEY_LENGTH && /^[A-Za-z0-9]+$/.test(value);
+  return routingKeyProblem(value) === undefined;
 }
 
 function readCredentials(auth: 'basic' | 'oauth', env: WatchdogEnv, problems: string[]): IiqCredentials | undefined {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedNumber } from './bounds.js';
 
 /** An http(s) URL that carries no credentials (they belong in the environment). */
 export const httpUrl = z
@@ -21,19 +22,17 @@ const timeZone = z.string().refine((zone) => {
   }
 }, 'must be an IANA time zone name such as "UTC" or "Europe/Berlin"');
 
-const positiveInt = z.number().int().positive();
-
 /** The JSON config file of spec 3 (plus the optional sections of spec 7). Unknown keys are errors. */
 export const configFileSchema = z.strictObject({
   iiq: z.strictObject({
     baseUrl: httpUrl.optional(),
     api: z.enum(['rest', 'scim']).default('rest'),
     auth: z.enum(['basic', 'oauth']).default('basic'),
-    pageSize: positiveInt.max(1000).default(250),
-    concurrency: positiveInt.max(64).default(8),
-    timeoutSeconds: z.number().positive().default(30),
-    retries: z.number().int().min(0).max(10).default(3),
-    retryMinDelayMs: z.number().int().min(0).default(500),
+    pageSize: boundedNumber('iiq.pageSize').default(250),
+    concurrency: boundedNumber('iiq.concurrency').default(8),
+    timeoutSeconds: boundedNumber('iiq.timeoutSeconds').default(30),
+    retries: boundedNumber('iiq.retries').default(3),
+    retryMinDelayMs: boundedNumber('iiq.retryMinDelayMs').default(500),
     caFile: z.string().min(1).optional(),
     scimAccountsBulk: z.boolean().default(false),
     identityUrlTemplate: z.string().includes('{id}').optional(),
@@ -48,12 +47,12 @@ export const configFileSchema = z.strictObject({
         .min(1, 'must name at least one lifecycle state')
         .max(20)
         .default(['inactive']),
-      pageSize: z.number().int().min(1).max(250).default(250),
-      concurrency: z.number().int().min(1).max(16).default(4),
-      maxRequestsPer10Seconds: z.number().int().min(1).max(100).default(90),
-      timeoutSeconds: z.number().positive().max(600).default(30),
-      retries: z.number().int().min(0).max(10).default(3),
-      retryMinDelayMs: z.number().int().min(0).max(60_000).default(500),
+      pageSize: boundedNumber('isc.pageSize').default(250),
+      concurrency: boundedNumber('isc.concurrency').default(4),
+      maxRequestsPer10Seconds: boundedNumber('isc.maxRequestsPer10Seconds').default(90),
+      timeoutSeconds: boundedNumber('isc.timeoutSeconds').default(30),
+      retries: boundedNumber('isc.retries').default(3),
+      retryMinDelayMs: boundedNumber('isc.retryMinDelayMs').default(500),
       caFile: z.string().min(1).optional(),
       identityUrlTemplate: z.string().includes('{id}').optional(),
     })
@@ -64,26 +63,26 @@ export const configFileSchema = z.strictObject({
     defaultTier: z.string().min(1).default('standard'),
     timezone: timeZone.default('UTC'),
   }),
-  slaHours: z.record(z.string().min(1), z.number().positive('must be a positive number of hours')).refine(
+  slaHours: z.record(z.string().min(1), boundedNumber('slaHours.*')).refine(
     (tiers) => Object.keys(tiers).length > 0,
     'must name at least one tier',
   ),
   excludedApplications: z.array(z.string()).default([]),
   // Spec 11: grace per application, bounded like an exception (a year and a day).
   applicationSlaHours: z
-    .record(z.string().min(1), z.number().positive('must be a positive number of hours').max(8784, 'must be at most 8784 hours (366 days)'))
+    .record(z.string().min(1), boundedNumber('applicationSlaHours.*'))
     .default({}),
   exceptions: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
   pagerduty: z
     .strictObject({
       eventsUrl: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
       source: z.string().min(1).optional(),
-      retries: z.number().int().min(0).max(10).default(3),
-      retryMinDelayMs: z.number().int().min(0).default(1000),
-      maxEventsPerMinute: positiveInt.default(100),
-      renotifyMinutes: z.number().positive().default(240),
-      timeoutSeconds: z.number().positive().default(10),
-      concurrency: positiveInt.max(16).default(4),
+      retries: boundedNumber('pagerduty.retries').default(3),
+      retryMinDelayMs: boundedNumber('pagerduty.retryMinDelayMs').default(1000),
+      maxEventsPerMinute: boundedNumber('pagerduty.maxEventsPerMinute').default(100),
+      renotifyMinutes: boundedNumber('pagerduty.renotifyMinutes').default(240),
+      timeoutSeconds: boundedNumber('pagerduty.timeoutSeconds').default(10),
+      concurrency: boundedNumber('pagerduty.concurrency').default(4),
     })
     .prefault({}),
   state: z.strictObject({ path: z.string().min(1).default('./watchdog-state.json') }).prefault({}),
@@ -91,11 +90,11 @@ export const configFileSchema = z.strictObject({
   audit: z.strictObject({ path: z.string().min(1).default('./audit.jsonl') }).prefault({}),
   health: z
     .strictObject({
-      alertAfterFailures: positiveInt.default(3),
+      alertAfterFailures: boundedNumber('health.alertAfterFailures').default(3),
       heartbeatUrl: httpUrl.nullable().default(null),
     })
     .prefault({}),
-  storm: z.strictObject({ threshold: positiveInt.min(2).default(25) }).prefault({}),
+  storm: z.strictObject({ threshold: boundedNumber('storm.threshold').default(25) }).prefault({}),
   metrics: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
 });
 

@@ -3,6 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { IiqReadError } from '../errors.js';
 import { fetchVia } from '../http/dispatcher.js';
+import { describeNetworkError as describeTransportError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
 
@@ -226,7 +227,8 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   }
   if (code === 'ECONNREFUSED') return 'connection refused (is IIQ up, and iiq.baseUrl right?)';
   if (code === 'ENOTFOUND') return 'host not found (check iiq.baseUrl)';
-  return [code, err.cause?.message ?? err.message].filter(Boolean).join(' ');
+  // TLS mismatches and certificate errors: one human line, never OpenSSL's raw text.
+  return describeTransportError(error, { timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile' });
 }
 
 /** The network cause in a few words: an error code of Node or undici, never text from the other side. */

@@ -3,6 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { fetchVia } from '../http/dispatcher.js';
+import { describeNetworkError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import type { Secret } from '../secrets.js';
 import type { PagerDutyEvent } from './events.js';
@@ -88,8 +89,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
       text = await response.text();
     } catch (error) {
       if (error instanceof AbortError) throw error;
-      const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      const reason = err.name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s (timeout)` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      const reason = describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'pagerduty.eventsUrl' });
       throw new DeliveryError(scrub(`network error: ${reason}`));
     }
     const statusClass = classifyStatus(response.status);

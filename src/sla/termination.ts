@@ -4,13 +4,21 @@ export type TerminationSource = 'attribute' | 'first-seen';
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const EPOCH_MS = /^\d{10,15}$/;
+/** 9999-12-31T23:59:59.999Z: beyond it no date IIQ holds is meant (1e17 would crash toISOString). */
+export const MAX_TERMINATION_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * Parses an IIQ termination attribute into epoch milliseconds (spec 4.3): ISO 8601 date-time
  * (a date-time without offset is local time in `timeZone`), ISO date (midnight in `timeZone`),
- * or epoch milliseconds as a number or digit string. Anything else: undefined.
+ * or epoch milliseconds as a number or digit string. Anything else, and any instant before
+ * 1970 or after year 9999, is unparseable: undefined.
  */
 export function parseTerminationInstant(value: unknown, timeZone: string): number | undefined {
+  const instant = parseAnyInstant(value, timeZone);
+  return instant !== undefined && instant > 0 && instant <= MAX_TERMINATION_MS ? instant : undefined;
+}
+
+function parseAnyInstant(value: unknown, timeZone: string): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? Math.trunc(value) : undefined;
   if (typeof value !== 'string') return undefined;
   const text = value.trim();

@@ -3,6 +3,7 @@ import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
 import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
+import { withRestApiHint } from './api-hint.js';
 import { restIdentity, restIdentityPage, restLinks } from './schema.js';
 
 /**
@@ -39,7 +40,9 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
       let start = 0;
       for (;;) {
         // The filter is sent as the spec writes it: '=' is legal in a query value.
-        const body = await http.getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`);
+        const body = await http.getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`).catch((error: unknown) => {
+          throw start === 0 ? withRestApiHint(error) : error;
+        });
         const page = parseIiqAnswer(restIdentityPage, body, label);
         if (page.objects.length === 0) {
           guard.checkComplete(start, page.count);

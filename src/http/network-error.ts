@@ -1,0 +1,64 @@
+/** How to word a failed connection for one upstream. */
+export interface NetworkErrorContext {
+  timeoutMs: number;
+  /** The config key of the URL, named in hints ("iiq.baseUrl"). */
+  urlKey: string;
+  /** The config key of an extra CA file, when the upstream has one ("iiq.caFile"). */
+  caFileKey?: string;
+}
+
+/** TLS verification failures Node reports by code, in words an operator acts on. */
+const CERTIFICATE_PROBLEMS: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server has a self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'a self-signed certificate is in the chain (an internal CA, or a TLS-inspecting proxy)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate (an internal CA, or an incomplete chain on the server)',
+  UNABLE_TO_GET_ISSUER_CERT: 'the certificate issuer is not trusted (an internal CA)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate issuer is not trusted (an internal CA)',
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  CERT_NOT_YET_VALID: "the server's certificate is not valid yet (check the clock)",
+  ERR_TLS_CERT_ALTNAME_INVALID: "the certificate does not name this host (the URL's host differs from the certificate's names)",
+};
+
+/** OpenSSL reasons that mean "the other side does not speak TLS here". */
+const NOT_TLS = /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
+
+/**
+ * One human line for a request that got no HTTP answer: timeout, refused, unknown host, a TLS
+ * mismatch (https:// to a plain-HTTP port) or an untrusted certificate. OpenSSL's raw text
+ * ("80FC...:error:0A00010B:SSL routines:...:ssl3_record.c:350:\n") never comes through.
+ */
+export function describeNetworkError(error: unknown, context: NetworkErrorContext): string {
+  // fetch wraps undici's error in `cause`; the dispatcher's request API throws it as is.
+  const err = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
+  const code = err.cause?.code ?? err.code;
+  const message = err.cause?.message ?? err.message ?? String(error);
+  if (err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return `no answer within ${context.timeoutMs / 1000} s (timeout)`;
+  }
+  if (code === 'ECONNREFUSED') return `connection refused (is the service up, and ${context.urlKey} right?)`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (check ${context.urlKey}, DNS and the proxy settings)`;
+  if (message === 'bad port') return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer came (a proxy or firewall?)';
+  const certificate = code ? CERTIFICATE_PROBLEMS[code] : undefined;
+  if (certificate) {
+    const hint = context.caFileKey ? `set ${context.caFileKey} to the issuing CA's PEM file` : "the issuing CA must be in Node's trust store (NODE_EXTRA_CA_CERTS)";
+    return `TLS certificate not trusted: ${certificate}; ${hint}`;
+  }
+  if (code?.startsWith('ERR_SSL_') || code === 'EPROTO' || /SSL routines/.test(message)) {
+    if (NOT_TLS.test(message) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      return `TLS handshake failed: the server does not answer TLS on this port (an https:// URL to a plain-HTTP port? check ${context.urlKey})`;
+    }
+    return `TLS handshake failed: ${openSslReason(message)}`;
+  }
+  return oneLine([code, message].filter(Boolean).join(' '));
+}
+
+/** The reason part of an OpenSSL error string ("...:SSL routines:func:reason:file:line:"), else the text on one line. */
+function openSslReason(message: string): string {
+  const reason = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1];
+  return oneLine(reason ?? message);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
