@@ -60,3 +60,12 @@ export function runShell(line: string, options: { cwd: string; env: Record<strin
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Resolves once `condition()` holds, checking every 50 ms; rejects after `timeoutMs` (for effects of a process the test cannot wait on). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
