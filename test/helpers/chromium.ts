@@ -3,8 +3,9 @@
  * the DOM after the page loaded, as the browser built it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { makeTempDir, removeTempDir } from './temp-dir.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Debian's chromium (.ci/run installs it); CHROMIUM_PATH overrides. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,7 +18,10 @@ export function requireChromium(): void {
 /** Loads `url` in a fresh headless profile and returns the serialized DOM (`--dump-dom`). */
 export async function dumpDom(url: string): Promise<string> {
   requireChromium();
-  const profile = makeTempDir('watchdog-chromium-');
+  // Chromium's singleton socket lives under TMPDIR, and a Unix socket path has at most 107
+  // bytes (<TMPDIR>/wd-chromium-*/org.chromium.Chromium.*/SingletonSocket): else /tmp.
+  const base = tmpdir().length <= 40 ? tmpdir() : '/tmp';
+  const profile = mkdtempSync(join(base, 'wd-chromium-'));
   try {
     return await new Promise<string>((resolve, reject) => {
       execFile(CHROMIUM_PATH, [
@@ -30,6 +34,6 @@ export async function dumpDom(url: string): Promise<string> {
       });
     });
   } finally {
-    removeTempDir(profile);
+    rmSync(profile, { recursive: true, force: true });
   }
 }
