@@ -189,6 +189,7 @@ describe('sandbox --ci with a scenario and a team config', () => {
     const sb = sandbox(['--ci', '--config', 'config.json'], tmp);
     expect((await sb.exited).code).toBe(2);
     expect(sb.stderr()).toContain('unknown key "pagerDuty"');
+    expect(sb.stderr().trim().split('\n')).toHaveLength(1);
     expect(sb.stdout()).toBe('');
     expect(readdirSync(tmp)).toEqual(['config.json']);
   }, E2E_TIMEOUT_MS);

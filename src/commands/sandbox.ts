@@ -35,6 +35,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   const folder = mkdtempSync(join(tmpdir(), 'iiq-watchdog-sandbox-'));
   const say = options.ci ? context.writeStderr : context.writeStdout;
   let fakes: SandboxFakes | undefined;
+  let served = false; // on bad input, the one error line stays the only line
   try {
     const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
     fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : story!.identities);
@@ -51,6 +52,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
     } else {
       context.writeStdout(introduction({ fakes, folder, configPath, options, scenario, story: story?.explanations, teamConfig: teamConfig?.path }));
     }
+    served = true;
     const signal = await stop.promise;
     say(`\nsandbox: ${signal} received, stopping the fakes\n`);
   } finally {
@@ -60,7 +62,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
       say(`sandbox: folder kept: ${folder}\n`);
     } else {
       rmSync(folder, { recursive: true, force: true });
-      say(`sandbox: folder removed: ${folder}\n`);
+      if (served) say(`sandbox: folder removed: ${folder}\n`);
     }
   }
   return ExitCode.ok;
