@@ -1,66 +1,125 @@
 /**
  * `npm run demo`: starts a fake IdentityIQ and a fake PagerDuty on 127.0.0.1, runs the real
- * CLI for two cycles (breaches trigger, then remediation resolves), and tells what PagerDuty got.
+ * CLI for two cycles (breaches trigger, then remediation resolves) and `report`, prints each
+ * command it runs and why each leaver was or was not paged, and removes its temp folder.
  * `npm run demo -- --isc`: the same story with a fake Identity Security Cloud as the source.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { explainLeaver, type ExplainPolicy } from '../dev/explain-leaver.js';
 import { startFakeIiq } from '../dev/fake-iiq.js';
 import { startFakeIsc } from '../dev/fake-isc.js';
 import { startFakePagerDuty } from '../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../dev/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');
 const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-demo-'));
-const source = useIsc
-  ? await (async () => {
-      const isc = await startFakeIsc({ identities: toIscIdentities(demoIdentities(now)) });
-      return { name: 'Identity Security Cloud', url: isc.url, env: { ...ISC_DEMO_ENV }, remediate: (n: string) => remediateIsc(isc.identities, n), close: () => isc.close() };
-    })()
-  : await (async () => {
-      const iiq = await startFakeIiq({ identities: demoIdentities(now), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
-      return { name: 'IdentityIQ', url: iiq.url, env: { ...DEMO_ENV }, remediate: (n: string) => remediate(iiq.identities, n), close: () => iiq.close() };
-    })();
+// The story's leavers as IIQ shapes them: the narration reads these, whichever source serves them.
+const leavers = demoIdentities(now);
+const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
+// The same rules as the config writeDemoConfig wrote, for the narration.
+const policy: ExplainPolicy = { slaHours: { privileged: 4, standard: 8, contractor: 6 }, defaultTier: 'standard', tierAttribute: 'risk_tier', terminationDateAttribute: 'hrTerminationDate', excludedApplications: ['HR Archive'] };
+const nameByKey = new Map<string, string>(); // dedup key → identity name, learnt from triggers
+let failed = false;
 
 try {
   console.log(`Fake ${source.name} at ${source.url}, fake PagerDuty at ${pagerDuty.url}`);
-  console.log(`Working folder: ${dir}\n`);
+  console.log(`Working folder: ${dir} (removed at the end)`);
+  console.log('Each command runs the built CLI with the fakes\' test credentials in its environment (SLA: privileged 4 h, standard 8 h, contractor 6 h; "HR Archive" excluded).\n');
 
-  await cycle('Cycle 1: five leavers; Jane (privileged, 5.2 h) and John (standard, 20 h) still have enabled accounts', now);
-  console.log(`\n... the Leaver finally runs: Jane's and John's accounts are disabled in ${source.name} ...`);
+  await cycle('Cycle 1: five leavers, as of now', now);
+  console.log(`\n... the Leaver finally runs: Jane's and John's accounts are disabled in ${source.name} ...\n`);
   source.remediate('jdoe');
   source.remediate('jsmith');
   await cycle('Cycle 2, 15 minutes later', new Date(now.getTime() + 15 * 60_000));
 
-  console.log(`\nAudit log (${join(dir, 'audit.jsonl')}):`);
-  for (const line of readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n')) {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    const extra = record.event_action === 'resolve' ? `, breach_minutes=${record.breach_minutes}` : `, severity=${record.severity}`;
-    console.log(`  ${record.event_action} ${record.identity_name} (${record.tier}) — ${record.reason}${extra}`);
-  }
+  console.log('\n== What the audit log says: time to detect and to remediate');
+  const report = await command(['report', '--config', config]);
+  console.log(report.stdout.trimEnd().replace(/^/gm, '  '));
 } finally {
   await Promise.all([source.close(), pagerDuty.close()]);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\nRemoved ${dir}.`);
+}
+if (failed) process.exitCode = 1;
+
+/** Prints the command line, runs it, and fails the demo on an unexpected exit code. */
+async function command(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  console.log(`$ node ${relative(process.cwd(), CLI_PATH) || CLI_PATH} ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
+  const result = await runCli(args, { cwd: dir, env: { ...source.env } });
+  if (result.code !== 0) {
+    console.log(`  exit code ${result.code}\n${result.stderr}`);
+    throw new Error(`${args[0]} exited ${result.code}`);
+  }
+  return result;
 }
 
 async function cycle(title: string, at: Date): Promise<void> {
   console.log(`== ${title}`);
   const before = pagerDuty.received.length;
-  const result = await runCli(['run', '--config', config, '--now', at.toISOString()], { cwd: dir, env: source.env });
+  const result = await command(['run', '--config', config, '--now', at.toISOString()]);
   const summary = result.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; summary?: Record<string, unknown> }).find((l) => l.msg === 'cycle summary');
+  const got = new Map<string, string>(); // identity name → what PagerDuty got this cycle
   for (const { body, status } of pagerDuty.received.slice(before)) {
-    const payload = body.payload as { severity?: string; summary?: string } | undefined;
+    const payload = body.payload as { severity?: string; summary?: string; custom_details?: { identity_name?: string } } | undefined;
+    if (payload?.custom_details?.identity_name) nameByKey.set(body.dedup_key, payload.custom_details.identity_name);
+    const name = nameByKey.get(body.dedup_key);
+    if (name) got.set(name, body.event_action);
     console.log(`  PagerDuty got ${body.event_action} ${body.dedup_key} (HTTP ${status})${payload ? `\n    [${payload.severity}] ${payload.summary}` : ''}`);
   }
   if (pagerDuty.received.length === before) console.log('  PagerDuty got nothing');
   const s = summary?.summary ?? {};
   console.log(`  exit code ${result.code}; listed ${s.inactiveListed} inactive, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`);
-  if (result.code !== 0) {
-    console.log(result.stderr);
-    throw new Error(`cycle exited ${result.code}`);
+  console.log('  Why:');
+  for (const identity of leavers) {
+    const why = explainLeaver(identity, policy, at);
+    const sent = got.get(identity.name);
+    const verdict = sent === 'trigger' ? 'paged' : sent === 'resolve' ? 'incident resolved' : why.paged ? 'still paged (incident stays open)' : 'not paged';
+    // The narration must agree with what PagerDuty actually got: a trigger only for a breach.
+    if ((sent === 'trigger') !== (why.paged && !wasOpen(identity.name, before))) {
+      failed = true;
+      console.log(`    ! the narration and PagerDuty disagree about ${identity.name}`);
+    }
+    console.log(`    ${identity.displayName} (${identity.name}): ${verdict} — ${why.reason}`);
   }
+}
+
+/** Whether this identity's incident was opened before the given index of received events. */
+function wasOpen(name: string, beforeIndex: number): boolean {
+  let open = false;
+  for (const { body, status } of pagerDuty.received.slice(0, beforeIndex)) {
+    if (status === 202 && nameByKey.get(body.dedup_key) === name) open = body.event_action === 'trigger';
+  }
+  return open;
+}
+
+/** The fake source of the story: IdentityIQ (default) or Identity Security Cloud (`--isc`). */
+interface DemoSource {
+  name: string;
+  url: string;
+  env: Record<string, string>;
+  remediate(name: string): void;
+  close(): Promise<void>;
+}
+
+async function startIiqSource(): Promise<DemoSource> {
+  const iiq = await startFakeIiq({ identities: leavers, username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  return { name: 'IdentityIQ', url: iiq.url, env: { ...DEMO_ENV }, remediate: (name) => {
+      remediate(iiq.identities, name);
+      remediate(leavers, name); // idempotent, should the fake keep its own copy
+    }, close: () => iiq.close() };
+}
+
+async function startIscSource(): Promise<DemoSource> {
+  const isc = await startFakeIsc({ identities: toIscIdentities(leavers) });
+  const remediateBoth = (name: string): void => {
+    remediateIsc(isc.identities, name);
+    remediate(leavers, name);
+  };
+  return { name: 'Identity Security Cloud', url: isc.url, env: { ...ISC_DEMO_ENV }, remediate: remediateBoth, close: () => isc.close() };
 }

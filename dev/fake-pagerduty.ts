@@ -5,6 +5,7 @@
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { listenLocal, readBody, writeResponse } from './fake-http.js';
+import { renderIncidentsPage } from './fake-pagerduty-page.js';
 import type { FakeResponse } from './fake-iiq.js';
 
 /** Re-exported so a test needs only this module to script answers. */
@@ -21,6 +22,8 @@ export interface FakePagerDutyOptions {
   respond?: (event: any, index: number) => FakeResponse | undefined | Promise<FakeResponse | undefined>;
   /** Rolling window over 202-answered events; above it → 429 without Retry-After, like real PagerDuty. */
   rateLimit?: { events: number; windowMs: number };
+  /** GET / (the incidents page) reloads itself this often; default never. */
+  pageRefreshSeconds?: number;
 }
 /** A running fake PagerDuty; `url` is the full events URL …/v2/enqueue. */
 export interface FakePagerDuty {
@@ -95,6 +98,10 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
   }
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method === 'GET' && new URL(req.url ?? '/', 'http://fake').pathname === '/') {
+      // The page a person opens (sandbox): not an event, so not recorded.
+      return writeResponse(res, { status: 200, body: renderIncidentsPage(received, { refreshSeconds: options.pageRefreshSeconds }), headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+    }
     // Recorded on arrival so concurrent requests get distinct, ordered indexes.
     const entry: ReceivedEvent = { receivedAt: Date.now(), body: undefined, status: 0 };
     const index = received.push(entry) - 1;

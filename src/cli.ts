@@ -7,6 +7,7 @@ import type { CommandContext } from './commands/context.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
 import { Redactor } from './secrets.js';
@@ -52,6 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerReplayCommand(program, context);
   registerReportCommand(program, context);
   registerCheckCommand(program, context);
+  registerSandboxCommand(program, context);
 
   try {
     await program.parseAsync(argv);

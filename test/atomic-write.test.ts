@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { removeAbandonedTempFiles } from '../src/state/atomic-file.js';
 import { readState, writeState, emptyState } from '../src/state/state-file.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const WRITER = fileURLToPath(new URL('./helpers/atomic-writer.mjs', import.meta.url));
 
@@ -25,7 +25,7 @@ function killAfterWrites(path: string, writes: number): Promise<void> {
 
 describe('atomic state writes', () => {
   it('a kill -9 at any moment leaves a whole old or new file, never a torn one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-atomic-'));
+    const dir = makeTempDir('watchdog-atomic-');
     const path = join(dir, 'state.json');
     let previousVersion = -1;
     for (let round = 1; round <= 15; round += 1) {
@@ -46,7 +46,7 @@ describe('atomic state writes', () => {
   });
 
   it('a corrupt state file is moved aside and the cycle starts empty', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-corrupt-'));
+    const dir = makeTempDir('watchdog-corrupt-');
     const path = join(dir, 'state.json');
     writeFileSync(path, '{"version": 1, "incidents": {');
     const read = await readState(path, new Date('2026-11-24T12:00:00.000Z'), { moveCorruptAside: true });
@@ -59,7 +59,7 @@ describe('atomic state writes', () => {
   });
 
   it('a state file of the wrong shape is corrupt too, and a dry run leaves it in place', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-corrupt-'));
+    const dir = makeTempDir('watchdog-corrupt-');
     const path = join(dir, 'state.json');
     writeFileSync(path, JSON.stringify({ version: 1, incidents: { k: { dedupKey: 3 } }, firstSeenInactive: {} }));
     const read = await readState(path, new Date(), { moveCorruptAside: false });

@@ -1,11 +1,11 @@
 /** Delivery end to end: the built CLI (npm run build first) against the loopback fakes, PagerDuty misbehaving. */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE = JANE_DEDUP_KEY;
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 /** A working folder with fakes and a config; `respond` may be swapped between cycles. */
 async function scenario(options: { identities?: FakeIdentity[]; pagerduty?: Record<string, unknown>; rateLimit?: FakePagerDutyOptions['rateLimit']; deadLetterPath?: string } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'watchdog-delivery-'));
+  const dir = makeTempDir('watchdog-delivery-');
   const hooks: { respond: (event: any, index: number) => FakeResponse | undefined } = { respond: () => undefined };
   iiq = await startFakeIiq({ identities: options.identities ?? demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
   pagerDuty = await startFakePagerDuty({ respond: (event, index) => hooks.respond(event, index), ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}) });

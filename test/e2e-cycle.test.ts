@@ -1,11 +1,12 @@
 /** End to end: the built CLI as a child process against the loopback fakes (npm test builds first). */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE = JANE_DEDUP_KEY;
@@ -18,7 +19,7 @@ let pagerDuty: FakePagerDuty;
 let configPath: string;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'watchdog-e2e-'));
+  dir = makeTempDir('watchdog-e2e-');
   iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
   pagerDuty = await startFakePagerDuty();
   configPath = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });

@@ -1,12 +1,12 @@
 /** Who watches the watchdog: consecutive failed cycles page once; a healthy cycle resolves and pings the heartbeat. */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
@@ -17,7 +17,7 @@ const heartbeats: string[] = [];
 let iiqDown = true;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'watchdog-health-'));
+  dir = makeTempDir('watchdog-health-');
   iiq = await startFakeIiq({
     identities: demoIdentities(NOW),
     username: DEMO_ENV.IIQ_USERNAME,

@@ -1,12 +1,12 @@
 /** IIQ faults through the built CLI: exit 3, a message that names IIQ and the cause, no resolve. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq, type FakeResponse } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
@@ -16,7 +16,7 @@ let fault: ((path: string, attempt: number) => FakeResponse | undefined) | undef
 
 beforeEach(async () => {
   fault = undefined;
-  dir = mkdtempSync(join(tmpdir(), 'watchdog-faults-'));
+  dir = makeTempDir('watchdog-faults-');
   iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD, fault: ({ path, attempt }) => fault?.(path, attempt) });
   pagerDuty = await startFakePagerDuty();
 });

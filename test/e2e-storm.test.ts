@@ -1,12 +1,12 @@
 /** Storm control through the built CLI: a 60-identity single-connector outage pages at most twice and resolves fully. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../dev/scenario.js';
 import { applicationDedupKey } from '../src/sla/dedup-keys.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 // Spec 5: `iiq-leaver-sla-app-<slug>-<8 hex of sha256 of the name>` (was `iiq-leaver-sla-app-active-directory` before 0.2).
 const AD_KEY = applicationDedupKey('Active Directory');
@@ -28,7 +28,7 @@ function leaver(n: number, applications: string[]): FakeIdentity {
 }
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'watchdog-storm-'));
+  dir = makeTempDir('watchdog-storm-');
   const identities = [...Array.from({ length: 59 }, (_, n) => leaver(n, ['Active Directory'])), leaver(59, ['Active Directory', 'Salesforce'])];
   iiq = await startFakeIiq({ identities, username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
   pagerDuty = await startFakePagerDuty();

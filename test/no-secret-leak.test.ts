@@ -3,15 +3,15 @@
  * built CLI and scans everything written (stdout, stderr, state, audit, dead letter) for the
  * IIQ password, the Basic header and the routing key.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq, type FakeResponse } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { demoIdentities, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const PASSWORD = 'Pa55-w0rd-that-must-never-leak';
 const ROUTING_KEY = 'LEAKCANARYR0UT1NGKEY0123456789ab';
@@ -78,7 +78,7 @@ describe('no secret in any output', () => {
     iiqFault = undefined;
     pagerDutyFault = undefined;
     arrange();
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const dir = makeTempDir('watchdog-leak-');
     const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, {});
     const result = await runCli(['run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'trace', ...extraArgs], { cwd: dir, env: ENV });
     expect(result.code).toBe(expectedCode);
@@ -99,7 +99,7 @@ describe('no secret in any output', () => {
     pagerDutyFault = undefined;
     const status = name.includes('404') ? 404 : 500;
     iiqFault = (path) => (where(path) ? { status, body: status === 404 ? `<html>${echo}</html>` : JSON.stringify({ message: echo }), headers: { 'content-type': status === 404 ? 'text/html' : 'application/json' } } : undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const dir = makeTempDir('watchdog-leak-');
     const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { health: { alertAfterFailures: 1 } });
     const before = pagerDuty.received.length;
     const result = await runCli(['run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'trace'], { cwd: dir, env: ENV });
@@ -127,7 +127,7 @@ describe('no secret in any output', () => {
     });
     const tokenSpy = await captureTokens(oauthIiq.url, issued);
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+      const dir = makeTempDir('watchdog-leak-');
       const config = writeDemoConfig(dir, { iiq: tokenSpy.url, pagerDuty: pagerDuty.url }, {
         iiq: { baseUrl: tokenSpy.url, api: 'scim', auth: 'oauth', pageSize: 2, retryMinDelayMs: 10 },
       });
@@ -145,7 +145,7 @@ describe('no secret in any output', () => {
   });
 
   it('a config error that names the variable, not its value', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-leak-'));
+    const dir = makeTempDir('watchdog-leak-');
     const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
     const result = await runCli(['run', '--config', config], { cwd: dir, env: { ...ENV, PAGERDUTY_ROUTING_KEY: `${ROUTING_KEY}x` } });
     expect(result.code).toBe(2);

@@ -2,9 +2,7 @@
  * Property: whatever IIQ answers (random JSON, non-JSON, mutated valid pages), a cycle ends
  * with exit 0 or 3, never throws, and never resolves an incident from an answer it could not parse.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -23,6 +21,7 @@ import { createScimSource } from '../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../src/pagerduty/events.js';
 import { runCycle } from '../src/run.js';
 import { Secret } from '../src/secrets.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const BASE = 'https://iiq.property.test/identityiq';
 const NOW = new Date('2026-11-24T12:00:00.000Z');
@@ -145,7 +144,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
       linksAnswer = links;
       lookupAnswer = lookup;
       schemaAnswer = schema;
-      const dir = mkdtempSync(join(tmpdir(), 'watchdog-prop-'));
+      const dir = makeTempDir('watchdog-prop-');
       const config = parseConfig(
         {
           iiq: { baseUrl: BASE, api, pageSize: 2 },

@@ -1,11 +1,12 @@
 /** `replay` end to end: the built CLI (npm run build first) against the loopback fakes. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 // Close to the wall clock: replay stamps sent-at with the real time, and later cycles compare against it.
 const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 async function scenario() {
-  const dir = mkdtempSync(join(tmpdir(), 'watchdog-replay-'));
+  const dir = makeTempDir('watchdog-replay-');
   const hooks: { respond: (event: any) => FakeResponse | undefined } = { respond: () => undefined };
   const fakeIiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
   const pd = await startFakePagerDuty({ respond: (event) => hooks.respond(event) });

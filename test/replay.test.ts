@@ -1,6 +1,5 @@
 /** Replay: which dead-letter lines are superseded (pure, table-driven), and the glue on real files with a stub sender. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.js';
@@ -14,6 +13,7 @@ import type { HealthState } from '../src/sla/health.js';
 import type { OpenIncident } from '../src/sla/incident.js';
 import type { OpenStorm } from '../src/sla/storm.js';
 import type { AuditRecord } from '../src/state/audit-log.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const KEY = 'iiq-leaver-sla-0a1b';
 const T0 = '2026-11-24T12:00:00.000Z';
@@ -120,7 +120,7 @@ describe('planReplay', () => {
 
 describe('replayDeadLetters', () => {
   function setup(lines: (DeadLetter | string)[], options: { state?: Record<string, OpenIncident>; audit?: AuditRecord[]; answer?: (event: PagerDutyEvent) => DeliveryResult; concurrency?: number; extraState?: Record<string, unknown> } = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'watchdog-replay-'));
+    const dir = makeTempDir('watchdog-replay-');
     const paths = { deadLetterPath: join(dir, 'dead_letter.jsonl'), statePath: join(dir, 'state.json'), auditPath: join(dir, 'audit.jsonl') };
     writeFileSync(paths.deadLetterPath, lines.map((l) => `${line(l)}\n`).join(''));
     if (options.state || options.extraState) writeFileSync(paths.statePath, JSON.stringify({ version: 1, incidents: options.state ?? {}, firstSeenInactive: {}, ...options.extraState }));

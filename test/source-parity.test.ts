@@ -2,13 +2,11 @@
  * The same Leaver scenario through the built CLI over every IIQ mode (REST, SCIM + Basic,
  * SCIM + OAuth, SCIM bulk): PagerDuty must receive the same events (npm test builds first).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeIiq } from '../dev/fake-iiq.js';
 import { startFakePagerDuty } from '../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { makeTempDir } from './helpers/temp-dir.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const OAUTH = { clientId: 'watchdog-client', clientSecret: 'parity-client-secret' };
@@ -27,7 +25,7 @@ const MODES: Mode[] = [
 
 /** Trigger cycle, remediation, resolve cycle; the events PagerDuty accepted, without timestamps and ports. */
 async function runScenario(mode: Mode): Promise<{ events: unknown[]; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'watchdog-parity-'));
+  const dir = makeTempDir('watchdog-parity-');
   const iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD, oauth: OAUTH });
   const pagerDuty = await startFakePagerDuty();
   try {

@@ -1,0 +1,124 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { parseJsonText } from '../config/config.js';
+import { ConfigError, ExitCode } from '../errors.js';
+import { builtInStory, startSandboxFakes, toFakeIdentities, type SandboxFakes } from '../sandbox/fakes.js';
+import { OVERRIDING_VARIABLES, pointConfigAtFakes, sandboxConfig, sandboxEnvFile, validateSandboxConfig } from '../sandbox/sandbox-config.js';
+import { loadScenario, type ScenarioIdentity } from '../sandbox/scenario-file.js';
+import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
+import type { CommandContext } from './context.js';
+
+interface SandboxOptions { scenario?: string; config?: string; ci?: boolean; keep?: boolean }
+
+/** `sandbox` (spec 13): loopback fakes, a ready config and env file, and the commands to try; serves until a signal. */
+export function registerSandboxCommand(program: Command, context: CommandContext): void {
+  program
+    .command('sandbox')
+    .description('serve a fake IIQ and PagerDuty on loopback with a ready config, to try the watchdog by hand or smoke-test a config in CI')
+    .option('--scenario <file>', 'serve the identities of this scenario file instead of the built-in story')
+    .option('--config <file>', 'write a copy of this config pointed at the fakes, instead of the sandbox\'s own')
+    .option('--ci', 'for pipelines: one JSON line on stdout, no colours or prompts; SIGTERM or SIGINT stops it (exit 0)')
+    .option('--keep', 'keep the folder (config, env, state, audit) when stopping')
+    .action(async (options: SandboxOptions) => context.setExitCode(await runSandbox(options, context)));
+}
+
+const STORY_POLICY = { slaHours: { privileged: 4, standard: 8, contractor: 6 }, defaultTier: 'standard', tierAttribute: 'risk_tier', terminationDateAttribute: 'hrTerminationDate', excludedApplications: ['HR Archive'] };
+
+async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {
+  // Everything that can be wrong with the input is found before anything starts (exit 2).
+  const scenario = options.scenario === undefined ? undefined : loadScenario(options.scenario);
+  const teamConfig = options.config === undefined ? undefined : readTeamConfig(options.config);
+  const stop = stopSignal();
+  const folder = mkdtempSync(join(tmpdir(), 'iiq-watchdog-sandbox-'));
+  const say = options.ci ? context.writeStderr : context.writeStdout;
+  let fakes: SandboxFakes | undefined;
+  let served = false; // on bad input, the one error line stays the only line
+  try {
+    const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
+    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : story!.identities);
+    const config = teamConfig ? pointConfigAtFakes(teamConfig.raw, fakes, teamConfig.path, folder) : sandboxConfig(fakes);
+    validateSandboxConfig(config, folder, teamConfig ? `--config ${teamConfig.path}` : 'sandbox config');
+    const configPath = join(folder, 'config.json');
+    const envPath = join(folder, '.env');
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    writeFileSync(envPath, sandboxEnvFile(), { mode: 0o600 });
+    chmodSync(envPath, 0o600);
+    if (options.ci) {
+      context.writeStdout(`${JSON.stringify({ config: configPath, env: envPath, iiq: fakes.iiq, isc: fakes.isc, pagerduty: fakes.pagerduty })}\n`);
+      context.writeStderr(`sandbox: serving on loopback (incidents page ${fakes.pagerdutyPage}); SIGTERM or SIGINT stops it\n`);
+    } else {
+      context.writeStdout(introduction({ fakes, folder, configPath, options, scenario, story: story?.explanations, teamConfig: teamConfig?.path }));
+    }
+    served = true;
+    const signal = await stop.promise;
+    say(`\nsandbox: ${signal} received, stopping the fakes\n`);
+  } finally {
+    stop.dispose();
+    await fakes?.close();
+    if (options.keep) {
+      say(`sandbox: folder kept: ${folder}\n`);
+    } else {
+      rmSync(folder, { recursive: true, force: true });
+      if (served) say(`sandbox: folder removed: ${folder}\n`);
+    }
+  }
+  return ExitCode.ok;
+}
+
+function readTeamConfig(path: string): { path: string; raw: unknown } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+  }
+  return { path: resolve(path), raw: parseJsonText(text, path) };
+}
+
+/** Resolves with the first SIGINT / SIGTERM / SIGHUP; until disposed, those signals no longer kill the process. */
+function stopSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const promise = new Promise<NodeJS.Signals>((resolvePromise) => (onSignal = resolvePromise));
+  for (const signal of signals) process.on(signal, onSignal);
+  return { promise, dispose: () => signals.forEach((signal) => process.off(signal, onSignal)) };
+}
+
+function introduction(input: {
+  fakes: SandboxFakes; folder: string; configPath: string; options: SandboxOptions; scenario: ScenarioIdentity[] | undefined;
+  story: { name: string; displayName: string; paged: boolean; reason: string }[] | undefined; teamConfig: string | undefined;
+}): string {
+  const { fakes, folder } = input;
+  const cli = cliInvocation(fileURLToPath(new URL('../cli.js', import.meta.url)), process.execPath, process.env.PATH);
+  const lines = [
+    'Sandbox running: fakes on 127.0.0.1 and a ready config. Ctrl-C stops everything.',
+    '',
+    `  fake IdentityIQ  ${fakes.iiq}  (REST and SCIM: "api": "rest" or "scim" in the config)`,
+    `  fake ISC         ${fakes.isc ?? 'none in this build'}`,
+    `  fake PagerDuty   ${fakes.pagerduty}`,
+    `  incidents page   ${fakes.pagerdutyPage}  (open it in a browser)`,
+    `  folder           ${folder}  (config.json, .env; ${input.options.keep ? 'kept' : 'removed'} when the sandbox stops)`,
+    `  config           ${input.teamConfig ? `a copy of ${input.teamConfig}, pointed at the fakes` : 'the sandbox\'s own'}`,
+    '',
+  ];
+  if (input.scenario) {
+    const inactive = input.scenario.filter((identity) => identity.inactive).length;
+    lines.push(`Scenario ${resolve(input.options.scenario ?? '')}: ${input.scenario.length} identities, ${inactive} of them inactive.`, '');
+  } else if (input.story) {
+    lines.push(`Built-in story: ${input.story.length} leavers, terminated relative to now${input.teamConfig ? ' (attributes hrTerminationDate and risk_tier; use --scenario to serve your own data)' : ''}:`);
+    if (!input.teamConfig) for (const leaver of input.story) lines.push(`  ${leaver.displayName} (${leaver.name}): ${leaver.paged ? 'paged' : 'not paged'} — ${leaver.reason}`);
+    lines.push('');
+  }
+  const overriding = OVERRIDING_VARIABLES.filter((name) => process.env[name] !== undefined);
+  if (overriding.length > 0) {
+    lines.push(`Note: ${overriding.join(', ')} ${overriding.length > 1 ? 'are' : 'is'} set in this environment and would beat the sandbox's .env: run \`unset ${overriding.join(' ')}\` where you paste the commands.`, '');
+  }
+  lines.push('Try these in another terminal; each works pasted as printed (jq and curl needed for steps 2 and 4):', '');
+  tryCommands({ folder, configPath: input.configPath, cli, remediateUrl: fakes.remediateUrl, pageUrl: fakes.pagerdutyPage })
+    .forEach((step, index) => lines.push(`  # ${index + 1}. ${step.why}`, `  ${step.command}`, ''));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,108 @@
+/**
+ * The loopback fakes behind `sandbox` (spec 13): the fake IdentityIQ (REST and SCIM), the fake
+ * ISC when this build has one, and the fake PagerDuty with its incidents page. The fakes live in
+ * dev/ (shared with the tests and the demo) and ship compiled in dist/dev; they are loaded only
+ * when the sandbox starts, so no other command pays for them.
+ */
+import type { ExplainPolicy, LeaverExplanation } from '../../dev/explain-leaver.js';
+import type { FakeIdentity, FakeLink, FakeResponse } from '../../dev/fake-iiq.js';
+import type { ScenarioIdentity } from './scenario-file.js';
+import { SANDBOX_ENV, type FakeEndpoints } from './sandbox-config.js';
+
+/** The fakes as the sandbox runs them. `identities` is live: remediation edits it. */
+export interface SandboxFakes extends FakeEndpoints {
+  /** The fake PagerDuty's incidents page (GET /). */
+  pagerdutyPage: string;
+  /** POST here disables every leaver's accounts (`?identity=<id or name>`: one identity's). */
+  remediateUrl: string;
+  identities: FakeIdentity[];
+  close(): Promise<void>;
+}
+
+interface RunningFake { url: string; close(): Promise<void> }
+
+/** The scenario's identities as the fake IIQ stores them (`unknown` status = IIQ does not say). */
+export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIdentity[] {
+  return scenario.map((identity) => ({
+    id: identity.id,
+    name: identity.name,
+    displayName: identity.displayName,
+    inactive: identity.inactive,
+    attributes: identity.attributes,
+    links: identity.accounts.map((account, index): FakeLink => ({
+      id: `${identity.id}-account-${index}`,
+      application: account.application,
+      nativeIdentity: account.nativeIdentity,
+      displayName: identity.displayName,
+      ...(account.status === 'unknown' ? {} : { disabled: account.status === 'disabled' }),
+    })),
+  }));
+}
+
+/** The built-in story (see dev/scenario.ts): five leavers around `now`, each with why it is or is not paged. */
+export async function builtInStory(now: Date, policy: ExplainPolicy): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
+  const [{ demoIdentities }, { explainLeaver }] = await Promise.all([import('../../dev/scenario.js'), import('../../dev/explain-leaver.js')]);
+  const identities = demoIdentities(now);
+  return { identities, explanations: identities.map((identity) => explainLeaver(identity, policy, now)) };
+}
+
+/** Starts every fake on 127.0.0.1 (free ports) over `identities`. */
+export async function startSandboxFakes(identities: FakeIdentity[]): Promise<SandboxFakes> {
+  const [{ startFakeIiq }, { startFakePagerDuty }] = await Promise.all([import('../../dev/fake-iiq.js'), import('../../dev/fake-pagerduty.js')]);
+  const started: RunningFake[] = [];
+  const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
+  try {
+    const iiq = await startFakeIiq({
+      identities,
+      username: SANDBOX_ENV.IIQ_USERNAME,
+      password: SANDBOX_ENV.IIQ_PASSWORD,
+      oauth: { clientId: SANDBOX_ENV.IIQ_CLIENT_ID, clientSecret: SANDBOX_ENV.IIQ_CLIENT_SECRET },
+      // The control routes share the fake IIQ's port: they change what IIQ reports, as the Leaver would.
+      fault: ({ method, path, query }) => (path.startsWith('/sandbox/') ? control(method, path, query, iiq.identities) : undefined),
+    });
+    started.push(iiq);
+    const pagerDuty = await startFakePagerDuty({ pageRefreshSeconds: 5 });
+    started.push(pagerDuty);
+    const isc = await startIsc(identities);
+    if (isc) started.push(isc);
+    const iiqOrigin = new URL(iiq.url).origin;
+    return {
+      iiq: iiq.url,
+      isc: isc?.url ?? null,
+      pagerduty: pagerDuty.url,
+      pagerdutyPage: `${new URL(pagerDuty.url).origin}/`,
+      remediateUrl: `${iiqOrigin}/sandbox/remediate`,
+      get identities() { return iiq.identities; },
+      close: async () => void (await closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The fake ISC over the same identities; null while this build has none (dev/fake-isc.ts). */
+async function startIsc(identities: FakeIdentity[]): Promise<RunningFake | null> {
+  void identities; // handed to the fake ISC once it exists, with SANDBOX_ENV.ISC_CLIENT_ID / ISC_CLIENT_SECRET
+  return null;
+}
+
+const jsonReply = (status: number, value: unknown): FakeResponse =>
+  ({ status, body: `${JSON.stringify(value)}\n`, headers: { 'content-type': 'application/json' } });
+
+function control(method: string, path: string, query: URLSearchParams, identities: FakeIdentity[]): FakeResponse {
+  if (path !== '/sandbox/remediate') return jsonReply(404, { error: `no sandbox route ${path}; POST /sandbox/remediate[?identity=<id or name>]` });
+  if (method !== 'POST') return { ...jsonReply(405, { error: 'use POST' }), headers: { 'content-type': 'application/json', allow: 'POST' } };
+  const wanted = query.get('identity');
+  const targets = wanted === null ? identities : identities.filter((i) => i.id === wanted || i.name === wanted);
+  if (targets.length === 0) return jsonReply(404, { error: `no identity with id or name "${wanted}"` });
+  let disabled = 0;
+  const names: string[] = [];
+  for (const identity of targets) {
+    const enabled = identity.links.filter((link) => link.disabled !== true);
+    for (const link of enabled) link.disabled = true;
+    if (enabled.length > 0) names.push(identity.name);
+    disabled += enabled.length;
+  }
+  return jsonReply(200, { disabledAccounts: disabled, identities: names });
+}
