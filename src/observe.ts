@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { IiqReadError, describeError } from './errors.js';
 import type { Identity, IdentitySource } from './iiq/source.js';
@@ -5,6 +6,8 @@ import type { AccountsObservation, Observation } from './sla/decide.js';
 import type { OpenIncident } from './sla/incident.js';
 import { dedupKeyFor } from './sla/incident.js';
 import { assessIdentity, summarizeAccounts, type SlaPolicy } from './sla/policy.js';
+import { countNotDue, decideRecheck, verificationsStillHold, verifiedNow, type CleanVerification } from './sla/recheck.js';
+import type { VerifiedCleanState } from './state/verified-clean.js';
 
 /** What one cycle read from IIQ. */
 export interface ObserveResult {
@@ -19,6 +22,12 @@ export interface ObserveResult {
   accountReadFailures: number;
   /** First-seen-inactive instants to keep (identities without a usable termination date). */
   firstSeenInactive: Record<string, string>;
+  /** Verifications to keep (spec 10): made this cycle, not yet due, or not observed on an incomplete listing. */
+  verifiedClean: VerifiedCleanState;
+  /** Identities past SLA skipped because verified clean and not yet due for a re-check. */
+  verifiedCleanSkipped: number;
+  /** Verified-clean identities read again: re-check due, or termination instant or tier changed. */
+  verifiedCleanRechecked: number;
 }
 
 /** What observing needs. */
@@ -27,6 +36,12 @@ export interface ObserveInput {
   policy: SlaPolicy;
   openIncidents: Readonly<Record<string, OpenIncident>>;
   firstSeenInactive: Readonly<Record<string, string>>;
+  /** Verifications of earlier cycles (spec 10). */
+  verifiedClean: Readonly<VerifiedCleanState>;
+  /** `leaver.recheckCleanHours`; 0 = read every identity past SLA every cycle. */
+  recheckCleanHours: number;
+  /** Identities observed at once (default 16): enough to keep IIQ's request slots busy, few enough that their pending reads die young. */
+  observeConcurrency?: number;
   now: Date;
   logger: Logger;
 }
@@ -48,9 +63,15 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     accountsFetched: 0,
     accountReadFailures: 0,
     firstSeenInactive: {},
+    verifiedClean: { excludedApplications: [...policy.excludedApplications].sort(), identities: {} },
+    verifiedCleanSkipped: 0,
+    verifiedCleanRechecked: 0,
   };
   const warnedTiers = new Set<string>();
   const listed = new Set<string>();
+  const verifications = usableVerifications(input);
+  const hasOpenIncident = (identityId: string): boolean => dedupKeyFor(identityId) in input.openIncidents;
+  source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, hasOpenIncident) });
 
   const observe = async (identity: Identity): Promise<void> => {
     listed.add(identity.id);
@@ -70,9 +91,33 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       result.firstSeenInactive[identity.id] = firstSeen ?? now.toISOString();
     }
     if (assessment.severity) result.pastSla += 1;
-    const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
+    const hasIncident = hasOpenIncident(identity.id);
     if (!assessment.severity && !hasIncident) return;
-    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity) });
+    const verification = assessment.severity ? verifications[identity.id] : undefined;
+    const recheck = decideRecheck({
+      identityId: identity.id,
+      verification,
+      terminatedAtMs: assessment.terminatedAtMs,
+      tier: assessment.tier,
+      hasOpenIncident: hasIncident,
+      nowMs,
+      recheckCleanHours: input.recheckCleanHours,
+    });
+    if (!recheck.read) {
+      result.verifiedCleanSkipped += 1;
+      result.verifiedClean.identities[identity.id] = verification as CleanVerification;
+      return;
+    }
+    if (recheck.reason === 're-check due' || recheck.reason === 'termination instant changed' || recheck.reason === 'tier changed') result.verifiedCleanRechecked += 1;
+    const accounts = await readAccounts(identity);
+    if (accounts.kind === 'failed' && verification) result.verifiedClean.identities[identity.id] = verification;
+    const clean = accounts.kind === 'observed' && accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0;
+    if (clean && assessment.severity && input.recheckCleanHours > 0) {
+      result.verifiedClean.identities[identity.id] = verifiedNow(nowMs, assessment.terminatedAtMs, assessment.tier);
+    }
+    // Nothing enabled, nothing unknown, no incident: nothing to decide, so nothing kept in memory.
+    if (clean && !hasIncident) return;
+    result.observations.push({ ...base, inactive: true, accounts });
   };
 
   const readAccounts = async (identity: Identity): Promise<AccountsObservation> => {
@@ -90,10 +135,13 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
   };
 
+  // A page's identities start as slots free up, not all at once: a few hundred pending reads
+  // would each outlive several young-generation GCs and pile up as old-space garbage.
+  const slots = pLimit(input.observeConcurrency ?? 16);
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of input.source.listInactiveIdentities()) {
-      const current = Promise.all(page.map(observe));
+      const current = Promise.all(page.map((identity) => slots(() => observe(identity))));
       // Backpressure: read the next page only once the one before this has been observed.
       await previousPage;
       previousPage = current;
@@ -112,6 +160,20 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     for (const [id, at] of Object.entries(input.firstSeenInactive)) {
       if (!listed.has(id)) result.firstSeenInactive[id] ??= at;
     }
+    for (const [id, verification] of Object.entries(verifications)) {
+      if (!listed.has(id)) result.verifiedClean.identities[id] ??= verification;
+    }
   }
   return result;
+}
+
+/** The verifications that still hold: none once an application left `excludedApplications`. */
+function usableVerifications(input: ObserveInput): Readonly<Record<string, CleanVerification>> {
+  const { excludedApplications, identities } = input.verifiedClean;
+  if (verificationsStillHold(excludedApplications, input.policy.excludedApplications)) return identities;
+  const dropped = Object.keys(identities).length;
+  if (dropped > 0) {
+    input.logger.warn({ dropped, before: excludedApplications }, 'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle');
+  }
+  return {};
 }

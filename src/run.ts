@@ -54,6 +54,9 @@ export interface CycleSummary extends DeliveryCounts {
   inactiveListed: number;
   pastSla: number;
   linksFetched: number;
+  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;
@@ -106,6 +109,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     policy: policyFrom(config),
     openIncidents: state.incidents,
     firstSeenInactive: state.firstSeenInactive,
+    verifiedClean: state.verifiedClean,
+    recheckCleanHours: config.leaver.recheckCleanHours,
+    observeConcurrency: 2 * config.iiq.concurrency,
     now,
     logger,
   });
@@ -150,7 +156,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readError;
     const healthDelivered = await sendHealth(input, input.sender, state.health, failure);
     if (!healthDelivered.ok) counts.deadLettered += 1;
-    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, health: healthDelivered.health });
+    await writeState(config.state.path, { ...state, firstSeenInactive: observed.firstSeenInactive, verifiedClean: observed.verifiedClean, health: healthDelivered.health });
   }
 
   const summary: CycleSummary = {
@@ -158,6 +164,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     inactiveListed: observed.inactiveListed,
     pastSla: observed.pastSla,
     linksFetched: observed.accountsFetched,
+    verifiedCleanSkipped: observed.verifiedCleanSkipped,
+    verifiedCleanRechecked: observed.verifiedCleanRechecked,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(state.incidents).length,

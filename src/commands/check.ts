@@ -9,6 +9,7 @@ import type { Identity } from '../iiq/source.js';
 import { policyFrom } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { assessIdentity } from '../sla/policy.js';
+import { describeRecheck, formatRecheckLine, type RecheckOutlook } from './check-recheck.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** How many parsed termination dates `check` shows. */
@@ -29,6 +30,8 @@ export interface CheckResult {
     identitiesRead: number;
     terminationDates: { parsed: number; unparseable: number; sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[] };
   };
+  /** Spec 10: what a cycle now would skip as verified clean and re-check (from the state file). */
+  recheck?: RecheckOutlook;
   exitCode: ExitCodeType;
 }
 
@@ -51,7 +54,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         } finally {
           await runtime.close();
         }
-        const result = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq);
+        const result = { ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq), recheck: await describeRecheck(config, new Date()) };
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
         return result.exitCode;
@@ -121,6 +124,7 @@ export function formatCheckText(result: CheckResult): string {
       lines.push(['', `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`]);
     }
   }
+  if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   lines.push(['result', result.exitCode === ExitCode.ok ? 'ok: no event was sent' : `FAILED (exit ${result.exitCode}); no event was sent`]);
   const width = Math.max(...lines.map(([label]) => label.length));
   return `${lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join('\n')}\n`;

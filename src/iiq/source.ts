@@ -17,6 +17,12 @@ export interface Account {
 /** The result of reading one identity's accounts. A failed read throws IiqReadError instead. */
 export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: 'identity-gone' };
 
+/** What a cycle knows before the listing about the account reads it will skip (spec 10). */
+export interface AccountReadOutlook {
+  /** Identities verified clean whose re-check is not due: not read unless their termination instant or tier changed. */
+  verifiedCleanNotDue: number;
+}
+
 /**
  * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
  * an adapter. Both methods throw IiqReadError when IIQ could not be read completely.
@@ -26,4 +32,6 @@ export interface IdentitySource {
   listInactiveIdentities(): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
+  /** Optional: told before the listing how many reads the re-check schedule skips, to plan how to read accounts. */
+  expectAccountReads?(outlook: AccountReadOutlook): void;
 }

@@ -4,6 +4,7 @@ import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
 export interface WatchdogState {
@@ -16,6 +17,8 @@ export interface WatchdogState {
   health: HealthState;
   /** Open application incidents of storm control, by dedup key. */
   storms: Record<string, OpenStorm>;
+  /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
+  verifiedClean: VerifiedCleanState;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -56,11 +59,12 @@ const stateSchema = z.object({
     .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
     .default(HEALTHY),
   storms: z.record(z.string(), openStorm).default({}),
+  verifiedClean: verifiedCleanSchema,
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {} };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, verifiedClean: emptyVerifiedClean() };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */
@@ -97,7 +101,7 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
 
 /** Writes the state file atomically. */
 export async function writeState(path: string, state: WatchdogState): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+  await writeFileAtomic(path, renderStateJson(state));
 }
 
 async function moveAside(path: string, now: Date, reason: string): Promise<StateRead> {

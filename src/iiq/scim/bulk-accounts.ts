@@ -24,6 +24,8 @@ export interface AccountsPlan {
   totalAccounts?: number;
   bulkRequests?: number;
   perIdentityRequests?: number;
+  inactiveIdentities?: number;
+  verifiedCleanNotDue?: number;
 }
 
 /** The bulk read saw the listing change under it (accounts added or removed while paging). */
@@ -39,14 +41,17 @@ export async function fetchAccountTotal(http: IiqHttp): Promise<number> {
 
 /**
  * Pure: bulk when paging through every account takes fewer requests than one read per
- * identity (at least one request each; `identities` is an upper bound on those needing reads).
+ * identity whose read is due (at least one request each): the inactive identities less those
+ * the re-check schedule skips (spec 10). An upper bound: identities within SLA are not read either.
  */
-export function decideAccountsPlan(totalAccounts: number, identities: number): AccountsPlan {
+export function decideAccountsPlan(totalAccounts: number, identities: number, verifiedCleanNotDue = 0): AccountsPlan {
   const bulkRequests = Math.ceil(totalAccounts / BULK_PAGE_SIZE);
-  const counts = { totalAccounts, bulkRequests, perIdentityRequests: identities };
-  return bulkRequests < identities
-    ? { plan: 'bulk', reason: `${bulkRequests} bulk requests for ${totalAccounts} accounts < ${identities} per-identity reads`, ...counts }
-    : { plan: 'per-identity', reason: `${identities} per-identity reads <= ${bulkRequests} bulk requests for ${totalAccounts} accounts`, ...counts };
+  const due = Math.max(0, identities - verifiedCleanNotDue);
+  const counts = { totalAccounts, bulkRequests, perIdentityRequests: due, inactiveIdentities: identities, verifiedCleanNotDue };
+  const reads = verifiedCleanNotDue > 0 ? `${due} per-identity reads due (${identities} inactive, ${verifiedCleanNotDue} verified clean and not due)` : `${due} per-identity reads`;
+  return bulkRequests < due
+    ? { plan: 'bulk', reason: `${bulkRequests} bulk requests for ${totalAccounts} accounts < ${reads}`, ...counts }
+    : { plan: 'per-identity', reason: `${reads} <= ${bulkRequests} bulk requests for ${totalAccounts} accounts`, ...counts };
 }
 
 /**

@@ -49,6 +49,7 @@ async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery:
  */
 export function createScimSource(http: IiqHttp, options: ScimSourceOptions): IdentitySource {
   let inactiveTotal: number | undefined;
+  let verifiedCleanNotDue = 0;
   let bulkIndex: Promise<AccountIndex | undefined> | undefined;
 
   async function fetchAccountsOf(identityId: string): Promise<Account[]> {
@@ -72,7 +73,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       log({ plan: 'per-identity' }, 'SCIM accounts plan: per identity (the inactive identity count is not known yet)');
       return undefined;
     }
-    const plan = decideAccountsPlan(await fetchAccountTotal(http), inactiveTotal);
+    const plan = decideAccountsPlan(await fetchAccountTotal(http), inactiveTotal, verifiedCleanNotDue);
     log(plan, `SCIM accounts plan: ${plan.plan} (${plan.reason})`);
     if (plan.plan === 'per-identity') return undefined;
     try {
@@ -93,6 +94,10 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
         inactiveTotal ??= page.totalResults;
         yield page.Resources;
       }
+    },
+
+    expectAccountReads(outlook) {
+      verifiedCleanNotDue = outlook.verifiedCleanNotDue;
     },
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {

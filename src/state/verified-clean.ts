@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { CleanVerification } from '../sla/recheck.js';
+
+/** The identities verified clean (spec 10), and the excluded applications they were verified under. */
+export interface VerifiedCleanState {
+  /** `excludedApplications` at verification time: when one leaves the list, the verifications no longer hold. */
+  excludedApplications: string[];
+  /** Identity id → [verified at (epoch s), termination instant (epoch ms), tier]. */
+  identities: Record<string, CleanVerification>;
+}
+
+/** Nothing verified yet. */
+export function emptyVerifiedClean(): VerifiedCleanState {
+  return { excludedApplications: [], identities: {} };
+}
+
+// A hand check instead of z.tuple: 100,000 entries validate in milliseconds, not a good part of a second.
+const identitiesSchema = z.custom<Record<string, CleanVerification>>((value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const entry of Object.values(value)) {
+    if (!Array.isArray(entry) || entry.length !== 3) return false;
+    const [verifiedAt, terminatedAt, tier] = entry as unknown[];
+    if (!Number.isSafeInteger(verifiedAt) || typeof terminatedAt !== 'number' || !Number.isFinite(terminatedAt) || typeof tier !== 'string') return false;
+  }
+  return true;
+}, 'each entry must be [verified at (epoch seconds), termination instant (epoch ms), tier]');
+
+/** The `verifiedClean` section of the state file; absent in files written before it existed. */
+export const verifiedCleanSchema = z
+  .object({ excludedApplications: z.array(z.string()), identities: identitiesSchema })
+  .default(emptyVerifiedClean);
+
+/**
+ * The state file's text: indented like JSON.stringify(state, null, 2), except that each
+ * verification takes one line (indented, 100,000 of them would take five lines each and 11 MB).
+ * The section is appended last, outside any text from IIQ, so no identity data can shape it.
+ */
+export function renderStateJson(state: { version: number; verifiedClean: VerifiedCleanState }): string {
+  const { verifiedClean, ...rest } = state;
+  const text = JSON.stringify(rest, null, 2);
+  const lines = Object.entries(verifiedClean.identities).map(([id, verification]) => `      ${JSON.stringify(id)}: ${JSON.stringify(verification)}`);
+  const identities = lines.length === 0 ? '{}' : `{\n${lines.join(',\n')}\n    }`;
+  const section = `"verifiedClean": {\n    "excludedApplications": ${JSON.stringify(verifiedClean.excludedApplications)},\n    "identities": ${identities}\n  }`;
+  // `rest` always has `version`, so its text is "{\n  ...\n}": insert before the closing brace.
+  return `${text.slice(0, -2)},\n  ${section}\n}\n`;
+}
