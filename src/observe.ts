@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { IiqReadError, describeError } from './errors.js';
 import type { Identity, IdentitySource } from './iiq/source.js';
@@ -135,13 +134,21 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
   };
 
-  // A page's identities start as slots free up, not all at once: a few hundred pending reads
-  // would each outlive several young-generation GCs and pile up as old-space garbage.
-  const slots = pLimit(input.observeConcurrency ?? 16);
+  // A few workers take a page's identities one after another instead of starting them all at
+  // once: a few hundred pending reads (and a promise each) would outlive young-generation GCs
+  // and fill old space with garbage (peak RSS, docs/steady-state.md).
+  const workers = input.observeConcurrency ?? 16;
+  const observePage = async (page: readonly Identity[]): Promise<void> => {
+    let next = 0;
+    const work = async (): Promise<void> => {
+      while (next < page.length) await observe(page[next++] as Identity);
+    };
+    await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
+  };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of input.source.listInactiveIdentities()) {
-      const current = Promise.all(page.map((identity) => slots(() => observe(identity))));
+      const current = observePage(page);
       // Backpressure: read the next page only once the one before this has been observed.
       await previousPage;
       previousPage = current;
