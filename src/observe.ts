@@ -62,7 +62,8 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     accountsFetched: 0,
     accountReadFailures: 0,
     firstSeenInactive: {},
-    verifiedClean: { excludedApplications: [...policy.excludedApplications].sort(), identities: {} },
+    // No prototype: an identity id such as "__proto__" is a key like any other.
+    verifiedClean: { excludedApplications: [...policy.excludedApplications].sort(), identities: Object.create(null) as Record<string, CleanVerification> },
     verifiedCleanSkipped: 0,
     verifiedCleanRechecked: 0,
   };
@@ -92,7 +93,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (assessment.severity) result.pastSla += 1;
     const hasIncident = hasOpenIncident(identity.id);
     if (!assessment.severity && !hasIncident) return;
-    const verification = assessment.severity ? verifications[identity.id] : undefined;
+    const verification = assessment.severity && Object.hasOwn(verifications, identity.id) ? verifications[identity.id] : undefined;
     const recheck = decideRecheck({
       identityId: identity.id,
       verification,
@@ -111,7 +112,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     const accounts = await readAccounts(identity);
     if (accounts.kind === 'failed' && verification) result.verifiedClean.identities[identity.id] = verification;
     const clean = accounts.kind === 'observed' && accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0;
-    if (clean && assessment.severity && input.recheckCleanHours > 0) {
+    if (clean && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
       result.verifiedClean.identities[identity.id] = verifiedNow(nowMs, assessment.terminatedAtMs, assessment.tier);
     }
     // Nothing enabled, nothing unknown, no incident: nothing to decide, so nothing kept in memory.

@@ -14,20 +14,29 @@ export function emptyVerifiedClean(): VerifiedCleanState {
   return { excludedApplications: [], identities: {} };
 }
 
-// A hand check instead of z.tuple: 100,000 entries validate in milliseconds, not a good part of a second.
-const identitiesSchema = z.custom<Record<string, CleanVerification>>((value) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const entry of Object.values(value)) {
-    if (!Array.isArray(entry) || entry.length !== 3) return false;
-    const [verifiedAt, terminatedAt, tier] = entry as unknown[];
-    if (!Number.isSafeInteger(verifiedAt) || typeof terminatedAt !== 'number' || !Number.isFinite(terminatedAt) || typeof tier !== 'string') return false;
-  }
-  return true;
-}, 'each entry must be [verified at (epoch seconds), termination instant (epoch ms), tier]');
+/** True for a well-formed [verified at (epoch s), termination instant (epoch ms), tier]. */
+function isVerification(entry: unknown): entry is CleanVerification {
+  if (!Array.isArray(entry) || entry.length !== 3) return false;
+  const [verifiedAt, terminatedAt, tier] = entry as unknown[];
+  return Number.isSafeInteger(verifiedAt) && typeof terminatedAt === 'number' && Number.isFinite(terminatedAt) && typeof tier === 'string';
+}
+
+/**
+ * The verifications of the state file. A malformed entry is dropped, not fatal: a verification
+ * only saves a read, so losing one costs one read, while a "corrupt" state file would cost every
+ * open incident its history. A hand check, not z.tuple: 100,000 entries in milliseconds.
+ */
+const identitiesSchema = z.unknown().transform((value): Record<string, CleanVerification> => {
+  const identities = Object.create(null) as Record<string, CleanVerification>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return identities;
+  for (const [id, entry] of Object.entries(value)) if (isVerification(entry)) identities[id] = entry;
+  return identities;
+});
 
 /** The `verifiedClean` section of the state file; absent in files written before it existed. */
 export const verifiedCleanSchema = z
   .object({ excludedApplications: z.array(z.string()), identities: identitiesSchema })
+  .catch(emptyVerifiedClean)
   .default(emptyVerifiedClean);
 
 /**
