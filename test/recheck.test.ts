@@ -1,5 +1,6 @@
 /** The re-check schedule of verified-clean identities (spec 10): pure, with a fixed `now`. */
 import { describe, expect, it } from 'vitest';
+import { simulateRecheck } from '../bench/simulate-recheck.js';
 import {
   countNotDue,
   decideRecheck,
@@ -16,7 +17,7 @@ const HOUR = 3_600_000;
 const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const TERMINATED = Date.parse('2026-10-01T17:00:00.000Z');
 const ID = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
-const FRACTION = recheckFraction(ID);
+const FRACTION = recheckFraction(ID, Math.floor((NOW - 13 * HOUR) / 1000));
 // Verified 13 h ago under a 24 h interval: due between 12 h and 24 h after, depending on the id.
 const VERIFIED_AT = NOW - 13 * HOUR;
 const DUE_AT = VERIFIED_AT + 12 * HOUR + Math.floor(FRACTION * 12 * HOUR);
@@ -111,5 +112,22 @@ describe('countNotDue', () => {
     };
     expect(countNotDue(verifications, NOW, 24, (id) => id === 'withIncident')).toBe(1);
     expect(countNotDue(verifications, NOW, 0, () => false)).toBe(0);
+  });
+});
+
+describe('the schedule over days of 15-minute cycles (the pure simulation behind npm run bench)', () => {
+  const ids = Array.from({ length: 4000 }, (_, i) => `${(i * 2654435761) % 2 ** 32}`.padStart(12, '0'));
+  const run = simulateRecheck({ identityIds: ids, recheckCleanHours: 24, cycleMinutes: 15, days: 5, startMs: NOW });
+
+  it('re-reads every identity within recheckCleanHours of its last read', () => {
+    expect(run.maxGapHours).toBeLessThanOrEqual(24);
+    expect(run.perCycle.slice(0, 96).reduce((a, b) => a + b, 0)).toBe(4000); // each once in the first day
+  });
+
+  it('never re-checks more than 3 × the average share in one cycle, on the first day or later (no bunching)', () => {
+    expect(run.averageShare).toBeCloseTo(4000 / 96);
+    expect(run.maxPerCycle).toBeLessThanOrEqual(3 * run.averageShare);
+    expect(Math.max(...run.perCycle.slice(96 * 3))).toBeLessThanOrEqual(2.5 * run.averageShare);
+    expect(run.perCycle.slice(0, 47).every((n) => n === 0)).toBe(true); // nothing due in the first half
   });
 });

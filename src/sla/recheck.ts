@@ -32,9 +32,15 @@ export interface RecheckInput {
   recheckCleanHours: number;
 }
 
-/** Where in the second half of the interval an identity's re-check falls: a fraction in [0, 1) from a hash of its id. */
-export function recheckFraction(identityId: string): number {
-  return createHash('sha256').update(identityId).digest().readUInt32BE(0) / 2 ** 32;
+/**
+ * Where in the second half of the interval a re-check falls: a fraction in [0, 1) from a hash of
+ * the identity's id and the second it was verified. The verification instant is part of the hash
+ * so that each round draws a new point: a fixed point per id would give each identity a fixed
+ * period, and identities verified together would meet again at common multiples of their periods
+ * (a simulated week bunched up to eight times the average share into one cycle).
+ */
+export function recheckFraction(identityId: string, verifiedAtSeconds: number): number {
+  return createHash('sha256').update(`${identityId}\n${verifiedAtSeconds}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
 /**
@@ -43,7 +49,7 @@ export function recheckFraction(identityId: string): number {
  */
 export function recheckDueAtMs(identityId: string, verifiedAtMs: number, recheckCleanHours: number): number {
   const halfMs = (recheckCleanHours * HOUR_MS) / 2;
-  return verifiedAtMs + halfMs + Math.floor(recheckFraction(identityId) * halfMs);
+  return verifiedAtMs + halfMs + Math.floor(recheckFraction(identityId, Math.floor(verifiedAtMs / 1000)) * halfMs);
 }
 
 /** The due instant of a stored verification. */
