@@ -46,7 +46,8 @@ export interface FakeIiqOptions {
 export interface FakeIiq {
   url: string;
   identities: FakeIdentity[];
-  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number };
+  /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages). */
+  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number; accountReads: Record<string, number> };
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
   close(): Promise<void>;
@@ -182,7 +183,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const attempts = new Map<string, number>();
   const tokens = new Map<string, number>(); // token → expiry (epoch ms)
   const timers = new Set<NodeJS.Timeout>();
-  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0 };
+  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0, accountReads: {} };
   let base = '';
   let closed = false;
   const fake: FakeIiq = {
@@ -192,6 +193,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     resetStats() {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
       for (const k of Object.keys(stats.byRoute)) delete stats.byRoute[k];
+      stats.accountReads = {};
       attempts.clear();
     },
     close() {
@@ -322,6 +324,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     let name: string;
     try { name = decodeURIComponent(path.split('/')[4] ?? ''); } catch { return json(400, { message: 'malformed identity name' }); }
     const ident = index.find('name', name);
+    if (ident) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
     return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
   }
 
@@ -365,6 +368,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     let list: Pair[];
     if (byIdentity) {
       const ident = index.find('id', byIdentity[1] ?? '');
+      if (ident && p.start === 1) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
       list = ident ? ident.links.map((l): Pair => [ident, l]) : [];
     } else if (byApp) {
       const app = byApp[1] ?? '';

@@ -10,6 +10,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
+import { applyHeapPosture } from './heap-posture.js';
 import { Redactor } from './secrets.js';
 import { exitCodeForSignalName, listenForStop } from './stop.js';
 
@@ -76,6 +77,7 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
+applyHeapPosture();
 main(process.argv).then(exitAfterFlush, (error: unknown) => {
   process.stderr.write(`error: ${describeError(error)}\n`);
   exitAfterFlush(ExitCode.usage);

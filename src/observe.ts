@@ -6,6 +6,8 @@ import type { OpenIncident } from './sla/incident.js';
 import { dedupKeyFor } from './sla/incident.js';
 import { observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from './sla/account-policy.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment, type SlaPolicy } from './sla/policy.js';
+import { countNotDue, decideRecheck, verificationsStillHold, verifiedNow, type CleanVerification } from './sla/recheck.js';
+import type { VerifiedCleanState } from './state/verified-clean.js';
 
 /** What one cycle read from IIQ. */
 export interface ObserveResult {
@@ -26,6 +28,12 @@ export interface ObserveResult {
   unknownStatusAccounts: number;
   /** First-seen-inactive instants to keep (identities without a usable termination date). */
   firstSeenInactive: Record<string, string>;
+  /** Verifications to keep (spec 10): made this cycle, not yet due, or not observed on an incomplete listing. */
+  verifiedClean: VerifiedCleanState;
+  /** Identities past SLA skipped because verified clean and not yet due for a re-check. */
+  verifiedCleanSkipped: number;
+  /** Verified-clean identities read again: re-check due, or termination instant or tier changed. */
+  verifiedCleanRechecked: number;
 }
 
 /** What observing needs. */
@@ -34,6 +42,12 @@ export interface ObserveInput {
   policy: SlaPolicy;
   openIncidents: Readonly<Record<string, OpenIncident>>;
   firstSeenInactive: Readonly<Record<string, string>>;
+  /** Verifications of earlier cycles (spec 10). */
+  verifiedClean: Readonly<VerifiedCleanState>;
+  /** `leaver.recheckCleanHours`; 0 = read every identity past SLA every cycle. */
+  recheckCleanHours: number;
+  /** Identities observed at once (default 16): enough to keep IIQ's request slots busy, few enough that their pending reads die young. */
+  observeConcurrency?: number;
   now: Date;
   logger: Logger;
   /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
@@ -62,6 +76,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     identitiesLookedUp: 0,
     unknownStatusAccounts: 0,
     firstSeenInactive: {},
+    // No prototype: an identity id such as "__proto__" is a key like any other.
+    verifiedClean: { excludedApplications: [...policy.excludedApplications].sort(), identities: Object.create(null) as Record<string, CleanVerification> },
+    verifiedCleanSkipped: 0,
+    verifiedCleanRechecked: 0,
   };
   const warnedTiers = new Set<string>();
   const listed = new Set<string>();
@@ -69,6 +87,9 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     result.readError ??= error.message;
     result.readErrorClassified ??= error.classified;
   };
+  const verifications = usableVerifications(input);
+  const hasOpenIncident = (identityId: string): boolean => dedupKeyFor(identityId) in input.openIncidents;
+  source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, hasOpenIncident) });
 
   const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
     if (via === 'listing') listed.add(identity.id);
@@ -88,13 +109,44 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       result.firstSeenInactive[identity.id] = firstSeen ?? now.toISOString();
     }
     if (assessment.severity) result.pastSla += 1;
-    const hasIncident = dedupKeyFor(identity.id) in input.openIncidents;
+    const hasIncident = hasOpenIncident(identity.id);
     if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
     // A listing that shows no enabled account (ISC's search documents) spares the read, but only
     // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
     const listedOpen = identity.listedNotDisabledApplications;
     if (!hasIncident && listedOpen?.every((application) => policy.excludedApplications.has(application))) return;
-    result.observations.push({ ...base, inactive: true, accounts: await readAccounts(identity, assessment) });
+    const verification = assessment.severity && Object.hasOwn(verifications, identity.id) ? verifications[identity.id] : undefined;
+    const recheck = decideRecheck({
+      identityId: identity.id,
+      verification,
+      terminatedAtMs: assessment.terminatedAtMs,
+      tier: assessment.tier,
+      hasOpenIncident: hasIncident,
+      nowMs,
+      recheckCleanHours: input.recheckCleanHours,
+    });
+    if (!recheck.read) {
+      result.verifiedCleanSkipped += 1;
+      result.verifiedClean.identities[identity.id] = verification as CleanVerification;
+      return;
+    }
+    if (recheck.reason === 're-check due' || recheck.reason === 'termination instant changed' || recheck.reason === 'tier changed') result.verifiedCleanRechecked += 1;
+    const accounts = await readAccounts(identity, assessment);
+    if (accounts.kind === 'failed' && verification) result.verifiedClean.identities[identity.id] = verification;
+    // Clean means nothing enabled or unknown at all: an account within its grace or under an
+    // exception (spec 11) will page when that ends, so such an identity is read every cycle.
+    const clean =
+      accounts.kind === 'observed' &&
+      accounts.activeAccountCount === 0 &&
+      accounts.unknownAccountCount === 0 &&
+      !accounts.policy?.withinGraceApplications.length &&
+      !accounts.policy?.exceptedApplications.length;
+    if (clean && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
+      result.verifiedClean.identities[identity.id] = verifiedNow(nowMs, assessment.terminatedAtMs, assessment.tier);
+    }
+    // Nothing enabled, nothing unknown, no incident: nothing to decide, so nothing kept in memory.
+    if (clean && !hasIncident) return;
+    result.observations.push({ ...base, inactive: true, accounts });
   };
 
   const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
@@ -140,10 +192,21 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     );
   };
 
+  // A few workers take a page's identities one after another instead of starting them all at
+  // once: a few hundred pending reads (and a promise each) would outlive young-generation GCs
+  // and fill old space with garbage (peak RSS, docs/steady-state.md).
+  const workers = input.observeConcurrency ?? 16;
+  const observePage = async (page: readonly Identity[]): Promise<void> => {
+    let next = 0;
+    const work = async (): Promise<void> => {
+      while (next < page.length) await observe(page[next++] as Identity, 'listing');
+    };
+    await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
+  };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of input.source.listInactiveIdentities()) {
-      const current = Promise.all(page.map((identity) => observe(identity, 'listing')));
+      const current = observePage(page);
       // Backpressure: read the next page only once the one before this has been observed.
       await previousPage;
       previousPage = current;
@@ -164,6 +227,9 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     // Identities not reached keep their first-seen instant for the next cycle.
     for (const [id, at] of Object.entries(input.firstSeenInactive)) {
       if (!listed.has(id)) result.firstSeenInactive[id] ??= at;
+    }
+    for (const [id, verification] of Object.entries(verifications)) {
+      if (!listed.has(id)) result.verifiedClean.identities[id] ??= verification;
     }
   }
   if (result.unknownStatusAccounts > 0) {
@@ -189,4 +255,15 @@ function lastKnownAssessment(incident: OpenIncident, nowMs: number): SlaAssessme
     elapsedMs,
     severity: severityFor(elapsedMs, incident.slaHours),
   };
+}
+
+/** The verifications that still hold: none once an application left `excludedApplications`. */
+function usableVerifications(input: ObserveInput): Readonly<Record<string, CleanVerification>> {
+  const { excludedApplications, identities } = input.verifiedClean;
+  if (verificationsStillHold(excludedApplications, input.policy.excludedApplications)) return identities;
+  const dropped = Object.keys(identities).length;
+  if (dropped > 0) {
+    input.logger.warn({ dropped, before: excludedApplications }, 'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle');
+  }
+  return {};
 }

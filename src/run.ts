@@ -58,6 +58,9 @@ export interface CycleSummary extends DeliveryCounts {
   identitiesLookedUp: number;
   /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
   unknownStatusAccounts: number;
+  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;
@@ -122,6 +125,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     policy: policyFrom(config),
     openIncidents: state.incidents,
     firstSeenInactive: state.firstSeenInactive,
+    verifiedClean: state.verifiedClean,
+    recheckCleanHours: config.leaver.recheckCleanHours,
+    observeConcurrency: 2 * (config.isc?.concurrency ?? config.iiq?.concurrency ?? 8),
     now,
     logger,
     accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
@@ -167,7 +173,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
-    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded };
+    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean };
     const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
@@ -180,6 +186,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     linksFetched: observed.accountsFetched,
     identitiesLookedUp: observed.identitiesLookedUp,
     unknownStatusAccounts: observed.unknownStatusAccounts,
+    verifiedCleanSkipped: observed.verifiedCleanSkipped,
+    verifiedCleanRechecked: observed.verifiedCleanRechecked,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(openIncidents).length,
@@ -211,6 +219,8 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     linksFetched: 0,
     identitiesLookedUp: 0,
     unknownStatusAccounts: 0,
+    verifiedCleanSkipped: 0,
+    verifiedCleanRechecked: 0,
     triggered: 0,
     retriggered: 0,
     resolved: 0,

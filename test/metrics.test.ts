@@ -14,6 +14,8 @@ const SAMPLE: MetricsSample = {
   durationMs: 1234,
   inactiveListed: 5,
   pastSla: 3,
+  verifiedCleanSkipped: 40,
+  verifiedCleanRechecked: 2,
   openByTier: { standard: 1, privileged: 1, 'odd "tier"\\': 0 },
   eventsSent: { trigger: 2, retrigger: 0, resolve: 1 },
   deadLettered: 0,
@@ -42,6 +44,12 @@ describe('renderMetrics', () => {
         '# HELP iiq_leaver_sla_watchdog_identities_past_sla Inactive identities past their SLA in the last cycle.',
         '# TYPE iiq_leaver_sla_watchdog_identities_past_sla gauge',
         'iiq_leaver_sla_watchdog_identities_past_sla 3',
+        '# HELP iiq_leaver_sla_watchdog_identities_skipped_verified_clean Identities past SLA whose accounts were not read in the last cycle: verified clean, re-check not yet due.',
+        '# TYPE iiq_leaver_sla_watchdog_identities_skipped_verified_clean gauge',
+        'iiq_leaver_sla_watchdog_identities_skipped_verified_clean 40',
+        '# HELP iiq_leaver_sla_watchdog_identities_rechecked Identities verified clean whose accounts were read again in the last cycle (re-check due, or termination or tier changed).',
+        '# TYPE iiq_leaver_sla_watchdog_identities_rechecked gauge',
+        'iiq_leaver_sla_watchdog_identities_rechecked 2',
         '# HELP iiq_leaver_sla_watchdog_breaches_open Open Leaver SLA incidents after the last cycle, by tier.',
         '# TYPE iiq_leaver_sla_watchdog_breaches_open gauge',
         'iiq_leaver_sla_watchdog_breaches_open{tier="odd \\"tier\\"\\\\"} 0',
@@ -158,6 +166,8 @@ describe('metrics textfile after cycles through the built CLI', () => {
     remediate(iiq.identities, 'jdoe');
     expect((await run(45)).code).toBe(0);
     expect(metrics()).toMatchObject({ last_run_exit_code: 0, 'breaches_open{tier="privileged"}': 0, 'events_sent{action="resolve"}': 1 });
+    // Olga (all disabled) and Hank (only an excluded application) were verified clean at 0: not read at 45 (spec 10).
+    expect(metrics()).toMatchObject({ identities_skipped_verified_clean: 2, identities_rechecked: 0 });
 
     // The audit these cycles wrote feeds `report`: two breaches, Jane's resolved 1.2 h + 45 min after her deadline.
     const report = await runCli(['report', '--config', 'config.json', '--format', 'json'], { cwd: dir, env: {} });

@@ -16,6 +16,7 @@ import { policyFrom } from '../run.js';
 import { createRuntime } from '../runtime.js';
 import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions, formatExceptionsCheck, type ExceptionsCheck } from './check-exceptions.js';
+import { describeRecheck, formatRecheckLine, type RecheckOutlook } from './check-recheck.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
 /** How many parsed termination dates `check` shows. */
@@ -35,6 +36,8 @@ export interface CheckResult {
   pagerduty: { eventsUrl: string } & PagerDutyProbe;
   /** Plain http:// to a host other than loopback (spec 13). */
   warnings: string[];
+  /** Spec 10: what a cycle now would skip as verified clean and re-check (from the state file). */
+  recheck?: RecheckOutlook;
   exitCode: ExitCodeType;
   /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
@@ -83,7 +86,11 @@ export function registerCheckCommand(program: Command, context: CommandContext):
           await Promise.all([runtime.close(), probeDispatcher.destroy()]);
         }
         const warnings = cleartextWarnings(contactedUrls(config, context.env));
-        const result = { ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings }), exceptions };
+        const result = {
+          ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings }),
+          exceptions,
+          recheck: await describeRecheck(config, new Date()),
+        };
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
         return result.exitCode;
@@ -171,6 +178,7 @@ export function formatCheckText(result: CheckResult): string {
     const unparseableWidth = Math.max(0, ...unparseable.map((u) => u.name.length));
     for (const u of unparseable) lines.push(['', `${u.name.padEnd(unparseableWidth)}  ${u.value}  not parseable`]);
   }
+  if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   if (result.exceptions) lines.push(...formatExceptionsCheck(result.exceptions));
   lines.push(['pagerduty', `${result.pagerduty.eventsUrl}: ${result.pagerduty.ok ? '' : 'PROBLEM: '}${result.pagerduty.detail}`]);
   for (const warning of result.warnings) lines.push(['warning', warning]);

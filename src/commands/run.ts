@@ -63,6 +63,7 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
   const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
+    ['re-check', `${summary.verifiedCleanSkipped} skipped as verified clean, ${summary.verifiedCleanRechecked} verified clean re-checked`],
     [summary.dryRun ? 'events planned' : 'events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],

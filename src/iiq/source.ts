@@ -26,6 +26,12 @@ export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: '
 /** What looking one identity up found: it is gone, or it exists (its `inactive` says whether it still is). */
 export type IdentityLookup = { kind: 'gone' } | { kind: 'found'; identity: Identity };
 
+/** What a cycle knows before the listing about the account reads it will skip (spec 10). */
+export interface AccountReadOutlook {
+  /** Identities verified clean whose re-check is not due: not read unless their termination instant or tier changed. */
+  verifiedCleanNotDue: number;
+}
+
 /**
  * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
  * an adapter. Every method throws IiqReadError when IIQ could not be read completely.
@@ -41,4 +47,6 @@ export interface IdentitySource {
    * did not contain. Throws IiqReadError when the lookup itself failed (never "gone" on a failed read).
    */
   lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
+  /** Optional: told before the listing how many reads the re-check schedule skips, to plan how to read accounts. */
+  expectAccountReads?(outlook: AccountReadOutlook): void;
 }

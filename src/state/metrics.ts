@@ -18,6 +18,9 @@ export interface MetricsSample {
   durationMs: number;
   inactiveListed: number;
   pastSla: number;
+  /** Spec 10: identities skipped as verified clean, and verified ones read again this cycle. */
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
   /** Open identity incidents by tier; every configured tier appears, with 0 if none. */
   openByTier: Record<string, number>;
   eventsSent: { trigger: number; retrigger: number; resolve: number };
@@ -33,6 +36,8 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     durationMs: summary.durationMs,
     inactiveListed: summary.inactiveListed,
     pastSla: summary.pastSla,
+    verifiedCleanSkipped: summary.verifiedCleanSkipped,
+    verifiedCleanRechecked: summary.verifiedCleanRechecked,
     openByTier: summary.openIncidentsByTier,
     eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
     deadLettered: summary.deadLettered,
@@ -61,6 +66,8 @@ export function renderMetrics(sample: MetricsSample): string {
   gauge('last_run_duration_seconds', 'Duration of the last cycle.', [['', seconds(sample.durationMs)]]);
   gauge('identities_inactive', 'Inactive identities listed from IIQ in the last cycle.', [['', sample.inactiveListed]]);
   gauge('identities_past_sla', 'Inactive identities past their SLA in the last cycle.', [['', sample.pastSla]]);
+  gauge('identities_skipped_verified_clean', 'Identities past SLA whose accounts were not read in the last cycle: verified clean, re-check not yet due.', [['', sample.verifiedCleanSkipped]]);
+  gauge('identities_rechecked', 'Identities verified clean whose accounts were read again in the last cycle (re-check due, or termination or tier changed).', [['', sample.verifiedCleanRechecked]]);
   gauge('breaches_open', 'Open Leaver SLA incidents after the last cycle, by tier.', Object.entries(sample.openByTier).sort(([a], [b]) => a.localeCompare(b)).map(([tier, count]) => [`{tier="${escapeLabel(tier)}"}`, count]));
   gauge('events_sent', 'PagerDuty events delivered in the last cycle, by action.', [
     ['{action="trigger"}', sample.eventsSent.trigger],

@@ -6,6 +6,7 @@ import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
+import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
 export interface WatchdogState {
@@ -22,6 +23,8 @@ export interface WatchdogState {
   lastEvaluatedAt?: string;
   /** Exceptions already audited (spec 11), so each is recorded once. */
   exceptionsRecorded: RecordedExceptions;
+  /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
+  verifiedClean: VerifiedCleanState;
 }
 
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
@@ -68,11 +71,12 @@ const stateSchema = z.object({
   storms: z.record(z.string(), openStorm).default({}),
   lastEvaluatedAt: isoInstant.optional(),
   exceptionsRecorded: z.record(z.string(), isoInstant).default({}),
+  verifiedClean: verifiedCleanSchema,
 });
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, exceptionsRecorded: {} };
+  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, exceptionsRecorded: {}, verifiedClean: emptyVerifiedClean() };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */
@@ -110,7 +114,7 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
 
 /** Writes the state file atomically. Throws LocalFileError (exit 5) naming the path and the cause. */
 export async function writeState(path: string, state: WatchdogState): Promise<void> {
-  await guardLocalFile('write the state file', path, () => writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`));
+  await guardLocalFile('write the state file', path, () => writeFileAtomic(path, renderStateJson(state)));
 }
 
 async function moveAside(path: string, now: Date, reason: string): Promise<StateRead> {

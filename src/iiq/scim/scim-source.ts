@@ -51,6 +51,7 @@ async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery:
  */
 export function createScimSource(http: IiqHttp, options: ScimSourceOptions): IdentitySource {
   let inactiveTotal: number | undefined;
+  let verifiedCleanNotDue = 0;
   let bulkIndex: Promise<AccountIndex | undefined> | undefined;
   // Read once per run (one source per run), on the first account read.
   let accountAttributes: Promise<string | undefined> | undefined;
@@ -86,7 +87,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       return undefined;
     }
     const query = await attributesQuery();
-    const plan = decideAccountsPlan(await fetchAccountTotal(http, query), inactiveTotal);
+    const plan = decideAccountsPlan(await fetchAccountTotal(http, query), inactiveTotal, verifiedCleanNotDue);
     log(plan, `SCIM accounts plan: ${plan.plan} (${plan.reason})`);
     if (plan.plan === 'per-identity') return undefined;
     try {
@@ -107,6 +108,10 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
         inactiveTotal ??= page.totalResults;
         yield page.Resources;
       }
+    },
+
+    expectAccountReads(outlook) {
+      verifiedCleanNotDue = outlook.verifiedCleanNotDue;
     },
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {

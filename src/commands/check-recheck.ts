@@ -1,0 +1,39 @@
+import type { Config } from '../config/config.js';
+import { dedupKeyFor } from '../sla/incident.js';
+import { countNotDue, verificationsStillHold } from '../sla/recheck.js';
+import { readState } from '../state/state-file.js';
+
+/** What `check` says about the re-check schedule (spec 10), from the state file; nothing is read from IIQ for it. */
+export interface RecheckOutlook {
+  recheckCleanHours: number;
+  /** Identities the state file holds as verified clean. */
+  verifiedClean: number;
+  /** Of those, how many a cycle started now would skip, and how many it would re-check. */
+  skippedNow: number;
+  recheckedNow: number;
+  /** Why the verifications cannot be used (unreadable state file, an application left excludedApplications). */
+  problem?: string;
+}
+
+/** Reads the state file (never moving or writing it) and counts what a cycle at `now` would skip and re-check. */
+export async function describeRecheck(config: Config, now: Date): Promise<RecheckOutlook> {
+  const recheckCleanHours = config.leaver.recheckCleanHours;
+  const { state, corrupt } = await readState(config.state.path, now, { moveCorruptAside: false });
+  const verifications = state.verifiedClean.identities;
+  const verifiedClean = Object.keys(verifications).length;
+  const base = { recheckCleanHours, verifiedClean };
+  if (corrupt) return { ...base, skippedNow: 0, recheckedNow: 0, problem: `state file ${corrupt.reason}: the next run moves it aside and reads every identity` };
+  if (!verificationsStillHold(state.verifiedClean.excludedApplications, new Set(config.excludedApplications))) {
+    return { ...base, skippedNow: 0, recheckedNow: verifiedClean, problem: 'an application left excludedApplications since the verifications: the next run reads every identity past SLA' };
+  }
+  const skippedNow = countNotDue(verifications, now.getTime(), recheckCleanHours, (id) => dedupKeyFor(id) in state.incidents);
+  return { ...base, skippedNow, recheckedNow: verifiedClean - skippedNow };
+}
+
+/** The `re-check` line of `check`'s text output. */
+export function formatRecheckLine(outlook: RecheckOutlook): string {
+  if (outlook.recheckCleanHours === 0) return 'off (leaver.recheckCleanHours 0): every identity past SLA is read every cycle';
+  const head = `every ${outlook.recheckCleanHours} h: ${outlook.verifiedClean} identities verified clean`;
+  const tail = `a cycle now skips ${outlook.skippedNow} and re-checks ${outlook.recheckedNow}`;
+  return outlook.problem ? `${head}; ${tail}; NOTE: ${outlook.problem}` : `${head}; ${tail}`;
+}
