@@ -39,8 +39,10 @@ const header = '| mode | wall time | requests | max in flight | peak RSS | breac
 const format = (row: BenchRow): string =>
   `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} |`;
 
-console.log(`${options.identities} inactive identities × ${options.accountsPerIdentity} accounts, ${options.latencyMs} ms per request, ` +
-  `concurrency ${options.concurrency}, page size ${options.pageSize}, ${options.breachingFraction * 100} % breaching`);
+console.log(
+  `${options.identities} inactive identities × ${options.accountsPerIdentity} accounts, ${options.latencyMs} ms per request, ` +
+    `concurrency ${options.concurrency}, page size ${options.pageSize}, ${options.breachingFraction * 100} % breaching`,
+);
 if (!options.skipNaive) console.log('(the naive baseline runs first, one request at a time: it takes a while)');
 const lines: string[] = [];
 const result = await runBench({
@@ -50,11 +52,13 @@ const result = await runBench({
     process.stderr.write(`done: ${format(row)}\n`);
   },
 });
-console.log(`ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}\n`);
+console.log(
+  `ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}\n`,
+);
 console.log(header);
 console.log('|---|---|---|---|---|---|---|');
 for (const line of lines) console.log(line);
-if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || row.exitCode !== 0 && row.exitCode !== null)) {
+if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null))) {
   console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');
   process.exitCode = 1;
 }

@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
 
 const { values } = parseArgs({ options: { identities: { type: 'string' }, latency: { type: 'string' } } });
-const options = iscBenchOptions(Number(values.identities ?? process.env.BENCH_IDENTITIES ?? 20_000), Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? 20));
+const options = iscBenchOptions(
+  Number(values.identities ?? process.env.BENCH_IDENTITIES ?? 20_000),
+  Number(values.latency ?? process.env.BENCH_LATENCY_MS ?? 20),
+);
 const row = await runIscBench(options);
 console.log(formatIscBench(options, row));
 if (row.breachesFound !== row.expectedBreaches || row.exitCode !== 0) process.exitCode = 1;

@@ -6,10 +6,16 @@
 const baseUrl = process.env.NAIVE_BASE_URL ?? '';
 const pageSize = Number(process.env.NAIVE_PAGE_SIZE ?? 500);
 const nowMs = Date.parse(process.env.NAIVE_NOW ?? new Date().toISOString());
-const slaHours: Record<string, number> = JSON.parse(process.env.NAIVE_SLA_HOURS ?? '{"privileged":4,"standard":8}') as Record<string, number>;
+const slaHours: Record<string, number> = JSON.parse(process.env.NAIVE_SLA_HOURS ?? '{"privileged":4,"standard":8}') as Record<
+  string,
+  number
+>;
 const headers = { authorization: `Basic ${Buffer.from(`${process.env.IIQ_USERNAME}:${process.env.IIQ_PASSWORD}`).toString('base64')}` };
 
-interface NaiveIdentity { name: string; attributes: { hrTerminationDate?: string; risk_tier?: string } }
+interface NaiveIdentity {
+  name: string;
+  attributes: { hrTerminationDate?: string; risk_tier?: string };
+}
 
 let requests = 0;
 async function get<T>(path: string): Promise<T> {
@@ -20,8 +26,10 @@ async function get<T>(path: string): Promise<T> {
 }
 
 let breaches = 0;
-for (let start = 0; ; ) {
-  const page = await get<{ count: number; objects: NaiveIdentity[] }>(`/rest/identities?filter=${encodeURIComponent('inactive==true')}&start=${start}&limit=${pageSize}`);
+for (let start = 0; ;) {
+  const page = await get<{ count: number; objects: NaiveIdentity[] }>(
+    `/rest/identities?filter=${encodeURIComponent('inactive==true')}&start=${start}&limit=${pageSize}`,
+  );
   for (const identity of page.objects) {
     const links = await get<{ objects: { disabled?: boolean }[] }>(`/rest/identities/${encodeURIComponent(identity.name)}/links`);
     const terminatedMs = Date.parse(identity.attributes.hrTerminationDate ?? '');

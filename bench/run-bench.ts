@@ -58,8 +58,18 @@ export function idealMs(o: Pick<BenchOptions, 'identities' | 'pageSize' | 'concu
 
 /** Runs every mode against one fake IIQ and returns the figures. */
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
-  const population = generatePopulation({ count: o.identities, accountsPerIdentity: o.accountsPerIdentity, breachingFraction: o.breachingFraction, now: NOW });
-  const iiq = await startFakeIiq({ identities: population, latencyMs: o.latencyMs, username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  const population = generatePopulation({
+    count: o.identities,
+    accountsPerIdentity: o.accountsPerIdentity,
+    breachingFraction: o.breachingFraction,
+    now: NOW,
+  });
+  const iiq = await startFakeIiq({
+    identities: population,
+    latencyMs: o.latencyMs,
+    username: DEMO_ENV.IIQ_USERNAME,
+    password: DEMO_ENV.IIQ_PASSWORD,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-bench-'));
   const ideal = idealMs(o);
   const rows: BenchRow[] = [];
@@ -72,7 +82,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     if (!o.skipNaive) {
       iiq.resetStats();
       const run = await runMeasured([NAIVE], dir, {
-        ...DEMO_ENV, NAIVE_BASE_URL: iiq.url, NAIVE_PAGE_SIZE: String(o.pageSize), NAIVE_NOW: NOW.toISOString(),
+        ...DEMO_ENV,
+        NAIVE_BASE_URL: iiq.url,
+        NAIVE_PAGE_SIZE: String(o.pageSize),
+        NAIVE_NOW: NOW.toISOString(),
       });
       const out = JSON.parse(run.stdout.trim() || '{}') as { breaches?: number };
       record({ mode: 'naive sequential (REST)', ...measuredFields(run, iiq), breachesFound: out.breaches ?? -1 });
@@ -82,13 +95,28 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       ['watchdog SCIM per identity', { api: 'scim' }],
       ['watchdog SCIM bulk', { api: 'scim', scimAccountsBulk: true }],
     ] as const) {
-      const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' }, {
-        iiq: { baseUrl: iiq.url, pageSize: o.pageSize, concurrency: o.concurrency, timeoutSeconds: 30, retryMinDelayMs: 100, ...iiqOverrides },
-        // One trigger per breaching identity: no storm incident standing for many (spec 7).
-        storm: { threshold: 1_000_000 },
-      });
+      const config = writeDemoConfig(
+        dir,
+        { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' },
+        {
+          iiq: {
+            baseUrl: iiq.url,
+            pageSize: o.pageSize,
+            concurrency: o.concurrency,
+            timeoutSeconds: 30,
+            retryMinDelayMs: 100,
+            ...iiqOverrides,
+          },
+          // One trigger per breaching identity: no storm incident standing for many (spec 7).
+          storm: { threshold: 1_000_000 },
+        },
+      );
       iiq.resetStats();
-      const run = await runMeasured([CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'], dir, { ...DEMO_ENV });
+      const run = await runMeasured(
+        [CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+        dir,
+        { ...DEMO_ENV },
+      );
       const breaches = run.stdout.split('\n').filter((line) => line.includes('"action":"trigger"')).length;
       if (run.code !== 0) process.stderr.write(`${mode} exited ${run.code}:\n${run.stderr.slice(0, 2000)}\n`);
       record({ mode, ...measuredFields(run, iiq), breachesFound: breaches });
@@ -101,10 +129,22 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 }
 
 /** What one measured child did: wall time, its own peak RSS, exit code and output. */
-export interface Measured { wallMs: number; maxRssKb: number; code: number | null; stdout: string; stderr: string }
+export interface Measured {
+  wallMs: number;
+  maxRssKb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'breachesFound' | 'ratioToIdeal'> {
-  return { wallMs: run.wallMs, requests: iiq.stats.requests, maxInFlight: iiq.stats.maxInFlight, peakRssMb: run.maxRssKb / 1024, exitCode: run.code };
+  return {
+    wallMs: run.wallMs,
+    requests: iiq.stats.requests,
+    maxInFlight: iiq.stats.maxInFlight,
+    peakRssMb: run.maxRssKb / 1024,
+    exitCode: run.code,
+  };
 }
 
 /**

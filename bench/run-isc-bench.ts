@@ -48,7 +48,12 @@ const NOW = new Date('2026-11-24T12:00:00.000Z');
 /** Runs one dry-run cycle against a fake ISC holding `identities` leavers. */
 export async function runIscBench(o: IscBenchOptions): Promise<IscBenchRow> {
   const population = toIscIdentities(
-    generatePopulation({ count: o.identities, accountsPerIdentity: o.accountsPerIdentity, breachingFraction: o.breachingFraction, now: NOW }),
+    generatePopulation({
+      count: o.identities,
+      accountsPerIdentity: o.accountsPerIdentity,
+      breachingFraction: o.breachingFraction,
+      now: NOW,
+    }),
   );
   const isc = await startFakeIsc({ identities: population, latencyMs: o.latencyMs, rateLimit: { limit: 100, windowMs: 10_000 } });
   const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-isc-bench-'));
@@ -58,11 +63,21 @@ export async function runIscBench(o: IscBenchOptions): Promise<IscBenchRow> {
       { iiq: isc.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' },
       iscConfigOverrides(
         isc.url,
-        { pageSize: o.pageSize, concurrency: o.concurrency, maxRequestsPer10Seconds: o.maxRequestsPer10Seconds, timeoutSeconds: 30, retryMinDelayMs: 100 },
+        {
+          pageSize: o.pageSize,
+          concurrency: o.concurrency,
+          maxRequestsPer10Seconds: o.maxRequestsPer10Seconds,
+          timeoutSeconds: 30,
+          retryMinDelayMs: 100,
+        },
         { storm: { threshold: 1_000_000_000 } },
       ),
     );
-    const run = await runMeasured([CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'], dir, { ...ISC_DEMO_ENV });
+    const run = await runMeasured(
+      [CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+      dir,
+      { ...ISC_DEMO_ENV },
+    );
     if (run.code !== 0) process.stderr.write(`ISC cycle exited ${run.code}:\n${run.stderr.slice(0, 2000)}\n`);
     const requests = isc.stats.requests;
     return {
@@ -86,7 +101,9 @@ export async function runIscBench(o: IscBenchOptions): Promise<IscBenchRow> {
 /** The ISC table of `npm run bench`, one line of text per row plus a verdict line. */
 export function formatIscBench(o: IscBenchOptions, row: IscBenchRow): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  const routes = Object.entries(row.byRoute).map(([route, n]) => `${route} ${n}`).join(', ');
+  const routes = Object.entries(row.byRoute)
+    .map(([route, n]) => `${route} ${n}`)
+    .join(', ');
   const meets = row.wallMs <= row.targetMs && row.peakRssMb < 150 && row.maxIn10s <= o.maxRequestsPer10Seconds;
   return [
     `ISC: ${o.identities} leavers × ${o.accountsPerIdentity} accounts, ${o.breachingFraction * 100} % with an enabled account, ${o.latencyMs} ms per request, ` +
@@ -94,11 +111,21 @@ export function formatIscBench(o: IscBenchOptions, row: IscBenchRow): string {
     '| wall time | target (1.2 × requests ÷ 9/s) | requests | max in any rolling 10 s | 429s | peak RSS | breaches found |',
     '|---|---|---|---|---|---|---|',
     `| ${s(row.wallMs)} | ${s(row.targetMs)} | ${row.requests} (${routes}) | ${row.maxIn10s} | ${row.rateLimited} | ${row.peakRssMb.toFixed(0)} MB | ${row.breachesFound} of ${row.expectedBreaches} |`,
-    meets && row.breachesFound === row.expectedBreaches && row.exitCode === 0 ? 'ISC: within target' : 'WARNING: ISC missed a target (time, RSS, cap) or the expected breaches',
+    meets && row.breachesFound === row.expectedBreaches && row.exitCode === 0
+      ? 'ISC: within target'
+      : 'WARNING: ISC missed a target (time, RSS, cap) or the expected breaches',
   ].join('\n');
 }
 
 /** ISC bench settings from flags / environment, defaults as the issue sets them. */
 export function iscBenchOptions(identities: number, latencyMs: number): IscBenchOptions {
-  return { identities, accountsPerIdentity: 12, breachingFraction: 0.01, latencyMs, maxRequestsPer10Seconds: 90, concurrency: 4, pageSize: 250 };
+  return {
+    identities,
+    accountsPerIdentity: 12,
+    breachingFraction: 0.01,
+    latencyMs,
+    maxRequestsPer10Seconds: 90,
+    concurrency: 4,
+    pageSize: 250,
+  };
 }

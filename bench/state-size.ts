@@ -25,8 +25,12 @@ export async function measureStateFile(identities: number, repeats = 3): Promise
     const state = emptyState();
     state.verifiedClean.excludedApplications = ['HR Archive'];
     for (let i = 0; i < identities; i++) {
-      const id = (i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0').repeat(4);
-      state.verifiedClean.identities[id] = verifiedNow(NOW_MS - (i % 96) * 900_000, NOW_MS - 30 * 86_400_000 - i * 1000, i % 5 === 0 ? 'privileged' : 'standard');
+      const id = ((i * 2654435761) % 2 ** 32).toString(16).padStart(8, '0').repeat(4);
+      state.verifiedClean.identities[id] = verifiedNow(
+        NOW_MS - (i % 96) * 900_000,
+        NOW_MS - 30 * 86_400_000 - i * 1000,
+        i % 5 === 0 ? 'privileged' : 'standard',
+      );
     }
     const path = join(dir, 'watchdog-state.json');
     let writeMs = Number.POSITIVE_INFINITY;
@@ -38,7 +42,8 @@ export async function measureStateFile(identities: number, repeats = 3): Promise
       const readStarted = performance.now();
       const read = await readState(path, new Date(NOW_MS), { moveCorruptAside: false });
       readMs = Math.min(readMs, performance.now() - readStarted);
-      if (read.corrupt || Object.keys(read.state.verifiedClean.identities).length !== identities) throw new Error('the state file did not read back whole');
+      if (read.corrupt || Object.keys(read.state.verifiedClean.identities).length !== identities)
+        throw new Error('the state file did not read back whole');
     }
     return { identities, bytes: statSync(path).size, writeMs, readMs };
   } finally {

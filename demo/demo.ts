@@ -23,14 +23,22 @@ const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
 // The same rules as the config writeDemoConfig wrote, for the narration.
-const policy: ExplainPolicy = { slaHours: { privileged: 4, standard: 8, contractor: 6 }, defaultTier: 'standard', tierAttribute: 'risk_tier', terminationDateAttribute: 'hrTerminationDate', excludedApplications: ['HR Archive'] };
+const policy: ExplainPolicy = {
+  slaHours: { privileged: 4, standard: 8, contractor: 6 },
+  defaultTier: 'standard',
+  tierAttribute: 'risk_tier',
+  terminationDateAttribute: 'hrTerminationDate',
+  excludedApplications: ['HR Archive'],
+};
 const nameByKey = new Map<string, string>(); // dedup key → identity name, learnt from triggers
 let failed = false;
 
 try {
   console.log(`Fake ${source.name} at ${source.url}, fake PagerDuty at ${pagerDuty.url}`);
   console.log(`Working folder: ${dir} (removed at the end)`);
-  console.log('Each command runs the built CLI with the fakes\' test credentials in its environment (SLA: privileged 4 h, standard 8 h, contractor 6 h; "HR Archive" excluded).\n');
+  console.log(
+    'Each command runs the built CLI with the fakes\' test credentials in its environment (SLA: privileged 4 h, standard 8 h, contractor 6 h; "HR Archive" excluded).\n',
+  );
 
   await cycle('Cycle 1: five leavers, as of now', now);
   console.log(`\n... the Leaver finally runs: Jane's and John's accounts are disabled in ${source.name} ...\n`);
@@ -50,7 +58,9 @@ if (failed) process.exitCode = 1;
 
 /** Prints the command line, runs it, and fails the demo on an unexpected exit code. */
 async function command(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  console.log(`$ node ${relative(process.cwd(), CLI_PATH) || CLI_PATH} ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`);
+  console.log(
+    `$ node ${relative(process.cwd(), CLI_PATH) || CLI_PATH} ${args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`,
+  );
   const result = await runCli(args, { cwd: dir, env: { ...source.env } });
   if (result.code !== 0) {
     console.log(`  exit code ${result.code}\n${result.stderr}`);
@@ -63,23 +73,38 @@ async function cycle(title: string, at: Date): Promise<void> {
   console.log(`== ${title}`);
   const before = pagerDuty.received.length;
   const result = await command(['run', '--config', config, '--now', at.toISOString()]);
-  const summary = result.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; summary?: Record<string, unknown> }).find((l) => l.msg === 'cycle summary');
+  const summary = result.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; summary?: Record<string, unknown> })
+    .find((l) => l.msg === 'cycle summary');
   const got = new Map<string, string>(); // identity name → what PagerDuty got this cycle
   for (const { body, status } of pagerDuty.received.slice(before)) {
     const payload = body.payload as { severity?: string; summary?: string; custom_details?: { identity_name?: string } } | undefined;
     if (payload?.custom_details?.identity_name) nameByKey.set(body.dedup_key, payload.custom_details.identity_name);
     const name = nameByKey.get(body.dedup_key);
     if (name) got.set(name, body.event_action);
-    console.log(`  PagerDuty got ${body.event_action} ${body.dedup_key} (HTTP ${status})${payload ? `\n    [${payload.severity}] ${payload.summary}` : ''}`);
+    console.log(
+      `  PagerDuty got ${body.event_action} ${body.dedup_key} (HTTP ${status})${payload ? `\n    [${payload.severity}] ${payload.summary}` : ''}`,
+    );
   }
   if (pagerDuty.received.length === before) console.log('  PagerDuty got nothing');
   const s = summary?.summary ?? {};
-  console.log(`  exit code ${result.code}; listed ${s.inactiveListed} inactive, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`);
+  console.log(
+    `  exit code ${result.code}; listed ${s.inactiveListed} inactive, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`,
+  );
   console.log('  Why:');
   for (const identity of leavers) {
     const why = explainLeaver(identity, policy, at);
     const sent = got.get(identity.name);
-    const verdict = sent === 'trigger' ? 'paged' : sent === 'resolve' ? 'incident resolved' : why.paged ? 'still paged (incident stays open)' : 'not paged';
+    const verdict =
+      sent === 'trigger'
+        ? 'paged'
+        : sent === 'resolve'
+          ? 'incident resolved'
+          : why.paged
+            ? 'still paged (incident stays open)'
+            : 'not paged';
     // The narration must agree with what PagerDuty actually got: a trigger only for a breach.
     if ((sent === 'trigger') !== (why.paged && !wasOpen(identity.name, before))) {
       failed = true;
@@ -109,10 +134,16 @@ interface DemoSource {
 
 async function startIiqSource(): Promise<DemoSource> {
   const iiq = await startFakeIiq({ identities: leavers, username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
-  return { name: 'IdentityIQ', url: iiq.url, env: { ...DEMO_ENV }, remediate: (name) => {
+  return {
+    name: 'IdentityIQ',
+    url: iiq.url,
+    env: { ...DEMO_ENV },
+    remediate: (name) => {
       remediate(iiq.identities, name);
       remediate(leavers, name); // idempotent, should the fake keep its own copy
-    }, close: () => iiq.close() };
+    },
+    close: () => iiq.close(),
+  };
 }
 
 async function startIscSource(): Promise<DemoSource> {

@@ -16,10 +16,48 @@ const TIERS = [
   { tier: 'standard', slaHours: 8, weight: 5 },
   { tier: 'contractor', slaHours: 6, weight: 3 },
 ] as const;
-const APPLICATIONS = ['Active Directory', 'Salesforce', 'SAP ERP', 'GitHub', 'Workday', 'ServiceNow', 'AWS IAM', 'Okta', 'Slack', 'Jira', 'Exchange Online', 'Payroll'];
+const APPLICATIONS = [
+  'Active Directory',
+  'Salesforce',
+  'SAP ERP',
+  'GitHub',
+  'Workday',
+  'ServiceNow',
+  'AWS IAM',
+  'Okta',
+  'Slack',
+  'Jira',
+  'Exchange Online',
+  'Payroll',
+];
 // Connectors that lag behind the others show up more often.
 const APPLICATION_WEIGHTS = [9, 4, 6, 3, 2, 2, 3, 2, 1, 1, 2, 1];
-const FIRST_NAMES = ['ana', 'ben', 'chen', 'dara', 'eli', 'fatima', 'goran', 'hana', 'ivo', 'jun', 'kofi', 'lea', 'mia', 'nils', 'omar', 'pia', 'raj', 'sara', 'tom', 'uma', 'vik', 'wen', 'yara', 'zoe'];
+const FIRST_NAMES = [
+  'ana',
+  'ben',
+  'chen',
+  'dara',
+  'eli',
+  'fatima',
+  'goran',
+  'hana',
+  'ivo',
+  'jun',
+  'kofi',
+  'lea',
+  'mia',
+  'nils',
+  'omar',
+  'pia',
+  'raj',
+  'sara',
+  'tom',
+  'uma',
+  'vik',
+  'wen',
+  'yara',
+  'zoe',
+];
 
 /** A small seeded PRNG (mulberry32): the same seed always gives the same log. */
 function random(seed: number): () => number {
@@ -60,7 +98,11 @@ export function sampleAuditRecords(weeks = 8, seed = 20261124): Record<string, u
     const breaches = 9 + Math.floor(rand() * 8);
     for (let b = 0; b < breaches; b += 1) {
       n += 1;
-      const { tier, slaHours } = pick(rand, TIERS, TIERS.map((t) => t.weight));
+      const { tier, slaHours } = pick(
+        rand,
+        TIERS,
+        TIERS.map((t) => t.weight),
+      );
       const name = `${FIRST_NAMES[n % FIRST_NAMES.length]}${String(n).padStart(3, '0')}`;
       const id = `id-${String(n).padStart(4, '0')}`;
       const terminatedMs = startMs + week * 7 * DAY_MS + Math.floor(rand() * 7 * DAY_MS);
@@ -84,30 +126,104 @@ export function sampleAuditRecords(weeks = 8, seed = 20261124): Record<string, u
         active_applications: applications,
         active_account_count: applications.length,
       };
-      events.push({ atMs: firstMs, record: { sent_at: iso(firstMs), event_action: 'trigger', reason: 'first breach', severity: 'warning', ...base } });
+      events.push({
+        atMs: firstMs,
+        record: { sent_at: iso(firstMs), event_action: 'trigger', reason: 'first breach', severity: 'warning', ...base },
+      });
       const escalateMs = deadlineMs + slaHours * HOUR_MS;
       const resolveMs = deadlineMs + remediateMinutes * MINUTE_MS;
       if ((escalateMs < resolveMs || nowMs - firstMs < 6 * DAY_MS) && escalateMs <= nowMs && escalateMs > firstMs) {
-        events.push({ atMs: escalateMs, record: { sent_at: iso(escalateMs), event_action: 'trigger', reason: 'severity escalated', severity: 'error', ...base } });
+        events.push({
+          atMs: escalateMs,
+          record: { sent_at: iso(escalateMs), event_action: 'trigger', reason: 'severity escalated', severity: 'error', ...base },
+        });
       }
       // A few recent leavers sit on a connector nobody has fixed yet: still open at the report.
       const stuck = nowMs - firstMs < 6 * DAY_MS && rand() < 0.35;
       if (resolveMs <= nowMs && !stuck) {
-        const record = { sent_at: iso(resolveMs), event_action: 'resolve', reason: 'accounts disabled', ...base, breach_minutes: remediateMinutes, open_minutes: remediateMinutes - detectMinutes };
+        const record = {
+          sent_at: iso(resolveMs),
+          event_action: 'resolve',
+          reason: 'accounts disabled',
+          ...base,
+          breach_minutes: remediateMinutes,
+          open_minutes: remediateMinutes - detectMinutes,
+        };
         events.push({ atMs: resolveMs, record });
       }
     }
   }
-  for (const exception of SAMPLE_EXCEPTIONS) events.push({ atMs: Date.parse(exception.recorded_at), record: { event_action: 'exception', ...exception } });
+  for (const exception of SAMPLE_EXCEPTIONS)
+    events.push({ atMs: Date.parse(exception.recorded_at), record: { event_action: 'exception', ...exception } });
   return events.sort((a, b) => a.atMs - b.atMs).map((e) => e.record);
 }
 
 /** The exception records of the sample log (two expired by SAMPLE_REPORT_NOW, one expiring within days). */
 export const SAMPLE_EXCEPTIONS = [
-  { identity_id: 'id-x001', identity_name: 'cfo-interim', tier: 'privileged', applications: ['SAP ERP', 'Workday'], until: '2027-03-31', expires_at: '2027-04-01T00:00:00.000Z', reason: 'executive kept on as contractor (CHG-1182)', approved_by: 'ciso@example.com', recorded_at: '2026-10-06T09:15:00.000Z' },
-  { identity_id: 'id-x002', identity_name: 'lh-jdoe', tier: 'standard', applications: ['Exchange Online'], until: '2026-12-31', expires_at: '2027-01-01T00:00:00.000Z', reason: 'legal hold LH-2291', approved_by: 'legal@example.com', recorded_at: '2026-10-13T10:00:00.000Z' },
-  { identity_id: 'id-x003', identity_name: 'lh-msmith', tier: 'standard', applications: ['Exchange Online', 'Slack'], until: '2026-12-31', expires_at: '2027-01-01T00:00:00.000Z', reason: 'legal hold LH-2291', approved_by: 'legal@example.com', recorded_at: '2026-10-20T14:30:00.000Z' },
-  { identity_id: 'id-x004', identity_name: 'pay-ktaylor', tier: 'contractor', applications: ['Payroll'], until: '2026-10-31', expires_at: '2026-11-01T00:00:00.000Z', reason: 'final pay run', approved_by: 'hr-director@example.com', recorded_at: '2026-10-08T08:00:00.000Z' },
-  { identity_id: 'id-x005', identity_name: 'mig-rpatel', tier: 'contractor', applications: ['GitHub'], until: '2026-11-30T17:00:00Z', expires_at: '2026-11-30T17:00:00.000Z', reason: 'repository hand-over to the new owner', approved_by: 'cto@example.com', recorded_at: '2026-11-17T11:45:00.000Z' },
-  { identity_id: 'id-x006', identity_name: 'aud-lchen', tier: 'privileged', applications: ['AWS IAM'], until: '2026-11-15', expires_at: '2026-11-16T00:00:00.000Z', reason: 'incident forensics (IR-88)', approved_by: 'ciso@example.com', recorded_at: '2026-11-03T16:20:00.000Z' },
+  {
+    identity_id: 'id-x001',
+    identity_name: 'cfo-interim',
+    tier: 'privileged',
+    applications: ['SAP ERP', 'Workday'],
+    until: '2027-03-31',
+    expires_at: '2027-04-01T00:00:00.000Z',
+    reason: 'executive kept on as contractor (CHG-1182)',
+    approved_by: 'ciso@example.com',
+    recorded_at: '2026-10-06T09:15:00.000Z',
+  },
+  {
+    identity_id: 'id-x002',
+    identity_name: 'lh-jdoe',
+    tier: 'standard',
+    applications: ['Exchange Online'],
+    until: '2026-12-31',
+    expires_at: '2027-01-01T00:00:00.000Z',
+    reason: 'legal hold LH-2291',
+    approved_by: 'legal@example.com',
+    recorded_at: '2026-10-13T10:00:00.000Z',
+  },
+  {
+    identity_id: 'id-x003',
+    identity_name: 'lh-msmith',
+    tier: 'standard',
+    applications: ['Exchange Online', 'Slack'],
+    until: '2026-12-31',
+    expires_at: '2027-01-01T00:00:00.000Z',
+    reason: 'legal hold LH-2291',
+    approved_by: 'legal@example.com',
+    recorded_at: '2026-10-20T14:30:00.000Z',
+  },
+  {
+    identity_id: 'id-x004',
+    identity_name: 'pay-ktaylor',
+    tier: 'contractor',
+    applications: ['Payroll'],
+    until: '2026-10-31',
+    expires_at: '2026-11-01T00:00:00.000Z',
+    reason: 'final pay run',
+    approved_by: 'hr-director@example.com',
+    recorded_at: '2026-10-08T08:00:00.000Z',
+  },
+  {
+    identity_id: 'id-x005',
+    identity_name: 'mig-rpatel',
+    tier: 'contractor',
+    applications: ['GitHub'],
+    until: '2026-11-30T17:00:00Z',
+    expires_at: '2026-11-30T17:00:00.000Z',
+    reason: 'repository hand-over to the new owner',
+    approved_by: 'cto@example.com',
+    recorded_at: '2026-11-17T11:45:00.000Z',
+  },
+  {
+    identity_id: 'id-x006',
+    identity_name: 'aud-lchen',
+    tier: 'privileged',
+    applications: ['AWS IAM'],
+    until: '2026-11-15',
+    expires_at: '2026-11-16T00:00:00.000Z',
+    reason: 'incident forensics (IR-88)',
+    approved_by: 'ciso@example.com',
+    recorded_at: '2026-11-03T16:20:00.000Z',
+  },
 ];

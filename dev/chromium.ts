@@ -63,7 +63,12 @@ function runChromium(args: readonly string[], timeoutMs: number): Promise<Chromi
 }
 
 /** Renders a local HTML file to a PNG of the given window size (the page beyond it is cut). */
-export function screenshotHtml(htmlPath: string, pngPath: string, size: { width: number; height: number }, timeoutMs = 90_000): Promise<ChromiumRun> {
+export function screenshotHtml(
+  htmlPath: string,
+  pngPath: string,
+  size: { width: number; height: number },
+  timeoutMs = 90_000,
+): Promise<ChromiumRun> {
   return runChromium([`--screenshot=${pngPath}`, `--window-size=${size.width},${size.height}`, pathToFileURL(htmlPath).href], timeoutMs);
 }
 

@@ -15,7 +15,12 @@ export interface ExplainPolicy {
 }
 
 /** The verdict on one leaver: paged or not, and why. */
-export interface LeaverExplanation { name: string; displayName: string; paged: boolean; reason: string }
+export interface LeaverExplanation {
+  name: string;
+  displayName: string;
+  paged: boolean;
+  reason: string;
+}
 
 const HOUR_MS = 3_600_000;
 
@@ -26,13 +31,19 @@ function ago(ms: number): string {
 
 /** Explains one leaver at `now`. */
 export function explainLeaver(identity: FakeIdentity, policy: ExplainPolicy, now: Date): LeaverExplanation {
-  const verdict = (paged: boolean, reason: string): LeaverExplanation => ({ name: identity.name, displayName: identity.displayName, paged, reason });
+  const verdict = (paged: boolean, reason: string): LeaverExplanation => ({
+    name: identity.name,
+    displayName: identity.displayName,
+    paged,
+    reason,
+  });
   if (!identity.inactive) return verdict(false, 'still active in IIQ: not a leaver');
   const rawTier = identity.attributes[policy.tierAttribute];
   const tier = typeof rawTier === 'string' && rawTier in policy.slaHours ? rawTier : policy.defaultTier;
   const slaHours = policy.slaHours[tier] ?? 0;
   const terminatedMs = Date.parse(String(identity.attributes[policy.terminationDateAttribute]));
-  if (Number.isNaN(terminatedMs)) return verdict(false, 'no readable termination date: the watchdog starts counting when it first sees the leaver');
+  if (Number.isNaN(terminatedMs))
+    return verdict(false, 'no readable termination date: the watchdog starts counting when it first sees the leaver');
   const elapsedMs = now.getTime() - terminatedMs;
   const left = `left ${ago(elapsedMs)}, ${tier} SLA ${slaHours} h`;
   if (elapsedMs <= slaHours * HOUR_MS) return verdict(false, `within SLA (${left})`);

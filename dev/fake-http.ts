@@ -6,7 +6,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A canned answer; `hang: true` never answers (until close). Content-type is guessed from the body when not given. */
-export interface FakeResponse { status: number; body?: string; headers?: Record<string, string>; hang?: boolean }
+export interface FakeResponse {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+  hang?: boolean;
+}
 
 /** Writes a canned answer with content-length, so keep-alive connections stay usable. */
 export function writeResponse(res: http.ServerResponse, r: FakeResponse): void {
@@ -51,9 +56,10 @@ export async function listenLocal(
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections(); // hanging requests would otherwise keep close() waiting forever
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // hanging requests would otherwise keep close() waiting forever
+      }),
   };
 }

@@ -15,9 +15,23 @@ export { IIQ8_ACCOUNT_ATTRIBUTES } from './fake-account-schema.js';
 export { generatePopulation } from './fake-population.js';
 
 /** An IIQ Link (account) as the fake stores it; `disabled` undefined = IIQ does not say. */
-export interface FakeLink { id: string; application: string; nativeIdentity: string; displayName: string; disabled?: boolean; locked?: boolean }
+export interface FakeLink {
+  id: string;
+  application: string;
+  nativeIdentity: string;
+  displayName: string;
+  disabled?: boolean;
+  locked?: boolean;
+}
 /** An IIQ identity with its links. */
-export interface FakeIdentity { id: string; name: string; displayName: string; inactive: boolean; attributes: Record<string, unknown>; links: FakeLink[] }
+export interface FakeIdentity {
+  id: string;
+  name: string;
+  displayName: string;
+  inactive: boolean;
+  attributes: Record<string, unknown>;
+  links: FakeLink[];
+}
 /** What the fake IIQ serves and how it misbehaves. */
 export interface FakeIiqOptions {
   identities: FakeIdentity[];
@@ -47,7 +61,14 @@ export interface FakeIiq {
   url: string;
   identities: FakeIdentity[];
   /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages). */
-  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number; accountReads: Record<string, number> };
+  stats: {
+    requests: number;
+    maxInFlight: number;
+    inFlight: number;
+    byRoute: Record<string, number>;
+    tokensIssued: number;
+    accountReads: Record<string, number>;
+  };
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
   close(): Promise<void>;
@@ -61,13 +82,18 @@ const USER_EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const ACCOUNT_SCHEMA = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
 // Real IIQ answers SCIM as application/scim+json: clients must not insist on application/json.
 const SCIM_JSON = 'application/scim+json;charset=UTF-8';
-const APACHE_404 = '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
-const LOGIN_PAGE = '<html><head><title>SailPoint IdentityIQ - Login</title></head><body><form id="loginForm" action="/identityiq/login.jsf">Please log in</form></body></html>';
+const APACHE_404 =
+  '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
+const LOGIN_PAGE =
+  '<html><head><title>SailPoint IdentityIQ - Login</title></head><body><form id="loginForm" action="/identityiq/login.jsf">Please log in</form></body></html>';
 
 type Pair = [FakeIdentity, FakeLink];
 
-const json = (status: number, value: unknown, type = 'application/json;charset=UTF-8'): FakeResponse =>
-  ({ status, body: JSON.stringify(value), headers: { 'content-type': type } });
+const json = (status: number, value: unknown, type = 'application/json;charset=UTF-8'): FakeResponse => ({
+  status,
+  body: JSON.stringify(value),
+  headers: { 'content-type': type },
+});
 const scimError = (status: number, detail: string, scimType?: string): FakeResponse =>
   json(status, { schemas: [ERROR_SCHEMA], ...(scimType ? { scimType } : {}), detail, status: String(status) }, SCIM_JSON);
 
@@ -114,7 +140,10 @@ function segmentAt(path: string, index: number): string | undefined {
 function project(resource: Record<string, unknown>, attributes: string | null): Record<string, unknown> {
   if (!attributes) return resource;
   const out: Record<string, unknown> = { schemas: resource.schemas, id: resource.id };
-  for (const want of attributes.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  for (const want of attributes
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     for (const [key, value] of Object.entries(resource)) {
       const k = key.toLowerCase();
       if (want === k) out[key] = value;
@@ -152,7 +181,10 @@ class Index {
     [this.source, this.length] = [arr, arr.length];
     this.pos.name.clear();
     this.pos.id.clear();
-    arr.forEach((ident, i) => { this.pos.name.set(ident.name, i); this.pos.id.set(ident.id, i); });
+    arr.forEach((ident, i) => {
+      this.pos.name.set(ident.name, i);
+      this.pos.id.set(ident.id, i);
+    });
   }
 
   find(field: 'name' | 'id', key: string): FakeIdentity | undefined {
@@ -215,7 +247,9 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
-    res.once('close', () => { stats.inFlight--; }); // fires on finish and on a dropped connection
+    res.once('close', () => {
+      stats.inFlight--;
+    }); // fires on finish and on a dropped connection
     const body = await readBody(req);
     const key = `${method} ${path}${url.search}`;
     const attempt = (attempts.get(key) ?? 0) + 1;
@@ -223,14 +257,20 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const latency = options.latencyMs ?? 0;
     if (latency > 0) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { timers.delete(t); resolve(); }, latency);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          resolve();
+        }, latency);
         timers.add(t);
       });
     }
     if (closed) return;
-    const reply = options.fault?.({ method, path, query: url.searchParams, attempt })
-      ?? (options.rejectEncodedSlashes && /%2f/i.test(path) ? { status: 404, body: APACHE_404, headers: { 'content-type': 'text/html; charset=iso-8859-1' } } : undefined)
-      ?? answer(method, path, url.searchParams, route, req.headers.authorization, body);
+    const reply =
+      options.fault?.({ method, path, query: url.searchParams, attempt }) ??
+      (options.rejectEncodedSlashes && /%2f/i.test(path)
+        ? { status: 404, body: APACHE_404, headers: { 'content-type': 'text/html; charset=iso-8859-1' } }
+        : undefined) ??
+      answer(method, path, url.searchParams, route, req.headers.authorization, body);
     if (!reply.hang) writeResponse(res, reply);
   }
 
@@ -262,11 +302,17 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const scim = path.startsWith(`${CTX}/scim/`);
     if (route === 'oauth.token') return token(method, auth, body);
     if (!authorized(auth)) {
-      return scim ? scimError(401, 'Authentication failed')
-        : { status: 401, body: LOGIN_PAGE, headers: { 'content-type': 'text/html;charset=UTF-8', 'www-authenticate': 'Basic realm="IdentityIQ"' } };
+      return scim
+        ? scimError(401, 'Authentication failed')
+        : {
+            status: 401,
+            body: LOGIN_PAGE,
+            headers: { 'content-type': 'text/html;charset=UTF-8', 'www-authenticate': 'Basic realm="IdentityIQ"' },
+          };
     }
     if (route === 'unknown') return scim ? scimError(404, `No resource at ${path}`) : json(404, { message: 'not found' });
-    if (method !== 'GET') return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
+    if (method !== 'GET')
+      return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
     if (route === 'rest.identities') return restIdentities(q);
     if (route === 'rest.links') return restLinks(path);
     if (route === 'rest.identity') return restIdentity(path);
@@ -287,8 +333,13 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
 
   function renderUser(i: FakeIdentity): Record<string, unknown> {
     return {
-      schemas: [USER_SCHEMA, USER_EXT], id: i.id, userName: i.name, displayName: i.displayName, active: !i.inactive,
-      [USER_EXT]: { ...i.attributes }, meta: { resourceType: 'User', location: `${base}/scim/v2/Users/${i.id}` },
+      schemas: [USER_SCHEMA, USER_EXT],
+      id: i.id,
+      userName: i.name,
+      displayName: i.displayName,
+      active: !i.inactive,
+      [USER_EXT]: { ...i.attributes },
+      meta: { resourceType: 'User', location: `${base}/scim/v2/Users/${i.id}` },
     };
   }
 
@@ -315,14 +366,19 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     }
     const wanted = m?.[1] === 'true';
     const list = index.list(`rest:${m?.[1] ?? '*'}`, start === 0, (arr) => (m ? arr.filter((i) => i.inactive === wanted) : arr.slice()));
-    const objects = list.slice(start, start + Math.min(limit, restCap))
+    const objects = list
+      .slice(start, start + Math.min(limit, restCap))
       .map(({ id, name, displayName, inactive, attributes }) => ({ id, name, displayName, inactive, attributes }));
     return json(200, { count: list.length, objects });
   }
 
   function restLinks(path: string): FakeResponse {
     let name: string;
-    try { name = decodeURIComponent(path.split('/')[4] ?? ''); } catch { return json(400, { message: 'malformed identity name' }); }
+    try {
+      name = decodeURIComponent(path.split('/')[4] ?? '');
+    } catch {
+      return json(400, { message: 'malformed identity name' });
+    }
     const ident = index.find('name', name);
     if (ident) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
     return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
@@ -332,11 +388,17 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   function page(q: URLSearchParams): { start: number; count: number } | FakeResponse {
     const start = Number(q.get('startIndex') ?? 1);
     const count = Number(q.get('count') ?? scimCap);
-    if (!Number.isInteger(start) || !Number.isInteger(count)) return scimError(400, 'startIndex and count must be integers', 'invalidValue');
+    if (!Number.isInteger(start) || !Number.isInteger(count))
+      return scimError(400, 'startIndex and count must be integers', 'invalidValue');
     return { start: Math.max(1, start), count: Math.min(Math.max(0, count), scimCap) };
   }
 
-  function listResponse<T>(list: T[], p: { start: number; count: number }, render: (t: T) => Record<string, unknown>, attributes: string | null): FakeResponse {
+  function listResponse<T>(
+    list: T[],
+    p: { start: number; count: number },
+    render: (t: T) => Record<string, unknown>,
+    attributes: string | null,
+  ): FakeResponse {
     const Resources = list.slice(p.start - 1, p.start - 1 + p.count).map((t) => project(render(t), attributes));
     // No itemsPerPage: IIQ omits it (spec 4.2), so clients must advance by Resources.length.
     return json(200, { schemas: [LIST_SCHEMA], totalResults: list.length, startIndex: p.start, Resources }, SCIM_JSON);
@@ -349,7 +411,9 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const p = page(q);
     if ('status' in p) return p;
     const active = m?.[1]?.toLowerCase() === 'true';
-    const list = index.list(`scim:${m ? String(active) : '*'}`, p.start === 1, (arr) => (m ? arr.filter((i) => !i.inactive === active) : arr.slice()));
+    const list = index.list(`scim:${m ? String(active) : '*'}`, p.start === 1, (arr) =>
+      m ? arr.filter((i) => !i.inactive === active) : arr.slice(),
+    );
     return listResponse(list, p, renderUser, q.get('attributes'));
   }
 
@@ -376,15 +440,22 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     } else {
       list = index.list('accounts:*', p.start === 1, all);
     }
-    return listResponse(list, p, ([i, l]) => ({
-      schemas: [ACCOUNT_SCHEMA], id: l.id,
-      identity: { value: i.id, userName: i.name, displayName: i.displayName },
-      application: { value: appId(l.application), displayName: l.application },
-      nativeIdentity: l.nativeIdentity, displayName: l.displayName,
-      ...(l.disabled === undefined || !declaredAccountAttributes.has('active') ? {} : { active: !l.disabled }),
-      ...(l.locked === undefined ? {} : { locked: l.locked }),
-      meta: { resourceType: 'Account', location: `${base}/scim/v2/Accounts/${l.id}` },
-    }), q.get('attributes'));
+    return listResponse(
+      list,
+      p,
+      ([i, l]) => ({
+        schemas: [ACCOUNT_SCHEMA],
+        id: l.id,
+        identity: { value: i.id, userName: i.name, displayName: i.displayName },
+        application: { value: appId(l.application), displayName: l.application },
+        nativeIdentity: l.nativeIdentity,
+        displayName: l.displayName,
+        ...(l.disabled === undefined || !declaredAccountAttributes.has('active') ? {} : { active: !l.disabled }),
+        ...(l.locked === undefined ? {} : { locked: l.locked }),
+        meta: { resourceType: 'Account', location: `${base}/scim/v2/Accounts/${l.id}` },
+      }),
+      q.get('attributes'),
+    );
   }
 
   const server = await listenLocal(onRequest);

@@ -7,15 +7,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FakeResponse } from './fake-http.js';
 
 /** An account as the fake stores it; `disabled` undefined = ISC does not say. */
-export interface FakeIscAccount { id: string; name: string; nativeIdentity: string; sourceName: string; disabled?: boolean; locked?: boolean }
+export interface FakeIscAccount {
+  id: string;
+  name: string;
+  nativeIdentity: string;
+  sourceName: string;
+  disabled?: boolean;
+  locked?: boolean;
+}
 /** An identity; its lifecycle state is `attributes.cloudLifecycleState`. */
-export interface FakeIscIdentity { id: string; name: string; displayName: string; attributes: Record<string, unknown>; accounts: FakeIscAccount[] }
+export interface FakeIscIdentity {
+  id: string;
+  name: string;
+  displayName: string;
+  attributes: Record<string, unknown>;
+  accounts: FakeIscAccount[];
+}
 
 /** A stable 32-hex id from a name, like ISC's object ids. */
 export const hexId = (name: string): string => createHash('md5').update(name).digest('hex');
 
 /** ISC's error body: `{detailCode, trackingId, messages: [{locale, localeOrigin, text}]}`. */
-export function iscError(status: number, text: string, detailCode = `${status} ${STATUS_NAMES[status] ?? 'Error'}`, headers: Record<string, string> = {}): FakeResponse {
+export function iscError(
+  status: number,
+  text: string,
+  detailCode = `${status} ${STATUS_NAMES[status] ?? 'Error'}`,
+  headers: Record<string, string> = {},
+): FakeResponse {
   const body = { detailCode, trackingId: randomBytes(16).toString('hex'), messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text }] };
   return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json;charset=utf-8', ...headers } };
 }
@@ -25,7 +43,16 @@ export function rateLimited(retryAfterSeconds: number): FakeResponse {
   return iscError(429, 'Too Many Requests', '429 Too Many Requests', { 'retry-after': String(retryAfterSeconds) });
 }
 
-const STATUS_NAMES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /** The identity search document (indices: identities) of an identity. */
 export function searchDocument(identity: FakeIscIdentity): Record<string, unknown> {
@@ -119,7 +146,8 @@ export function includeFields(doc: Record<string, unknown>, includes: readonly s
   for (const [head, paths] of nested) {
     if (head in out) continue; // the whole field is already in
     const value = doc[head];
-    const pick = (item: unknown): unknown => (item && typeof item === 'object' ? includeFields(item as Record<string, unknown>, paths) : item);
+    const pick = (item: unknown): unknown =>
+      item && typeof item === 'object' ? includeFields(item as Record<string, unknown>, paths) : item;
     out[head] = Array.isArray(value) ? value.map(pick) : pick(value);
   }
   return out;

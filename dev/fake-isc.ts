@@ -36,7 +36,14 @@ export interface FakeIscOptions {
   /** Rolling-window limit over answered requests; false turns it off (default 100 per 10 s). */
   rateLimit?: { limit: number; windowMs: number } | false;
   /** Consulted before auth; `attempt` is 1-based per method + path + query + body. */
-  fault?: (req: { method: string; path: string; query: URLSearchParams; body: string; attempt: number; authorization: string | undefined }) => FakeResponse | undefined;
+  fault?: (req: {
+    method: string;
+    path: string;
+    query: URLSearchParams;
+    body: string;
+    attempt: number;
+    authorization: string | undefined;
+  }) => FakeResponse | undefined;
 }
 
 /** A running fake ISC. `identities` is the truth (/v3/accounts); the search index follows it unless lagging. */
@@ -68,7 +75,11 @@ export interface FakeIsc {
 }
 
 const MAX_WINDOW = 10_000;
-const json = (status: number, value: unknown): FakeResponse => ({ status, body: JSON.stringify(value), headers: { 'content-type': 'application/json;charset=utf-8' } });
+const json = (status: number, value: unknown): FakeResponse => ({
+  status,
+  body: JSON.stringify(value),
+  headers: { 'content-type': 'application/json;charset=utf-8' },
+});
 
 function routeOf(method: string, path: string): string {
   if (path === '/oauth/token') return 'token';
@@ -82,7 +93,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   const clientId = options.clientId ?? 'watchdog-client';
   const clientSecret = options.clientSecret ?? 'isc-demo-secret';
   const cap = Math.max(1, options.maxPageSize ?? 250);
-  const limit = options.rateLimit === false ? undefined : options.rateLimit ?? { limit: 100, windowMs: 10_000 };
+  const limit = options.rateLimit === false ? undefined : (options.rateLimit ?? { limit: 100, windowMs: 10_000 });
   const windowMs = limit?.windowMs ?? MAX_WINDOW;
   const tokens = new Map<string, number>();
   const attempts = new Map<string, number>();
@@ -101,9 +112,18 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0 },
     lagIndex: () => void (index = structuredClone(fake.identities)),
     catchUpIndex: () => void (index = undefined),
-    expireTokens: () => { for (const token of tokens.keys()) tokens.set(token, 0); },
+    expireTokens: () => {
+      for (const token of tokens.keys()) tokens.set(token, 0);
+    },
     resetStats() {
-      Object.assign(fake.stats, { requests: 0, byRoute: {}, maxInFlight: fake.stats.inFlight, rateLimited: 0, maxInWindow: 0, offsetSearches: 0 });
+      Object.assign(fake.stats, {
+        requests: 0,
+        byRoute: {},
+        maxInFlight: fake.stats.inFlight,
+        rateLimited: 0,
+        maxInWindow: 0,
+        offsetSearches: 0,
+      });
       arrivals.length = 0;
       attempts.clear();
     },
@@ -124,7 +144,9 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    res.once('close', () => { stats.inFlight--; });
+    res.once('close', () => {
+      stats.inFlight--;
+    });
     while (arrivals.length > 0 && (arrivals[0] as number) <= now - windowMs) arrivals.shift();
     arrivals.push(now);
     stats.maxInWindow = Math.max(stats.maxInWindow, arrivals.length);
@@ -134,12 +156,18 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     attempts.set(key, attempt);
     if (options.latencyMs) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { timers.delete(t); resolve(); }, options.latencyMs);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          resolve();
+        }, options.latencyMs);
         timers.add(t);
       });
     }
     if (closed) return;
-    const reply = options.fault?.({ method, path: url.pathname, query: url.searchParams, body, attempt, authorization: req.headers.authorization }) ?? limited(now) ?? answer(method, url, route, req.headers.authorization, body);
+    const reply =
+      options.fault?.({ method, path: url.pathname, query: url.searchParams, body, attempt, authorization: req.headers.authorization }) ??
+      limited(now) ??
+      answer(method, url, route, req.headers.authorization, body);
     if (!reply.hang) writeResponse(res, reply);
   }
 
@@ -160,7 +188,8 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const expiry = bearer === undefined ? undefined : tokens.get(bearer);
     if (expiry === undefined) return iscError(401, 'The server did not receive valid authentication credentials.');
     if (Date.now() >= expiry) return json(401, { error: 'JWT validation failed: JWT is expired' });
-    if (route === 'search') return method === 'POST' ? search(url.searchParams, body) : iscError(405, 'Method not allowed: POST /v3/search');
+    if (route === 'search')
+      return method === 'POST' ? search(url.searchParams, body) : iscError(405, 'Method not allowed: POST /v3/search');
     if (route === 'accounts') return method === 'GET' ? accounts(url.searchParams) : iscError(405, 'Method not allowed');
     return iscError(404, `No resource at ${url.pathname}`, '404 Not found');
   }
@@ -182,25 +211,34 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   function pageBounds(q: URLSearchParams, defaultLimit: number): { limit: number; offset: number } | FakeResponse {
     const asked = Number(q.get('limit') ?? defaultLimit);
     const offset = Number(q.get('offset') ?? 0);
-    if (!Number.isInteger(asked) || asked < 0 || !Number.isInteger(offset) || offset < 0) return iscError(400, 'limit and offset must be non-negative integers', '400.1 Bad request content');
+    if (!Number.isInteger(asked) || asked < 0 || !Number.isInteger(offset) || offset < 0)
+      return iscError(400, 'limit and offset must be non-negative integers', '400.1 Bad request content');
     return { limit: Math.min(asked, cap), offset };
   }
 
   function search(q: URLSearchParams, text: string): FakeResponse {
-    let request: { indices?: unknown; query?: { query?: unknown }; sort?: unknown; searchAfter?: unknown; queryResultFilter?: { includes?: unknown } };
+    let request: {
+      indices?: unknown;
+      query?: { query?: unknown };
+      sort?: unknown;
+      searchAfter?: unknown;
+      queryResultFilter?: { includes?: unknown };
+    };
     try {
       request = JSON.parse(text) as typeof request;
     } catch {
       return iscError(400, 'The request body is not valid JSON.', '400.0 Bad request syntax');
     }
-    if (!Array.isArray(request.indices) || !request.indices.includes('identities')) return iscError(400, 'indices must include identities', '400.1 Bad request content');
+    if (!Array.isArray(request.indices) || !request.indices.includes('identities'))
+      return iscError(400, 'indices must include identities', '400.1 Bad request content');
     const query = parseSearchQuery(request.query?.query);
     if (!query) return iscError(400, `Unsupported query: ${String(request.query?.query)}`, '400.1 Bad request content');
     const bounds = pageBounds(q, 250);
     if ('status' in bounds) return bounds;
     if (q.has('offset')) fake.stats.offsetSearches++;
     // ISC's search caps the window of offset paging (spec 9).
-    if (bounds.offset + bounds.limit > 10_000) return iscError(400, 'The request was syntactically correct but its content is semantically invalid.', '400.1 Bad request content');
+    if (bounds.offset + bounds.limit > 10_000)
+      return iscError(400, 'The request was syntactically correct but its content is semantically invalid.', '400.1 Bad request content');
     const sortById = Array.isArray(request.sort) && request.sort.length === 1 && request.sort[0] === 'id';
     const after = request.searchAfter;
     if (after !== undefined && (!sortById || !Array.isArray(after) || after.length !== 1 || typeof after[0] !== 'string')) {
@@ -213,7 +251,9 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     } else {
       const cacheKey = [...query.states].join('\n');
       if (!sorted || sorted.source !== population || sorted.key !== cacheKey || after === undefined) {
-        const matching = population.filter((identity) => query.states.has(String(identity.attributes.cloudLifecycleState)) && !fake.hiddenFromListing.has(identity.id));
+        const matching = population.filter(
+          (identity) => query.states.has(String(identity.attributes.cloudLifecycleState)) && !fake.hiddenFromListing.has(identity.id),
+        );
         if (sortById) matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         sorted = { source: population, key: cacheKey, list: matching };
       }
@@ -232,7 +272,9 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       start = low;
     }
     const includes = request.queryResultFilter?.includes;
-    const render = Array.isArray(includes) ? (i: FakeIscIdentity) => includeFields(searchDocument(i), includes as string[]) : searchDocument;
+    const render = Array.isArray(includes)
+      ? (i: FakeIscIdentity) => includeFields(searchDocument(i), includes as string[])
+      : searchDocument;
     return json(200, list.slice(start, start + bounds.limit).map(render));
   }
 

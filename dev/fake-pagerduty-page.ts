@@ -6,9 +6,18 @@
  */
 
 /** One received request, as the fake PagerDuty records it (see fake-pagerduty.ts). */
-export interface PageEvent { receivedAt: number; body: any; status: number }
+export interface PageEvent {
+  receivedAt: number;
+  body: any;
+  status: number;
+}
 
-interface Incident { dedupKey: string; status: 'open' | 'acknowledged' | 'resolved'; events: PageEvent[]; trigger: any }
+interface Incident {
+  dedupKey: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  events: PageEvent[];
+  trigger: any;
+}
 
 const STATUS_OF: Record<string, Incident['status']> = { trigger: 'open', acknowledge: 'acknowledged', resolve: 'resolved' };
 
@@ -32,25 +41,38 @@ export function incidentsOf(received: readonly PageEvent[]): Incident[] {
   return [...byKey.values()];
 }
 
-const time = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const time = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 function eventRows(events: readonly PageEvent[]): string {
-  return events.map(({ receivedAt, body, status }) => {
-    const payload = typeof body === 'object' && body !== null && typeof body.payload === 'object' ? body.payload : undefined;
-    return `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(body?.event_action ?? '')}</td><td>${escapeHtml(status)}</td>`
-      + `<td>${escapeHtml(payload?.severity ?? '')}</td><td>${escapeHtml(payload?.summary ?? '')}</td></tr>`;
-  }).join('');
+  return events
+    .map(({ receivedAt, body, status }) => {
+      const payload = typeof body === 'object' && body !== null && typeof body.payload === 'object' ? body.payload : undefined;
+      return (
+        `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(body?.event_action ?? '')}</td><td>${escapeHtml(status)}</td>` +
+        `<td>${escapeHtml(payload?.severity ?? '')}</td><td>${escapeHtml(payload?.summary ?? '')}</td></tr>`
+      );
+    })
+    .join('');
 }
 
 function incidentSection(incident: Incident): string {
   const payload = incident.trigger?.payload ?? {};
-  const details = payload.custom_details === undefined ? '' : `<details><summary>custom_details</summary><pre>${escapeHtml(JSON.stringify(payload.custom_details, null, 2))}</pre></details>`;
-  return `<section class="incident ${incident.status}" data-dedup-key="${escapeHtml(incident.dedupKey)}" data-status="${incident.status}">`
-    + `<h3><span class="badge">${incident.status}</span> ${escapeHtml(payload.summary ?? '(no trigger received)')}</h3>`
-    + `<p>dedup_key <code>${escapeHtml(incident.dedupKey)}</code> · severity ${escapeHtml(payload.severity ?? '-')} · source ${escapeHtml(payload.source ?? '-')}</p>`
-    + details
-    + `<table><thead><tr><th>received</th><th>action</th><th>HTTP</th><th>severity</th><th>summary</th></tr></thead><tbody>${eventRows(incident.events)}</tbody></table>`
-    + '</section>';
+  const details =
+    payload.custom_details === undefined
+      ? ''
+      : `<details><summary>custom_details</summary><pre>${escapeHtml(JSON.stringify(payload.custom_details, null, 2))}</pre></details>`;
+  return (
+    `<section class="incident ${incident.status}" data-dedup-key="${escapeHtml(incident.dedupKey)}" data-status="${incident.status}">` +
+    `<h3><span class="badge">${incident.status}</span> ${escapeHtml(payload.summary ?? '(no trigger received)')}</h3>` +
+    `<p>dedup_key <code>${escapeHtml(incident.dedupKey)}</code> · severity ${escapeHtml(payload.severity ?? '-')} · source ${escapeHtml(payload.source ?? '-')}</p>` +
+    details +
+    `<table><thead><tr><th>received</th><th>action</th><th>HTTP</th><th>severity</th><th>summary</th></tr></thead><tbody>${eventRows(incident.events)}</tbody></table>` +
+    '</section>'
+  );
 }
 
 /** The whole page. `refreshSeconds` > 0 adds a meta refresh (no script needed). */
@@ -59,11 +81,14 @@ export function renderIncidentsPage(received: readonly PageEvent[], options: { r
   const open = incidents.filter((i) => i.status !== 'resolved');
   const resolved = incidents.filter((i) => i.status === 'resolved');
   const rejected = received.filter((r) => r.status !== 202);
-  const list = (items: Incident[], none: string): string => (items.length === 0 ? `<p class="none">${none}</p>` : items.map(incidentSection).join(''));
-  const rejectedRows = rejected.map(({ receivedAt, body, status }) => {
-    const what = typeof body === 'object' && body !== null ? `${body.event_action ?? '?'} ${body.dedup_key ?? ''}` : 'not JSON';
-    return `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(status === 0 ? 'no answer' : status)}</td><td>${escapeHtml(what)}</td></tr>`;
-  }).join('');
+  const list = (items: Incident[], none: string): string =>
+    items.length === 0 ? `<p class="none">${none}</p>` : items.map(incidentSection).join('');
+  const rejectedRows = rejected
+    .map(({ receivedAt, body, status }) => {
+      const what = typeof body === 'object' && body !== null ? `${body.event_action ?? '?'} ${body.dedup_key ?? ''}` : 'not JSON';
+      return `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(status === 0 ? 'no answer' : status)}</td><td>${escapeHtml(what)}</td></tr>`;
+    })
+    .join('');
   const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${Math.round(options.refreshSeconds)}">` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -12,7 +12,11 @@ import type { FakeResponse } from './fake-iiq.js';
 export type { FakeResponse } from './fake-iiq.js';
 
 /** One request as received: parsed JSON body (raw text when not JSON) and the status answered (0 = hung). */
-export interface ReceivedEvent { receivedAt: number; body: any; status: number }
+export interface ReceivedEvent {
+  receivedAt: number;
+  body: any;
+  status: number;
+}
 /** How the fake PagerDuty answers. */
 export interface FakePagerDutyOptions {
   /**
@@ -39,8 +43,11 @@ const ACTIONS = new Set(['trigger', 'acknowledge', 'resolve']);
 const SEVERITIES = new Set(['critical', 'error', 'warning', 'info']);
 const INVALID = { status: 'invalid event', message: 'Event object is invalid' };
 
-const json = (status: number, value: unknown): FakeResponse =>
-  ({ status, body: JSON.stringify(value), headers: { 'content-type': 'application/json' } });
+const json = (status: number, value: unknown): FakeResponse => ({
+  status,
+  body: JSON.stringify(value),
+  headers: { 'content-type': 'application/json' },
+});
 const invalid = (errors: string[]): FakeResponse => json(400, { ...INVALID, errors });
 const blank = (v: unknown): boolean => typeof v !== 'string' || v.trim() === '';
 
@@ -50,11 +57,14 @@ function validate(event: unknown): string[] {
   const e = event as Record<string, any>;
   const errors: string[] = [];
   // Real PagerDuty's words for a missing or wrong-length key (check's probe sends none on purpose).
-  if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32) errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
+  if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32)
+    errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
   if (!ACTIONS.has(e.event_action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
   // Real PagerDuty needs the dedup_key for acknowledge as well as resolve.
-  if ((e.event_action === 'resolve' || e.event_action === 'acknowledge') && blank(e.dedup_key)) errors.push("'dedup_key' is required for acknowledge and resolve");
-  if (e.dedup_key !== undefined && (typeof e.dedup_key !== 'string' || e.dedup_key.length > 255)) errors.push("'dedup_key' must be a string of at most 255 characters");
+  if ((e.event_action === 'resolve' || e.event_action === 'acknowledge') && blank(e.dedup_key))
+    errors.push("'dedup_key' is required for acknowledge and resolve");
+  if (e.dedup_key !== undefined && (typeof e.dedup_key !== 'string' || e.dedup_key.length > 255))
+    errors.push("'dedup_key' must be a string of at most 255 characters");
   if (e.event_action === 'trigger') {
     const p = e.payload;
     if (!p || typeof p !== 'object') {
@@ -63,7 +73,8 @@ function validate(event: unknown): string[] {
       if (blank(p.summary)) errors.push("'payload.summary' is missing or blank");
       if (blank(p.source)) errors.push("'payload.source' is missing or blank");
       if (!SEVERITIES.has(p.severity)) errors.push("'payload.severity' must be one of critical, error, warning, info");
-      if (p.timestamp !== undefined && Number.isNaN(Date.parse(String(p.timestamp)))) errors.push("'payload.timestamp' is not a valid ISO 8601 timestamp");
+      if (p.timestamp !== undefined && Number.isNaN(Date.parse(String(p.timestamp))))
+        errors.push("'payload.timestamp' is not a valid ISO 8601 timestamp");
     }
   }
   return errors;
@@ -100,7 +111,11 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method === 'GET' && new URL(req.url ?? '/', 'http://fake').pathname === '/') {
       // The page a person opens (sandbox): not an event, so not recorded.
-      return writeResponse(res, { status: 200, body: renderIncidentsPage(received, { refreshSeconds: options.pageRefreshSeconds }), headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+      return writeResponse(res, {
+        status: 200,
+        body: renderIncidentsPage(received, { refreshSeconds: options.pageRefreshSeconds }),
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      });
     }
     // Recorded on arrival so concurrent requests get distinct, ordered indexes.
     const entry: ReceivedEvent = { receivedAt: Date.now(), body: undefined, status: 0 };

@@ -3,8 +3,23 @@
  */
 import type { FakeIdentity, FakeLink } from './fake-iiq.js';
 
-const APPLICATIONS = ['Active Directory', 'Salesforce', 'SAP ERP', 'Workday', 'GitHub', 'Okta', 'ServiceNow', 'Slack',
-  'Jira', 'Confluence', 'Oracle EBS', 'AWS IAM', 'Google Workspace', 'Zoom', 'Box'];
+const APPLICATIONS = [
+  'Active Directory',
+  'Salesforce',
+  'SAP ERP',
+  'Workday',
+  'GitHub',
+  'Okta',
+  'ServiceNow',
+  'Slack',
+  'Jira',
+  'Confluence',
+  'Oracle EBS',
+  'AWS IAM',
+  'Google Workspace',
+  'Zoom',
+  'Box',
+];
 const FIRST = ['Jane', 'John', 'Aisha', 'Wei', 'Carlos', 'Priya', 'Olga', 'Liam', 'Fatima', 'Kenji', 'Sofia', 'Mateo'];
 // Apostrophes and accents on purpose: identity names end up in URL paths.
 const LAST = ['Doe', 'Smith', "O'Brien", 'Nguyen', 'García', 'Müller', 'Kowalski', 'Haddad', 'Tanaka', 'Okafor', 'Johansson', 'Silva'];
@@ -17,15 +32,23 @@ const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'
  * accountsPerIdentity is smaller); the rest were terminated 30 days before `now` with every
  * link disabled. About 20 % are 'privileged'. Same options (and seed, default 1) → same output.
  */
-export function generatePopulation(o: { count: number; accountsPerIdentity: number; breachingFraction: number; now: Date; seed?: number }): FakeIdentity[] {
+export function generatePopulation(o: {
+  count: number;
+  accountsPerIdentity: number;
+  breachingFraction: number;
+  now: Date;
+  seed?: number;
+}): FakeIdentity[] {
   let s = (o.seed ?? 1) >>> 0;
-  const rand = (): number => { // mulberry32: tiny, seedable, good enough for test data
+  const rand = (): number => {
+    // mulberry32: tiny, seedable, good enough for test data
     s = (s + 0x6d2b79f5) >>> 0;
     let t = Math.imul(s ^ (s >>> 15), 1 | s);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const word = (): string => { // byte table: toString(16) on 240k × 4 doubles dominated generation time
+  const word = (): string => {
+    // byte table: toString(16) on 240k × 4 doubles dominated generation time
     const x = (rand() * 2 ** 32) | 0;
     return HEX[x & 255]! + HEX[(x >>> 8) & 255]! + HEX[(x >>> 16) & 255]! + HEX[x >>> 24]!;
   };
@@ -42,7 +65,8 @@ export function generatePopulation(o: { count: number; accountsPerIdentity: numb
     const name = `${first}.${last}${String(i).padStart(5, '0')}`.toLowerCase();
     const displayName = `${first} ${last}`;
     const tier = rand() < 0.2 ? 'privileged' : 'standard';
-    for (let j = apps.length - 1; j > 0; j--) { // Fisher–Yates: each identity gets distinct applications
+    for (let j = apps.length - 1; j > 0; j--) {
+      // Fisher–Yates: each identity gets distinct applications
       const k = Math.floor(rand() * (j + 1));
       [apps[j], apps[k]] = [apps[k] as string, apps[j] as string];
     }
@@ -53,7 +77,14 @@ export function generatePopulation(o: { count: number; accountsPerIdentity: numb
       const nativeIdentity = application === 'Active Directory' ? `CN=${displayName},OU=Staff,DC=corp,DC=example` : `${name}@example.com`;
       links.push({ id: hex32(), application, nativeIdentity, displayName: name, disabled: j >= enabled, locked: false });
     }
-    out.push({ id: hex32(), name, displayName, inactive: true, attributes: { hrTerminationDate: breaching ? breachedAt : longAgo, risk_tier: tier }, links });
+    out.push({
+      id: hex32(),
+      name,
+      displayName,
+      inactive: true,
+      attributes: { hrTerminationDate: breaching ? breachedAt : longAgo, risk_tier: tier },
+      links,
+    });
   }
   return out;
 }

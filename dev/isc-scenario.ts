@@ -41,7 +41,11 @@ export function remediateIsc(identities: FakeIscIdentity[], name: string): void 
 }
 
 /** Config overrides (for writeDemoConfig) that swap the `iiq` section for an `isc` one on `url`. */
-export function iscConfigOverrides(url: string, isc: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): Record<string, unknown> {
+export function iscConfigOverrides(
+  url: string,
+  isc: Record<string, unknown> = {},
+  rest: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     // undefined: JSON.stringify leaves the key out, so the config has exactly one source.
     iiq: undefined,

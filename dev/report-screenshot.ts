@@ -14,7 +14,12 @@ const out = resolve(process.argv[2] ?? 'docs/report-screenshot.png');
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-screenshot-'));
 try {
   writeDemoConfig(dir, { iiq: 'http://127.0.0.1:9/identityiq', pagerDuty: 'http://127.0.0.1:9/v2/enqueue' });
-  writeFileSync(join(dir, 'audit.jsonl'), `${sampleAuditRecords().map((r) => JSON.stringify(r)).join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'audit.jsonl'),
+    `${sampleAuditRecords()
+      .map((r) => JSON.stringify(r))
+      .join('\n')}\n`,
+  );
   const html = await runCli(['report', '--config', 'config.json', '--format', 'html', '--now', SAMPLE_REPORT_NOW], { cwd: dir, env: {} });
   if (html.code !== 0) throw new Error(`report failed (exit ${html.code}): ${html.stderr}`);
   const page = join(dir, 'report.html');

@@ -22,10 +22,18 @@ export const JANE_DEDUP_KEY = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const JOHN_DEDUP_KEY = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
 
 /** The built CLI (`npm run build` first), whether this module runs from dist/ or from source under vitest. */
-export const CLI_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url),
+);
 
 function link(application: string, owner: string, disabled: boolean): FakeLink {
-  return { id: `${owner}-${application}`.replace(/\W+/g, '-').toLowerCase(), application, nativeIdentity: `CN=${owner},OU=Staff,DC=corp,DC=example`, displayName: owner, disabled };
+  return {
+    id: `${owner}-${application}`.replace(/\W+/g, '-').toLowerCase(),
+    application,
+    nativeIdentity: `CN=${owner},OU=Staff,DC=corp,DC=example`,
+    displayName: owner,
+    disabled,
+  };
 }
 
 function identity(id: string, name: string, displayName: string, attributes: Record<string, unknown>, links: FakeLink[]): FakeIdentity {
@@ -49,9 +57,13 @@ export function demoIdentities(now: Date): FakeIdentity[] {
       link('Active Directory', 'John Smith', false),
       link('SAP ERP', 'John Smith', true),
     ]),
-    identity('2c3d4e5f60718293a4b5c6d7e8f90a1b', 'ccontractor', 'Chris Contractor', { hrTerminationDate: ago(2), risk_tier: 'contractor' }, [
-      link('Active Directory', 'Chris Contractor', false),
-    ]),
+    identity(
+      '2c3d4e5f60718293a4b5c6d7e8f90a1b',
+      'ccontractor',
+      'Chris Contractor',
+      { hrTerminationDate: ago(2), risk_tier: 'contractor' },
+      [link('Active Directory', 'Chris Contractor', false)],
+    ),
     identity('3d4e5f60718293a4b5c6d7e8f90a1b2c', 'oold', 'Olga Old', { hrTerminationDate: ago(24 * 30), risk_tier: 'standard' }, [
       link('Active Directory', 'Olga Old', true),
       link('Workday', 'Olga Old', true),
@@ -74,7 +86,14 @@ export function writeDemoConfig(dir: string, urls: { iiq: string; pagerDuty: str
     leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', defaultTier: 'standard', timezone: 'UTC' },
     slaHours: { privileged: 4, standard: 8, contractor: 6 },
     excludedApplications: ['HR Archive'],
-    pagerduty: { eventsUrl: urls.pagerDuty, source: 'iiq.demo.local', retries: 3, retryMinDelayMs: 10, maxEventsPerMinute: 600, renotifyMinutes: 240 },
+    pagerduty: {
+      eventsUrl: urls.pagerDuty,
+      source: 'iiq.demo.local',
+      retries: 3,
+      retryMinDelayMs: 10,
+      maxEventsPerMinute: 600,
+      renotifyMinutes: 240,
+    },
     state: { path: './watchdog-state.json' },
     deadLetter: { path: './dead_letter.jsonl' },
     audit: { path: './audit.jsonl' },

@@ -12,7 +12,7 @@ import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
 import { applyHeapPosture } from './heap-posture.js';
 import { Redactor } from './secrets.js';
-import { exitCodeForSignalName, listenForStop } from './stop.js';
+import { exitCodeForSignalName, listenForStop } from './cycle/stop-signal.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,7 +20,11 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 async function main(argv: readonly string[]): Promise<number> {
   dotenv.config({ quiet: true });
   const env = process.env as WatchdogEnv;
-  const redactor = new Redactor().add(env.IIQ_PASSWORD).add(env.IIQ_CLIENT_SECRET).add(env.ISC_CLIENT_SECRET).add(env.PAGERDUTY_ROUTING_KEY);
+  const redactor = new Redactor()
+    .add(env.IIQ_PASSWORD)
+    .add(env.IIQ_CLIENT_SECRET)
+    .add(env.ISC_CLIENT_SECRET)
+    .add(env.PAGERDUTY_ROUTING_KEY);
   if (env.IIQ_USERNAME && env.IIQ_PASSWORD) redactor.addBasic(env.IIQ_USERNAME, env.IIQ_PASSWORD);
   if (env.IIQ_CLIENT_ID && env.IIQ_CLIENT_SECRET) redactor.addBasic(env.IIQ_CLIENT_ID, env.IIQ_CLIENT_SECRET);
   // ISC's token request sends the secret form-encoded, which encodes a few characters unlike encodeURIComponent.

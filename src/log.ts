@@ -26,9 +26,17 @@ export interface LineSink {
  * JSON-lines logger on stderr. Known secrets are replaced in every line before it is written,
  * and well-known secret fields are redacted by path, so no log line can carry one.
  */
-export function createLogger(level: Level, redactor: Redactor, sink: LineSink = process.stderr, style: LogStyle = { kind: 'json' }): Logger {
+export function createLogger(
+  level: Level,
+  redactor: Redactor,
+  sink: LineSink = process.stderr,
+  style: LogStyle = { kind: 'json' },
+): Logger {
   // Synchronous, in-process formatting (no transport worker), so the redactor still sees every line.
-  const prettify = style.kind === 'pretty' ? prettyFactory({ colorize: style.colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }) : undefined;
+  const prettify =
+    style.kind === 'pretty'
+      ? prettyFactory({ colorize: style.colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
+      : undefined;
   return pino(
     {
       level,
@@ -36,7 +44,17 @@ export function createLogger(level: Level, redactor: Redactor, sink: LineSink = 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ['routing_key', '*.routing_key', 'password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'access_token', '*.access_token'],
+        paths: [
+          'routing_key',
+          '*.routing_key',
+          'password',
+          '*.password',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'access_token',
+          '*.access_token',
+        ],
         censor: '[REDACTED]',
       },
     },

@@ -50,7 +50,10 @@ export class Redactor {
     const unknownCredentialsOut = text.replace(AUTHORIZATION_CREDENTIAL, '$1 [REDACTED]');
     if (this.#needles.size === 0) return unknownCredentialsOut;
     this.#pattern ??= new RegExp(
-      [...this.#needles].sort((x, y) => y.length - x.length).map(escapeRegExp).join('|'),
+      [...this.#needles]
+        .sort((x, y) => y.length - x.length)
+        .map(escapeRegExp)
+        .join('|'),
       'g',
     );
     return unknownCredentialsOut.replace(this.#pattern, '[REDACTED]');

@@ -46,11 +46,17 @@ export function checkExceptions(path: string | null, exceptions: readonly Approv
 export function formatExceptionsCheck(check: ExceptionsCheck): [string, string][] {
   if (check.path === null) return [['exceptions', 'none (exceptions.path not set)']];
   const lines: [string, string][] = [
-    ['exceptions', `${check.path}: ${check.inForce.length} in force, ${check.expiringSoon} expiring within ${EXPIRING_SOON_DAYS} days, ${check.expired} expired`],
+    [
+      'exceptions',
+      `${check.path}: ${check.inForce.length} in force, ${check.expiringSoon} expiring within ${EXPIRING_SOON_DAYS} days, ${check.expired} expired`,
+    ],
   ];
   for (const e of check.inForce.slice(0, TEXT_LIMIT)) {
     const applications = e.applications === 'all' ? 'all applications' : e.applications.join(', ');
-    lines.push(['', `${e.expiringSoon ? 'EXPIRES SOON ' : ''}${e.identity}: ${applications} until ${e.until} (ends ${e.expiresAt}) — ${e.reason}, approved by ${e.approvedBy}`]);
+    lines.push([
+      '',
+      `${e.expiringSoon ? 'EXPIRES SOON ' : ''}${e.identity}: ${applications} until ${e.until} (ends ${e.expiresAt}) — ${e.reason}, approved by ${e.approvedBy}`,
+    ]);
   }
   if (check.inForce.length > TEXT_LIMIT) lines.push(['', `… and ${check.inForce.length - TEXT_LIMIT} more (--format json lists all)`]);
   return lines;

@@ -22,9 +22,20 @@ export async function describeRecheck(config: Config, now: Date): Promise<Rechec
   const verifications = state.verifiedClean.identities;
   const verifiedClean = Object.keys(verifications).length;
   const base = { recheckCleanHours, verifiedClean };
-  if (corrupt) return { ...base, skippedNow: 0, recheckedNow: 0, problem: `state file ${corrupt.reason}: the next run moves it aside and reads every identity` };
+  if (corrupt)
+    return {
+      ...base,
+      skippedNow: 0,
+      recheckedNow: 0,
+      problem: `state file ${corrupt.reason}: the next run moves it aside and reads every identity`,
+    };
   if (!verificationsStillHold(state.verifiedClean.excludedApplications, new Set(config.excludedApplications))) {
-    return { ...base, skippedNow: 0, recheckedNow: verifiedClean, problem: 'an application left excludedApplications since the verifications: the next run reads every identity past SLA' };
+    return {
+      ...base,
+      skippedNow: 0,
+      recheckedNow: verifiedClean,
+      problem: 'an application left excludedApplications since the verifications: the next run reads every identity past SLA',
+    };
   }
   const skippedNow = countNotDue(verifications, now.getTime(), recheckCleanHours, (id) => dedupKeyFor(id) in state.incidents);
   return { ...base, skippedNow, recheckedNow: verifiedClean - skippedNow };

@@ -9,11 +9,11 @@ import { routingKeyProblem } from '../config/routing-key.js';
 import { ExitCode, IiqReadError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
 import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { createDispatcher } from '../http/dispatcher.js';
-import type { Identity } from '../iiq/source.js';
+import type { Identity } from '../source/identity-source.js';
 import { IscReadError } from '../isc/errors.js';
 import { probePagerDuty, type PagerDutyProbe } from '../pagerduty/probe.js';
-import { policyFrom } from '../run.js';
-import { createRuntime } from '../runtime.js';
+import { policyFrom } from '../cycle/run-cycle.js';
+import { createRuntime } from './runtime.js';
 import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions, formatExceptionsCheck, type ExceptionsCheck } from './check-exceptions.js';
 import { describeRecheck, formatRecheckLine, type RecheckOutlook } from './check-recheck.js';
@@ -59,14 +59,20 @@ export interface SourceRead {
 
 /** `check`: validates the config and secrets, reads one page from IIQ, probes PagerDuty; opens nothing. Exit 0 / 2 / 3. */
 export function registerCheckCommand(program: Command, context: CommandContext): void {
-  withCommonOptions(program.command('check').description('validate config and secrets, read one page from IIQ, probe the PagerDuty URL; opens no incident'))
+  withCommonOptions(
+    program.command('check').description('validate config and secrets, read one page from IIQ, probe the PagerDuty URL; opens no incident'),
+  )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (options: CommonOptions & { format: 'text' | 'json' }) => {
       const routingKey = context.env.PAGERDUTY_ROUTING_KEY;
       // Load without the routing key: check reports on it below instead of stopping at it.
       const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
       const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
-        const exceptions = checkExceptions(config.exceptions.path, loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone), Date.now());
+        const exceptions = checkExceptions(
+          config.exceptions.path,
+          loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone),
+          Date.now(),
+        );
         const runtime = createRuntime(config, logger, context.redactor);
         const probeTimeoutMs = config.pagerduty.timeoutSeconds * 1000;
         const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
@@ -78,7 +84,12 @@ export function registerCheckCommand(program: Command, context: CommandContext):
               if (!(error instanceof IiqReadError)) throw error;
               // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
               const said = error instanceof IscReadError && error.detail ? `; ISC said ${error.detail}` : '';
-              return { ok: false, error: `${error.message}${said}`, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+              return {
+                ok: false,
+                error: `${error.message}${said}`,
+                identitiesRead: 0,
+                terminationDates: { parsed: 0, unparseable: 0, sample: [] },
+              };
             }),
             probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
           ]);
@@ -155,24 +166,43 @@ export function formatCheckText(result: CheckResult): string {
     folders.set(file.folder, entry);
   }
   for (const [folder, { writable, names }] of folders) {
-    lines.push(['files', `${writable ? '' : 'PROBLEM: '}${folder} ${writable ? 'writable' : 'missing or not writable'} (${names.join(', ')})`]);
+    lines.push([
+      'files',
+      `${writable ? '' : 'PROBLEM: '}${folder} ${writable ? 'writable' : 'missing or not writable'} (${names.join(', ')})`,
+    ]);
   }
-  const iiq: SourceRead = result.iiq ?? result.isc ?? { ok: false, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
+  const iiq: SourceRead = result.iiq ??
+    result.isc ?? { ok: false, identitiesRead: 0, terminationDates: { parsed: 0, unparseable: 0, sample: [] } };
   const problem = `PROBLEM: ${iiq.error ?? 'read failed'}`;
   if (result.isc) {
     const { isc } = result;
-    lines.push(['isc', `${isc.baseUrl} (lifecycle states ${isc.lifecycleStates.join(', ')}): ${isc.ok ? 'authenticated, first search page read' : problem}`]);
+    lines.push([
+      'isc',
+      `${isc.baseUrl} (lifecycle states ${isc.lifecycleStates.join(', ')}): ${isc.ok ? 'authenticated, first search page read' : problem}`,
+    ]);
   } else if (result.iiq) {
-    lines.push(['iiq', `${result.iiq.baseUrl} (api ${result.iiq.api}, auth ${result.iiq.auth}): ${iiq.ok ? 'authenticated, first page read' : problem}`]);
+    lines.push([
+      'iiq',
+      `${result.iiq.baseUrl} (api ${result.iiq.api}, auth ${result.iiq.auth}): ${iiq.ok ? 'authenticated, first page read' : problem}`,
+    ]);
   }
   if (iiq.ok) {
-    lines.push(['identities', `${iiq.identitiesRead} ${result.isc ? 'leavers on the first search page' : 'inactive identities on the first page'}`]);
+    lines.push([
+      'identities',
+      `${iiq.identitiesRead} ${result.isc ? 'leavers on the first search page' : 'inactive identities on the first page'}`,
+    ]);
     const dates = iiq.terminationDates;
-    lines.push(['termination', `${dates.parsed} parsed, ${dates.unparseable} not parseable${dates.unparseable > 0 ? ' (the first-seen-inactive instant stands in for those)' : ''}`]);
+    lines.push([
+      'termination',
+      `${dates.parsed} parsed, ${dates.unparseable} not parseable${dates.unparseable > 0 ? ' (the first-seen-inactive instant stands in for those)' : ''}`,
+    ]);
     const nameWidth = Math.max(0, ...dates.sample.map((s) => s.name.length));
     const tierWidth = Math.max(0, ...dates.sample.map((s) => s.tier.length));
     for (const s of dates.sample) {
-      lines.push(['', `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`]);
+      lines.push([
+        '',
+        `${s.name.padEnd(nameWidth)}  ${s.terminationDate}  ${s.tier.padEnd(tierWidth)}  ${s.pastSla ? 'past SLA' : 'within SLA'} (deadline ${s.slaDeadline})`,
+      ]);
     }
     const unparseable = dates.unparseableSample ?? [];
     const unparseableWidth = Math.max(0, ...unparseable.map((u) => u.name.length));
@@ -203,7 +233,8 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
     // firstSeen NaN: an unparseable date shows up as NaN terminatedAtMs, never as a made-up instant.
     const assessment = assessIdentity(identity, policy, Number.NaN, nowMs);
     if (assessment.terminationSource !== 'attribute') {
-      if (unparseableSample.length < SAMPLE_SIZE) unparseableSample.push({ name: identity.name, value: shortValue(identity.attributes[config.leaver.terminationDateAttribute]) });
+      if (unparseableSample.length < SAMPLE_SIZE)
+        unparseableSample.push({ name: identity.name, value: shortValue(identity.attributes[config.leaver.terminationDateAttribute]) });
       continue;
     }
     parsed += 1;
@@ -217,7 +248,11 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
       });
     }
   }
-  return { ok: true, identitiesRead: page.length, terminationDates: { parsed, unparseable: page.length - parsed, sample, unparseableSample } };
+  return {
+    ok: true,
+    identitiesRead: page.length,
+    terminationDates: { parsed, unparseable: page.length - parsed, sample, unparseableSample },
+  };
 }
 
 /** An attribute value as IIQ sent it, on one line and short; "(missing)" when absent. */

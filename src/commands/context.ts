@@ -37,7 +37,11 @@ export function withCommonOptions(command: Command): Command {
   return command
     .option('--config <file>', 'JSON config file', './config.json')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .addOption(new Option('--log-format <format>', 'logs on stderr: pretty on a terminal (auto), or always json / pretty').choices(LOG_FORMATS).default('auto'));
+    .addOption(
+      new Option('--log-format <format>', 'logs on stderr: pretty on a terminal (auto), or always json / pretty')
+        .choices(LOG_FORMATS)
+        .default('auto'),
+    );
 }
 
 /** The log style of a command: `--log-format` against whether stderr is a terminal. */
@@ -55,7 +59,12 @@ export async function withConfig(
   needs: ConfigNeeds,
   body: (config: Config, logger: Logger) => Promise<number>,
 ): Promise<number> {
-  const logger = createLogger(options.logLevel, context.redactor, { write: (text) => context.writeStderr(text) }, commandLogStyle(context, options));
+  const logger = createLogger(
+    options.logLevel,
+    context.redactor,
+    { write: (text) => context.writeStderr(text) },
+    commandLogStyle(context, options),
+  );
   try {
     const config = loadConfig(options.config, context.env, needs);
     for (const { variable, key, value } of environmentOverrides(context.env)) {

@@ -17,7 +17,9 @@ export interface InstantSyntax {
  * ConfigError (exit 2) with one line saying what is wrong.
  */
 export function parseInstantArgument(flag: string, value: string, syntax: InstantSyntax = {}): number {
-  const example = syntax.allowDate ? 'an ISO 8601 date or instant such as 2026-11-01 or 2026-11-01T00:00:00Z' : 'an ISO 8601 instant such as 2026-11-24T09:00:00Z';
+  const example = syntax.allowDate
+    ? 'an ISO 8601 date or instant such as 2026-11-01 or 2026-11-01T00:00:00Z'
+    : 'an ISO 8601 instant such as 2026-11-24T09:00:00Z';
   const fail = (why: string): never => {
     throw new ConfigError(`${flag} "${value}" is not ${example}: ${why}`);
   };

@@ -29,10 +29,16 @@ export function registerReportCommand(program: Command, context: CommandContext)
         const audit = await readAuditBreaches(config.audit.path);
         if (!audit.found) logger.info({ path: config.audit.path }, 'no audit log yet: nothing has been delivered; the report is empty');
         if (audit.skipped.length > 0) {
-          logger.warn({ path: config.audit.path, count: audit.skipped.length, lines: audit.skipped.slice(0, 20) }, 'audit lines could not be read and were left out of the report');
+          logger.warn(
+            { path: config.audit.path, count: audit.skipped.length, lines: audit.skipped.slice(0, 20) },
+            'audit lines could not be read and were left out of the report',
+          );
         }
         if (audit.unmatchedResolves.length > 0) {
-          logger.warn({ count: audit.unmatchedResolves.length, dedup_keys: audit.unmatchedResolves.slice(0, 20).map((r) => r.dedupKey) }, 'resolves without an earlier trigger in the audit log were left out');
+          logger.warn(
+            { count: audit.unmatchedResolves.length, dedup_keys: audit.unmatchedResolves.slice(0, 20).map((r) => r.dedupKey) },
+            'resolves without an earlier trigger in the audit log were left out',
+          );
         }
         const report = buildFullReport(audit.breaches, audit.exceptions, sinceMs, nowMs);
         const heading = {

@@ -3,9 +3,9 @@ import { loadExceptions } from '../config/exceptions-file.js';
 import { ExitCode } from '../errors.js';
 import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { formatKeyValueTable } from '../log.js';
-import { runCycle, type CycleSummary } from '../run.js';
-import { createRuntime } from '../runtime.js';
-import { sourceProfileOf } from '../source-profile.js';
+import { runCycle, type CycleSummary } from '../cycle/run-cycle.js';
+import { createRuntime } from './runtime.js';
+import { sourceProfileOf } from '../source/source-profile.js';
 import { parseInstantArgument } from './parse-instant.js';
 import { unexpectedArgumentsError } from './unknown-command.js';
 import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
@@ -20,7 +20,11 @@ export function registerRunCommand(program: Command, context: CommandContext): v
     .allowExcessArguments(true)
     .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }, command: Command) => {
       if (command.args.length > 0) {
-        throw unexpectedArgumentsError(command.args, program.commands.map((c) => c.name()), program.args[0] === 'run');
+        throw unexpectedArgumentsError(
+          command.args,
+          program.commands.map((c) => c.name()),
+          program.args[0] === 'run',
+        );
       }
       const now = parseNow(options.now);
       context.stopGracefully();
@@ -43,8 +47,12 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             stop: context.stop,
             exceptions,
           });
-          logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error']({ summary: outcome.summary, exitCode: outcome.exitCode }, 'cycle summary');
-          if (commandLogStyle(context, options).kind === 'pretty') context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode, sourceProfileOf(config).label));
+          logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error'](
+            { summary: outcome.summary, exitCode: outcome.exitCode },
+            'cycle summary',
+          );
+          if (commandLogStyle(context, options).kind === 'pretty')
+            context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode, sourceProfileOf(config).label));
           return outcome.exitCode;
         } finally {
           await runtime.close();
@@ -60,15 +68,22 @@ function parseNow(value: string | undefined): Date {
 
 // The final table a person sees on a terminal (stderr, after the pretty logs; stdout stays for --dry-run).
 function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: string): string {
-  const byTier = Object.entries(summary.openIncidentsByTier).map(([tier, count]) => `${tier} ${count}`).join(', ');
+  const byTier = Object.entries(summary.openIncidentsByTier)
+    .map(([tier, count]) => `${tier} ${count}`)
+    .join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
     ['re-check', `${summary.verifiedCleanSkipped} skipped as verified clean, ${summary.verifiedCleanRechecked} verified clean re-checked`],
-    [summary.dryRun ? 'events planned' : 'events delivered', `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`],
+    [
+      summary.dryRun ? 'events planned' : 'events delivered',
+      `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`,
+    ],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     [sourceLabel, `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
     ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
-    ...(summary.interruptedBy ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][]) : []),
+    ...(summary.interruptedBy
+      ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][])
+      : []),
   ]);
 }

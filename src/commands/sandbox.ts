@@ -6,12 +6,23 @@ import type { Command } from 'commander';
 import { parseJsonText } from '../config/config.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { builtInStory, startSandboxFakes, toFakeIdentities, type SandboxFakes } from '../sandbox/fakes.js';
-import { OVERRIDING_VARIABLES, pointConfigAtFakes, sandboxConfig, sandboxEnvFile, validateSandboxConfig } from '../sandbox/sandbox-config.js';
+import {
+  OVERRIDING_VARIABLES,
+  pointConfigAtFakes,
+  sandboxConfig,
+  sandboxEnvFile,
+  validateSandboxConfig,
+} from '../sandbox/sandbox-config.js';
 import { loadScenario, type ScenarioIdentity } from '../sandbox/scenario-file.js';
 import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
 import type { CommandContext } from './context.js';
 
-interface SandboxOptions { scenario?: string; config?: string; ci?: boolean; keep?: boolean }
+interface SandboxOptions {
+  scenario?: string;
+  config?: string;
+  ci?: boolean;
+  keep?: boolean;
+}
 
 /** `sandbox` (spec 13): loopback fakes, a ready config and env file, and the commands to try; serves until a signal. */
 export function registerSandboxCommand(program: Command, context: CommandContext): void {
@@ -19,13 +30,19 @@ export function registerSandboxCommand(program: Command, context: CommandContext
     .command('sandbox')
     .description('serve a fake IIQ and PagerDuty on loopback with a ready config, to try the watchdog by hand or smoke-test a config in CI')
     .option('--scenario <file>', 'serve the identities of this scenario file instead of the built-in story')
-    .option('--config <file>', 'write a copy of this config pointed at the fakes, instead of the sandbox\'s own')
+    .option('--config <file>', "write a copy of this config pointed at the fakes, instead of the sandbox's own")
     .option('--ci', 'for pipelines: one JSON line on stdout, no colours or prompts; SIGTERM or SIGINT stops it (exit 0)')
     .option('--keep', 'keep the folder (config, env, state, audit) when stopping')
     .action(async (options: SandboxOptions) => context.setExitCode(await runSandbox(options, context)));
 }
 
-const STORY_POLICY = { slaHours: { privileged: 4, standard: 8, contractor: 6 }, defaultTier: 'standard', tierAttribute: 'risk_tier', terminationDateAttribute: 'hrTerminationDate', excludedApplications: ['HR Archive'] };
+const STORY_POLICY = {
+  slaHours: { privileged: 4, standard: 8, contractor: 6 },
+  defaultTier: 'standard',
+  tierAttribute: 'risk_tier',
+  terminationDateAttribute: 'hrTerminationDate',
+  excludedApplications: ['HR Archive'],
+};
 
 async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {
   // Everything that can be wrong with the input is found before anything starts (exit 2).
@@ -47,10 +64,14 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
     writeFileSync(envPath, sandboxEnvFile(), { mode: 0o600 });
     chmodSync(envPath, 0o600);
     if (options.ci) {
-      context.writeStdout(`${JSON.stringify({ config: configPath, env: envPath, iiq: fakes.iiq, isc: fakes.isc, pagerduty: fakes.pagerduty })}\n`);
+      context.writeStdout(
+        `${JSON.stringify({ config: configPath, env: envPath, iiq: fakes.iiq, isc: fakes.isc, pagerduty: fakes.pagerduty })}\n`,
+      );
       context.writeStderr(`sandbox: serving on loopback (incidents page ${fakes.pagerdutyPage}); SIGTERM or SIGINT stops it\n`);
     } else {
-      context.writeStdout(introduction({ fakes, folder, configPath, options, scenario, story: story?.explanations, teamConfig: teamConfig?.path }));
+      context.writeStdout(
+        introduction({ fakes, folder, configPath, options, scenario, story: story?.explanations, teamConfig: teamConfig?.path }),
+      );
     }
     served = true;
     const signal = await stop.promise;
@@ -74,7 +95,7 @@ function readTeamConfig(path: string): { path: string; raw: unknown } {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+    throw new ConfigError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
   return { path: resolve(path), raw: parseJsonText(text, path) };
 }
@@ -89,8 +110,13 @@ function stopSignal(): { promise: Promise<NodeJS.Signals>; dispose(): void } {
 }
 
 function introduction(input: {
-  fakes: SandboxFakes; folder: string; configPath: string; options: SandboxOptions; scenario: ScenarioIdentity[] | undefined;
-  story: { name: string; displayName: string; paged: boolean; reason: string }[] | undefined; teamConfig: string | undefined;
+  fakes: SandboxFakes;
+  folder: string;
+  configPath: string;
+  options: SandboxOptions;
+  scenario: ScenarioIdentity[] | undefined;
+  story: { name: string; displayName: string; paged: boolean; reason: string }[] | undefined;
+  teamConfig: string | undefined;
 }): string {
   const { fakes, folder } = input;
   const cli = cliInvocation(fileURLToPath(new URL('../cli.js', import.meta.url)), process.execPath, process.env.PATH);
@@ -102,23 +128,31 @@ function introduction(input: {
     `  fake PagerDuty   ${fakes.pagerduty}`,
     `  incidents page   ${fakes.pagerdutyPage}  (open it in a browser)`,
     `  folder           ${folder}  (config.json, .env; ${input.options.keep ? 'kept' : 'removed'} when the sandbox stops)`,
-    `  config           ${input.teamConfig ? `a copy of ${input.teamConfig}, pointed at the fakes` : 'the sandbox\'s own'}`,
+    `  config           ${input.teamConfig ? `a copy of ${input.teamConfig}, pointed at the fakes` : "the sandbox's own"}`,
     '',
   ];
   if (input.scenario) {
     const inactive = input.scenario.filter((identity) => identity.inactive).length;
     lines.push(`Scenario ${resolve(input.options.scenario ?? '')}: ${input.scenario.length} identities, ${inactive} of them inactive.`, '');
   } else if (input.story) {
-    lines.push(`Built-in story: ${input.story.length} leavers, terminated relative to now${input.teamConfig ? ' (attributes hrTerminationDate and risk_tier; use --scenario to serve your own data)' : ''}:`);
-    if (!input.teamConfig) for (const leaver of input.story) lines.push(`  ${leaver.displayName} (${leaver.name}): ${leaver.paged ? 'paged' : 'not paged'} — ${leaver.reason}`);
+    lines.push(
+      `Built-in story: ${input.story.length} leavers, terminated relative to now${input.teamConfig ? ' (attributes hrTerminationDate and risk_tier; use --scenario to serve your own data)' : ''}:`,
+    );
+    if (!input.teamConfig)
+      for (const leaver of input.story)
+        lines.push(`  ${leaver.displayName} (${leaver.name}): ${leaver.paged ? 'paged' : 'not paged'} — ${leaver.reason}`);
     lines.push('');
   }
   const overriding = OVERRIDING_VARIABLES.filter((name) => process.env[name] !== undefined);
   if (overriding.length > 0) {
-    lines.push(`Note: ${overriding.join(', ')} ${overriding.length > 1 ? 'are' : 'is'} set in this environment and would beat the sandbox's .env: run \`unset ${overriding.join(' ')}\` where you paste the commands.`, '');
+    lines.push(
+      `Note: ${overriding.join(', ')} ${overriding.length > 1 ? 'are' : 'is'} set in this environment and would beat the sandbox's .env: run \`unset ${overriding.join(' ')}\` where you paste the commands.`,
+      '',
+    );
   }
   lines.push('Try these in another terminal; each works pasted as printed (jq and curl needed for steps 2 and 4):', '');
-  tryCommands({ folder, configPath: input.configPath, cli, remediateUrl: fakes.remediateUrl, pageUrl: fakes.pagerdutyPage })
-    .forEach((step, index) => lines.push(`  # ${index + 1}. ${step.why}`, `  ${step.command}`, ''));
+  tryCommands({ folder, configPath: input.configPath, cli, remediateUrl: fakes.remediateUrl, pageUrl: fakes.pagerdutyPage }).forEach(
+    (step, index) => lines.push(`  # ${index + 1}. ${step.why}`, `  ${step.command}`, ''),
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -45,13 +45,14 @@ export type IscConfig = Omit<NonNullable<ConfigFile['isc']>, 'identityUrlTemplat
 };
 
 /** The validated config: file values with defaults, env overrides applied, paths absolute, secrets wrapped. Exactly one source section. */
-export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> & ({ iiq: IiqConfig; isc?: undefined } | { iiq?: undefined; isc: IscConfig }) & {
-  pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
-    source: string;
-    /** Absent only where the command does not send (dry run, check). */
-    routingKey: Secret | undefined;
+export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> &
+  ({ iiq: IiqConfig; isc?: undefined } | { iiq?: undefined; isc: IscConfig }) & {
+    pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
+      source: string;
+      /** Absent only where the command does not send (dry run, check). */
+      routingKey: Secret | undefined;
+    };
   };
-};
 
 /** What the command needs from the environment. */
 export interface ConfigNeeds {
@@ -195,9 +196,12 @@ function checkOneSource(raw: unknown): void {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return; // the schema says what is wrong
   const has = (key: string): boolean => (raw as Record<string, unknown>)[key] !== undefined;
   if (has('iiq') && has('isc')) {
-    throw new ConfigError('invalid config: both "iiq" and "isc" are set; a config has exactly one source (IdentityIQ or Identity Security Cloud): remove one');
+    throw new ConfigError(
+      'invalid config: both "iiq" and "isc" are set; a config has exactly one source (IdentityIQ or Identity Security Cloud): remove one',
+    );
   }
-  if (!has('iiq') && !has('isc')) throw new ConfigError('invalid config: one of "iiq" (IdentityIQ) or "isc" (Identity Security Cloud) is required');
+  if (!has('iiq') && !has('isc'))
+    throw new ConfigError('invalid config: one of "iiq" (IdentityIQ) or "isc" (Identity Security Cloud) is required');
 }
 
 /** Reads and validates the config file; relative paths in it are taken from the file's folder. */
@@ -208,7 +212,9 @@ export function loadConfig(path: string, env: WatchdogEnv, needs: ConfigNeeds): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new ConfigError(`config file ${path} not found (looked at ${resolve(path)}): pass --config FILE, or start from sample-config.json (${sampleConfigPath() ?? 'shipped with the package'})`);
+      throw new ConfigError(
+        `config file ${path} not found (looked at ${resolve(path)}): pass --config FILE, or start from sample-config.json (${sampleConfigPath() ?? 'shipped with the package'})`,
+      );
     }
     throw new ConfigError(`cannot read config file ${path}: ${code ?? String(error)}`);
   }
@@ -243,7 +249,8 @@ export function isWellFormedRoutingKey(value: string): boolean {
 }
 
 function readCredentials(auth: 'basic' | 'oauth', env: WatchdogEnv, problems: string[]): IiqCredentials | undefined {
-  const [idName, secretName] = auth === 'basic' ? ['IIQ_USERNAME', 'IIQ_PASSWORD'] as const : ['IIQ_CLIENT_ID', 'IIQ_CLIENT_SECRET'] as const;
+  const [idName, secretName] =
+    auth === 'basic' ? (['IIQ_USERNAME', 'IIQ_PASSWORD'] as const) : (['IIQ_CLIENT_ID', 'IIQ_CLIENT_SECRET'] as const);
   const id = env[idName];
   const secret = env[secretName];
   const missing = [id ? undefined : idName, secret ? undefined : secretName].filter(Boolean);

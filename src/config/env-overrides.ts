@@ -15,6 +15,7 @@ export interface EnvironmentOverride {
 export function environmentOverrides(env: WatchdogEnv): EnvironmentOverride[] {
   const overrides: EnvironmentOverride[] = [];
   if (env.IIQ_BASE_URL !== undefined) overrides.push({ variable: 'IIQ_BASE_URL', key: 'iiq.baseUrl', value: env.IIQ_BASE_URL });
-  if (env.PAGERDUTY_EVENTS_URL !== undefined) overrides.push({ variable: 'PAGERDUTY_EVENTS_URL', key: 'pagerduty.eventsUrl', value: env.PAGERDUTY_EVENTS_URL });
+  if (env.PAGERDUTY_EVENTS_URL !== undefined)
+    overrides.push({ variable: 'PAGERDUTY_EVENTS_URL', key: 'pagerduty.eventsUrl', value: env.PAGERDUTY_EVENTS_URL });
   return overrides;
 }

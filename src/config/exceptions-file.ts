@@ -11,7 +11,9 @@ export function loadExceptions(path: string | null, now: Date, timeZone: string)
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read exceptions file ${path} (exceptions.path): ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+    throw new ConfigError(
+      `cannot read exceptions file ${path} (exceptions.path): ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    );
   }
   return parseExceptions(parseJsonText(text, `exceptions file ${path}`), now.getTime(), timeZone, path);
 }

@@ -2,16 +2,14 @@ import { z } from 'zod';
 import { boundedNumber } from './bounds.js';
 
 /** An http(s) URL that carries no credentials (they belong in the environment). */
-export const httpUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials in it');
+export const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without credentials in it');
 
 const timeZone = z.string().refine((zone) => {
   try {
@@ -24,26 +22,33 @@ const timeZone = z.string().refine((zone) => {
 
 /** The JSON config file of spec 3 (plus the optional sections of spec 7). Unknown keys are errors. */
 export const configFileSchema = z.strictObject({
-  iiq: z.strictObject({
-    baseUrl: httpUrl.optional(),
-    api: z.enum(['rest', 'scim']).default('rest'),
-    auth: z.enum(['basic', 'oauth']).default('basic'),
-    pageSize: boundedNumber('iiq.pageSize').default(250),
-    concurrency: boundedNumber('iiq.concurrency').default(8),
-    timeoutSeconds: boundedNumber('iiq.timeoutSeconds').default(30),
-    retries: boundedNumber('iiq.retries').default(3),
-    retryMinDelayMs: boundedNumber('iiq.retryMinDelayMs').default(500),
-    caFile: z.string().min(1).optional(),
-    scimAccountsBulk: z.boolean().default(false),
-    identityUrlTemplate: z.string().includes('{id}').optional(),
-  }).optional(),
+  iiq: z
+    .strictObject({
+      baseUrl: httpUrl.optional(),
+      api: z.enum(['rest', 'scim']).default('rest'),
+      auth: z.enum(['basic', 'oauth']).default('basic'),
+      pageSize: boundedNumber('iiq.pageSize').default(250),
+      concurrency: boundedNumber('iiq.concurrency').default(8),
+      timeoutSeconds: boundedNumber('iiq.timeoutSeconds').default(30),
+      retries: boundedNumber('iiq.retries').default(3),
+      retryMinDelayMs: boundedNumber('iiq.retryMinDelayMs').default(500),
+      caFile: z.string().min(1).optional(),
+      scimAccountsBulk: z.boolean().default(false),
+      identityUrlTemplate: z.string().includes('{id}').optional(),
+    })
+    .optional(),
   /** Identity Security Cloud as the source instead of IIQ (spec 9); exactly one of the two. */
   isc: z
     .strictObject({
       baseUrl: httpUrl,
       // Technical names, e.g. "inactive"; they go into a search query, so no operators.
       lifecycleStates: z
-        .array(z.string().max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a lifecycle state technical name (letters, digits, "_", "." or "-")'))
+        .array(
+          z
+            .string()
+            .max(100)
+            .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a lifecycle state technical name (letters, digits, "_", "." or "-")'),
+        )
         .min(1, 'must name at least one lifecycle state')
         .max(20)
         .default(['inactive']),
@@ -63,17 +68,18 @@ export const configFileSchema = z.strictObject({
     defaultTier: z.string().min(1).default('standard'),
     timezone: timeZone.default('UTC'),
     // Spec 10: hours between re-reads of an identity verified clean; 0 = read every cycle.
-    recheckCleanHours: z.number().min(0, 'must be 0 (read every cycle) or up to 168 hours').max(168, 'must be at most 168 hours (a week)').default(24),
+    recheckCleanHours: z
+      .number()
+      .min(0, 'must be 0 (read every cycle) or up to 168 hours')
+      .max(168, 'must be at most 168 hours (a week)')
+      .default(24),
   }),
-  slaHours: z.record(z.string().min(1), boundedNumber('slaHours.*')).refine(
-    (tiers) => Object.keys(tiers).length > 0,
-    'must name at least one tier',
-  ),
+  slaHours: z
+    .record(z.string().min(1), boundedNumber('slaHours.*'))
+    .refine((tiers) => Object.keys(tiers).length > 0, 'must name at least one tier'),
   excludedApplications: z.array(z.string()).default([]),
   // Spec 11: grace per application, bounded like an exception (a year and a day).
-  applicationSlaHours: z
-    .record(z.string().min(1), boundedNumber('applicationSlaHours.*'))
-    .default({}),
+  applicationSlaHours: z.record(z.string().min(1), boundedNumber('applicationSlaHours.*')).default({}),
   exceptions: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
   pagerduty: z
     .strictObject({

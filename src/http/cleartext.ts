@@ -24,7 +24,10 @@ const OVERRIDDEN_BY: Record<string, string> = { 'iiq.baseUrl': 'IIQ_BASE_URL', '
  * pagerduty.eventsUrl, health.heartbeatUrl, and isc.baseUrl where the config has one), named by the
  * environment variable when one overrode it. Templates (`identityUrlTemplate`) are not contacted.
  */
-export function contactedUrls(config: object, env: Readonly<Partial<Record<'IIQ_BASE_URL' | 'PAGERDUTY_EVENTS_URL', string>>>): ContactedUrl[] {
+export function contactedUrls(
+  config: object,
+  env: Readonly<Partial<Record<'IIQ_BASE_URL' | 'PAGERDUTY_EVENTS_URL', string>>>,
+): ContactedUrl[] {
   const found: ContactedUrl[] = [];
   const walk = (node: unknown, path: string): void => {
     if (!node || typeof node !== 'object' || Array.isArray(node)) return;
@@ -56,7 +59,9 @@ export function cleartextWarnings(urls: readonly ContactedUrl[]): string[] {
       return [];
     }
     if (parsed.protocol !== 'http:' || isLoopbackHost(parsed.hostname)) return [];
-    return [`${key} is plain http:// to ${parsed.hostname}, not loopback: ${CARRIES[key] ?? 'what it sends'} would cross the network in clear text; use https://`];
+    return [
+      `${key} is plain http:// to ${parsed.hostname}, not loopback: ${CARRIES[key] ?? 'what it sends'} would cross the network in clear text; use https://`,
+    ];
   });
 }
 

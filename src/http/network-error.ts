@@ -32,16 +32,25 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   const err = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
   const code = err.cause?.code ?? err.code;
   const message = err.cause?.message ?? err.message ?? String(error);
-  if (err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    err.name === 'TimeoutError' ||
+    err.cause?.name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return `no answer within ${context.timeoutMs / 1000} s (timeout)`;
   }
   if (code === 'ECONNREFUSED') return `connection refused (is the service up, and ${context.urlKey} right?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (check ${context.urlKey}, DNS and the proxy settings)`;
-  if (message === 'bad port') return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
+  if (message === 'bad port')
+    return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer came (a proxy or firewall?)';
   const certificate = code ? CERTIFICATE_PROBLEMS[code] : undefined;
   if (certificate) {
-    const hint = context.caFileKey ? `set ${context.caFileKey} to the issuing CA's PEM file` : "the issuing CA must be in Node's trust store (NODE_EXTRA_CA_CERTS)";
+    const hint = context.caFileKey
+      ? `set ${context.caFileKey} to the issuing CA's PEM file`
+      : "the issuing CA must be in Node's trust store (NODE_EXTRA_CA_CERTS)";
     return `TLS certificate not trusted: ${certificate}; ${hint}`;
   }
   if (code?.startsWith('ERR_SSL_') || code === 'EPROTO' || /SSL routines/.test(message)) {

@@ -92,7 +92,12 @@ export interface TokenRequest {
 
 /** A token request failed; `detail` is what the server said, where it is kept out of the message. */
 export class TokenRequestError extends IiqAuthError {
-  constructor(message: string, retryable: boolean, classified: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    retryable: boolean,
+    classified: string,
+    readonly detail?: string,
+  ) {
     super(message, retryable, classified);
   }
 }
@@ -100,7 +105,15 @@ export class TokenRequestError extends IiqAuthError {
 const tokenAnswer = z.object({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
-  expires_in: z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)]).optional(),
+  expires_in: z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/)
+        .transform(Number),
+    ])
+    .optional(),
 });
 
 /**
@@ -128,14 +141,15 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
   } catch (error) {
     const err = error as { name?: string; cause?: { code?: string } };
     const timeout = err.name === 'TimeoutError';
-    const why = timeout ? `no answer within ${request.timeoutMs / 1000} s` : err.cause?.code ?? err.name ?? 'network error';
+    const why = timeout ? `no answer within ${request.timeoutMs / 1000} s` : (err.cause?.code ?? err.name ?? 'network error');
     throw fail(`${label} token request failed: ${why}`, true, timeout ? 'timeout' : 'network error');
   }
   const status = response.status;
   if (status === 400 || status === 401 || status === 403) {
     const said = describeOAuthError(text);
     const classified = `HTTP ${status} (credentials refused)`;
-    if (request.serverTextIn === 'detail') throw fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`);
+    if (request.serverTextIn === 'detail')
+      throw fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`);
     throw fail(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false, classified);
   }
   if (status === 404) throw fail(request.notFoundMessage, false, 'HTTP 404');
@@ -148,10 +162,18 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
     if (!parsed.success) throw new Error('shape');
     answer = parsed.data;
   } catch {
-    throw fail(`${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false, 'no usable access_token');
+    throw fail(
+      `${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`,
+      false,
+      'no usable access_token',
+    );
   }
   if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') {
-    throw fail(`${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false, 'token_type not bearer');
+    throw fail(
+      `${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`,
+      false,
+      'token_type not bearer',
+    );
   }
   return { accessToken: answer.access_token, expiresInSeconds: answer.expires_in };
 }

@@ -26,7 +26,11 @@ export function createBasicAuth(credentials: Extract<IiqCredentials, { kind: 'ba
 
 /** Getting credentials failed (e.g. the OAuth token request); `retryable` says whether another attempt may help. */
 export class IiqAuthError extends IiqReadError {
-  constructor(message: string, readonly retryable: boolean, classified?: string) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    classified?: string,
+  ) {
     super(message, { classified });
   }
 }

@@ -7,7 +7,7 @@ import { createIiqHttp } from './http.js';
 import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
 import { createScimSource } from './scim/scim-source.js';
-import type { IdentitySource } from './source.js';
+import type { IdentitySource } from '../source/identity-source.js';
 
 /** How many requests a source has sent (attempts, not calls), for the summary. */
 export interface SourceRequestCount {

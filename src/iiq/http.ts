@@ -56,7 +56,11 @@ export interface IiqHttp {
 }
 
 class RetryableIiqError extends IiqReadError {
-  constructor(message: string, readonly retryAfterMs: number | undefined, classified: string) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    classified: string,
+  ) {
     super(message, { classified });
   }
 }
@@ -71,7 +75,12 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  async function attempt(target: string, label: string, isIiqNotFound: IiqNotFoundTest | undefined, renewed: { done: boolean }): Promise<IiqAnswer> {
+  async function attempt(
+    target: string,
+    label: string,
+    isIiqNotFound: IiqNotFoundTest | undefined,
+    renewed: { done: boolean },
+  ): Promise<IiqAnswer> {
     const where = `IIQ ${label}`;
     let authorization: string;
     try {
@@ -91,7 +100,11 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     try {
       response = await send(target, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
     } catch (error) {
-      throw new RetryableIiqError(`${where} failed: ${describeNetworkError(error, options.timeoutMs)}`, undefined, `${where}: ${classifyNetworkError(error)}`);
+      throw new RetryableIiqError(
+        `${where} failed: ${describeNetworkError(error, options.timeoutMs)}`,
+        undefined,
+        `${where}: ${classifyNetworkError(error)}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -102,7 +115,13 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       if (body !== undefined && isIiqNotFound(body)) return { kind: 'not-found' };
       // Not IIQ's own "no such object": a servlet container, a proxy, or a web server refusing
       // `%2F`. Retrying would not change it, and it must never count as "identity gone".
-      const what = html ? 'an HTML page' : text.trim() === '' ? 'an empty body' : body === undefined ? 'a body that is not JSON' : 'JSON that is not an IIQ "not found"';
+      const what = html
+        ? 'an HTML page'
+        : text.trim() === ''
+          ? 'an empty body'
+          : body === undefined
+            ? 'a body that is not JSON'
+            : 'JSON that is not an IIQ "not found"';
       throw new AbortError(
         new IiqReadError(
           `${where} answered HTTP 404 with ${what}: that is a web server or proxy in front of IIQ (e.g. one refusing %2F in a path), not IIQ saying the identity is gone; nothing is resolved on it${describeErrorBody(text)}`,
@@ -115,7 +134,11 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         renewed.done = true;
         throw new RetryableIiqError(`${where} failed: HTTP 401 (credentials renewed)`, 0, `${where}: HTTP 401`);
       }
-      throw new AbortError(new IiqReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, { classified: `${where}: HTTP ${status} (credentials refused)` }));
+      throw new AbortError(
+        new IiqReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, {
+          classified: `${where}: HTTP ${status} (credentials refused)`,
+        }),
+      );
     }
     const statusClass = classifyStatus(status);
     if (statusClass !== 'ok') {
@@ -127,13 +150,19 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     }
     if (looksLikeHtml(response.header('content-type'), text)) {
       throw new AbortError(
-        new IiqReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, { classified: `${where}: HTML page instead of JSON` }),
+        new IiqReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, {
+          classified: `${where}: HTML page instead of JSON`,
+        }),
       );
     }
     try {
       return { kind: 'ok', body: JSON.parse(text) as unknown };
     } catch {
-      throw new RetryableIiqError(`${where} answered invalid or truncated JSON (${text.length} bytes)`, undefined, `${where}: invalid JSON`);
+      throw new RetryableIiqError(
+        `${where} answered invalid or truncated JSON (${text.length} bytes)`,
+        undefined,
+        `${where}: invalid JSON`,
+      );
     }
   }
 
@@ -161,33 +190,36 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   };
 
   async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
-      const target = `${basePath}${pathAndQuery}`;
-      const label = `GET ${pathAndQuery.split('?')[0]}`;
-      const renewed = { done: false };
-      if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
-        // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
-        throw new IiqReadError(`IIQ ${label}: the fetch transport would normalise this path (a "." or ".." segment); use the undici transport`, {
+    const target = `${basePath}${pathAndQuery}`;
+    const label = `GET ${pathAndQuery.split('?')[0]}`;
+    const renewed = { done: false };
+    if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
+      // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
+      throw new IiqReadError(
+        `IIQ ${label}: the fetch transport would normalise this path (a "." or ".." segment); use the undici transport`,
+        {
           classified: `IIQ ${label}: path not sendable`,
-        });
+        },
+      );
+    }
+    try {
+      return await pRetry(() => limit(() => attempt(target, label, isIiqNotFound, renewed)), {
+        retries: options.retries,
+        minTimeout: options.retryMinDelayMs,
+        factor: 2,
+        randomize: true,
+        onFailedAttempt: async ({ error }) => {
+          const wait = error instanceof RetryableIiqError ? error.retryAfterMs : undefined;
+          if (wait) await sleep(wait);
+        },
+      });
+    } catch (error) {
+      if (error instanceof IiqReadError) {
+        const attempts = error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : '';
+        throw new IiqReadError(`${error.message}${attempts}`, { classified: error.classified });
       }
-      try {
-        return await pRetry(() => limit(() => attempt(target, label, isIiqNotFound, renewed)), {
-          retries: options.retries,
-          minTimeout: options.retryMinDelayMs,
-          factor: 2,
-          randomize: true,
-          onFailedAttempt: async ({ error }) => {
-            const wait = error instanceof RetryableIiqError ? error.retryAfterMs : undefined;
-            if (wait) await sleep(wait);
-          },
-        });
-      } catch (error) {
-        if (error instanceof IiqReadError) {
-          const attempts = error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : '';
-          throw new IiqReadError(`${error.message}${attempts}`, { classified: error.classified });
-        }
-        throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
-      }
+      throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
+    }
   }
 }
 

@@ -10,10 +10,13 @@ export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`, {
-    // The field path names our schema's keys and indices, never a value IIQ sent.
-    classified: `IIQ ${label}: unexpected answer shape at ${field}`,
-  });
+  throw new IiqReadError(
+    `IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`,
+    {
+      // The field path names our schema's keys and indices, never a value IIQ sent.
+      classified: `IIQ ${label}: unexpected answer shape at ${field}`,
+    },
+  );
 }
 
 /** Guards a paged listing against servers that repeat pages or stop short of their own total. */

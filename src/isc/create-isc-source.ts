@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { IscConfig } from '../config/config.js';
 import { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { createTokenCache, requestClientCredentialsToken } from '../http/token-cache.js';
-import type { IdentitySource } from '../iiq/source.js';
+import type { IdentitySource } from '../source/identity-source.js';
 import { createIscHttp, type IscHttp } from './http.js';
 import { createIscSource } from './isc-source.js';
 
@@ -15,7 +15,8 @@ export const ISC_WINDOW_MS = 10_000;
  */
 export const ISC_WINDOW_MARGIN_MS = 250;
 
-const HINT = 'check ISC_CLIENT_ID/ISC_CLIENT_SECRET (a personal access token or API client of this tenant, not expired or deleted) and isc.baseUrl';
+const HINT =
+  'check ISC_CLIENT_ID/ISC_CLIENT_SECRET (a personal access token or API client of this tenant, not expired or deleted) and isc.baseUrl';
 
 /** What the ISC source is built with (tests inject the clock and the wait). */
 export interface IscSourceDeps {
@@ -50,7 +51,11 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
         classifiedLabel: 'ISC POST /oauth/token',
         url: tokenUrl,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret.reveal() }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: credentials.clientId,
+          client_secret: credentials.clientSecret.reveal(),
+        }).toString(),
         dispatcher: deps.dispatcher,
         timeoutMs,
         hint: HINT,

@@ -6,7 +6,10 @@ import { IiqReadError } from '../errors.js';
  * `detail` is what ISC said (first message text, detailCode, trackingId): logs and `check` only.
  */
 export class IscReadError extends IiqReadError {
-  constructor(message: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message, { classified: message });
   }
 }

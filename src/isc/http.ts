@@ -46,7 +46,8 @@ class RetryableIscError extends IscReadError {}
 
 /** What to do about a 403 on each resource: the rights spec 9 and docs/isc.md name. */
 function rightsHint(path: string): string {
-  if (path.startsWith('/v3/accounts')) return 'the PAT or API client needs idn:accounts:read and the user level ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN or HELPDESK';
+  if (path.startsWith('/v3/accounts'))
+    return 'the PAT or API client needs idn:accounts:read and the user level ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN or HELPDESK';
   if (path.startsWith('/v3/search')) return 'the PAT or API client needs sp:search:read and a user level that may use search';
   return 'check the rights of the PAT or API client';
 }
@@ -98,7 +99,9 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
 
     if (status >= 200 && status < 300) {
       if (looksLikeHtml(headers.get('content-type'), text)) {
-        throw new AbortError(new IscReadError(`${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl`));
+        throw new AbortError(
+          new IscReadError(`${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl`),
+        );
       }
       try {
         return JSON.parse(text) as unknown;
@@ -108,8 +111,13 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     }
 
     const said = parseIscErrorBody(text);
-    const detail = looksLikeHtml(headers.get('content-type'), text) ? `HTTP ${status}: an HTML page (${text.length} bytes)` : describeIscError(status, said);
-    options.logger?.warn({ request: label, status, detailCode: said.detailCode, trackingId: said.trackingId, text: said.text }, `${label}: ${detail}`);
+    const detail = looksLikeHtml(headers.get('content-type'), text)
+      ? `HTTP ${status}: an HTML page (${text.length} bytes)`
+      : describeIscError(status, said);
+    options.logger?.warn(
+      { request: label, status, detailCode: said.detailCode, trackingId: said.trackingId, text: said.text },
+      `${label}: ${detail}`,
+    );
     if (status >= 300 && status < 400) {
       const location = headers.get('location');
       const where = location ? ` to ${safeOrigin(location, options.baseUrl)}` : '';
@@ -125,7 +133,10 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       const retryAfterMs = parseRetryAfterMs(headers.get('retry-after'), Date.now());
       // Everyone holds back, not only this request: the limit is per client.
       options.pacer.pauseFor(Math.min(retryAfterMs ?? (status === 429 ? DEFAULT_RATE_LIMIT_PAUSE_MS : 0), MAX_RETRY_AFTER_MS));
-      const why = status === 429 ? `rate limited${retryAfterMs === undefined ? '' : `, Retry-After ${Math.round(retryAfterMs / 1000)} s`}` : 'unavailable';
+      const why =
+        status === 429
+          ? `rate limited${retryAfterMs === undefined ? '' : `, Retry-After ${Math.round(retryAfterMs / 1000)} s`}`
+          : 'unavailable';
       throw new RetryableIscError(`${label} failed: HTTP ${status} (${why})`, detail);
     }
     const message = `${label} failed: HTTP ${status}`;

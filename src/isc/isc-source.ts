@@ -1,4 +1,4 @@
-import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../iiq/source.js';
+import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source/identity-source.js';
 import { IscReadError } from './errors.js';
 import type { IscHttp } from './http.js';
 import { LIFECYCLE_ATTRIBUTE, accountPage, parseIscAnswer, searchPage, type LeaverStates } from './schema.js';
@@ -52,14 +52,17 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     const filter = encodeURIComponent(`identityId eq ${JSON.stringify(identityId)}`);
     const accounts: Account[] = [];
     const seen = new Set<string>();
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const body = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`);
       const page = parseIscAnswer(accountPage, body, label);
       for (const account of page) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
-          throw new IscReadError(`ISC ${label} answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`);
+          throw new IscReadError(
+            `ISC ${label} answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`,
+          );
         }
-        if (seen.has(account.id)) throw new IscReadError(`ISC ${label} paging loop: the page at offset ${offset} repeats account ${account.id}`);
+        if (seen.has(account.id))
+          throw new IscReadError(`ISC ${label} paging loop: the page at offset ${offset} repeats account ${account.id}`);
         seen.add(account.id);
         accounts.push({ application: account.application, status: account.status });
       }
@@ -83,7 +86,9 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${options.pageSize}`, request), searchLabel);
         for (const identity of page) {
           if (seen.has(identity.id)) {
-            throw new IscReadError(`ISC ${searchLabel} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`);
+            throw new IscReadError(
+              `ISC ${searchLabel} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`,
+            );
           }
           seen.add(identity.id);
         }
@@ -100,7 +105,11 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     },
 
     async lookupIdentity(ref): Promise<IdentityLookup> {
-      const request = { indices: ['identities'], query: { query: `id:${searchTerm(ref.id)}` }, queryResultFilter: { includes: SEARCH_INCLUDES } };
+      const request = {
+        indices: ['identities'],
+        query: { query: `id:${searchTerm(ref.id)}` },
+        queryResultFilter: { includes: SEARCH_INCLUDES },
+      };
       const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request), `${searchLabel} (id:)`);
       const identity = page.find((candidate) => candidate.id === ref.id);
       return identity ? { kind: 'found', identity } : { kind: 'gone' };

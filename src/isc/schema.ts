@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Account, Identity } from '../iiq/source.js';
+import type { Account, Identity } from '../source/identity-source.js';
 import { IscReadError } from './errors.js';
 
 /** The identity attribute that holds an ISC identity's lifecycle state (its technical name). */
@@ -82,14 +82,12 @@ export const iscAccount = z
     disabled: z.boolean().nullish(),
   })
   .refine((account) => Boolean(account.sourceName ?? account.sourceId), 'has neither sourceName nor sourceId')
-  .transform(
-    (raw): IscAccount => ({
-      id: raw.id,
-      identityId: raw.identityId ?? undefined,
-      application: (raw.sourceName ?? raw.sourceId) as string,
-      status: raw.disabled === true ? 'disabled' : raw.disabled === false ? 'enabled' : 'unknown',
-    }),
-  );
+  .transform((raw): IscAccount => ({
+    id: raw.id,
+    identityId: raw.identityId ?? undefined,
+    application: (raw.sourceName ?? raw.sourceId) as string,
+    status: raw.disabled === true ? 'disabled' : raw.disabled === false ? 'enabled' : 'unknown',
+  }));
 
 /** A `GET /v3/accounts` page: a bare JSON array. */
 export const accountPage = z.array(iscAccount);
@@ -100,5 +98,7 @@ export function parseIscAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw new IscReadError(`ISC ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`);
+  throw new IscReadError(
+    `ISC ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`,
+  );
 }

@@ -18,7 +18,7 @@ export interface PagerDutyEvent {
   client?: string;
 }
 
-/** What event building needs from config and the source's profile (src/source-profile.ts). */
+/** What event building needs from config and the source's profile (src/source/source-profile.ts). */
 export interface EventContext {
   source: string;
   baseUrl: string;
@@ -39,7 +39,10 @@ export const MAX_EVENT_BYTES = 512 * 1024;
 /** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
   const accounts = describeAccounts(breach.activeAccountCount, breach.unknownAccountCount ?? 0);
-  const since = breach.terminationSource === 'attribute' ? 'after termination' : `after first seen inactive (no termination date in ${context.label ?? 'IIQ'})`;
+  const since =
+    breach.terminationSource === 'attribute'
+      ? 'after termination'
+      : `after first seen inactive (no termination date in ${context.label ?? 'IIQ'})`;
   return fitEvent({
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
@@ -63,11 +66,15 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         active_applications: breach.activeApplications,
         active_account_count: breach.activeAccountCount,
         // Not confirmed disabled, so counted toward the breach (spec 4.4); absent when there are none.
-        ...(breach.unknownAccountCount ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount } : {}),
+        ...(breach.unknownAccountCount
+          ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount }
+          : {}),
         ...policyDetails(breach),
       },
     },
-    links: [{ href: identityUrl(breach.identityId, breach.identityName, context), text: context.identityLinkText ?? 'Identity in IdentityIQ' }],
+    links: [
+      { href: identityUrl(breach.identityId, breach.identityName, context), text: context.identityLinkText ?? 'Identity in IdentityIQ' },
+    ],
     client: CLIENT_NAME,
   });
 }

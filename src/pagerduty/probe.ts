@@ -13,7 +13,11 @@ export interface PagerDutyProbe {
 /** The probe: a valid event but for the routing key, which it has none of, so nothing can be opened. */
 const PROBE_EVENT = {
   event_action: 'trigger',
-  payload: { summary: 'iiq-leaver-sla-watchdog check: reachability probe without routing key', source: 'iiq-leaver-sla-watchdog check', severity: 'info' },
+  payload: {
+    summary: 'iiq-leaver-sla-watchdog check: reachability probe without routing key',
+    source: 'iiq-leaver-sla-watchdog check',
+    severity: 'info',
+  },
 };
 
 /**
@@ -39,14 +43,24 @@ export async function probePagerDuty(eventsUrl: string, dispatcher: Dispatcher, 
   const { status } = response;
   const body = parseBody(text);
   if (status === 400 && (body?.message === 'Event object is invalid' || body?.status === 'invalid event')) {
-    return { ok: true, detail: 'reachable: answered 400 "Event object is invalid" to a probe without routing key, as PagerDuty does; nothing was opened' };
+    return {
+      ok: true,
+      detail: 'reachable: answered 400 "Event object is invalid" to a probe without routing key, as PagerDuty does; nothing was opened',
+    };
   }
   const seen = `answered HTTP ${status}${describeAnswer(response, body)}`;
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location');
-    return { ok: false, detail: `${seen}, a redirect${location ? ` to ${originOf(location, eventsUrl)}` : ''}: events would not be delivered (check pagerduty.eventsUrl and the proxy)` };
+    return {
+      ok: false,
+      detail: `${seen}, a redirect${location ? ` to ${originOf(location, eventsUrl)}` : ''}: events would not be delivered (check pagerduty.eventsUrl and the proxy)`,
+    };
   }
-  if (status === 202 || status === 200) return { ok: false, detail: `${seen}: it accepted an event without routing key, which PagerDuty never does (is pagerduty.eventsUrl PagerDuty's Events API v2?)` };
+  if (status === 202 || status === 200)
+    return {
+      ok: false,
+      detail: `${seen}: it accepted an event without routing key, which PagerDuty never does (is pagerduty.eventsUrl PagerDuty's Events API v2?)`,
+    };
   if (status === 404) return { ok: false, detail: `${seen}: no such path (PagerDuty's is https://events.pagerduty.com/v2/enqueue)` };
   if (status === 407) return { ok: false, detail: `${seen}: the proxy wants credentials` };
   return { ok: false, detail: `${seen}: not PagerDuty's answer to an event without routing key (expected 400 "Event object is invalid")` };

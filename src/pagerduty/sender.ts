@@ -14,8 +14,7 @@ import { Pacer } from './pacer.js';
  * event itself (4xx other than 408/429), so sending it again unchanged will not help.
  */
 export type DeliveryResult =
-  | { ok: true; attempts: number }
-  | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true };
+  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -98,14 +97,25 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     const message = scrub(`HTTP ${response.status}${body.detail ? ` (${body.detail})` : ''}`);
     if (statusClass === 'fail') {
       options.logger.error(
-        { dedup_key: event.dedup_key, event_action: event.event_action, status: response.status, errors: body.errors.map(scrub), message: body.message && scrub(body.message) },
+        {
+          dedup_key: event.dedup_key,
+          event_action: event.event_action,
+          status: response.status,
+          errors: body.errors.map(scrub),
+          message: body.message && scrub(body.message),
+        },
         'PagerDuty rejected the event: not retried',
       );
       throw new AbortError(new DeliveryError(message, response.status));
     }
     const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
     if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
-      throw new AbortError(new DeliveryError(`${message}; Retry-After ${Math.round(retryAfterMs / 1000)} s is longer than ${MAX_RETRY_AFTER_MS / 1000} s: left for the next cycle`, response.status));
+      throw new AbortError(
+        new DeliveryError(
+          `${message}; Retry-After ${Math.round(retryAfterMs / 1000)} s is longer than ${MAX_RETRY_AFTER_MS / 1000} s: left for the next cycle`,
+          response.status,
+        ),
+      );
     }
     throw new DeliveryError(message, response.status, retryAfterMs);
   }
@@ -113,7 +123,12 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   async function deliver(event: PagerDutyEvent, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     let attempts = 0;
     let accepted = false;
-    const stopped = (): DeliveryResult => ({ ok: false, attempts, error: `not sent: the run is stopping (${describeReason(signal?.reason)})`, stopped: true });
+    const stopped = (): DeliveryResult => ({
+      ok: false,
+      attempts,
+      error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
+      stopped: true,
+    });
     if (signal?.aborted) return stopped();
     try {
       await pRetry(

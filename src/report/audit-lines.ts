@@ -15,7 +15,10 @@ export interface AuditFacts {
 }
 
 /** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
-export type AuditLine = { ok: true; facts: AuditFacts; exception?: undefined } | { ok: true; exception: ExceptionFacts; facts?: undefined } | { ok: false; reason: string };
+export type AuditLine =
+  | { ok: true; facts: AuditFacts; exception?: undefined }
+  | { ok: true; exception: ExceptionFacts; facts?: undefined }
+  | { ok: false; reason: string };
 
 const instant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not an ISO 8601 instant');
 
@@ -38,7 +41,8 @@ export function parseAuditLine(text: string): AuditLine {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
-  if (typeof raw === 'object' && raw !== null && (raw as { event_action?: unknown }).event_action === 'exception') return parseExceptionLine(raw);
+  if (typeof raw === 'object' && raw !== null && (raw as { event_action?: unknown }).event_action === 'exception')
+    return parseExceptionLine(raw);
   const parsed = auditLine.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

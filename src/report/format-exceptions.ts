@@ -15,20 +15,50 @@ export function exceptionTableLines(exceptions: ExceptionsReport, align: (rows: 
   for (const [tier, figures] of Object.entries(exceptions.tiers)) {
     lines.push(`    ${oneLine(tier)}: ${figures.reasons.map((r) => `${oneLine(r.reason)} (${r.count})`).join('; ')}`);
   }
-  const records = exceptions.records.slice(0, TABLE_RECORDS).map((r) =>
-    [r.identity_name, r.tier, r.applications.join(', '), `until ${r.until}`, r.in_force ? 'in force' : 'EXPIRED', `${r.reason} (approved by ${r.approved_by})`].map(oneLine),
-  );
+  const records = exceptions.records
+    .slice(0, TABLE_RECORDS)
+    .map((r) =>
+      [
+        r.identity_name,
+        r.tier,
+        r.applications.join(', '),
+        `until ${r.until}`,
+        r.in_force ? 'in force' : 'EXPIRED',
+        `${r.reason} (approved by ${r.approved_by})`,
+      ].map(oneLine),
+    );
   lines.push(...alignLeft(records).map((line) => `  ${line}`));
-  if (exceptions.records.length > TABLE_RECORDS) lines.push(`  … and ${exceptions.records.length - TABLE_RECORDS} more (--format json, csv or html lists all)`);
+  if (exceptions.records.length > TABLE_RECORDS)
+    lines.push(`  … and ${exceptions.records.length - TABLE_RECORDS} more (--format json, csv or html lists all)`);
   return lines;
 }
 
 /** Header of the CSV's exception section: 9 columns, like the figures table above it. */
-export const EXCEPTION_CSV_HEADER = ['identity_name', 'tier', 'applications', 'until', 'expires_at', 'reason', 'approved_by', 'recorded_at', 'in_force'];
+export const EXCEPTION_CSV_HEADER = [
+  'identity_name',
+  'tier',
+  'applications',
+  'until',
+  'expires_at',
+  'reason',
+  'approved_by',
+  'recorded_at',
+  'in_force',
+];
 
 /** Rows for the first CSV table (`exceptions,<tier>,count,in force,expired`) and the records of the second. */
 export function exceptionCsvRows(exceptions: ExceptionsReport): { tierRows: string[][]; recordRows: string[][] } {
-  const tierRows = Object.entries(exceptions.tiers).map(([tier, f]) => ['exceptions', tier, String(f.count), String(f.in_force), String(f.expired), '', '', '', '']);
+  const tierRows = Object.entries(exceptions.tiers).map(([tier, f]) => [
+    'exceptions',
+    tier,
+    String(f.count),
+    String(f.in_force),
+    String(f.expired),
+    '',
+    '',
+    '',
+    '',
+  ]);
   const recordRows = exceptions.records.map((r) => [
     r.identity_name,
     r.tier,
@@ -46,7 +76,12 @@ export function exceptionCsvRows(exceptions: ExceptionsReport): { tierRows: stri
 function alignLeft(rows: readonly string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 // Text from the audit log stays on its row: line breaks and other control characters become spaces.

@@ -17,7 +17,10 @@ export const TABLE_APPLICATIONS = 10;
 
 /** A plain-text table for a person (minutes; "-" where there is nothing to measure). */
 export function formatReportTable(report: LeaverReport & { exceptions?: ExceptionsReport }, heading: ReportHeading): string {
-  const rows: string[][] = [['', ...COLUMNS], ['overall', ...cells(report.overall)]];
+  const rows: string[][] = [
+    ['', ...COLUMNS],
+    ['overall', ...cells(report.overall)],
+  ];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push([`tier ${tier}`, ...cells(figures)]);
   const lines = [
     `Leaver SLA report from ${heading.auditPath}${heading.since ? `, breaches first triggered since ${heading.since}` : ''}`,
@@ -36,17 +39,30 @@ export function formatReportTable(report: LeaverReport & { exceptions?: Exceptio
     if (more > 0) lines.push(`  … and ${more} more (--format json or csv lists all)`);
   }
   if (report.exceptions) lines.push('', ...exceptionTableLines(report.exceptions, alignRows));
-  if (heading.skippedLines > 0) lines.push('', `Note: ${heading.skippedLines} audit line(s) could not be read and were left out (see the log on stderr).`);
-  if (heading.unmatchedResolves > 0) lines.push('', `Note: ${heading.unmatchedResolves} resolve(s) had no earlier trigger in the log and were left out.`);
+  if (heading.skippedLines > 0)
+    lines.push('', `Note: ${heading.skippedLines} audit line(s) could not be read and were left out (see the log on stderr).`);
+  if (heading.unmatchedResolves > 0)
+    lines.push('', `Note: ${heading.unmatchedResolves} resolve(s) had no earlier trigger in the log and were left out.`);
   return `${lines.join('\n')}\n`;
 }
 
 /** CSV (RFC 4180): one row per scope (overall, each tier) and one per application. */
 export function formatReportCsv(report: LeaverReport & { exceptions?: ExceptionsReport }): string {
-  const header = ['scope', 'name', 'breaches', 'open', 'resolved', 'detect_p50_minutes', 'detect_p95_minutes', 'remediate_p50_minutes', 'remediate_p95_minutes'];
+  const header = [
+    'scope',
+    'name',
+    'breaches',
+    'open',
+    'resolved',
+    'detect_p50_minutes',
+    'detect_p95_minutes',
+    'remediate_p50_minutes',
+    'remediate_p95_minutes',
+  ];
   const rows: string[][] = [header, ['overall', '', ...csvFigures(report.overall)]];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push(['tier', tier, ...csvFigures(figures)]);
-  for (const { application, breaches } of report.applications) rows.push(['application', application, String(breaches), '', '', '', '', '', '']);
+  for (const { application, breaches } of report.applications)
+    rows.push(['application', application, String(breaches), '', '', '', '', '', '']);
   // Spec 11: exceptions per tier in the same columns, then the records in a second 9-column table after a blank line.
   const exceptions = report.exceptions && exceptionCsvRows(report.exceptions);
   if (exceptions) rows.push(...exceptions.tierRows);
@@ -78,7 +94,12 @@ function figureValues(figures: ScopeFigures, minutes: (value: number | null) => 
 function alignRows(rows: readonly string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 // Quote when needed; a leading = + - @ is neutralised so a spreadsheet does not run it as a formula.

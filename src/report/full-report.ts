@@ -78,7 +78,12 @@ export function weekOf(instantMs: number): string {
  * Builds the whole report. `sinceMs` keeps breaches first triggered, and exceptions recorded,
  * at or after it; ages and "in force" are measured at `nowMs`. Pure.
  */
-export function buildFullReport(breaches: readonly Breach[], exceptions: readonly ExceptionFacts[], sinceMs: number | undefined, nowMs: number): FullReport {
+export function buildFullReport(
+  breaches: readonly Breach[],
+  exceptions: readonly ExceptionFacts[],
+  sinceMs: number | undefined,
+  nowMs: number,
+): FullReport {
   const kept = sinceMs === undefined ? breaches : breaches.filter((breach) => breach.firstTriggerMs >= sinceMs);
   return {
     ...buildReport(breaches, sinceMs),
@@ -151,18 +156,28 @@ function exceptionsReport(facts: readonly ExceptionFacts[], nowMs: number): Exce
       recorded_at: new Date(fact.recordedAtMs).toISOString(),
       in_force: fact.expiresAtMs === undefined || nowMs < fact.expiresAtMs,
     }))
-    .sort((a, b) => a.tier.localeCompare(b.tier) || (a.expires_at ?? '').localeCompare(b.expires_at ?? '') || a.identity_name.localeCompare(b.identity_name));
+    .sort(
+      (a, b) =>
+        a.tier.localeCompare(b.tier) ||
+        (a.expires_at ?? '').localeCompare(b.expires_at ?? '') ||
+        a.identity_name.localeCompare(b.identity_name),
+    );
   const tiers: Record<string, ExceptionTierFigures> = {};
   for (const tier of [...new Set(records.map((r) => r.tier))].sort()) {
     const inTier = records.filter((r) => r.tier === tier);
     const reasons = new Map<string, number>();
     for (const r of inTier) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
-    const upcoming = inTier.filter((r) => r.in_force && r.expires_at !== null).map((r) => r.expires_at!).sort();
+    const upcoming = inTier
+      .filter((r) => r.in_force && r.expires_at !== null)
+      .map((r) => r.expires_at!)
+      .sort();
     tiers[tier] = {
       count: inTier.length,
       in_force: inTier.filter((r) => r.in_force).length,
       expired: inTier.filter((r) => !r.in_force).length,
-      reasons: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+      reasons: [...reasons.entries()]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
       next_expiry: upcoming[0] ?? null,
     };
   }

@@ -68,7 +68,8 @@ function minutesCell(path: readonly (string | number)[], minutes: number | null)
 function notes(heading: HtmlHeading): string {
   const lines: string[] = [];
   if (heading.skippedLines > 0) lines.push(`${heading.skippedLines} audit line(s) could not be read and were left out.`);
-  if (heading.unmatchedResolves > 0) lines.push(`${heading.unmatchedResolves} resolve(s) had no earlier trigger in the log and were left out.`);
+  if (heading.unmatchedResolves > 0)
+    lines.push(`${heading.unmatchedResolves} resolve(s) had no earlier trigger in the log and were left out.`);
   return lines.length === 0 ? '' : `<p class="note">Note: ${lines.map(esc).join(' ')}</p>`;
 }
 
@@ -84,10 +85,18 @@ function headline(report: FullReport): string {
     card('Open', ['overall', 'open'], o.open, 'not yet remediated', o.open > 0),
     card('Resolved', ['overall', 'resolved'], o.resolved, 'remediated'),
     card('Detect p50 (min)', ['overall', 'detect_minutes', 'p50'], o.detect_minutes.p50, `p95 ${humanDuration(o.detect_minutes.p95)}`),
-    card('Remediate p50 (min)', ['overall', 'remediate_minutes', 'p50'], o.remediate_minutes.p50, `p95 ${humanDuration(o.remediate_minutes.p95)}`),
+    card(
+      'Remediate p50 (min)',
+      ['overall', 'remediate_minutes', 'p50'],
+      o.remediate_minutes.p50,
+      `p95 ${humanDuration(o.remediate_minutes.p95)}`,
+    ),
     card('Exceptions in force', ['exceptions', 'in_force'], report.exceptions.in_force, `${report.exceptions.total} recorded`),
   ];
-  const rows = [scopeRow('overall', ['overall'], o), ...Object.entries(report.tiers).map(([tier, f]) => scopeRow(`tier ${tier}`, ['tiers', tier], f))];
+  const rows = [
+    scopeRow('overall', ['overall'], o),
+    ...Object.entries(report.tiers).map(([tier, f]) => scopeRow(`tier ${tier}`, ['tiers', tier], f)),
+  ];
   return `<section id="headline">
 <h2>Headline figures</h2>
 <div class="cards">${cards.join('')}</div>
@@ -103,7 +112,8 @@ function scopeRow(label: string, path: string[], f: ScopeFigures): string {
 }
 
 function weekly(report: FullReport): string {
-  if (report.weekly.length === 0) return `<section id="weekly"><h2>Time to detect and to remediate, per week</h2><p class="empty">No breaches in this period.</p></section>`;
+  if (report.weekly.length === 0)
+    return `<section id="weekly"><h2>Time to detect and to remediate, per week</h2><p class="empty">No breaches in this period.</p></section>`;
   const weeks = [...new Set(report.weekly.map((w) => w.week))].sort();
   const tiers = [...new Set(report.weekly.map((w) => w.tier))].sort();
   const seriesOf = (metric: 'detect_minutes' | 'remediate_minutes'): LineSeries[] =>
@@ -143,7 +153,8 @@ function weekly(report: FullReport): string {
 }
 
 function applications(report: FullReport): string {
-  if (report.applications.length === 0) return `<section id="applications"><h2>Worst applications</h2><p class="empty">No breaches.</p></section>`;
+  if (report.applications.length === 0)
+    return `<section id="applications"><h2>Worst applications</h2><p class="empty">No breaches.</p></section>`;
   const shown = report.applications.slice(0, CHART_APPLICATIONS);
   const chart = renderBarChart({
     id: 'chart-applications',
@@ -167,10 +178,12 @@ ${more > 0 ? `<p class="note">… and ${more} more applications (--format json o
 function openBreaches(report: FullReport): string {
   const open = report.open_breaches;
   if (open.length === 0) return `<section id="open"><h2>Open breaches</h2><p class="empty">No breach is open.</p></section>`;
-  const rows = open.slice(0, PAGE_OPEN_BREACHES).map(
-    (b, i) =>
-      `<tr><td>${esc(b.identity_name ?? b.dedup_key)}</td><td>${esc(b.tier)}</td><td>${esc(b.applications.join(', '))}</td><td class="when">${esc(shortInstant(b.sla_deadline))}</td><td class="when">${esc(shortInstant(b.first_triggered_at))}</td>${figure(['open_breaches', i, 'age_minutes'], formatMinutes(b.age_minutes))}<td class="human">${esc(humanDuration(b.age_minutes))}</td></tr>`,
-  );
+  const rows = open
+    .slice(0, PAGE_OPEN_BREACHES)
+    .map(
+      (b, i) =>
+        `<tr><td>${esc(b.identity_name ?? b.dedup_key)}</td><td>${esc(b.tier)}</td><td>${esc(b.applications.join(', '))}</td><td class="when">${esc(shortInstant(b.sla_deadline))}</td><td class="when">${esc(shortInstant(b.first_triggered_at))}</td>${figure(['open_breaches', i, 'age_minutes'], formatMinutes(b.age_minutes))}<td class="human">${esc(humanDuration(b.age_minutes))}</td></tr>`,
+    );
   const more = open.length - PAGE_OPEN_BREACHES;
   return `<section id="open">
 <h2>Open breaches (${open.length}), oldest first</h2>
@@ -184,7 +197,8 @@ ${more > 0 ? `<p class="note">… and ${more} more (--format json lists all).</p
 
 function exceptions(report: FullReport): string {
   const ex = report.exceptions;
-  if (ex.total === 0) return `<section id="exceptions"><h2>Approved exceptions</h2><p class="empty">No approved exception kept a breach from paging.</p></section>`;
+  if (ex.total === 0)
+    return `<section id="exceptions"><h2>Approved exceptions</h2><p class="empty">No approved exception kept a breach from paging.</p></section>`;
   const tierRows = Object.entries(ex.tiers).map(
     ([tier, f]) =>
       `<tr><th scope="row">${esc(tier)}</th>${figure(['exceptions', 'tiers', tier, 'count'], String(f.count))}${figure(['exceptions', 'tiers', tier, 'in_force'], String(f.in_force))}${figure(['exceptions', 'tiers', tier, 'expired'], String(f.expired))}<td class="when">${esc(f.next_expiry === null ? '–' : shortInstant(f.next_expiry))}</td><td>${f.reasons.map((r) => `${esc(r.reason)} (${r.count})`).join('<br>')}</td></tr>`,

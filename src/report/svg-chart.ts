@@ -69,7 +69,9 @@ export function renderLineChart(chart: LineChart): string {
 
   for (const series of chart.series) {
     const dash = series.dashed ? ' stroke-dasharray="7 4"' : '';
-    parts.push(`<path class="series" d="${linePath(series.values.map((v, i) => (v === null ? null : [x(i), y(v)])))}" stroke="${series.color}"${dash}/>`);
+    parts.push(
+      `<path class="series" d="${linePath(series.values.map((v, i) => (v === null ? null : [x(i), y(v)])))}" stroke="${series.color}"${dash}/>`,
+    );
     series.values.forEach((value, i) => {
       // A year of weeks would bury the lines under markers: keep at most about 26 per series.
       if (value === null || i % markerEvery !== 0) return;
@@ -111,12 +113,20 @@ export function renderBarChart(chart: BarChart): string {
     const by = top + i * (barHeight + gap) + gap / 2;
     const shown = bar.label.length > 32 ? `${bar.label.slice(0, 31)}…` : bar.label;
     parts.push(`<text class="tick" x="${left - 8}" y="${px(by + barHeight / 2 + 4)}" text-anchor="end">${esc(shown)}</text>`);
-    parts.push(`<g><title>${esc(`${bar.label}: ${bar.value}`)}</title><rect class="bar" x="${left}" y="${px(by)}" width="${px(Math.max(1, w(bar.value)))}" height="${barHeight}" fill="${chart.color}"/></g>`);
+    parts.push(
+      `<g><title>${esc(`${bar.label}: ${bar.value}`)}</title><rect class="bar" x="${left}" y="${px(by)}" width="${px(Math.max(1, w(bar.value)))}" height="${barHeight}" fill="${chart.color}"/></g>`,
+    );
     parts.push(`<text class="value" x="${px(left + w(bar.value) + 6)}" y="${px(by + barHeight / 2 + 4)}">${bar.value}</text>`);
   });
-  parts.push(`<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${bottom}"/><line class="axis" x1="${left}" x2="${WIDTH - right}" y1="${bottom}" y2="${bottom}"/>`);
-  parts.push(`<text class="axis-label" x="${px(left + (WIDTH - left - right) / 2)}" y="${bottom + 40}" text-anchor="middle">${esc(chart.valueAxisLabel)}</text>`);
-  parts.push(`<text class="axis-label" x="16" y="${px(top + plotHeight / 2)}" text-anchor="middle" transform="rotate(-90 16 ${px(top + plotHeight / 2)})">${esc(chart.categoryAxisLabel)}</text>`);
+  parts.push(
+    `<line class="axis" x1="${left}" x2="${left}" y1="${top}" y2="${bottom}"/><line class="axis" x1="${left}" x2="${WIDTH - right}" y1="${bottom}" y2="${bottom}"/>`,
+  );
+  parts.push(
+    `<text class="axis-label" x="${px(left + (WIDTH - left - right) / 2)}" y="${bottom + 40}" text-anchor="middle">${esc(chart.valueAxisLabel)}</text>`,
+  );
+  parts.push(
+    `<text class="axis-label" x="16" y="${px(top + plotHeight / 2)}" text-anchor="middle" transform="rotate(-90 16 ${px(top + plotHeight / 2)})">${esc(chart.categoryAxisLabel)}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -19,7 +19,10 @@ export interface SandboxFakes extends FakeEndpoints {
   close(): Promise<void>;
 }
 
-interface RunningFake { url: string; close(): Promise<void> }
+interface RunningFake {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** The scenario's identities as the fake IIQ stores them (`unknown` status = IIQ does not say). */
 export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIdentity[] {
@@ -40,15 +43,24 @@ export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIde
 }
 
 /** The built-in story (see dev/scenario.ts): five leavers around `now`, each with why it is or is not paged. */
-export async function builtInStory(now: Date, policy: ExplainPolicy): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
-  const [{ demoIdentities }, { explainLeaver }] = await Promise.all([import('../../dev/scenario.js'), import('../../dev/explain-leaver.js')]);
+export async function builtInStory(
+  now: Date,
+  policy: ExplainPolicy,
+): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
+  const [{ demoIdentities }, { explainLeaver }] = await Promise.all([
+    import('../../dev/scenario.js'),
+    import('../../dev/explain-leaver.js'),
+  ]);
   const identities = demoIdentities(now);
   return { identities, explanations: identities.map((identity) => explainLeaver(identity, policy, now)) };
 }
 
 /** Starts every fake on 127.0.0.1 (free ports) over `identities`. */
 export async function startSandboxFakes(identities: FakeIdentity[]): Promise<SandboxFakes> {
-  const [{ startFakeIiq }, { startFakePagerDuty }] = await Promise.all([import('../../dev/fake-iiq.js'), import('../../dev/fake-pagerduty.js')]);
+  const [{ startFakeIiq }, { startFakePagerDuty }] = await Promise.all([
+    import('../../dev/fake-iiq.js'),
+    import('../../dev/fake-pagerduty.js'),
+  ]);
   const started: RunningFake[] = [];
   const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
   try {
@@ -72,7 +84,9 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
       pagerduty: pagerDuty.url,
       pagerdutyPage: `${new URL(pagerDuty.url).origin}/`,
       remediateUrl: `${iiqOrigin}/sandbox/remediate`,
-      get identities() { return iiq.identities; },
+      get identities() {
+        return iiq.identities;
+      },
       close: async () => void (await closeAll()),
     };
   } catch (error) {
@@ -87,12 +101,17 @@ async function startIsc(identities: FakeIdentity[]): Promise<RunningFake | null>
   return null;
 }
 
-const jsonReply = (status: number, value: unknown): FakeResponse =>
-  ({ status, body: `${JSON.stringify(value)}\n`, headers: { 'content-type': 'application/json' } });
+const jsonReply = (status: number, value: unknown): FakeResponse => ({
+  status,
+  body: `${JSON.stringify(value)}\n`,
+  headers: { 'content-type': 'application/json' },
+});
 
 function control(method: string, path: string, query: URLSearchParams, identities: FakeIdentity[]): FakeResponse {
-  if (path !== '/sandbox/remediate') return jsonReply(404, { error: `no sandbox route ${path}; POST /sandbox/remediate[?identity=<id or name>]` });
-  if (method !== 'POST') return { ...jsonReply(405, { error: 'use POST' }), headers: { 'content-type': 'application/json', allow: 'POST' } };
+  if (path !== '/sandbox/remediate')
+    return jsonReply(404, { error: `no sandbox route ${path}; POST /sandbox/remediate[?identity=<id or name>]` });
+  if (method !== 'POST')
+    return { ...jsonReply(405, { error: 'use POST' }), headers: { 'content-type': 'application/json', allow: 'POST' } };
   const wanted = query.get('identity');
   const targets = wanted === null ? identities : identities.filter((i) => i.id === wanted || i.name === wanted);
   if (targets.length === 0) return jsonReply(404, { error: `no identity with id or name "${wanted}"` });

@@ -9,7 +9,11 @@ import { parseConfig, type WatchdogEnv } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 
 /** Where the fakes listen: IIQ context root, ISC tenant URL (null: no fake ISC in this build), PagerDuty events URL. */
-export interface FakeEndpoints { iiq: string; isc: string | null; pagerduty: string }
+export interface FakeEndpoints {
+  iiq: string;
+  isc: string | null;
+  pagerduty: string;
+}
 
 /** Credentials of the loopback fakes: test values, not secrets of any real system. */
 export const SANDBOX_ENV = {

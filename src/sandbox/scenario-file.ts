@@ -63,7 +63,9 @@ export function parseScenario(raw: unknown, name: string): ScenarioIdentity[] {
     identities.forEach((identity, index) => {
       const first = seen.get(identity[field]);
       if (first !== undefined) {
-        throw new ConfigError(`invalid scenario ${name}: identities[${index}].${field}: "${identity[field]}" is also the ${field} of identities[${first}]`);
+        throw new ConfigError(
+          `invalid scenario ${name}: identities[${index}].${field}: "${identity[field]}" is also the ${field} of identities[${first}]`,
+        );
       }
       seen.set(identity[field], index);
     });
@@ -78,7 +80,7 @@ export function loadScenario(path: string): ScenarioIdentity[] {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`cannot read scenario file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
+    throw new ConfigError(`cannot read scenario file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
   return parseScenario(parseJsonText(text, `scenario file ${path}`), path);
 }

@@ -1,4 +1,4 @@
-import type { Account } from '../iiq/source.js';
+import type { Account } from '../source/identity-source.js';
 import type { AccountsObservation } from './decide.js';
 import { exceptionCovers, exceptionHolds, exceptionsForIdentity, type ApprovedException } from './exceptions.js';
 import { accountSlaHours, earliestSlaHours as earliestSlaHoursOf, type ApplicationSlaHours } from './grace.js';
@@ -118,7 +118,15 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
   const countingApplications = new Set(counting.map((account) => account.application));
   // Accounts only within their tier SLA (an application with a shorter SLA paged first) are not "grace".
   const quietReason: QuietReason | undefined =
-    counting.length > 0 ? undefined : overdueExcepted ? 'exception approved' : notDueOwnSla ? 'within application grace' : excepted.size > 0 ? 'exception approved' : undefined;
+    counting.length > 0
+      ? undefined
+      : overdueExcepted
+        ? 'exception approved'
+        : notDueOwnSla
+          ? 'within application grace'
+          : excepted.size > 0
+            ? 'exception approved'
+            : undefined;
   return {
     counting,
     verdict: {
@@ -138,7 +146,10 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
 }
 
 /** True once the identity's accounts must be read: past its tier SLA, or past an application's shorter own SLA. */
-export function pastEarliestSla(assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>, policy: AccountPolicy | undefined): boolean {
+export function pastEarliestSla(
+  assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>,
+  policy: AccountPolicy | undefined,
+): boolean {
   if (assessment.severity) return true;
   if (!policy) return false;
   return severityFor(assessment.elapsedMs, earliestSlaHoursOf(assessment.slaHours, policy.applicationSlaHours)) !== undefined;

@@ -84,7 +84,15 @@ export function decide(input: DecideInput): Decision[] {
   }
   if (input.previousEvaluatedAtMs !== undefined && input.nowMs < input.previousEvaluatedAtMs) {
     // Time does not run backwards for a leaver: whatever looks remediated now may only look so because of the clock.
-    return decisions.map((d) => (d.action === 'resolve' ? { action: 'hold', reason: 'evaluation instant earlier than the previous cycle\'s (clock stepped back?): not resolved', incident: d.incident } : d));
+    return decisions.map((d) =>
+      d.action === 'resolve'
+        ? {
+            action: 'hold',
+            reason: "evaluation instant earlier than the previous cycle's (clock stepped back?): not resolved",
+            incident: d.incident,
+          }
+        : d,
+    );
   }
   return decisions;
 }
@@ -111,7 +119,11 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     // Only a changed termination instant un-breaches an identity; a clock stepped back does not (spec 5).
     return Date.parse(previous.terminationDate) !== assessment.terminatedAtMs
       ? { action: 'resolve', reason: 'no longer past SLA', incident: previous }
-      : { action: 'hold', reason: 'not past SLA at this instant although the termination instant is unchanged (clock stepped back?)', incident: previous };
+      : {
+          action: 'hold',
+          reason: 'not past SLA at this instant although the termination instant is unchanged (clock stepped back?)',
+          incident: previous,
+        };
   }
   // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
   if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
@@ -130,7 +142,9 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     severity,
     activeApplications: accounts.activeApplications,
     activeAccountCount: accounts.activeAccountCount,
-    ...(accounts.unknownAccountCount > 0 ? { unknownApplications: accounts.unknownApplications, unknownAccountCount: accounts.unknownAccountCount } : {}),
+    ...(accounts.unknownAccountCount > 0
+      ? { unknownApplications: accounts.unknownApplications, unknownAccountCount: accounts.unknownAccountCount }
+      : {}),
     terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
     terminationSource: assessment.terminationSource,
     slaDeadline: new Date(verdict?.slaDeadlineMs ?? assessment.slaDeadlineMs).toISOString(),

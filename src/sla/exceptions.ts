@@ -86,7 +86,10 @@ export function parseUntil(value: string, nowMs: number, timeZone: string): numb
     const day = new Date(Date.UTC(y, m - 1, d));
     if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return `"${value}" is not a calendar date`;
     const next = new Date(day.getTime() + DAY_MS);
-    const untilMs = zonedToEpochMs({ y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate(), hh: 0, mm: 0, ss: 0, ms: 0 }, timeZone);
+    const untilMs = zonedToEpochMs(
+      { y: next.getUTCFullYear(), m: next.getUTCMonth() + 1, d: next.getUTCDate(), hh: 0, mm: 0, ss: 0, ms: 0 },
+      timeZone,
+    );
     // Days are counted on the calendar of the time zone: "366 days from today" is accepted whatever the hour.
     const today = calendarDayNumber(nowMs, timeZone);
     if (day.getTime() / DAY_MS - today > MAX_EXCEPTION_DAYS) return `"${value}" is more than ${MAX_EXCEPTION_DAYS} days ahead`;
@@ -104,7 +107,10 @@ export function exceptionHolds(exception: ApprovedException, nowMs: number): boo
 }
 
 /** The exceptions written for this identity (by id or by name, exactly). */
-export function exceptionsForIdentity(exceptions: readonly ApprovedException[], identity: { id: string; name: string }): ApprovedException[] {
+export function exceptionsForIdentity(
+  exceptions: readonly ApprovedException[],
+  identity: { id: string; name: string },
+): ApprovedException[] {
   return exceptions.filter((exception) => exception.identity === identity.id || exception.identity === identity.name);
 }
 
@@ -114,7 +120,9 @@ export function exceptionCovers(exception: ApprovedException, application: strin
 }
 
 function calendarDayNumber(instantMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(new Date(instantMs));
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(
+    new Date(instantMs),
+  );
   const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value);
   return Date.UTC(get('year'), get('month') - 1, get('day')) / DAY_MS;
 }

@@ -25,7 +25,11 @@ export function decideHealth(previous: HealthState, failure: string | undefined,
   if (failure === undefined) {
     return { next: HEALTHY, action: previous.incidentOpen ? 'resolve' : undefined };
   }
-  const next: HealthState = { consecutiveFailures: previous.consecutiveFailures + 1, lastError: failure, incidentOpen: previous.incidentOpen };
+  const next: HealthState = {
+    consecutiveFailures: previous.consecutiveFailures + 1,
+    lastError: failure,
+    incidentOpen: previous.incidentOpen,
+  };
   if (previous.incidentOpen || next.consecutiveFailures < alertAfterFailures) return { next, action: undefined };
   return { next: { ...next, incidentOpen: true }, action: 'trigger' };
 }

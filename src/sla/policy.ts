@@ -1,4 +1,4 @@
-import type { Account, Identity } from '../iiq/source.js';
+import type { Account, Identity } from '../source/identity-source.js';
 import type { Severity } from './incident.js';
 import { parseTerminationInstant, type TerminationSource } from './termination.js';
 
@@ -96,7 +96,12 @@ export function summarizeAccounts(accounts: readonly Account[], excludedApplicat
       unknownApplications.add(account.application);
     }
   }
-  return { activeApplications: [...applications].sort(), activeAccountCount, unknownAccountCount, unknownApplications: [...unknownApplications].sort() };
+  return {
+    activeApplications: [...applications].sort(),
+    activeAccountCount,
+    unknownAccountCount,
+    unknownApplications: [...unknownApplications].sort(),
+  };
 }
 
 // Tier names are configured by hand; accept IIQ's value in any letter case.

@@ -10,12 +10,7 @@ export type CleanVerification = readonly [verifiedAtSeconds: number, terminatedA
 
 /** Why an identity's accounts are read this cycle. */
 export type ReadReason =
-  | 'read every cycle'
-  | 'not verified clean'
-  | 'open incident'
-  | 're-check due'
-  | 'termination instant changed'
-  | 'tier changed';
+  'read every cycle' | 'not verified clean' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed';
 
 /** Whether to read an identity's accounts this cycle, with its named reason. */
 export type RecheckDecision = { read: true; reason: ReadReason } | { read: false; reason: 'verified clean'; dueAtMs: number };

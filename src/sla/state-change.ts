@@ -53,8 +53,20 @@ const openIncident = incidentFacts.extend({
 
 /** Parses a StateChange read back from the journal or a dead-letter line. */
 export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('incident-open'), reason: z.string(), incident: incidentFacts, coveredBy: z.string().optional(), audit: z.boolean() }),
-  z.object({ kind: z.literal('incident-close'), reason: z.string(), dedupKey: z.string().min(1), incident: openIncident.optional(), coveredBy: z.string().optional() }),
+  z.object({
+    kind: z.literal('incident-open'),
+    reason: z.string(),
+    incident: incidentFacts,
+    coveredBy: z.string().optional(),
+    audit: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal('incident-close'),
+    reason: z.string(),
+    dedupKey: z.string().min(1),
+    incident: openIncident.optional(),
+    coveredBy: z.string().optional(),
+  }),
   z.object({
     kind: z.literal('storm-open'),
     storm: z.object({ dedupKey: z.string().min(1), application: z.string(), severity, identityCount: z.number().int().min(0) }),

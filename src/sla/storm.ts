@@ -80,7 +80,8 @@ export function planStorms(input: StormInput): StormPlan {
   for (const decision of input.decisions) {
     if (decision.action !== 'trigger') continue;
     // Unknown-status accounts count like enabled ones: a release without account status is a storm too.
-    for (const application of breachApplications(decision.breach)) newBreachCounts.set(application, (newBreachCounts.get(application) ?? 0) + 1);
+    for (const application of breachApplications(decision.breach))
+      newBreachCounts.set(application, (newBreachCounts.get(application) ?? 0) + 1);
   }
   const stormApplications = new Set<string>(Object.values(input.openStorms).map((storm) => storm.application));
   for (const [application, count] of newBreachCounts) if (count >= input.threshold) stormApplications.add(application);
@@ -127,7 +128,12 @@ export function planStorms(input: StormInput): StormPlan {
 }
 
 // The storm an identity already belongs to, else that of its application with the most new breaches.
-function chooseStorm(applications: readonly string[], wasCoveredBy: string | undefined, counts: ReadonlyMap<string, number>, keyOf: (application: string) => string): string {
+function chooseStorm(
+  applications: readonly string[],
+  wasCoveredBy: string | undefined,
+  counts: ReadonlyMap<string, number>,
+  keyOf: (application: string) => string,
+): string {
   const keys = applications.map(keyOf);
   if (wasCoveredBy && keys.includes(wasCoveredBy)) return wasCoveredBy;
   const busiest = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0]!;
@@ -143,7 +149,9 @@ function decideStorm(
   keyOf: (application: string) => string,
 ): StormDecision | undefined {
   const previous = input.openStorms[key];
-  const updates = new Map(quiet.flatMap((q) => (q.kind === 'covered-update' ? [[q.decision.breach.dedupKey, q.decision.breach] as const] : [])));
+  const updates = new Map(
+    quiet.flatMap((q) => (q.kind === 'covered-update' ? [[q.decision.breach.dedupKey, q.decision.breach] as const] : [])),
+  );
   const members = [
     ...Object.values(input.openIncidents)
       .filter((incident) => incident.coveredBy === key && !leaving.has(incident.dedupKey))
@@ -162,14 +170,17 @@ function decideStorm(
     application,
     severity,
     identityCount: members.length,
-    identityNames: members.map((member) => member.identityName).sort().slice(0, MAX_NAMES),
+    identityNames: members
+      .map((member) => member.identityName)
+      .sort()
+      .slice(0, MAX_NAMES),
     tiers,
   };
-  if (!previous) return { action: 'trigger', reason: `${cover.length} new breaches on ${application} in one cycle`, storm, previous, cover };
-  const reason =
-    previous.unconfirmed
-      ? 'previous delivery unconfirmed'
-      : cover.length > 0
+  if (!previous)
+    return { action: 'trigger', reason: `${cover.length} new breaches on ${application} in one cycle`, storm, previous, cover };
+  const reason = previous.unconfirmed
+    ? 'previous delivery unconfirmed'
+    : cover.length > 0
       ? `${cover.length} more identities covered`
       : SEVERITY_RANK[severity] > SEVERITY_RANK[previous.severity]
         ? 'severity escalated'

@@ -78,7 +78,7 @@ function offsetMs(instant: number, timeZone: string): number {
   const parts = formatter(timeZone).formatToParts(new Date(instant));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
   const wallAsUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
-  return wallAsUtc - (instant - (instant % 1000 + 1000) % 1000);
+  return wallAsUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -48,18 +48,28 @@ export function deliveryEffect(book: Readonly<DeliveryBook>, change: StateChange
   switch (change.kind) {
     case 'incident-open': {
       const incident = openedIncident(book.incidents[change.incident.dedupKey], change.incident, sentAt, change.coveredBy);
-      return { incidents: [[incident.dedupKey, incident]], storms: [], audit: change.audit ? [auditTrigger(incident, sentAt, change.reason)] : [] };
+      return {
+        incidents: [[incident.dedupKey, incident]],
+        storms: [],
+        audit: change.audit ? [auditTrigger(incident, sentAt, change.reason)] : [],
+      };
     }
     case 'incident-close': {
       // The state's own record is the most recent (first trigger instant); the carried one serves replay after a lost state.
       const closed = book.incidents[change.dedupKey] ?? change.incident;
-      const audit = closed ? [{ ...auditResolve(closed, sentAt, change.reason), ...(change.coveredBy ? { covered_by: change.coveredBy } : {}) }] : [];
+      const audit = closed
+        ? [{ ...auditResolve(closed, sentAt, change.reason), ...(change.coveredBy ? { covered_by: change.coveredBy } : {}) }]
+        : [];
       return { incidents: [[change.dedupKey, undefined]], storms: [], audit };
     }
     case 'storm-open': {
       const { storm } = change;
       const previous = book.storms[storm.dedupKey];
-      const effect: DeliveryEffect = { incidents: [], storms: [[storm.dedupKey, { ...storm, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt }]], audit: [] };
+      const effect: DeliveryEffect = {
+        incidents: [],
+        storms: [[storm.dedupKey, { ...storm, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt }]],
+        audit: [],
+      };
       for (const { reason, incident: facts } of change.cover) {
         const incident = openedIncident(book.incidents[facts.dedupKey], facts, sentAt, storm.dedupKey);
         effect.incidents.push([incident.dedupKey, incident]);
@@ -85,15 +95,27 @@ export function unconfirmedEffect(book: Readonly<DeliveryBook>, change: StateCha
   switch (change.kind) {
     case 'incident-open': {
       const previous = book.incidents[change.incident.dedupKey];
-      const incident: OpenIncident = { ...openedIncident(previous, change.incident, at, change.coveredBy), lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true };
+      const incident: OpenIncident = {
+        ...openedIncident(previous, change.incident, at, change.coveredBy),
+        lastSentAt: previous?.lastSentAt ?? at,
+        unconfirmed: true,
+      };
       return { incidents: [[incident.dedupKey, incident]], storms: [], audit: [] };
     }
     case 'storm-open': {
       const { storm } = change;
       const previous = book.storms[storm.dedupKey];
       return {
-        incidents: change.cover.map(({ incident: facts }) => [facts.dedupKey, openedIncident(book.incidents[facts.dedupKey], facts, at, storm.dedupKey)]),
-        storms: [[storm.dedupKey, { ...storm, firstSentAt: previous?.firstSentAt ?? at, lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true }]],
+        incidents: change.cover.map(({ incident: facts }) => [
+          facts.dedupKey,
+          openedIncident(book.incidents[facts.dedupKey], facts, at, storm.dedupKey),
+        ]),
+        storms: [
+          [
+            storm.dedupKey,
+            { ...storm, firstSentAt: previous?.firstSentAt ?? at, lastSentAt: previous?.lastSentAt ?? at, unconfirmed: true },
+          ],
+        ],
         audit: [],
       };
     }
@@ -123,13 +145,28 @@ export function copyBook(book: Readonly<DeliveryBook>): DeliveryBook {
 }
 
 function withEffect(book: Readonly<DeliveryBook>, effect: DeliveryEffect): DeliveryBook {
-  const next = { ...book, incidents: effect.incidents.length > 0 ? { ...book.incidents } : book.incidents, storms: effect.storms.length > 0 ? { ...book.storms } : book.storms };
+  const next = {
+    ...book,
+    incidents: effect.incidents.length > 0 ? { ...book.incidents } : book.incidents,
+    storms: effect.storms.length > 0 ? { ...book.storms } : book.storms,
+  };
   applyEffect(next, effect);
   return next;
 }
 
-function openedIncident(previous: OpenIncident | undefined, facts: IncidentFacts, sentAt: string, coveredBy: string | undefined): OpenIncident {
+function openedIncident(
+  previous: OpenIncident | undefined,
+  facts: IncidentFacts,
+  sentAt: string,
+  coveredBy: string | undefined,
+): OpenIncident {
   // Only the facts of the change: a stale `unconfirmed` or `coveredBy` of a record read back must not survive.
-  const { firstSentAt: _first, lastSentAt: _last, coveredBy: _covered, unconfirmed: _unconfirmed, ...rest } = facts as IncidentFacts & Partial<OpenIncident>;
+  const {
+    firstSentAt: _first,
+    lastSentAt: _last,
+    coveredBy: _covered,
+    unconfirmed: _unconfirmed,
+    ...rest
+  } = facts as IncidentFacts & Partial<OpenIncident>;
   return { ...rest, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt, ...(coveredBy ? { coveredBy } : {}) };
 }

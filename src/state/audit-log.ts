@@ -63,7 +63,9 @@ function auditBase(incident: OpenIncident, sentAt: string, action: 'trigger' | '
     sla_deadline: incident.slaDeadline,
     active_applications: incident.activeApplications,
     active_account_count: incident.activeAccountCount,
-    ...(incident.unknownAccountCount ? { unknown_status_applications: incident.unknownApplications ?? [], unknown_status_account_count: incident.unknownAccountCount } : {}),
+    ...(incident.unknownAccountCount
+      ? { unknown_status_applications: incident.unknownApplications ?? [], unknown_status_account_count: incident.unknownAccountCount }
+      : {}),
   };
 }
 

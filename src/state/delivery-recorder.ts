@@ -38,7 +38,11 @@ export class DeliveryRecorder {
   }
 
   /** Opens `<statePath>.journal` for this run. Throws LocalFileError. */
-  static async open(statePath: string, book: DeliveryBook, onFailure: (error: WatchdogError) => void = () => undefined): Promise<DeliveryRecorder> {
+  static async open(
+    statePath: string,
+    book: DeliveryBook,
+    onFailure: (error: WatchdogError) => void = () => undefined,
+  ): Promise<DeliveryRecorder> {
     return new DeliveryRecorder(await JournalWriter.open(journalPathFor(statePath)), book, onFailure);
   }
 
@@ -56,7 +60,16 @@ export class DeliveryRecorder {
   async intend(intents: readonly Intent[], at: string): Promise<DeliveryTicket[]> {
     const tickets = intents.map((intent) => ({ seq: (this.#seq += 1), change: intent.change }));
     await this.journal.append(
-      intents.map((intent, i) => ({ journal: 1, run: this.journal.run, seq: tickets[i]!.seq, step: 'sending', at, dedup_key: intent.dedupKey, event_action: intent.eventAction, change: intent.change })),
+      intents.map((intent, i) => ({
+        journal: 1,
+        run: this.journal.run,
+        seq: tickets[i]!.seq,
+        step: 'sending',
+        at,
+        dedup_key: intent.dedupKey,
+        event_action: intent.eventAction,
+        change: intent.change,
+      })),
     );
     return tickets;
   }
@@ -72,13 +85,17 @@ export class DeliveryRecorder {
 
   /** The ticket's event was dead-lettered or not sent: the state stays as it was. Never throws. */
   async failed(ticket: DeliveryTicket, at: string): Promise<void> {
-    await this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'failed', at }]).catch((error: WatchdogError) => this.#fail(error));
+    await this.journal
+      .append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'failed', at }])
+      .catch((error: WatchdogError) => this.#fail(error));
   }
 
   /** Records changes that send nothing (identities under an application incident). Throws LocalFileError. */
   async record(changes: readonly StateChange[], at: string): Promise<AuditRecord[]> {
     if (changes.length === 0) return [];
-    await this.journal.append(changes.map((change) => ({ journal: 1, run: this.journal.run, seq: (this.#seq += 1), step: 'recorded', at, change })));
+    await this.journal.append(
+      changes.map((change) => ({ journal: 1, run: this.journal.run, seq: (this.#seq += 1), step: 'recorded', at, change })),
+    );
     const audit: AuditRecord[] = [];
     for (const change of changes) {
       const effect = deliveryEffect(this.#book, change, at);

@@ -7,7 +7,10 @@ export async function appendExceptionRecords(records: readonly ExceptionAuditRec
   for (const record of records) {
     try {
       await appendJsonLine(auditPath, record);
-      logger.info({ identity: record.identity_name, applications: record.applications, until: record.until, reason: record.reason }, 'approved exception keeps overdue accounts from paging: recorded in the audit log');
+      logger.info(
+        { identity: record.identity_name, applications: record.applications, until: record.until, reason: record.reason },
+        'approved exception keeps overdue accounts from paging: recorded in the audit log',
+      );
     } catch (error) {
       logger.error({ path: auditPath, error: (error as Error).message, record }, 'audit log could not be written');
     }

@@ -48,7 +48,8 @@ export function parseJournal(text: string): ParsedJournal {
     }
     const line = lineSchema.safeParse(json);
     if (line.success) parsed.lines.push(line.data);
-    else parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${line.error.issues[0]?.path.join('.') || '(top level)'}` });
+    else
+      parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${line.error.issues[0]?.path.join('.') || '(top level)'}` });
   });
   return parsed;
 }

@@ -35,9 +35,21 @@ export async function loadState(statePath: string, now: Date, options: LoadOptio
   }
   const fold = foldJournal({ incidents: read.state.incidents, storms: read.state.storms, health: read.state.health }, parsed.lines);
   const state: WatchdogState = { ...read.state, ...fold.book };
-  const recovered = { delivered: fold.delivered, recorded: fold.recorded, failed: fold.failed, unconfirmed: fold.unconfirmed, skippedLines: parsed.skipped.length };
+  const recovered = {
+    delivered: fold.delivered,
+    recorded: fold.recorded,
+    failed: fold.failed,
+    unconfirmed: fold.unconfirmed,
+    skippedLines: parsed.skipped.length,
+  };
   options.logger.warn(
-    { path: journalPath, ...recovered, unconfirmed: fold.unconfirmed.length, unconfirmedKeys: fold.unconfirmed.slice(0, 20), skipped: parsed.skipped.slice(0, 5) },
+    {
+      path: journalPath,
+      ...recovered,
+      unconfirmed: fold.unconfirmed.length,
+      unconfirmedKeys: fold.unconfirmed.slice(0, 20),
+      skipped: parsed.skipped.slice(0, 5),
+    },
     'journal of an interrupted run folded into the state: events without a known answer are re-sent this cycle',
   );
   if (write) await saveState(statePath, state);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import type { CycleSummary } from '../run.js';
+import type { CycleSummary } from '../cycle/run-cycle.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
 
@@ -60,15 +60,31 @@ export function renderMetrics(sample: MetricsSample): string {
     for (const [labels, value] of values) lines.push(`${PREFIX}_${name}${labels} ${formatValue(value)}`);
   };
   const seconds = (ms: number): number => ms / 1000;
-  gauge('last_success_timestamp_seconds', 'Unix time the last cycle that exited 0 finished (0: none recorded yet).', [['', sample.lastSuccessAtMs === undefined ? 0 : seconds(sample.lastSuccessAtMs)]]);
+  gauge('last_success_timestamp_seconds', 'Unix time the last cycle that exited 0 finished (0: none recorded yet).', [
+    ['', sample.lastSuccessAtMs === undefined ? 0 : seconds(sample.lastSuccessAtMs)],
+  ]);
   gauge('last_run_timestamp_seconds', 'Unix time the last cycle finished, whatever its exit code.', [['', seconds(sample.finishedAtMs)]]);
   gauge('last_run_exit_code', 'Exit code of the last cycle (0 ok, 1 dead-lettered, 3 IIQ read failed).', [['', sample.exitCode]]);
   gauge('last_run_duration_seconds', 'Duration of the last cycle.', [['', seconds(sample.durationMs)]]);
   gauge('identities_inactive', 'Inactive identities listed from IIQ in the last cycle.', [['', sample.inactiveListed]]);
   gauge('identities_past_sla', 'Inactive identities past their SLA in the last cycle.', [['', sample.pastSla]]);
-  gauge('identities_skipped_verified_clean', 'Identities past SLA whose accounts were not read in the last cycle: verified clean, re-check not yet due.', [['', sample.verifiedCleanSkipped]]);
-  gauge('identities_rechecked', 'Identities verified clean whose accounts were read again in the last cycle (re-check due, or termination or tier changed).', [['', sample.verifiedCleanRechecked]]);
-  gauge('breaches_open', 'Open Leaver SLA incidents after the last cycle, by tier.', Object.entries(sample.openByTier).sort(([a], [b]) => a.localeCompare(b)).map(([tier, count]) => [`{tier="${escapeLabel(tier)}"}`, count]));
+  gauge(
+    'identities_skipped_verified_clean',
+    'Identities past SLA whose accounts were not read in the last cycle: verified clean, re-check not yet due.',
+    [['', sample.verifiedCleanSkipped]],
+  );
+  gauge(
+    'identities_rechecked',
+    'Identities verified clean whose accounts were read again in the last cycle (re-check due, or termination or tier changed).',
+    [['', sample.verifiedCleanRechecked]],
+  );
+  gauge(
+    'breaches_open',
+    'Open Leaver SLA incidents after the last cycle, by tier.',
+    Object.entries(sample.openByTier)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([tier, count]) => [`{tier="${escapeLabel(tier)}"}`, count]),
+  );
   gauge('events_sent', 'PagerDuty events delivered in the last cycle, by action.', [
     ['{action="trigger"}', sample.eventsSent.trigger],
     ['{action="retrigger"}', sample.eventsSent.retrigger],
@@ -96,7 +112,11 @@ export async function writeMetricsFile(path: string, sample: Omit<MetricsSample,
 }
 
 /** writeMetricsFile for the end of a cycle: a failure is logged, never changes the cycle's exit code. */
-export async function writeCycleMetrics(path: string | null, sample: Omit<MetricsSample, 'lastSuccessAtMs'>, logger: Logger): Promise<void> {
+export async function writeCycleMetrics(
+  path: string | null,
+  sample: Omit<MetricsSample, 'lastSuccessAtMs'>,
+  logger: Logger,
+): Promise<void> {
   if (path === null) return;
   try {
     await writeMetricsFile(path, sample);

@@ -46,7 +46,12 @@ interface LockSnapshot {
  * the lock back and proceeds only if the token is its own.
  */
 export async function acquireRunLock(lockPath: string): Promise<RunLock> {
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), token: randomBytes(16).toString('hex') };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(16).toString('hex'),
+  };
   const content = JSON.stringify(owner);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     if (await createExclusive(lockPath, content)) return confirmHeld(lockPath, owner.token);
@@ -56,7 +61,9 @@ export async function acquireRunLock(lockPath: string): Promise<RunLock> {
     const outcome = await takeOverStale(lockPath, current, owner);
     if (outcome === 'taken') return confirmHeld(lockPath, owner.token);
     if (outcome === 'busy') {
-      throw new LockHeldError(`another run is taking over the stale lock ${lockPath} (${describeOwner(current.owner)}) at the same moment; exiting`);
+      throw new LockHeldError(
+        `another run is taking over the stale lock ${lockPath} (${describeOwner(current.owner)}) at the same moment; exiting`,
+      );
     }
   }
   throw new LockHeldError(`the lock ${lockPath} changed hands while this run tried to take it; exiting`);
@@ -177,10 +184,18 @@ async function removeLeftovers(lockPath: string, token: string): Promise<void> {
   const folder = dirname(lockPath);
   const prefix = `${basename(lockPath)}.`;
   const names = await readdir(folder).catch(() => [] as string[]);
-  const leftovers = names.filter((name) => name.startsWith(prefix) && /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) && !name.includes(token));
+  const leftovers = names.filter(
+    (name) =>
+      name.startsWith(prefix) &&
+      /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) &&
+      !name.includes(token),
+  );
   for (const name of leftovers) {
     const path = join(folder, name);
-    const ageMs = await stat(path).then((info) => Date.now() - info.mtimeMs, () => 0);
+    const ageMs = await stat(path).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
     if (ageMs > LOCK_STALE_MS) await rm(path, { force: true });
   }
 }

@@ -76,7 +76,15 @@ const stateSchema = z.object({
 
 /** A fresh state: what the first run starts from. */
 export function emptyState(): WatchdogState {
-  return { version: 1, incidents: {}, firstSeenInactive: {}, health: HEALTHY, storms: {}, exceptionsRecorded: {}, verifiedClean: emptyVerifiedClean() };
+  return {
+    version: 1,
+    incidents: {},
+    firstSeenInactive: {},
+    health: HEALTHY,
+    storms: {},
+    exceptionsRecorded: {},
+    verifiedClean: emptyVerifiedClean(),
+  };
 }
 
 /** The state read, and what was wrong with a corrupt file (and where it was moved, unless a dry run). */
@@ -92,7 +100,9 @@ export interface StateRead {
  */
 export async function readState(path: string, now: Date, options: { moveCorruptAside: boolean }): Promise<StateRead> {
   const corrupt = (reason: string): Promise<StateRead> =>
-    options.moveCorruptAside ? moveAside(path, now, reason) : Promise.resolve({ state: emptyState(), corrupt: { movedTo: undefined, reason } });
+    options.moveCorruptAside
+      ? moveAside(path, now, reason)
+      : Promise.resolve({ state: emptyState(), corrupt: { movedTo: undefined, reason } });
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -27,11 +27,17 @@ export function startChild(command: string, args: readonly string[], options: { 
       waiter.resolve(out);
     }
   };
-  child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); check(); });
-  child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    check();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => {
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`exited (${code ?? signal}) before stdout matched ${waiter.pattern}\nstdout: ${out}\nstderr: ${err}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`exited (${code ?? signal}) before stdout matched ${waiter.pattern}\nstdout: ${out}\nstderr: ${err}`));
       resolve({ code, signal });
     });
   });
@@ -39,17 +45,22 @@ export function startChild(command: string, args: readonly string[], options: { 
     child,
     stdout: () => out,
     stderr: () => err,
-    until: (pattern) => new Promise((resolve, reject) => {
-      if (pattern.test(out)) return resolve(out);
-      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`already exited; stdout: ${out}\nstderr: ${err}`));
-      waiters.push({ pattern, resolve, reject });
-    }),
+    until: (pattern) =>
+      new Promise((resolve, reject) => {
+        if (pattern.test(out)) return resolve(out);
+        if (child.exitCode !== null || child.signalCode !== null)
+          return reject(new Error(`already exited; stdout: ${out}\nstderr: ${err}`));
+        waiters.push({ pattern, resolve, reject });
+      }),
     exited,
   };
 }
 
 /** Runs a command line through /bin/sh and collects its output. */
-export function runShell(line: string, options: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runShell(
+  line: string,
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', line], { cwd: options.cwd, env: options.env });
     let stdout = '';

@@ -24,14 +24,28 @@ export async function dumpDom(url: string): Promise<string> {
   const profile = mkdtempSync(join(base, 'wd-chromium-'));
   try {
     return await new Promise<string>((resolve, reject) => {
-      execFile(CHROMIUM_PATH, [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--dump-dom', url,
-        // Chromium leaves .org.chromium.* files in TMPDIR: keep them inside the profile removed below.
-      ], { timeout: 90_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, TMPDIR: profile } }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr}`));
-        else resolve(stdout);
-      });
+      execFile(
+        CHROMIUM_PATH,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-dev-shm-usage',
+          `--user-data-dir=${profile}`,
+          '--dump-dom',
+          url,
+          // Chromium leaves .org.chromium.* files in TMPDIR: keep them inside the profile removed below.
+        ],
+        { timeout: 90_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, TMPDIR: profile } },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr}`));
+          else resolve(stdout);
+        },
+      );
     });
   } finally {
     rmSync(profile, { recursive: true, force: true });

@@ -19,9 +19,16 @@ export interface RunningCli {
 }
 
 /** Starts the built CLI (no shell) with only the given environment. */
-export function startCli(args: readonly string[], options: { cwd: string; env: Record<string, string>; uid?: number; gid?: number }): RunningCli {
+export function startCli(
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string>; uid?: number; gid?: number },
+): RunningCli {
   const ids = options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid };
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, ...ids });
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    ...ids,
+  });
   let stdout = '';
   let stderr = '';
   let pending = '';

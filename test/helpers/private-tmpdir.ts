@@ -20,7 +20,9 @@ export default function setup(): () => void {
         const prefix = name.replace(/[A-Za-z0-9]{6}$/, '*'); // mkdtemp's random suffix
         byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
       }
-      process.stderr.write(`\ntemp entries the tests did not remove (${leftovers.length}): ${[...byPrefix].map(([prefix, count]) => `${prefix} ×${count}`).join(', ')}\n`);
+      process.stderr.write(
+        `\ntemp entries the tests did not remove (${leftovers.length}): ${[...byPrefix].map(([prefix, count]) => `${prefix} ×${count}`).join(', ')}\n`,
+      );
     }
     rmSync(root, { recursive: true, force: true });
     if (previous === undefined) delete process.env.TMPDIR;

@@ -2,7 +2,7 @@ import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
-import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
+import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import { withRestApiHint } from './api-hint.js';
 import { restIdentity, restIdentityPage, restLinks } from './schema.js';
 
@@ -25,9 +25,12 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     // IIQ matches names without regard to case, so "JDoe" may come back as "jdoe".
     if (identity.name.toLowerCase() !== ref.name.toLowerCase()) {
       // Another identity under another name: the server routed the path elsewhere.
-      throw new IiqReadError(`IIQ GET ${path} answered identity "${identity.name}" (${identity.id}) when asked for "${ref.name}" (${ref.id})`, {
-        classified: `IIQ GET ${path}: answered another identity`,
-      });
+      throw new IiqReadError(
+        `IIQ GET ${path} answered identity "${identity.name}" (${identity.id}) when asked for "${ref.name}" (${ref.id})`,
+        {
+          classified: `IIQ GET ${path}: answered another identity`,
+        },
+      );
     }
     // The name now belongs to another identity: the one the incident is about no longer exists under it.
     return { kind: 'gone' };
@@ -40,15 +43,20 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
       let start = 0;
       for (;;) {
         // The filter is sent as the spec writes it: '=' is legal in a query value.
-        const body = await http.getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`).catch((error: unknown) => {
-          throw start === 0 ? withRestApiHint(error) : error;
-        });
+        const body = await http
+          .getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`)
+          .catch((error: unknown) => {
+            throw start === 0 ? withRestApiHint(error) : error;
+          });
         const page = parseIiqAnswer(restIdentityPage, body, label);
         if (page.objects.length === 0) {
           guard.checkComplete(start, page.count);
           return;
         }
-        guard.checkNew(page.objects.map((identity) => identity.id), start);
+        guard.checkNew(
+          page.objects.map((identity) => identity.id),
+          start,
+        );
         // Servers may cap `limit`: advance by what came back, not by what was asked.
         start += page.objects.length;
         yield page.objects;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { iiqId as id } from '../parse.js';
-import type { Account, Identity } from '../source.js';
+import type { Account, Identity } from '../../source/identity-source.js';
 
 /** REST Identity (spec 4.1) → Identity. A missing `inactive` is taken from the filter that listed it. */
 export const restIdentity = z
@@ -11,15 +11,13 @@ export const restIdentity = z
     inactive: z.boolean().optional(),
     attributes: z.record(z.string(), z.unknown()).nullish(),
   })
-  .transform(
-    (raw): Identity => ({
-      id: raw.id,
-      name: raw.name,
-      displayName: raw.displayName ?? raw.name,
-      inactive: raw.inactive ?? true,
-      attributes: raw.attributes ?? {},
-    }),
-  );
+  .transform((raw): Identity => ({
+    id: raw.id,
+    name: raw.name,
+    displayName: raw.displayName ?? raw.name,
+    inactive: raw.inactive ?? true,
+    attributes: raw.attributes ?? {},
+  }));
 
 /** `GET /rest/identities` page. */
 export const restIdentityPage = z.object({
@@ -28,17 +26,10 @@ export const restIdentityPage = z.object({
 });
 
 /** REST Link → Account. Without `disabled` the status is unknown, never disabled. */
-const restLink = z
-  .object({ application: z.string().min(1), disabled: z.boolean().nullish() })
-  .transform(
-    (raw): Account => ({
-      application: raw.application,
-      status: raw.disabled === true ? 'disabled' : raw.disabled === false ? 'enabled' : 'unknown',
-    }),
-  );
+const restLink = z.object({ application: z.string().min(1), disabled: z.boolean().nullish() }).transform((raw): Account => ({
+  application: raw.application,
+  status: raw.disabled === true ? 'disabled' : raw.disabled === false ? 'enabled' : 'unknown',
+}));
 
 /** `GET /rest/identities/<name>/links`: `{count, objects}` or a bare array. */
-export const restLinks = z.union([
-  z.array(restLink),
-  z.object({ objects: z.array(restLink) }).transform((page) => page.objects),
-]);
+export const restLinks = z.union([z.array(restLink), z.object({ objects: z.array(restLink) }).transform((page) => page.objects)]);

@@ -1,4 +1,4 @@
-import type { Account } from '../source.js';
+import type { Account } from '../../source/identity-source.js';
 
 const STATUSES: readonly Account['status'][] = ['enabled', 'disabled', 'unknown'];
 

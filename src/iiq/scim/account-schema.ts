@@ -36,7 +36,8 @@ export function chooseAccountAttributes(declared: readonly string[]): AccountAtt
   if (!names.has('active') && !names.has('inactive')) {
     return {
       attributes: undefined,
-      reason: 'the Account schema declares neither active nor inactive: whole accounts are read, and an account without a status counts as not disabled',
+      reason:
+        'the Account schema declares neither active nor inactive: whole accounts are read, and an account without a status counts as not disabled',
     };
   }
   return { attributes: asked.join(','), reason: `asking only for ${asked.join(', ')} (declared by the Account schema)` };
@@ -57,6 +58,9 @@ export async function readAccountAttributes(http: IiqHttp, logger: Logger | unde
     return undefined;
   }
   const choice = chooseAccountAttributes(declared);
-  logger?.[choice.attributes === undefined ? 'warn' : 'info']({ accountAttributes: choice.attributes ?? null }, `SCIM Account attributes: ${choice.reason}`);
+  logger?.[choice.attributes === undefined ? 'warn' : 'info'](
+    { accountAttributes: choice.attributes ?? null },
+    `SCIM Account attributes: ${choice.reason}`,
+  );
   return choice.attributes;
 }

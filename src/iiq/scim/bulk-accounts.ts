@@ -52,7 +52,10 @@ export function decideAccountsPlan(totalAccounts: number, identities: number, ve
   const bulkRequests = Math.ceil(totalAccounts / BULK_PAGE_SIZE);
   const due = Math.max(0, identities - verifiedCleanNotDue);
   const counts = { totalAccounts, bulkRequests, perIdentityRequests: due, inactiveIdentities: identities, verifiedCleanNotDue };
-  const reads = verifiedCleanNotDue > 0 ? `${due} per-identity reads due (${identities} inactive, ${verifiedCleanNotDue} verified clean and not due)` : `${due} per-identity reads`;
+  const reads =
+    verifiedCleanNotDue > 0
+      ? `${due} per-identity reads due (${identities} inactive, ${verifiedCleanNotDue} verified clean and not due)`
+      : `${due} per-identity reads`;
   return bulkRequests < due
     ? { plan: 'bulk', reason: `${bulkRequests} bulk requests for ${totalAccounts} accounts < ${reads}`, ...counts }
     : { plan: 'per-identity', reason: `${reads} <= ${bulkRequests} bulk requests for ${totalAccounts} accounts`, ...counts };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { iiqId as id } from '../parse.js';
-import type { Account, Identity } from '../source.js';
+import type { Account, Identity } from '../../source/identity-source.js';
 
 /** IIQ's SCIM extension carrying the custom identity attributes (spec 4.2). */
 export const SAILPOINT_USER_EXTENSION = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
@@ -14,15 +14,13 @@ export const scimUser = z
     active: z.boolean().nullish(),
     [SAILPOINT_USER_EXTENSION]: z.record(z.string(), z.unknown()).nullish(),
   })
-  .transform(
-    (raw): Identity => ({
-      id: raw.id,
-      name: raw.userName,
-      displayName: raw.displayName ?? raw.userName,
-      inactive: raw.active == null ? true : !raw.active,
-      attributes: raw[SAILPOINT_USER_EXTENSION] ?? {},
-    }),
-  );
+  .transform((raw): Identity => ({
+    id: raw.id,
+    name: raw.userName,
+    displayName: raw.displayName ?? raw.userName,
+    inactive: raw.active == null ? true : !raw.active,
+    attributes: raw[SAILPOINT_USER_EXTENSION] ?? {},
+  }));
 
 /** An account as the adapter keeps it: whose it is, which application, and its status. */
 export interface ScimAccount extends Account {
@@ -39,21 +37,19 @@ export const scimAccount = z
   .object({
     id,
     identity: z.object({ value: id }).nullish(),
-    application: z.object({ displayName: z.string().min(1).nullish(), value: z.string().min(1).nullish() }).refine(
-      (app) => Boolean(app.displayName ?? app.value),
-      'has neither displayName nor value',
-    ),
+    application: z
+      .object({ displayName: z.string().min(1).nullish(), value: z.string().min(1).nullish() })
+      .refine((app) => Boolean(app.displayName ?? app.value), 'has neither displayName nor value'),
     active: z.boolean().nullish(),
     inactive: z.boolean().nullish(),
   })
-  .transform(
-    (raw): ScimAccount => ({
-      id: raw.id,
-      identityId: raw.identity?.value,
-      application: (raw.application.displayName ?? raw.application.value) as string,
-      status: raw.active === false || raw.inactive === true ? 'disabled' : raw.active === true || raw.inactive === false ? 'enabled' : 'unknown',
-    }),
-  );
+  .transform((raw): ScimAccount => ({
+    id: raw.id,
+    identityId: raw.identity?.value,
+    application: (raw.application.displayName ?? raw.application.value) as string,
+    status:
+      raw.active === false || raw.inactive === true ? 'disabled' : raw.active === true || raw.inactive === false ? 'enabled' : 'unknown',
+  }));
 
 /** SCIM's error message schema (spec 4.2). */
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

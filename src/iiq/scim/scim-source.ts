@@ -4,7 +4,7 @@ import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard, parseIiqAnswer } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
-import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source.js';
+import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import type { AccountIndex } from './account-index.js';
 import { readAccountAttributes } from './account-schema.js';
 import { BulkReadInconsistent, decideAccountsPlan, fetchAccountIndex, fetchAccountTotal } from './bulk-accounts.js';
@@ -27,7 +27,12 @@ type ListSchema = typeof scimUserPage | typeof scimAccountPage;
  * itemsPerPage and may cap count, so the next page starts after what came back; an empty page
  * before the total, or a page repeating ids, is a failed read.
  */
-async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery: string, schema: S, count: number): AsyncGenerator<z.output<S>> {
+async function* listScimPages<S extends ListSchema>(
+  http: IiqHttp,
+  pathAndQuery: string,
+  schema: S,
+  count: number,
+): AsyncGenerator<z.output<S>> {
   const label = `GET ${pathAndQuery.split('?')[0]}`;
   const guard = new PageGuard(label);
   let received = 0;
@@ -38,7 +43,10 @@ async function* listScimPages<S extends ListSchema>(http: IiqHttp, pathAndQuery:
       guard.checkComplete(received, page.totalResults);
       return;
     }
-    guard.checkNew(page.Resources.map((resource) => resource.id), received + 1);
+    guard.checkNew(
+      page.Resources.map((resource) => resource.id),
+      received + 1,
+    );
     received += page.Resources.length;
     yield page;
     if (received >= page.totalResults) return;
@@ -70,9 +78,12 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
     for await (const page of listScimPages(http, path, scimAccountPage, options.pageSize)) {
       for (const account of page.Resources) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
-          throw new IiqReadError(`IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`, {
-            classified: 'IIQ GET /scim/v2/Accounts: filter not applied',
-          });
+          throw new IiqReadError(
+            `IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`,
+            {
+              classified: 'IIQ GET /scim/v2/Accounts: filter not applied',
+            },
+          );
         }
         accounts.push({ application: account.application, status: account.status });
       }
@@ -94,7 +105,10 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       return await fetchAccountIndex(http, plan.totalAccounts ?? 0, query);
     } catch (error) {
       if (!(error instanceof BulkReadInconsistent)) throw error;
-      options.logger?.warn({ reason: error.message }, 'SCIM bulk account read was inconsistent (IIQ changed meanwhile): reading accounts per identity this cycle');
+      options.logger?.warn(
+        { reason: error.message },
+        'SCIM bulk account read was inconsistent (IIQ changed meanwhile): reading accounts per identity this cycle',
+      );
       return undefined;
     }
   }
@@ -130,7 +144,9 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       if (answer.kind === 'not-found') return { kind: 'gone' };
       const identity = parseIiqAnswer(scimUser, answer.body, 'GET /scim/v2/Users/{id}');
       if (identity.id !== ref.id) {
-        throw new IiqReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, { classified: `IIQ GET ${path}: answered another user` });
+        throw new IiqReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, {
+          classified: `IIQ GET ${path}: answered another user`,
+        });
       }
       return { kind: 'found', identity };
     },

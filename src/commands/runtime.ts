@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../config/config.js';
+import { createDispatcher, fetchVia } from '../http/dispatcher.js';
+import { createIdentitySource, type SourceRequestCount } from '../iiq/create-source.js';
+import type { IdentitySource } from '../source/identity-source.js';
+import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
+import type { Redactor, Secret } from '../secrets.js';
+
+/** The I/O a command uses, built from config: one pooled client per upstream host. */
+export interface Runtime {
+  source: IdentitySource;
+  /** The source's client (IIQ or ISC), for its request count. */
+  iiqHttp: SourceRequestCount;
+  /** Built on first use: commands that send nothing never need a routing key. */
+  sender(): PagerDutySender;
+  /** GET a heartbeat URL (through the proxy-aware pool); a non-2xx answer is an error. */
+  pingHeartbeat(url: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the IIQ source and the PagerDuty sender of a config; OAuth tokens are handed to the redactor as they arrive. */
+export function createRuntime(config: Config, logger: Logger, redactor: Redactor): Runtime {
+  const sourceSection = config.isc ?? config.iiq;
+  const iiqDispatcher = createDispatcher({
+    connections: sourceSection.concurrency,
+    timeoutMs: sourceSection.timeoutSeconds * 1000,
+    caFile: sourceSection.caFile,
+    caFileKey: config.isc ? 'isc.caFile' : 'iiq.caFile',
+  });
+  const pagerDutyDispatcher = createDispatcher({
+    connections: config.pagerduty.concurrency,
+    timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+  });
+  const { source, http } = createIdentitySource(config, iiqDispatcher, logger, (token) => redactor.add(token));
+  let sender: PagerDutySender | undefined;
+  return {
+    source,
+    iiqHttp: http,
+    sender() {
+      const routingKey = config.pagerduty.routingKey;
+      if (!routingKey) throw new Error('PAGERDUTY_ROUTING_KEY is not set');
+      sender ??= createConfiguredSender(config, routingKey, pagerDutyDispatcher, logger);
+      return sender;
+    },
+    async pingHeartbeat(url) {
+      const response = await fetchVia(pagerDutyDispatcher, url, { signal: AbortSignal.timeout(config.pagerduty.timeoutSeconds * 1000) });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`heartbeat answered HTTP ${response.status}`);
+    },
+    async close() {
+      await Promise.all([iiqDispatcher.destroy(), pagerDutyDispatcher.destroy()]);
+    },
+  };
+}
+
+/** The PagerDuty sender of a config (run and replay deliver alike). */
+export function createConfiguredSender(config: Config, routingKey: Secret, dispatcher: Dispatcher, logger: Logger): PagerDutySender {
+  return createPagerDutySender({
+    eventsUrl: config.pagerduty.eventsUrl,
+    routingKey,
+    retries: config.pagerduty.retries,
+    retryMinDelayMs: config.pagerduty.retryMinDelayMs,
+    maxEventsPerMinute: config.pagerduty.maxEventsPerMinute,
+    concurrency: config.pagerduty.concurrency,
+    timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+    dispatcher,
+    logger,
+  });
+}

@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { deliverAndRecord } from './deliver-and-record.js';
+import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
+import type { IdentitySource } from '../source/identity-source.js';
+import { sourceProfileOf } from '../source/source-profile.js';
+import { observeIdentities } from './observe.js';
+import { planNotifications, planStormNotifications, type DeliveryCounts, type Notification } from './notifications.js';
+import type { PagerDutySender } from '../pagerduty/sender.js';
+import { decide } from '../sla/decide.js';
+import { planExceptionRecords } from '../sla/exception-audit.js';
+import type { ApprovedException } from '../sla/exceptions.js';
+import type { SlaPolicy } from '../sla/policy.js';
+import { planStorms } from '../sla/storm.js';
+import { exitCodeForStop, untilStopped } from './stop-signal.js';
+import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from '../state/metrics.js';
+import { removeAbandonedTempFiles } from '../state/atomic-file.js';
+import { loadState } from '../state/load-state.js';
+import { guardLocalFile } from '../state/local-file.js';
+import { appendExceptionRecords } from '../state/exception-log.js';
+import { acquireRunLock } from '../state/run-lock.js';
+
+/** Everything one cycle needs; I/O is injected so tests can swap it. */
+export interface CycleInput {
+  config: Config;
+  source: IdentitySource;
+  /** Absent in a dry run: nothing is sent. */
+  sender: PagerDutySender | undefined;
+  /** The instant the cycle evaluates at (`--now`, or the clock). */
+  now: Date;
+  logger: Logger;
+  /** Where the dry run prints its planned actions (stdout). */
+  writeStdout: (text: string) => void;
+  writeStderr: (text: string) => void;
+  /** IIQ requests made so far, for the summary. */
+  iiqRequestCount: () => number;
+  /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
+  pingHeartbeat: (url: string) => Promise<void>;
+  /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
+  stop?: AbortSignal;
+  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
+  exceptions?: readonly ApprovedException[];
+}
+
+/** The outcome of one cycle. */
+export interface CycleOutcome {
+  exitCode: ExitCodeType;
+  summary: CycleSummary;
+}
+
+/** The counts of the final log record. */
+export interface CycleSummary extends DeliveryCounts {
+  dryRun: boolean;
+  inactiveListed: number;
+  pastSla: number;
+  linksFetched: number;
+  /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */
+  identitiesLookedUp: number;
+  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
+  unknownStatusAccounts: number;
+  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
+  held: number;
+  openIncidents: number;
+  openIncidentsByTier: Record<string, number>;
+  iiqRequests: number;
+  iiqReadError: string | undefined;
+  durationMs: number;
+  /** The signal that stopped the cycle early, if one did. */
+  interruptedBy?: string;
+}
+
+/** The SLA policy of a config. */
+export function policyFrom(config: Config): SlaPolicy {
+  return {
+    slaHours: config.slaHours,
+    defaultTier: config.leaver.defaultTier,
+    tierAttribute: config.leaver.tierAttribute,
+    terminationDateAttribute: config.leaver.terminationDateAttribute,
+    timeZone: config.leaver.timezone,
+    excludedApplications: new Set(config.excludedApplications),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  };
+}
+
+/**
+ * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
+ * LockHeldError (exit 4); an IIQ read failure is part of the outcome (exit 3).
+ */
+export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
+  const dryRun = input.sender === undefined;
+  const lockPath = `${input.config.state.path}.lock`;
+  const lock = dryRun ? undefined : await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
+  const onStop = (): void =>
+    input.logger.warn(
+      { signal: String(input.stop?.reason) },
+      'stop requested: no new request starts; deliveries in flight finish (or time out) and are recorded',
+    );
+  input.stop?.addEventListener('abort', onStop, { once: true });
+  try {
+    if (!dryRun) await removeAbandonedTempFiles(input.config.state.path);
+    const outcome = await cycle(input, dryRun);
+    // Inside the lock, so two runs never interleave their textfiles; a dry run changes nothing.
+    if (!dryRun)
+      await writeCycleMetrics(input.config.metrics.path, metricsSampleOf(outcome.summary, outcome.exitCode, Date.now()), input.logger);
+    return outcome;
+  } finally {
+    input.stop?.removeEventListener('abort', onStop);
+    await lock
+      ?.release()
+      .catch((error: unknown) =>
+        input.logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed (the next run takes it over)'),
+      );
+  }
+}
+
+async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> {
+  const { config, logger, now } = input;
+  const startedMs = Date.now();
+  // Before anything else: the journal of a run that was killed (or hit a full disk) is folded in.
+  const { state, corrupt } = await loadState(config.state.path, new Date(), { logger, write: !dryRun, moveCorruptAside: !dryRun });
+  if (corrupt) {
+    logger.error(
+      { path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason },
+      'STATE FILE CORRUPT: moved aside; continuing from IIQ alone (open incidents will be re-sent)',
+    );
+  }
+  const previousEvaluatedAtMs = state.lastEvaluatedAt === undefined ? undefined : Date.parse(state.lastEvaluatedAt);
+  if (previousEvaluatedAtMs !== undefined && now.getTime() < previousEvaluatedAtMs) {
+    logger.warn(
+      { now: now.toISOString(), previousEvaluatedAt: state.lastEvaluatedAt },
+      "evaluation instant earlier than the previous cycle's (clock stepped back, or an earlier --now): nothing is resolved this cycle",
+    );
+  }
+
+  if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents);
+  const observing = observeIdentities({
+    source: input.source,
+    policy: policyFrom(config),
+    openIncidents: state.incidents,
+    firstSeenInactive: state.firstSeenInactive,
+    verifiedClean: state.verifiedClean,
+    recheckCleanHours: config.leaver.recheckCleanHours,
+    observeConcurrency: 2 * (config.isc?.concurrency ?? config.iiq?.concurrency ?? 8),
+    now,
+    logger,
+    accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
+  });
+  const observed = await untilStopped(observing, input.stop);
+  if (observed === undefined) {
+    // Reads only: abandoned as they are; the state is as loaded (nothing was decided).
+    observing.catch(() => undefined);
+    return interrupted(input, startedMs, state.incidents);
+  }
+  const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
+  const decisions = decide({
+    observations: observed.observations,
+    listingComplete: observed.listingComplete,
+    openIncidents: state.incidents,
+    nowMs: now.getTime(),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+    previousEvaluatedAtMs,
+  });
+  for (const decision of decisions) {
+    if (decision.action === 'hold')
+      logger.warn({ dedup_key: decision.incident.dedupKey, reason: decision.reason }, 'open incident left untouched');
+  }
+  const plan = planStorms({
+    decisions,
+    openIncidents: state.incidents,
+    openStorms: state.storms,
+    threshold: config.storm.threshold,
+    nowMs: now.getTime(),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  });
+  const eventContext = { source: config.pagerduty.source, ...sourceProfileOf(config) };
+  const notifications = [
+    ...planNotifications(plan.individual, eventContext, now),
+    ...planStormNotifications(plan.storms, eventContext, now),
+  ];
+
+  let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  let openIncidents = state.incidents;
+  if (input.sender === undefined) {
+    for (const { action, reason, event } of notifications) {
+      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
+    }
+    for (const record of exceptionAudit.records)
+      logger.info(
+        { identity: record.identity_name, applications: record.applications, until: record.until },
+        'approved exception keeps overdue accounts from paging (dry run: not recorded)',
+      );
+    // A dry run's summary counts what it would send (with dryRun: true), not the zero it sent.
+    counts = countPlanned(notifications);
+  } else {
+    // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
+    await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
+    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean };
+    const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
+    counts = delivered.counts;
+    openIncidents = delivered.incidents;
+  }
+
+  const summary: CycleSummary = {
+    dryRun,
+    inactiveListed: observed.inactiveListed,
+    pastSla: observed.pastSla,
+    linksFetched: observed.accountsFetched,
+    identitiesLookedUp: observed.identitiesLookedUp,
+    unknownStatusAccounts: observed.unknownStatusAccounts,
+    verifiedCleanSkipped: observed.verifiedCleanSkipped,
+    verifiedCleanRechecked: observed.verifiedCleanRechecked,
+    ...counts,
+    held: decisions.filter((d) => d.action === 'hold').length,
+    openIncidents: Object.keys(openIncidents).length,
+    openIncidentsByTier: countOpenByTier(openIncidents, Object.keys(config.slaHours)),
+    iiqRequests: input.iiqRequestCount(),
+    iiqReadError: observed.readError,
+    durationMs: Date.now() - startedMs,
+    ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
+  };
+  const exitCode = worstExitCode(
+    counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok,
+    observed.readError ? ExitCode.iiqRead : ExitCode.ok,
+    exitCodeForStop(input.stop) ?? ExitCode.ok,
+  );
+  if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
+    await input.pingHeartbeat(config.health.heartbeatUrl).catch((error: unknown) => {
+      logger.warn({ error: describeError(error) }, 'heartbeat ping failed');
+    });
+  }
+  return { exitCode, summary };
+}
+
+/** The outcome of a cycle stopped before it decided anything. */
+function interrupted(input: CycleInput, startedMs: number, incidents: Parameters<typeof countOpenByTier>[0]): CycleOutcome {
+  const summary: CycleSummary = {
+    dryRun: input.sender === undefined,
+    inactiveListed: 0,
+    pastSla: 0,
+    linksFetched: 0,
+    identitiesLookedUp: 0,
+    unknownStatusAccounts: 0,
+    verifiedCleanSkipped: 0,
+    verifiedCleanRechecked: 0,
+    triggered: 0,
+    retriggered: 0,
+    resolved: 0,
+    deadLettered: 0,
+    notSent: 0,
+    held: 0,
+    openIncidents: Object.keys(incidents).length,
+    openIncidentsByTier: countOpenByTier(incidents, Object.keys(input.config.slaHours)),
+    iiqRequests: input.iiqRequestCount(),
+    iiqReadError: undefined,
+    durationMs: Date.now() - startedMs,
+    interruptedBy: String(input.stop?.reason),
+  };
+  return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
+}
+
+/** Counts planned events by action, as a dry run's summary reports them. Pure. */
+export function countPlanned(notifications: readonly Pick<Notification, 'action'>[]): DeliveryCounts {
+  const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  for (const { action } of notifications) {
+    if (action === 'trigger') counts.triggered += 1;
+    else if (action === 'retrigger') counts.retriggered += 1;
+    else counts.resolved += 1;
+  }
+  return counts;
+}

@@ -1,0 +1,55 @@
+import { ExitCode } from '../errors.js';
+
+/** The signals that stop a run gracefully (spec 2): the scheduler's time limit, Ctrl-C. */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+export type StopSignalName = (typeof STOP_SIGNALS)[number];
+
+/** 130 after SIGINT, 143 after SIGTERM; undefined when the run was not stopped. */
+export function exitCodeForStop(signal: AbortSignal | undefined): ExitCode | undefined {
+  if (!signal?.aborted) return undefined;
+  return exitCodeForSignalName(signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the promise is left running). */
+export function untilStopped<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (error: unknown) => (signal.removeEventListener('abort', onAbort), reject(error)),
+    );
+  });
+}
+
+/**
+ * Turns SIGTERM / SIGINT into an abort of the returned signal (reason: the signal's name) while
+ * `graceful()` says the command stops gracefully; otherwise, and on a second signal, calls
+ * `stopNow` (exit at once: what PagerDuty accepted is already in the journal). Returns the
+ * signal and a function that removes the handlers.
+ */
+export function listenForStop(options: { graceful: () => boolean; stopNow: (name: StopSignalName) => void }): {
+  signal: AbortSignal;
+  dispose(): void;
+} {
+  const controller = new AbortController();
+  const handlers = STOP_SIGNALS.map((name) => {
+    const handler = (): void => {
+      if (controller.signal.aborted || !options.graceful()) options.stopNow(name);
+      else controller.abort(name);
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: controller.signal,
+    dispose: () => handlers.forEach(([name, handler]) => process.off(name, handler)),
+  };
+}
+
+/** The exit code of a signal's name (130 / 143). */
+export function exitCodeForSignalName(name: StopSignalName): ExitCode {
+  return name === 'SIGINT' ? ExitCode.interruptedInt : ExitCode.interruptedTerm;
+}

@@ -1,0 +1,36 @@
+/** A small run of the benchmark (npm test builds first): bounded concurrency and the right breaches, no timing asserted. */
+import { describe, expect, it } from 'vitest';
+import { runBench } from '../../bench/run-bench.js';
+
+describe('bench (small N)', () => {
+  it('every mode stays within the concurrency and finds exactly the breaching identities', async () => {
+    const concurrency = 4;
+    const result = await runBench({
+      identities: 300,
+      accountsPerIdentity: 12,
+      breachingFraction: 0.05,
+      latencyMs: 5,
+      concurrency,
+      pageSize: 50,
+      skipNaive: false,
+    });
+    expect(result.expectedBreaches).toBe(15);
+    expect(result.rows.map((row) => row.mode)).toEqual([
+      'naive sequential (REST)',
+      'watchdog REST',
+      'watchdog SCIM per identity',
+      'watchdog SCIM bulk',
+    ]);
+    for (const row of result.rows) {
+      expect(row.exitCode, row.mode).toBe(0);
+      expect(row.breachesFound, row.mode).toBe(15);
+      expect(row.maxInFlight, row.mode).toBeLessThanOrEqual(row.mode.startsWith('naive') ? 1 : concurrency);
+      expect(row.peakRssMb, row.mode).toBeGreaterThan(0);
+    }
+    const [naive, rest, scim, bulk] = result.rows;
+    expect(rest?.requests).toBe(naive?.requests); // 6 pages + 300 link reads either way
+    // Changed (spec 4.4): one read of the SCIM Account schema per run, so that attributes= names only declared attributes (was 306).
+    expect(scim?.requests).toBe(307); // 6 pages + the Account schema + 300 account reads
+    expect(bulk?.requests).toBeLessThan(20); // 6 pages, the Account schema, a probe, 4 bulk pages
+  });
+});

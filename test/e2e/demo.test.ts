@@ -1,0 +1,34 @@
+/** `npm run demo` (the built demo): shows its commands, says why each leaver was or was not paged, cleans up. */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+it('prints each command, why each of the five leavers was or was not paged, and removes its folder', async () => {
+  const tmp = makeTempDir('watchdog-demo-');
+  const output = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['dist/demo/demo.js'],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', TMPDIR: tmp } },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
+  expect(output.match(/^\$ node dist\/src\/cli\.js (run|report) --config \S+/gm)).toHaveLength(3);
+  const [cycle1, cycle2] = output.split('== Cycle').slice(1);
+  expect(cycle1).toContain('Jane Doe (jdoe): paged — warning: past the SLA; still enabled: Active Directory, Salesforce');
+  expect(cycle1).toContain('John Smith (jsmith): paged — error: past twice the SLA');
+  expect(cycle1).toContain('Chris Contractor (ccontractor): not paged — within SLA (left 2.0 h ago, contractor SLA 6 h)');
+  expect(cycle1).toContain('Olga Old (oold): not paged — all accounts disabled');
+  expect(cycle1).toContain('Hank Archive (harchive): not paged — only an excluded application is still enabled: HR Archive');
+  expect(cycle2).toContain('Jane Doe (jdoe): incident resolved — all accounts disabled');
+  expect(output).not.toContain('disagree');
+  expect(output).toMatch(/overall +2 +0 +2/);
+  expect(readdirSync(tmp)).toEqual([]); // the demo removed its working folder
+}, 120_000);

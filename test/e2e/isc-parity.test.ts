@@ -1,0 +1,103 @@
+/**
+ * Parity (spec 9: "everything after the listing is the same"): one Leaver scenario through the
+ * built CLI with IIQ SCIM and with ISC as the source; PagerDuty must receive the same events
+ * apart from `payload.component` and the identity link.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startFakeIiq } from '../../dev/fake-iiq.js';
+import { startFakeIsc } from '../../dev/fake-isc.js';
+import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
+import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const HOUR = 3_600_000;
+
+interface Source {
+  url: string;
+  overrides: Record<string, unknown>;
+  env: Record<string, string>;
+  remediate(name: string): void;
+  close(): Promise<void>;
+}
+
+async function iiqSource(): Promise<Source> {
+  const iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  return {
+    url: iiq.url,
+    overrides: { iiq: { baseUrl: iiq.url, api: 'scim', pageSize: 2, retryMinDelayMs: 10 } },
+    env: { ...DEMO_ENV },
+    remediate: (n) => remediate(iiq.identities, n),
+    close: () => iiq.close(),
+  };
+}
+
+async function iscSource(): Promise<Source> {
+  const isc = await startFakeIsc({ identities: toIscIdentities(demoIdentities(NOW)) });
+  return {
+    url: isc.url,
+    overrides: iscConfigOverrides(isc.url),
+    env: { ...ISC_DEMO_ENV },
+    remediate: (n) => remediateIsc(isc.identities, n),
+    close: () => isc.close(),
+  };
+}
+
+/** Trigger, escalation and re-notification four hours on, remediation an hour later; the events without timestamp, component and links. */
+async function scenario(start: () => Promise<Source>): Promise<{ events: unknown[]; links: unknown[]; components: unknown[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'watchdog-isc-parity-'));
+  const source = await start();
+  const pagerDuty = await startFakePagerDuty();
+  try {
+    const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, source.overrides);
+    const cycle = async (at: Date) => {
+      const result = await runCli(['run', '--config', config, '--now', at.toISOString()], { cwd: dir, env: source.env });
+      expect(result.code, result.stderr).toBe(0);
+    };
+    await cycle(NOW);
+    await cycle(new Date(NOW.getTime() + 4 * HOUR)); // Jane past 2 × 4 h: escalated to error
+    source.remediate('jdoe');
+    source.remediate('jsmith');
+    await cycle(new Date(NOW.getTime() + 5 * HOUR));
+    const accepted = pagerDuty.accepted() as Record<string, any>[];
+    const events = accepted
+      .map(({ links: _links, payload, ...rest }) => {
+        if (!payload) return rest;
+        const { timestamp: _t, component: _c, ...kept } = payload as Record<string, unknown>;
+        return { ...rest, payload: kept };
+      })
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return {
+      events,
+      links: accepted.flatMap((e) => e.links ?? []),
+      components: [...new Set(accepted.flatMap((e) => (e.payload ? [e.payload.component] : [])))],
+    };
+  } finally {
+    await Promise.all([source.close(), pagerDuty.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('IIQ SCIM and ISC give PagerDuty the same events', () => {
+  it('apart from component and identity link', async () => {
+    const [iiq, isc] = await Promise.all([scenario(iiqSource), scenario(iscSource)]);
+    // Jane warning then error, John error and re-sent after renotifyMinutes, Chris (contractor) past SLA by then; two resolves.
+    expect(iiq.events.map((e: any) => `${e.event_action} ${e.dedup_key.slice(15, 19)} ${e.payload?.severity ?? ''}`).sort()).toEqual([
+      'resolve 0a1b ',
+      'resolve 1b2c ',
+      'trigger 0a1b error',
+      'trigger 0a1b warning',
+      'trigger 1b2c error',
+      'trigger 1b2c error',
+      'trigger 2c3d warning',
+    ]);
+    expect(isc.events).toEqual(iiq.events);
+    expect(iiq.components).toEqual(['identityiq']);
+    expect(isc.components).toEqual(['identity-security-cloud']);
+    expect(new Set(isc.links.map((l: any) => l.text))).toEqual(new Set(['Identity in Identity Security Cloud']));
+    expect(new Set(iiq.links.map((l: any) => l.text))).toEqual(new Set(['Identity in IdentityIQ']));
+  });
+});

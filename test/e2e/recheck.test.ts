@@ -1,0 +1,165 @@
+/**
+ * End to end over several simulated days (spec 10): the built CLI with `--now` against the fake
+ * IIQ, which counts account reads per identity. npm test builds first.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { recheckDueAtMs } from '../../src/sla/recheck.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-11-24T12:00:00.000Z');
+const JANE = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const JOHN = '1b2c3d4e5f60718293a4b5c6d7e8f90a';
+const CHRIS = '2c3d4e5f60718293a4b5c6d7e8f90a1b';
+const OLGA = '3d4e5f60718293a4b5c6d7e8f90a1b2c';
+const HANK = '4e5f60718293a4b5c6d7e8f90a1b2c3d';
+
+let dir: string;
+let iiq: FakeIiq;
+let pagerDuty: FakePagerDuty;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'watchdog-recheck-e2e-'));
+  iiq = await startFakeIiq({ identities: demoIdentities(new Date(T0)), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  pagerDuty = await startFakePagerDuty();
+});
+afterEach(async () => {
+  await Promise.all([iiq.close(), pagerDuty.close()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const configure = (leaver: Record<string, unknown> = {}, api = 'scim'): void => {
+  writeDemoConfig(
+    dir,
+    { iiq: iiq.url, pagerDuty: pagerDuty.url },
+    {
+      iiq: { baseUrl: iiq.url, api, pageSize: 2, concurrency: 4, timeoutSeconds: 5, retryMinDelayMs: 10 },
+      leaver: {
+        terminationDateAttribute: 'hrTerminationDate',
+        tierAttribute: 'risk_tier',
+        defaultTier: 'standard',
+        timezone: 'UTC',
+        ...leaver,
+      },
+    },
+  );
+};
+/** One cycle at `atMs`; returns the account reads per identity id it made and its summary. */
+async function cycle(atMs: number): Promise<{ reads: Record<string, number>; summary: Record<string, number> }> {
+  iiq.resetStats();
+  const result = await runCli(['run', '--config', 'config.json', '--now', new Date(atMs).toISOString()], {
+    cwd: dir,
+    env: { ...DEMO_ENV },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  const summary = result.stderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .find((line) => line.msg === 'cycle summary')?.summary;
+  return { reads: { ...iiq.stats.accountReads }, summary };
+}
+const triggered = (id: string): number =>
+  pagerDuty.accepted().filter((e) => e.event_action === 'trigger' && e.dedup_key === `iiq-leaver-sla-${id}`).length;
+const findIdentity = (id: string) => iiq.identities.find((i) => i.id === id)!;
+
+describe('the re-check schedule through the built CLI', () => {
+  it('over three days: verified identities are re-read only when due, changes at once, new leavers and re-enabled accounts paged', async () => {
+    configure();
+    const start = await cycle(T0);
+    expect(start.reads).toEqual({ [JANE]: 1, [JOHN]: 1, [OLGA]: 1, [HANK]: 1 });
+    expect(start.summary).toMatchObject({ verifiedCleanSkipped: 0, verifiedCleanRechecked: 0, triggered: 2 });
+    const state = JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8'));
+    expect(state.verifiedClean).toEqual({
+      excludedApplications: ['HR Archive'],
+      identities: { [OLGA]: [T0 / 1000, T0 - 30 * 24 * HOUR, 'standard'], [HANK]: [T0 / 1000, T0 - 48 * HOUR, 'standard'] },
+    });
+
+    // 15 minutes later: only the open incidents are read.
+    const quarter = await cycle(T0 + 15 * 60_000);
+    expect(quarter.reads).toEqual({ [JANE]: 1, [JOHN]: 1 });
+    expect(quarter.summary).toMatchObject({ verifiedCleanSkipped: 2, verifiedCleanRechecked: 0, linksFetched: 2 });
+
+    // Olga's account is re-enabled after her verification: not seen until her re-check (the trade documented).
+    findIdentity(OLGA).links[0]!.disabled = false;
+    const olgaDue = recheckDueAtMs(OLGA, T0, 24);
+    expect(olgaDue).toBeGreaterThanOrEqual(T0 + 12 * HOUR);
+    expect((await cycle(T0 + HOUR)).reads[OLGA]).toBeUndefined();
+    expect(triggered(OLGA)).toBe(0);
+
+    // Chris (contractor, 6 h SLA, deadline T0 + 4 h) is paged in the first cycle after his deadline.
+    expect((await cycle(T0 + 4 * HOUR)).reads[CHRIS]).toBeUndefined();
+    const chrisDue = await cycle(T0 + 4 * HOUR + 15 * 60_000);
+    expect(chrisDue.reads[CHRIS]).toBe(1);
+    expect(triggered(CHRIS)).toBe(1);
+
+    // Hank's termination date changes: read at once, verified anew under the new date.
+    findIdentity(HANK).attributes.hrTerminationDate = new Date(T0 - 72 * HOUR).toISOString();
+    const changed = await cycle(T0 + 5 * HOUR);
+    expect(changed.reads[HANK]).toBe(1);
+    expect(changed.summary).toMatchObject({ verifiedCleanRechecked: 1 });
+    let hankVerifiedAt = T0 + 5 * HOUR;
+
+    /** Hank is read in a cycle exactly when his re-check is due (then verified again at that cycle). */
+    const expectHankOnSchedule = (at: number, reads: Record<string, number>): void => {
+      const due = at >= recheckDueAtMs(HANK, hankVerifiedAt, 24);
+      expect(reads[HANK], new Date(at).toISOString()).toBe(due ? 1 : undefined);
+      if (due) hankVerifiedAt = at;
+    };
+
+    // Olga: not read a minute before her re-check, read (and paged) at it.
+    const before = await cycle(olgaDue - 60_000);
+    expect(before.reads[OLGA]).toBeUndefined();
+    expectHankOnSchedule(olgaDue - 60_000, before.reads);
+    const recheck = await cycle(olgaDue);
+    expect(recheck.reads[OLGA]).toBe(1);
+    expect(recheck.summary.verifiedCleanRechecked).toBeGreaterThanOrEqual(1);
+    expect(triggered(OLGA)).toBe(1);
+    expectHankOnSchedule(olgaDue, recheck.reads);
+
+    // Three days of cycles every 6 hours: Hank is read exactly when his re-check falls due;
+    // the open incidents (Jane, John, Chris, Olga) every cycle.
+    for (let at = T0 + 24 * HOUR; at <= T0 + 72 * HOUR; at += 6 * HOUR) {
+      const { reads } = await cycle(at);
+      expectHankOnSchedule(at, reads);
+      for (const open of [JANE, JOHN, CHRIS, OLGA]) expect(reads[open]).toBe(1);
+    }
+    expect(hankVerifiedAt).toBeGreaterThan(T0 + 48 * HOUR);
+  }, 120_000);
+
+  it('recheckCleanHours 0 reads every identity past SLA every cycle (REST)', async () => {
+    configure({ recheckCleanHours: 0 }, 'rest');
+    for (const at of [T0, T0 + 15 * 60_000, T0 + HOUR]) {
+      const { reads, summary } = await cycle(at);
+      expect(reads).toEqual({ [JANE]: 1, [JOHN]: 1, [OLGA]: 1, [HANK]: 1 });
+      expect(summary).toMatchObject({ verifiedCleanSkipped: 0, verifiedCleanRechecked: 0 });
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')).verifiedClean.identities).toEqual({});
+  });
+
+  it('a config with recheckCleanHours out of bounds is exit 2 naming the key', async () => {
+    configure({ recheckCleanHours: 169 });
+    const result = await runCli(['run', '--config', 'config.json'], { cwd: dir, env: { ...DEMO_ENV } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('leaver.recheckCleanHours');
+    expect(iiq.stats.requests).toBe(0);
+  });
+
+  it('check says what a cycle now would skip and re-check, from the state file', async () => {
+    // Real clock here: `check` has no --now.
+    await iiq.close();
+    iiq = await startFakeIiq({ identities: demoIdentities(new Date()), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+    configure();
+    expect((await runCli(['run', '--config', 'config.json'], { cwd: dir, env: { ...DEMO_ENV } })).code).toBe(0);
+    const json = await runCli(['check', '--config', 'config.json', '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).recheck).toEqual({ recheckCleanHours: 24, verifiedClean: 2, skippedNow: 2, recheckedNow: 0 });
+    const text = await runCli(['check', '--config', 'config.json'], { cwd: dir, env: { ...DEMO_ENV } });
+    expect(text.stdout).toMatch(/^re-check +every 24 h: 2 identities verified clean; a cycle now skips 2 and re-checks 0$/m);
+  });
+});

@@ -1,0 +1,95 @@
+/** PagerDuty payload limits (spec 5): summary ≤ 1024 characters, event < 512 KB with the application count kept. */
+import { describe, expect, it } from 'vitest';
+import { buildTriggerEvent, fitEvent, fitSummary, MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, wireBytes } from '../../../src/pagerduty/events.js';
+import type { Breach } from '../../../src/sla/incident.js';
+
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const CONTEXT = {
+  source: 'iiq.example.com',
+  baseUrl: 'https://iiq.example.com/identityiq',
+  identityUrlTemplate: '{baseUrl}/identities/{id}',
+};
+
+function breach(overrides: Partial<Breach> = {}): Breach {
+  return {
+    dedupKey: 'iiq-leaver-sla-0a1b',
+    identityId: '0a1b',
+    identityName: 'jdoe',
+    displayName: 'Jane Doe',
+    tier: 'privileged',
+    slaHours: 4,
+    severity: 'warning',
+    activeApplications: ['Active Directory', 'Salesforce'],
+    activeAccountCount: 2,
+    terminationDate: '2026-11-24T06:48:00.000Z',
+    terminationSource: 'attribute',
+    slaDeadline: '2026-11-24T10:48:00.000Z',
+    elapsedHours: 5.2,
+    ...overrides,
+  };
+}
+
+describe('summary limit', () => {
+  it('cuts a summary over 1024 characters to 1023 plus an ellipsis', () => {
+    const event = buildTriggerEvent(breach({ displayName: 'J'.repeat(2_000) }), CONTEXT, NOW);
+    const summary = event.payload!.summary;
+    expect(summary).toHaveLength(MAX_SUMMARY_CHARS);
+    expect(summary.endsWith('…')).toBe(true);
+    expect(summary.startsWith('Leaver SLA breach: JJJ')).toBe(true);
+  });
+
+  it('leaves a summary of exactly 1024 characters alone', () => {
+    const text = 'x'.repeat(MAX_SUMMARY_CHARS);
+    expect(fitSummary(text)).toBe(text);
+  });
+
+  it('never cuts inside a surrogate pair', () => {
+    const text = `${'x'.repeat(MAX_SUMMARY_CHARS - 2)}😀${'y'.repeat(10)}`; // the emoji straddles the cut
+    const fitted = fitSummary(text);
+    expect(fitted.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+    expect(fitted).toBe(`${'x'.repeat(MAX_SUMMARY_CHARS - 2)}…`);
+    expect(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(fitted)).toBe(false); // no lone high surrogate
+  });
+});
+
+describe('event size limit', () => {
+  it('drops application names (keeping the count) until an event of thousands of long names fits under 512 KB', () => {
+    const applications = Array.from({ length: 4_000 }, (_, i) => `Application ${String(i).padStart(4, '0')} ${'long-name-'.repeat(20)}`);
+    const event = buildTriggerEvent(breach({ activeApplications: applications, activeAccountCount: 4_321 }), CONTEXT, NOW);
+    const details = event.payload!.custom_details as {
+      active_applications: string[];
+      active_applications_omitted: number;
+      active_account_count: number;
+    };
+    const unfitted = wireBytes({
+      ...event,
+      payload: { ...event.payload!, custom_details: { ...details, active_applications: applications } },
+    });
+    expect(unfitted).toBeGreaterThan(MAX_EVENT_BYTES);
+    expect(wireBytes(event)).toBeLessThan(MAX_EVENT_BYTES);
+    expect(details.active_account_count).toBe(4_321);
+    expect(details.active_applications.length).toBeGreaterThan(0);
+    expect(details.active_applications).toEqual(applications.slice(0, details.active_applications.length));
+    expect(details.active_applications_omitted).toBe(applications.length - details.active_applications.length);
+    // As many as fit: one more would not.
+    const oneMore = {
+      ...event,
+      payload: {
+        ...event.payload!,
+        custom_details: { ...details, active_applications: applications.slice(0, details.active_applications.length + 1) },
+      },
+    };
+    expect(wireBytes(oneMore)).toBeGreaterThanOrEqual(MAX_EVENT_BYTES);
+  });
+
+  it('leaves a small event untouched', () => {
+    const event = buildTriggerEvent(breach(), CONTEXT, NOW);
+    expect(event.payload!.custom_details).not.toHaveProperty('active_applications_omitted');
+    expect(fitEvent(event)).toEqual(event);
+  });
+
+  it('counts the routing key that is added on the wire', () => {
+    const event = buildTriggerEvent(breach(), CONTEXT, NOW);
+    expect(wireBytes(event)).toBe(Buffer.byteLength(JSON.stringify({ routing_key: 'x'.repeat(32), ...event })));
+  });
+});

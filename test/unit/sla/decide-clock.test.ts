@@ -1,0 +1,106 @@
+/** decide() against clock steps and unconfirmed deliveries (spec 5). Pure, fixed instants. */
+import { describe, expect, it } from 'vitest';
+import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
+import type { OpenIncident } from '../../../src/sla/incident.js';
+import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
+
+const HOUR = 3_600_000;
+const NOW = Date.parse('2026-11-24T12:00:00.000Z');
+const TERMINATED = NOW - 5 * HOUR; // privileged, SLA 4 h: past it by one hour at NOW
+const policy: SlaPolicy = {
+  slaHours: { privileged: 4, standard: 8 },
+  defaultTier: 'standard',
+  tierAttribute: 'risk_tier',
+  terminationDateAttribute: 'hrTerminationDate',
+  timeZone: 'UTC',
+  excludedApplications: new Set(),
+  renotifyMinutes: 240,
+};
+
+function observe(nowMs: number, terminatedMs = TERMINATED, applications = ['Active Directory']): Observation {
+  const identity = {
+    id: 'id1',
+    name: 'jdoe',
+    displayName: 'Jane Doe',
+    inactive: true,
+    attributes: { hrTerminationDate: new Date(terminatedMs).toISOString(), risk_tier: 'privileged' },
+  };
+  return {
+    identity,
+    inactive: true,
+    assessment: assessIdentity(identity, policy, nowMs, nowMs),
+    accounts: {
+      kind: 'observed',
+      activeApplications: applications,
+      activeAccountCount: applications.length,
+      unknownApplications: [],
+      unknownAccountCount: 0,
+    },
+  };
+}
+
+const open = (overrides: Partial<OpenIncident> = {}): OpenIncident => ({
+  dedupKey: 'iiq-leaver-sla-id1',
+  identityId: 'id1',
+  identityName: 'jdoe',
+  displayName: 'Jane Doe',
+  tier: 'privileged',
+  slaHours: 4,
+  severity: 'warning',
+  activeApplications: ['Active Directory'],
+  activeAccountCount: 1,
+  terminationDate: new Date(TERMINATED).toISOString(),
+  terminationSource: 'attribute',
+  slaDeadline: new Date(TERMINATED + 4 * HOUR).toISOString(),
+  firstSentAt: new Date(NOW - 30 * 60_000).toISOString(),
+  lastSentAt: new Date(NOW - 30 * 60_000).toISOString(),
+  ...overrides,
+});
+
+function decideAt(nowMs: number, observation: Observation | undefined, incident: OpenIncident, previousEvaluatedAtMs?: number): string[] {
+  return decide({
+    observations: observation ? [observation] : [],
+    listingComplete: true,
+    openIncidents: { [incident.dedupKey]: incident },
+    nowMs,
+    renotifyMinutes: 240,
+    previousEvaluatedAtMs,
+  }).map((d) => `${d.action}: ${d.reason}`);
+}
+
+describe('clock steps', () => {
+  it('not past SLA at an earlier instant, termination unchanged: held, not resolved', () => {
+    const earlier = NOW - 2 * HOUR;
+    expect(decideAt(earlier, observe(earlier), open())).toEqual([
+      'hold: not past SLA at this instant although the termination instant is unchanged (clock stepped back?)',
+    ]);
+  });
+
+  it('not past SLA because the termination instant moved (HR corrected it): resolved', () => {
+    expect(decideAt(NOW, observe(NOW, NOW - HOUR), open())).toEqual(['resolve: no longer past SLA']);
+  });
+
+  it("an evaluation instant before the previous cycle's: every resolve becomes a hold", () => {
+    const holdReason = "hold: evaluation instant earlier than the previous cycle's (clock stepped back?): not resolved";
+    expect(decideAt(NOW, observe(NOW, TERMINATED, []), open(), NOW + 1)).toEqual([holdReason]);
+    // An unlisted identity is never resolved by decide() alone (spec 4.4: it is looked up first), step or not.
+    expect(decideAt(NOW, undefined, open(), NOW + 1)).toEqual([`hold: ${HOLD_NOT_CONFIRMED}`]);
+    // The same cycle at (or after) the previous instant resolves as usual.
+    expect(decideAt(NOW, observe(NOW, TERMINATED, []), open(), NOW)).toEqual(['resolve: accounts disabled']);
+  });
+
+  it('a step back never re-triggers on its own (renotify counts from the last send, which is later)', () => {
+    const earlier = NOW - 20 * 60_000;
+    expect(decideAt(earlier, observe(earlier), open({ lastSentAt: new Date(NOW).toISOString() }), NOW)).toEqual([]);
+  });
+});
+
+describe('unconfirmed deliveries (a killed run)', () => {
+  it('an incident whose trigger was never confirmed is re-sent while the breach lasts', () => {
+    expect(decideAt(NOW, observe(NOW), open({ unconfirmed: true }))).toEqual(['retrigger: previous delivery unconfirmed']);
+  });
+
+  it('and resolved once remediated, like any open incident', () => {
+    expect(decideAt(NOW, observe(NOW, TERMINATED, []), open({ unconfirmed: true }))).toEqual(['resolve: accounts disabled']);
+  });
+});
