@@ -32,9 +32,11 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let exitCode: number = ExitCode.ok;
   let graceful = false;
+  let ownHandling = false;
   // run and replay stop gracefully (spec 2); other commands, and a second signal, stop at once.
   const stop = listenForStop({
     graceful: () => graceful,
+    ownHandling: () => ownHandling,
     stopNow: (name) => {
       process.stderr.write(`error: ${name}: stopping at once\n`);
       exitAfterFlush(exitCodeForSignalName(name));
@@ -43,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const context: CommandContext = {
     stop: stop.signal,
     stopGracefully: () => void (graceful = true),
+    handleSignalsItself: () => void (ownHandling = true),
     env,
     redactor,
     writeStdout: (text) => void process.stdout.write(redactor.apply(text)),

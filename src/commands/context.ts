@@ -22,6 +22,8 @@ export interface CommandContext {
   stop: AbortSignal;
   /** The command stops gracefully on a signal (records what is in flight) instead of exiting at once. */
   stopGracefully(): void;
+  /** The command handles SIGINT / SIGTERM on its own (the sandbox stops its fakes and exits 0). */
+  handleSignalsItself(): void;
 }
 
 /** Options every command has. */

@@ -10,6 +10,7 @@ import {
   OVERRIDING_VARIABLES,
   pointConfigAtFakes,
   sandboxConfig,
+  sandboxIscConfig,
   sandboxEnvFile,
   validateSandboxConfig,
 } from '../sandbox/sandbox-config.js';
@@ -48,6 +49,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   // Everything that can be wrong with the input is found before anything starts (exit 2).
   const scenario = options.scenario === undefined ? undefined : loadScenario(options.scenario);
   const teamConfig = options.config === undefined ? undefined : readTeamConfig(options.config);
+  context.handleSignalsItself();
   const stop = stopSignal();
   const folder = mkdtempSync(join(tmpdir(), 'iiq-watchdog-sandbox-'));
   const say = options.ci ? context.writeStderr : context.writeStdout;
@@ -61,6 +63,8 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
     const configPath = join(folder, 'config.json');
     const envPath = join(folder, '.env');
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    // The built-in story once more, read from the fake ISC: `--config <folder>/config-isc.json`.
+    if (!teamConfig) writeFileSync(join(folder, 'config-isc.json'), `${JSON.stringify(sandboxIscConfig(fakes), null, 2)}\n`);
     writeFileSync(envPath, sandboxEnvFile(), { mode: 0o600 });
     chmodSync(envPath, 0o600);
     if (options.ci) {
@@ -124,7 +128,7 @@ function introduction(input: {
     'Sandbox running: fakes on 127.0.0.1 and a ready config. Ctrl-C stops everything.',
     '',
     `  fake IdentityIQ  ${fakes.iiq}  (REST and SCIM: "api": "rest" or "scim" in the config)`,
-    `  fake ISC         ${fakes.isc ?? 'none in this build'}`,
+    `  fake ISC         ${fakes.isc}${input.teamConfig ? '' : `  (the same story: --config '${join(folder, 'config-isc.json')}')`}`,
     `  fake PagerDuty   ${fakes.pagerduty}`,
     `  incidents page   ${fakes.pagerdutyPage}  (open it in a browser)`,
     `  folder           ${folder}  (config.json, .env; ${input.options.keep ? 'kept' : 'removed'} when the sandbox stops)`,

@@ -30,13 +30,19 @@ export function untilStopped<T>(promise: Promise<T>, signal: AbortSignal | undef
  * `stopNow` (exit at once: what PagerDuty accepted is already in the journal). Returns the
  * signal and a function that removes the handlers.
  */
-export function listenForStop(options: { graceful: () => boolean; stopNow: (name: StopSignalName) => void }): {
+export function listenForStop(options: {
+  graceful: () => boolean;
+  /** True while the command handles the signals on its own (the sandbox): nothing is done here. */
+  ownHandling?: () => boolean;
+  stopNow: (name: StopSignalName) => void;
+}): {
   signal: AbortSignal;
   dispose(): void;
 } {
   const controller = new AbortController();
   const handlers = STOP_SIGNALS.map((name) => {
     const handler = (): void => {
+      if (options.ownHandling?.()) return;
       if (controller.signal.aborted || !options.graceful()) options.stopNow(name);
       else controller.abort(name);
     };

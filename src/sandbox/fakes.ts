@@ -6,6 +6,7 @@
  */
 import type { ExplainPolicy, LeaverExplanation } from '../../dev/explain-leaver.js';
 import type { FakeIdentity, FakeLink, FakeResponse } from '../../dev/fake-iiq.js';
+import type { FakeIscIdentity } from '../../dev/fake-isc-data.js';
 import type { ScenarioIdentity } from './scenario-file.js';
 import { SANDBOX_ENV, type FakeEndpoints } from './sandbox-config.js';
 
@@ -22,6 +23,10 @@ export interface SandboxFakes extends FakeEndpoints {
 interface RunningFake {
   url: string;
   close(): Promise<void>;
+}
+
+interface RunningIsc extends RunningFake {
+  identities: FakeIscIdentity[];
 }
 
 /** The scenario's identities as the fake IIQ stores them (`unknown` status = IIQ does not say). */
@@ -63,6 +68,7 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
   ]);
   const started: RunningFake[] = [];
   const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
+  let isc: RunningIsc | undefined;
   try {
     const iiq = await startFakeIiq({
       identities,
@@ -70,17 +76,18 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
       password: SANDBOX_ENV.IIQ_PASSWORD,
       oauth: { clientId: SANDBOX_ENV.IIQ_CLIENT_ID, clientSecret: SANDBOX_ENV.IIQ_CLIENT_SECRET },
       // The control routes share the fake IIQ's port: they change what IIQ reports, as the Leaver would.
-      fault: ({ method, path, query }) => (path.startsWith('/sandbox/') ? control(method, path, query, iiq.identities) : undefined),
+      fault: ({ method, path, query }) =>
+        path.startsWith('/sandbox/') ? control(method, path, query, iiq.identities, isc?.identities) : undefined,
     });
     started.push(iiq);
     const pagerDuty = await startFakePagerDuty({ pageRefreshSeconds: 5 });
     started.push(pagerDuty);
-    const isc = await startIsc(identities);
-    if (isc) started.push(isc);
+    isc = await startIsc(identities);
+    started.push(isc);
     const iiqOrigin = new URL(iiq.url).origin;
     return {
       iiq: iiq.url,
-      isc: isc?.url ?? null,
+      isc: isc.url,
       pagerduty: pagerDuty.url,
       pagerdutyPage: `${new URL(pagerDuty.url).origin}/`,
       remediateUrl: `${iiqOrigin}/sandbox/remediate`,
@@ -95,10 +102,14 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
   }
 }
 
-/** The fake ISC over the same identities; null while this build has none (dev/fake-isc.ts). */
-async function startIsc(identities: FakeIdentity[]): Promise<RunningFake | null> {
-  void identities; // handed to the fake ISC once it exists, with SANDBOX_ENV.ISC_CLIENT_ID / ISC_CLIENT_SECRET
-  return null;
+/** The fake Identity Security Cloud over the same people (their accounts as ISC holds them). */
+async function startIsc(identities: FakeIdentity[]): Promise<RunningIsc> {
+  const [{ startFakeIsc }, { toIscIdentities }] = await Promise.all([import('../../dev/fake-isc.js'), import('../../dev/isc-scenario.js')]);
+  return startFakeIsc({
+    identities: toIscIdentities(identities),
+    clientId: SANDBOX_ENV.ISC_CLIENT_ID,
+    clientSecret: SANDBOX_ENV.ISC_CLIENT_SECRET,
+  });
 }
 
 const jsonReply = (status: number, value: unknown): FakeResponse => ({
@@ -107,7 +118,13 @@ const jsonReply = (status: number, value: unknown): FakeResponse => ({
   headers: { 'content-type': 'application/json' },
 });
 
-function control(method: string, path: string, query: URLSearchParams, identities: FakeIdentity[]): FakeResponse {
+function control(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  identities: FakeIdentity[],
+  iscIdentities: FakeIscIdentity[] | undefined,
+): FakeResponse {
   if (path !== '/sandbox/remediate')
     return jsonReply(404, { error: `no sandbox route ${path}; POST /sandbox/remediate[?identity=<id or name>]` });
   if (method !== 'POST')
@@ -122,6 +139,8 @@ function control(method: string, path: string, query: URLSearchParams, identitie
     for (const link of enabled) link.disabled = true;
     if (enabled.length > 0) names.push(identity.name);
     disabled += enabled.length;
+    // The same Leaver ran for the fake ISC's copy of this person.
+    for (const account of iscIdentities?.find((i) => i.id === identity.id)?.accounts ?? []) account.disabled = true;
   }
   return jsonReply(200, { disabledAccounts: disabled, identities: names });
 }

@@ -8,10 +8,10 @@ import { basename, join, resolve } from 'node:path';
 import { parseConfig, type WatchdogEnv } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 
-/** Where the fakes listen: IIQ context root, ISC tenant URL (null: no fake ISC in this build), PagerDuty events URL. */
+/** Where the fakes listen: IIQ context root, ISC tenant URL, PagerDuty events URL. */
 export interface FakeEndpoints {
   iiq: string;
-  isc: string | null;
+  isc: string;
   pagerduty: string;
 }
 
@@ -46,6 +46,18 @@ export function sandboxConfig(endpoints: FakeEndpoints): Record<string, unknown>
   };
 }
 
+/** The same story read from the fake Identity Security Cloud (spec 9): the `isc` section instead of `iiq`. */
+export function sandboxIscConfig(endpoints: FakeEndpoints): Record<string, unknown> {
+  const { iiq: _iiq, ...rest } = sandboxConfig(endpoints);
+  return {
+    isc: { baseUrl: endpoints.isc, lifecycleStates: ['inactive'], timeoutSeconds: 10, retryMinDelayMs: 100 },
+    ...rest,
+    state: { path: './watchdog-state-isc.json' },
+    deadLetter: { path: './dead_letter-isc.jsonl' },
+    audit: { path: './audit-isc.jsonl' },
+  };
+}
+
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const section = (config: Json, key: string): Json => (isObject(config[key]) ? { ...(config[key] as Json) } : {});
@@ -62,7 +74,6 @@ export function pointConfigAtFakes(raw: unknown, endpoints: FakeEndpoints, confi
   for (const source of ['iiq', 'isc'] as const) {
     if (!isObject(config[source])) continue;
     const url = endpoints[source];
-    if (url === null) throw new ConfigError(`--config ${configPath} reads from "${source}", and this sandbox has no fake for it yet`);
     const rewritten = section(config, source);
     rewritten.baseUrl = url;
     delete rewritten.caFile;

@@ -4,13 +4,13 @@ import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { pointConfigAtFakes, sandboxConfig, validateSandboxConfig } from '../../src/sandbox/sandbox-config.js';
+import { pointConfigAtFakes, sandboxConfig, sandboxIscConfig, validateSandboxConfig } from '../../src/sandbox/sandbox-config.js';
 import { parseScenario } from '../../src/sandbox/scenario-file.js';
 import { toFakeIdentities } from '../../src/sandbox/fakes.js';
 import { cliInvocation, shellQuote } from '../../src/sandbox/try-commands.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const FAKES = { iiq: 'http://127.0.0.1:1/identityiq', isc: null, pagerduty: 'http://127.0.0.1:2/v2/enqueue' };
+const FAKES = { iiq: 'http://127.0.0.1:1/identityiq', isc: 'http://127.0.0.1:3', pagerduty: 'http://127.0.0.1:2/v2/enqueue' };
 
 describe('scenario file', () => {
   it('applies defaults and maps statuses to what the fake IIQ serves', () => {
@@ -94,10 +94,10 @@ describe('config copy pointed at the fakes', () => {
     expect(raw.iiq.caFile).toBe('ca.pem'); // the input is not modified
   });
 
-  it('refuses a source this build has no fake for, and a config that is not an object', () => {
-    expect(() => pointConfigAtFakes({ isc: { baseUrl: 'https://t.api.identitynow.com' } }, FAKES, 'c.json', '/tmp')).toThrow(
-      'reads from "isc", and this sandbox has no fake for it yet',
-    );
+  it('points an isc config at the fake ISC, and refuses a config that is not an object', () => {
+    const pointed = pointConfigAtFakes({ isc: { baseUrl: 'https://t.api.identitynow.com', caFile: 'ca.pem' } }, FAKES, 'c.json', '/tmp');
+    expect(pointed.isc).toEqual({ baseUrl: FAKES.isc });
+    expect(() => validateSandboxConfig(sandboxIscConfig(FAKES), '/tmp', 'sandbox config')).not.toThrow();
     expect(() => pointConfigAtFakes([], FAKES, 'c.json', '/tmp')).toThrow('the config must be a JSON object');
   });
 

@@ -125,7 +125,38 @@ describe('sandbox, by hand', () => {
       sb.child.kill('SIGTERM');
       expect((await sb.exited).code).toBe(0);
       expect(sb.stdout()).toContain(`folder kept: ${folder}`);
-      expect(readdirSync(folder).sort()).toEqual(['.env', 'config.json']);
+      expect(readdirSync(folder).sort()).toEqual(['.env', 'config-isc.json', 'config.json']);
+    },
+    E2E_TIMEOUT_MS,
+  );
+});
+
+describe('sandbox, the same story from the fake Identity Security Cloud', () => {
+  it(
+    'config-isc.json plans the same pages as config.json',
+    async () => {
+      const tmp = makeTempDir('watchdog-sandbox-');
+      const sb = sandbox([], tmp);
+      const folder = /folder +(\S+)/.exec(await sb.until(/replay/))?.[1] ?? '';
+      const plan = (config: string) =>
+        runShell(`cd '${folder}' && '${process.execPath}' '${CLI_PATH}' run --dry-run --config '${config}'`, {
+          cwd: folder,
+          env: cleanEnv(tmp),
+        });
+      const fromIiq = await plan('config.json');
+      const fromIsc = await plan('config-isc.json');
+      expect([fromIiq.code, fromIsc.code]).toEqual([0, 0]);
+      const planned = (stdout: string) =>
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as { action: string; dedup_key: string; event: { payload?: { component?: string } } })
+          .map((line) => `${line.action} ${line.dedup_key} ${line.event.payload?.component ?? ''}`)
+          .sort();
+      expect(planned(fromIiq.stdout).length).toBeGreaterThan(0);
+      expect(planned(fromIsc.stdout)).toEqual(planned(fromIiq.stdout).map((line) => line.replace('identityiq', 'identity-security-cloud')));
+      sb.child.kill('SIGTERM');
+      expect((await sb.exited).code).toBe(0);
     },
     E2E_TIMEOUT_MS,
   );
@@ -185,7 +216,7 @@ describe('sandbox --ci with a scenario and a team config', () => {
       const sb = sandbox(['--ci', '--config', join(repo, 'config.json'), '--scenario', join(repo, 'scenario.json')], tmp);
       const line = JSON.parse(await sb.until(/\n/)) as Record<string, string | null>;
       expect(Object.keys(line).sort()).toEqual(['config', 'env', 'iiq', 'isc', 'pagerduty']);
-      expect(line.isc).toBeNull(); // no fake ISC in this build yet
+      expect(line.isc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const folder = join(line.config!, '..');
       const written = JSON.parse(readFileSync(line.config!, 'utf8'));
       expect(written.iiq).toEqual({ baseUrl: line.iiq, api: 'scim', auth: 'oauth', pageSize: 100 });
