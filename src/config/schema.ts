@@ -68,11 +68,7 @@ export const configFileSchema = z.strictObject({
     defaultTier: z.string().min(1).default('standard'),
     timezone: timeZone.default('UTC'),
     // Spec 10: hours between re-reads of an identity verified clean; 0 = read every cycle.
-    recheckCleanHours: z
-      .number()
-      .min(0, 'must be 0 (read every cycle) or up to 168 hours')
-      .max(168, 'must be at most 168 hours (a week)')
-      .default(24),
+    recheckCleanHours: boundedNumber('leaver.recheckCleanHours').default(24),
   }),
   slaHours: z
     .record(z.string().min(1), boundedNumber('slaHours.*'))
