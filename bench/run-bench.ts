@@ -100,7 +100,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   return { idealMs: ideal, expectedBreaches: Math.floor(o.identities * o.breachingFraction), rows };
 }
 
-interface Measured { wallMs: number; maxRssKb: number; code: number | null; stdout: string; stderr: string }
+/** A measured child run: wall time, peak RSS, exit code and output. */
+export interface Measured { wallMs: number; maxRssKb: number; code: number | null; stdout: string; stderr: string }
 
 function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'breachesFound' | 'ratioToIdeal'> {
   return { wallMs: run.wallMs, requests: iiq.stats.requests, maxInFlight: iiq.stats.maxInFlight, peakRssMb: run.maxRssKb / 1024, exitCode: run.code };
@@ -110,7 +111,7 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
  * Runs a Node script as a child with the RSS preload; wall time from spawn to exit. Its stdout
  * (a dry run's planned actions) goes to a file, read once the child is done.
  */
-function runMeasured(args: string[], dir: string, env: Record<string, string>): Promise<Measured> {
+export function runMeasured(args: string[], dir: string, env: Record<string, string>): Promise<Measured> {
   const id = process.hrtime.bigint();
   const rssFile = join(dir, `rss-${id}.json`);
   const stdoutFile = join(dir, `stdout-${id}.txt`);

@@ -9,7 +9,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
-import { applyHeapPosture } from './heap-posture.js';
+import { applyMemoryPosture } from './memory-posture.js';
 import { Redactor } from './secrets.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -61,7 +61,7 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-applyHeapPosture();
+applyMemoryPosture();
 main(process.argv).then(exitAfterFlush, (error: unknown) => {
   process.stderr.write(`error: ${describeError(error)}\n`);
   exitAfterFlush(ExitCode.usage);
