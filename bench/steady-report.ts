@@ -32,8 +32,8 @@ export async function printSteadyReport(o: SteadyReportOptions, print: (line: st
   print('(cold, +15 min, +12 h and +24 h are real cycles of the built CLI; the 15-minute cycles between them are played on the pure schedule)');
   for (const latencyMs of o.latenciesMs) {
     print(`\n### ${latencyMs} ms per request\n`);
-    print('| mode | cycle | IIQ requests | accounts read | skipped as verified clean | re-checked | events delivered | wall time | peak RSS |');
-    print('|---|---|---|---|---|---|---|---|---|');
+    print('| mode | cycle | IIQ requests | accounts served by IIQ | identities read | skipped as verified clean | re-checked | events delivered | wall time | peak RSS |');
+    print('|---|---|---|---|---|---|---|---|---|---|');
     const result = await runSteadyState({
       identities: o.identities, accountsPerIdentity: o.accountsPerIdentity, breachingFraction: o.breachingFraction, latencyMs,
       concurrency: o.concurrency, pageSize: o.pageSize, modes: o.modes, catchUp: o.catchUp && latencyMs < 100,
@@ -76,6 +76,6 @@ export async function printSteadyReport(o: SteadyReportOptions, print: (line: st
 }
 
 function formatRow(row: SteadyRow): string {
-  return `| ${row.mode} | ${row.cycle} | ${row.requests} | ${row.accountsRead} | ${row.skipped} | ${row.rechecked} | ${row.eventsDelivered} | ` +
+  return `| ${row.mode} | ${row.cycle} | ${row.requests} | ${row.accountsServed} | ${row.accountsRead} | ${row.skipped} | ${row.rechecked} | ${row.eventsDelivered} | ` +
     `${(row.wallMs / 1000).toFixed(1)} s | ${row.peakRssMb.toFixed(0)} MB |`;
 }

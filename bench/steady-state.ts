@@ -42,6 +42,8 @@ export interface SteadyRow {
   mode: SteadyMode;
   cycle: string;
   requests: number;
+  /** Accounts IIQ sent back (a bulk page holds 1,000). */
+  accountsServed: number;
   wallMs: number;
   peakRssMb: number;
   skipped: number;
@@ -114,7 +116,8 @@ async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: Stea
     check('re-enabled account paged at its re-check (+24 h)', triggeredFor(probes.reEnabled.id), 'by its next re-check, within recheckCleanHours');
     for (const warm of [noon, day]) {
       const ratio = cold.requests / Math.max(1, warm.requests);
-      check(`${warm.cycle}: at least 20 x fewer IIQ requests than cold`, ratio >= 20, `${cold.requests} / ${warm.requests} = ${ratio.toFixed(1)} x`);
+      // Bulk mode's cold cycle is already a few hundred requests (the listing alone is 40): the target is the per-identity modes'.
+      if (mode !== 'bulk') check(`${warm.cycle}: at least 20 x fewer IIQ requests than cold`, ratio >= 20, `${cold.requests} / ${warm.requests} = ${ratio.toFixed(1)} x`);
       if (o.latencyMs >= 300) check(`${warm.cycle}: under 60 s`, warm.wallMs < 60_000, `${(warm.wallMs / 1000).toFixed(1)} s`);
     }
     if (o.catchUp) {
@@ -141,6 +144,7 @@ async function runCycle(mode: SteadyMode, name: string, atMs: number, dir: strin
     mode,
     cycle: name,
     requests: iiq.stats.requests,
+    accountsServed: iiq.stats.accountsServed,
     wallMs: run.wallMs,
     peakRssMb: run.maxRssKb / 1024,
     skipped: summary.verifiedCleanSkipped ?? -1,

@@ -34,8 +34,8 @@ export interface FakeIiqOptions {
 export interface FakeIiq {
   url: string;
   identities: FakeIdentity[];
-  /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages). */
-  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number; accountReads: Record<string, number> };
+  /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages); `accountsServed`: accounts (links) in all answers. */
+  stats: { requests: number; maxInFlight: number; inFlight: number; byRoute: Record<string, number>; tokensIssued: number; accountReads: Record<string, number>; accountsServed: number };
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
   close(): Promise<void>;
@@ -143,7 +143,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const attempts = new Map<string, number>();
   const tokens = new Map<string, number>(); // token → expiry (epoch ms)
   const timers = new Set<NodeJS.Timeout>();
-  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0, accountReads: {} };
+  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0, accountReads: {}, accountsServed: 0 };
   let base = '';
   let closed = false;
   const fake: FakeIiq = {
@@ -154,6 +154,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
       for (const k of Object.keys(stats.byRoute)) delete stats.byRoute[k];
       stats.accountReads = {};
+      stats.accountsServed = 0;
       attempts.clear();
     },
     close() {
@@ -251,6 +252,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     try { name = decodeURIComponent(path.split('/')[4] ?? ''); } catch { return json(400, { message: 'malformed identity name' }); }
     const ident = index.find('name', name);
     if (ident) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
+    stats.accountsServed += ident?.links.length ?? 0;
     return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
   }
 
@@ -303,6 +305,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     } else {
       list = index.list('accounts:*', p.start === 1, all);
     }
+    stats.accountsServed += Math.max(0, Math.min(p.count, list.length - (p.start - 1)));
     return listResponse(list, p, ([i, l]) => ({
       schemas: [ACCOUNT_SCHEMA], id: l.id,
       identity: { value: i.id, userName: i.name, displayName: i.displayName },
