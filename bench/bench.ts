@@ -1,12 +1,17 @@
 /**
  * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-isc]`
  * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_ISC=1):
- * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ, then
- * one cycle against the fake ISC under its real-time rate limit (bench/run-isc-bench.ts).
+ * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ (one
+ * cold dry run each), then the steady-state scenario of spec 10 (`--scenario modes|steady|all`,
+ * `--latencies 20,300`, `--modes rest,scim,bulk`, `--steady-concurrency 8`, `--skip-catch-up`,
+ * `--state-sizes 20000,100000`, `--days 7`), then one cycle against the fake ISC under its
+ * real-time rate limit (bench/run-isc-bench.ts).
  */
 import { parseArgs } from 'node:util';
 import { runBench, type BenchRow } from './run-bench.js';
 import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
+import { printSteadyReport } from './steady-report.js';
+import type { SteadyMode } from './steady-state.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +22,13 @@ const { values } = parseArgs({
     'page-size': { type: 'string' },
     'skip-naive': { type: 'boolean' },
     'skip-isc': { type: 'boolean' },
+    scenario: { type: 'string' },
+    latencies: { type: 'string' },
+    modes: { type: 'string' },
+    'steady-concurrency': { type: 'string' },
+    'skip-catch-up': { type: 'boolean' },
+    'state-sizes': { type: 'string' },
+    days: { type: 'string' },
   },
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number): number => {
@@ -24,6 +36,11 @@ const num = (flag: string | undefined, env: string | undefined, fallback: number
   if (!Number.isFinite(value) || value < 0) throw new Error(`not a number: ${flag ?? env}`);
   return value;
 };
+const list = (flag: string | undefined, fallback: string): string[] =>
+  (flag ?? fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const env = process.env;
 const options = {
   identities: num(values.identities, env.BENCH_IDENTITIES, 20_000),
@@ -34,36 +51,65 @@ const options = {
   pageSize: num(values['page-size'], env.BENCH_PAGE_SIZE, 500),
   skipNaive: values['skip-naive'] ?? env.BENCH_SKIP_NAIVE === '1',
 };
+const scenario = values.scenario ?? 'all';
+if (!['all', 'modes', 'steady'].includes(scenario)) throw new Error(`--scenario must be all, modes or steady (not ${scenario})`);
+const modes = list(values.modes, 'rest,scim,bulk');
+if (modes.some((mode) => !['rest', 'scim', 'bulk'].includes(mode)))
+  throw new Error(`--modes takes rest, scim and bulk (not ${values.modes})`);
 
 const header = '| mode | wall time | requests | max in flight | peak RSS | breaches found | ratio to ideal |';
 const format = (row: BenchRow): string =>
   `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} |`;
 
-console.log(
-  `${options.identities} inactive identities × ${options.accountsPerIdentity} accounts, ${options.latencyMs} ms per request, ` +
-    `concurrency ${options.concurrency}, page size ${options.pageSize}, ${options.breachingFraction * 100} % breaching`,
-);
-if (!options.skipNaive) console.log('(the naive baseline runs first, one request at a time: it takes a while)');
-const lines: string[] = [];
-const result = await runBench({
-  ...options,
-  onRow: (row) => {
-    lines.push(format(row));
-    process.stderr.write(`done: ${format(row)}\n`);
-  },
-});
-console.log(
-  `ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}\n`,
-);
-console.log(header);
-console.log('|---|---|---|---|---|---|---|');
-for (const line of lines) console.log(line);
-if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null))) {
-  console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');
-  process.exitCode = 1;
+if (scenario !== 'steady') {
+  console.log(
+    `${options.identities} inactive identities × ${options.accountsPerIdentity} accounts, ${options.latencyMs} ms per request, ` +
+      `concurrency ${options.concurrency}, page size ${options.pageSize}, ${options.breachingFraction * 100} % breaching`,
+  );
+  if (!options.skipNaive) console.log('(the naive baseline runs first, one request at a time: it takes a while)');
+  const lines: string[] = [];
+  const result = await runBench({
+    ...options,
+    onRow: (row) => {
+      lines.push(format(row));
+      process.stderr.write(`done: ${format(row)}\n`);
+    },
+  });
+  console.log(
+    `ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}\n`,
+  );
+  console.log(header);
+  console.log('|---|---|---|---|---|---|---|');
+  for (const line of lines) console.log(line);
+  if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null))) {
+    console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');
+    process.exitCode = 1;
+  }
 }
 
-if (!(values['skip-isc'] ?? env.BENCH_SKIP_ISC === '1')) {
+if (scenario !== 'modes') {
+  const allPassed = await printSteadyReport(
+    {
+      identities: options.identities,
+      accountsPerIdentity: options.accountsPerIdentity,
+      breachingFraction: options.breachingFraction,
+      latenciesMs: list(values.latencies, '20,300').map((value) => num(value, undefined, 0)),
+      concurrency: num(values['steady-concurrency'], undefined, 8),
+      pageSize: options.pageSize,
+      modes: modes as SteadyMode[],
+      catchUp: !values['skip-catch-up'],
+      stateSizes: list(values['state-sizes'], '20000,100000').map((value) => num(value, undefined, 0)),
+      simulatedDays: num(values.days, undefined, 7),
+    },
+    (line) => console.log(line),
+  );
+  if (!allPassed) {
+    console.log('\nWARNING: a steady-state check did not pass');
+    process.exitCode = 1;
+  }
+}
+
+if (scenario !== 'steady' && !(values['skip-isc'] ?? env.BENCH_SKIP_ISC === '1')) {
   const iscOptions = iscBenchOptions(options.identities, options.latencyMs);
   const iscRow = await runIscBench(iscOptions);
   console.log(`\n${formatIscBench(iscOptions, iscRow)}`);

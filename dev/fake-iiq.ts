@@ -60,7 +60,7 @@ export interface FakeIiqOptions {
 export interface FakeIiq {
   url: string;
   identities: FakeIdentity[];
-  /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages). */
+  /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages); `accountsServed`: accounts (links) in all answers. */
   stats: {
     requests: number;
     maxInFlight: number;
@@ -68,6 +68,7 @@ export interface FakeIiq {
     byRoute: Record<string, number>;
     tokensIssued: number;
     accountReads: Record<string, number>;
+    accountsServed: number;
   };
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
@@ -215,7 +216,15 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const attempts = new Map<string, number>();
   const tokens = new Map<string, number>(); // token → expiry (epoch ms)
   const timers = new Set<NodeJS.Timeout>();
-  const stats: FakeIiq['stats'] = { requests: 0, maxInFlight: 0, inFlight: 0, byRoute: {}, tokensIssued: 0, accountReads: {} };
+  const stats: FakeIiq['stats'] = {
+    requests: 0,
+    maxInFlight: 0,
+    inFlight: 0,
+    byRoute: {},
+    tokensIssued: 0,
+    accountReads: {},
+    accountsServed: 0,
+  };
   let base = '';
   let closed = false;
   const fake: FakeIiq = {
@@ -226,6 +235,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
       for (const k of Object.keys(stats.byRoute)) delete stats.byRoute[k];
       stats.accountReads = {};
+      stats.accountsServed = 0;
       attempts.clear();
     },
     close() {
@@ -381,6 +391,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     }
     const ident = index.find('name', name);
     if (ident) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
+    stats.accountsServed += ident?.links.length ?? 0;
     return ident ? json(200, { count: ident.links.length, objects: ident.links }) : json(404, { message: 'not found' });
   }
 
@@ -440,6 +451,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     } else {
       list = index.list('accounts:*', p.start === 1, all);
     }
+    stats.accountsServed += Math.max(0, Math.min(p.count, list.length - (p.start - 1)));
     return listResponse(
       list,
       p,

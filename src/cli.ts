@@ -10,7 +10,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ConfigError, ExitCode, describeError } from './errors.js';
-import { applyHeapPosture } from './heap-posture.js';
+import { applyMemoryPosture } from './memory-posture.js';
 import { Redactor } from './secrets.js';
 import { exitCodeForSignalName, listenForStop } from './cycle/stop-signal.js';
 
@@ -84,7 +84,7 @@ function exitAfterFlush(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-applyHeapPosture();
+applyMemoryPosture();
 main(process.argv).then(exitAfterFlush, (error: unknown) => {
   process.stderr.write(`error: ${describeError(error)}\n`);
   exitAfterFlush(ExitCode.usage);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash32 } from '../string-hash.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -35,7 +35,7 @@ export interface RecheckInput {
  * (a simulated week bunched up to eight times the average share into one cycle).
  */
 export function recheckFraction(identityId: string, verifiedAtSeconds: number): number {
-  return createHash('sha256').update(`${identityId}\n${verifiedAtSeconds}`).digest().readUInt32BE(0) / 2 ** 32;
+  return hash32(`${identityId}\n${verifiedAtSeconds}`) / 2 ** 32;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { hash52 } from '../../string-hash.js';
+
 /**
  * A set of ids kept as 52-bit hashes in one Float64Array (open addressing): 240,000 account ids
  * take about 4 MB instead of about 20 MB as a Set of strings (peak RSS, docs/steady-state.md).
@@ -50,16 +52,4 @@ function capacityFor(expected: number): number {
   let capacity = 1024;
   while (capacity < expected * 2) capacity *= 2;
   return capacity;
-}
-
-/** Two FNV-1a 32-bit hashes (different offsets) folded into 52 bits, never 0. */
-function hash52(id: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
-  }
-  return ((a >>> 0) % 2 ** 20) * 2 ** 32 + (b >>> 0) + 1;
 }

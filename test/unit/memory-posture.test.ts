@@ -1,8 +1,8 @@
-/** The cycle's heap posture: applied unless the operator chose heap flags of their own. */
+/** The cycle's memory posture: applied unless the operator chose heap or WebAssembly flags of their own. */
 import { describe, expect, it } from 'vitest';
-import { applyHeapPosture } from '../src/heap-posture.js';
+import { applyMemoryPosture } from '../../src/memory-posture.js';
 
-describe('applyHeapPosture', () => {
+describe('applyMemoryPosture', () => {
   it.each<[string, string[], string, boolean]>([
     ['no flags', [], '', true],
     ['unrelated flags', ['--enable-source-maps'], '--trace-warnings', true],
@@ -10,7 +10,9 @@ describe('applyHeapPosture', () => {
     ['--heap-growing-percent on the command line', ['--heap-growing-percent=50'], '', false],
     ['--max-old-space-size in NODE_OPTIONS', [], '--max-old-space-size=2048', false],
     ['--optimize_for_size spelled with underscores', ['--optimize_for_size'], '', false],
+    ['--wasm-tier-up chosen by the operator', ['--wasm-tier-up'], '', false],
+    ['--no-liftoff chosen by the operator', ['--no-liftoff'], '', false],
   ])('%s', (_name, execArgv, nodeOptions, applied) => {
-    expect(applyHeapPosture(execArgv, nodeOptions)).toBe(applied);
+    expect(applyMemoryPosture(execArgv, nodeOptions)).toBe(applied);
   });
 });

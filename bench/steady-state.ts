@@ -1,0 +1,276 @@
+/**
+ * The steady-state scenario of `npm run bench` (spec 10): real cycles of the built CLI against a
+ * fake IIQ with latency — cold, +15 min, +12 h, +24 h — with the 15-minute cycles in between
+ * played on the pure schedule (they would re-read, and re-verify, exactly the identities it
+ * says). Three probes check that nothing is missed: a new leaver, a re-enabled account, a
+ * changed termination date.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
+import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../dev/scenario.js';
+import { recheckDueAtMs } from '../src/sla/recheck.js';
+import { renderStateJson } from '../src/state/verified-clean.js';
+import { runMeasured } from './run-bench.js';
+
+const HOUR = 3_600_000;
+const QUARTER = 15 * 60_000;
+const NOW = Date.parse('2026-11-24T12:00:00.000Z');
+const RECHECK_HOURS = 24;
+
+/** Which watchdog modes the scenario runs. */
+export type SteadyMode = 'rest' | 'scim' | 'bulk';
+
+/** What to run. */
+export interface SteadyOptions {
+  identities: number;
+  accountsPerIdentity: number;
+  breachingFraction: number;
+  latencyMs: number;
+  concurrency: number;
+  pageSize: number;
+  modes: readonly SteadyMode[];
+  /** Also run +24 h on the state of +15 min (no cycle for a day: every verification due at once). */
+  catchUp: boolean;
+  onRow?: (row: SteadyRow) => void;
+}
+
+/** One real cycle. */
+export interface SteadyRow {
+  mode: SteadyMode;
+  cycle: string;
+  requests: number;
+  /** Accounts IIQ sent back (a bulk page holds 1,000). */
+  accountsServed: number;
+  wallMs: number;
+  peakRssMb: number;
+  skipped: number;
+  rechecked: number;
+  accountsRead: number;
+  eventsDelivered: number;
+  exitCode: number | null;
+}
+
+/** One pass/fail probe or target. */
+export interface SteadyCheck {
+  mode: SteadyMode;
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const MODES: Record<SteadyMode, Record<string, unknown>> = {
+  rest: { api: 'rest' },
+  scim: { api: 'scim' },
+  bulk: { api: 'scim', scimAccountsBulk: true },
+};
+
+/** Runs every mode at one latency. */
+export async function runSteadyState(o: SteadyOptions): Promise<{ rows: SteadyRow[]; checks: SteadyCheck[] }> {
+  const rows: SteadyRow[] = [];
+  const checks: SteadyCheck[] = [];
+  for (const mode of o.modes) {
+    const result = await runMode(mode, o);
+    rows.push(...result.rows);
+    checks.push(...result.checks);
+  }
+  return { rows, checks };
+}
+
+async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: SteadyRow[]; checks: SteadyCheck[] }> {
+  const population = generatePopulation({
+    count: o.identities,
+    accountsPerIdentity: o.accountsPerIdentity,
+    breachingFraction: o.breachingFraction,
+    now: new Date(NOW),
+  });
+  const probes = chooseProbes(population);
+  const iiq = await startFakeIiq({
+    identities: population,
+    latencyMs: o.latencyMs,
+    username: DEMO_ENV.IIQ_USERNAME,
+    password: DEMO_ENV.IIQ_PASSWORD,
+  });
+  const pagerDuty = await startFakePagerDuty();
+  const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-steady-'));
+  const statePath = join(dir, 'watchdog-state.json');
+  const rows: SteadyRow[] = [];
+  const checks: SteadyCheck[] = [];
+  const check = (name: string, ok: boolean, detail: string): void => void checks.push({ mode, name, ok, detail });
+  try {
+    writeDemoConfig(
+      dir,
+      { iiq: iiq.url, pagerDuty: pagerDuty.url },
+      {
+        iiq: {
+          baseUrl: iiq.url,
+          pageSize: o.pageSize,
+          concurrency: o.concurrency,
+          timeoutSeconds: 120,
+          retryMinDelayMs: 100,
+          ...MODES[mode],
+        },
+        pagerduty: {
+          eventsUrl: pagerDuty.url,
+          source: 'bench',
+          retries: 1,
+          retryMinDelayMs: 10,
+          maxEventsPerMinute: 100_000,
+          renotifyMinutes: 240,
+        },
+        storm: { threshold: 1_000_000_000 },
+      },
+    );
+    const cycle = async (name: string, atMs: number): Promise<SteadyRow> => {
+      const row = await runCycle(mode, name, atMs, dir, iiq, pagerDuty);
+      rows.push(row);
+      o.onRow?.(row);
+      return row;
+    };
+    const triggeredFor = (id: string): boolean =>
+      pagerDuty.accepted().some((e) => e.event_action === 'trigger' && e.dedup_key === `iiq-leaver-sla-${id}`);
+
+    const cold = await cycle('cold', NOW);
+    probes.reEnabled.links[0]!.disabled = false; // after its verification: found at its re-check, not before
+    await cycle('+15 min', NOW + QUARTER);
+    copyFileSync(statePath, join(dir, 'state-at-15-min.json'));
+    fastForward(statePath, NOW + 2 * QUARTER, NOW + 12 * HOUR - QUARTER);
+    probes.changed.attributes.hrTerminationDate = new Date(NOW - 40 * 24 * HOUR).toISOString();
+    const noon = await cycle('+12 h', NOW + 12 * HOUR);
+    const changedRead = mode === 'bulk' ? undefined : iiq.stats.accountReads[probes.changed.id];
+    const changedVerification = JSON.parse(readFileSync(statePath, 'utf8')).verifiedClean.identities[probes.changed.id] as
+      [number, number, string] | undefined;
+    check(
+      'new leaver paged in the first cycle after its deadline (+12 h)',
+      triggeredFor(probes.newLeaver.id),
+      `deadline ${new Date(probes.newLeaverDeadlineMs).toISOString()}`,
+    );
+    check(
+      'changed termination date read at once (+12 h)',
+      changedVerification?.[1] === NOW - 40 * 24 * HOUR && (mode === 'bulk' || changedRead === 1),
+      `verified again under the new date${mode === 'bulk' ? ' (bulk: from the bulk read)' : `; account reads of it: ${changedRead ?? 0}`}`,
+    );
+    check(
+      're-enabled account not seen before its re-check',
+      !triggeredFor(probes.reEnabled.id),
+      `re-check due ${new Date(probes.reEnabledDueMs).toISOString()}`,
+    );
+    fastForward(statePath, NOW + 12 * HOUR + QUARTER, NOW + 24 * HOUR - QUARTER);
+    const day = await cycle('+24 h', NOW + 24 * HOUR);
+    check(
+      're-enabled account paged at its re-check (+24 h)',
+      triggeredFor(probes.reEnabled.id),
+      'by its next re-check, within recheckCleanHours',
+    );
+    for (const warm of [noon, day]) {
+      const ratio = cold.requests / Math.max(1, warm.requests);
+      // Bulk mode's cold cycle is already a few hundred requests (the listing alone is 40): the target is the per-identity modes'.
+      if (mode !== 'bulk')
+        check(
+          `${warm.cycle}: at least 20 x fewer IIQ requests than cold`,
+          ratio >= 20,
+          `${cold.requests} / ${warm.requests} = ${ratio.toFixed(1)} x`,
+        );
+      if (o.latencyMs >= 300) check(`${warm.cycle}: under 60 s`, warm.wallMs < 60_000, `${(warm.wallMs / 1000).toFixed(1)} s`);
+    }
+    if (o.catchUp) {
+      copyFileSync(join(dir, 'state-at-15-min.json'), statePath);
+      await cycle('+24 h, no cycle since +15 min', NOW + 24 * HOUR);
+    }
+    for (const row of rows) check(`${row.cycle}: peak RSS under 150 MB`, row.peakRssMb < 150, `${row.peakRssMb.toFixed(0)} MB`);
+    for (const row of rows) check(`${row.cycle}: exit 0`, row.exitCode === 0, `exit ${row.exitCode}`);
+  } finally {
+    await Promise.all([iiq.close(), pagerDuty.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, checks };
+}
+
+async function runCycle(
+  mode: SteadyMode,
+  name: string,
+  atMs: number,
+  dir: string,
+  iiq: FakeIiq,
+  pagerDuty: FakePagerDuty,
+): Promise<SteadyRow> {
+  iiq.resetStats();
+  const eventsBefore = pagerDuty.accepted().length;
+  const run = await runMeasured(
+    [CLI_PATH, 'run', '--config', join(dir, 'config.json'), '--now', new Date(atMs).toISOString(), '--log-level', 'info'],
+    dir,
+    { ...DEMO_ENV },
+  );
+  const summary =
+    run.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg?: string; summary?: Record<string, number> })
+      .find((line) => line.msg === 'cycle summary')?.summary ?? {};
+  if (run.code !== 0) process.stderr.write(`${mode} ${name} exited ${run.code}:\n${run.stderr.slice(-2000)}\n`);
+  return {
+    mode,
+    cycle: name,
+    requests: iiq.stats.requests,
+    accountsServed: iiq.stats.accountsServed,
+    wallMs: run.wallMs,
+    peakRssMb: run.maxRssKb / 1024,
+    skipped: summary.verifiedCleanSkipped ?? -1,
+    rechecked: summary.verifiedCleanRechecked ?? -1,
+    accountsRead: summary.linksFetched ?? -1,
+    eventsDelivered: pagerDuty.accepted().length - eventsBefore,
+    exitCode: run.code,
+  };
+}
+
+/**
+ * Plays the 15-minute cycles from `firstMs` to `lastMs` on the state file: an identity whose
+ * re-check falls due is re-read (and, nothing having changed, verified again) at that cycle.
+ */
+function fastForward(statePath: string, firstMs: number, lastMs: number): void {
+  const state = JSON.parse(readFileSync(statePath, 'utf8'));
+  const identities = state.verifiedClean.identities as Record<string, [number, number, string]>;
+  for (const [id, verification] of Object.entries(identities)) {
+    let dueMs = recheckDueAtMs(id, verification[0] * 1000, RECHECK_HOURS);
+    for (let at = firstMs; at <= lastMs; at += QUARTER) {
+      if (at < dueMs) continue;
+      verification[0] = at / 1000;
+      dueMs = recheckDueAtMs(id, at, RECHECK_HOURS);
+    }
+  }
+  writeFileSync(statePath, renderStateJson(state));
+}
+
+/** The probes: a new leaver due just before +12 h, a clean identity re-checked at +24 h, one re-checked well after +12 h. */
+function chooseProbes(population: FakeIdentity[]) {
+  const clean = population.filter((identity) => identity.links.every((link) => link.disabled));
+  const reEnabled = clean.find((i) => inWindow(recheckDueAtMs(i.id, NOW, RECHECK_HOURS), NOW + 24 * HOUR - QUARTER, NOW + 24 * HOUR));
+  const changed = clean.find((i) => recheckDueAtMs(i.id, NOW, RECHECK_HOURS) > NOW + 13 * HOUR && i !== reEnabled);
+  if (!reEnabled || !changed) throw new Error('the population is too small to choose the probes: use at least 300 identities');
+  // Standard SLA 8 h: terminated 3 h 50 min after the cold cycle, so the deadline falls 10 min before +12 h.
+  const newLeaverDeadlineMs = NOW + 12 * HOUR - 10 * 60_000;
+  const newLeaver: FakeIdentity = {
+    id: 'feedfacefeedfacefeedfacefeedface',
+    name: 'bench.new.leaver',
+    displayName: 'Bench New Leaver',
+    inactive: true,
+    attributes: { hrTerminationDate: new Date(newLeaverDeadlineMs - 8 * HOUR).toISOString(), risk_tier: 'standard' },
+    links: [
+      {
+        id: 'feedfacefeedfacefeedfaceaccount1',
+        application: 'Active Directory',
+        nativeIdentity: 'CN=Bench New Leaver',
+        displayName: 'bench.new.leaver',
+        disabled: false,
+      },
+    ],
+  };
+  population.push(newLeaver);
+  return { reEnabled, reEnabledDueMs: recheckDueAtMs(reEnabled.id, NOW, RECHECK_HOURS), changed, newLeaver, newLeaverDeadlineMs };
+}
+
+function inWindow(ms: number, afterMs: number, untilMs: number): boolean {
+  return ms > afterMs && ms <= untilMs;
+}
