@@ -12,7 +12,8 @@ import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } fro
 import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
 import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../dev/scenario.js';
 import { recheckDueAtMs } from '../src/sla/recheck.js';
-import { renderStateJson } from '../src/state/verified-clean.js';
+import { identityDedupKey } from '../src/sla/dedup-keys.js';
+import { renderStateJson, type VerifiedCleanState } from '../src/state/verified-clean.js';
 import { runMeasured } from './run-bench.js';
 
 const HOUR = 3_600_000;
@@ -130,18 +131,23 @@ async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: Stea
       return row;
     };
     const triggeredFor = (id: string): boolean =>
-      pagerDuty.accepted().some((e) => e.event_action === 'trigger' && e.dedup_key === `iiq-leaver-sla-${id}`);
+      (pagerDuty.accepted() as { event_action?: string; dedup_key?: string }[]).some(
+        (e) => e.event_action === 'trigger' && e.dedup_key === identityDedupKey(id),
+      );
 
     const cold = await cycle('cold', NOW);
-    probes.reEnabled.links[0]!.disabled = false; // after its verification: found at its re-check, not before
+    const reEnabledLink = probes.reEnabled.links[0];
+    if (!reEnabledLink) throw new Error('the re-enabled probe has no account');
+    reEnabledLink.disabled = false; // after its verification: found at its re-check, not before
     await cycle('+15 min', NOW + QUARTER);
     copyFileSync(statePath, join(dir, 'state-at-15-min.json'));
     fastForward(statePath, NOW + 2 * QUARTER, NOW + 12 * HOUR - QUARTER);
     probes.changed.attributes.hrTerminationDate = new Date(NOW - 40 * 24 * HOUR).toISOString();
     const noon = await cycle('+12 h', NOW + 12 * HOUR);
     const changedRead = mode === 'bulk' ? undefined : iiq.stats.accountReads[probes.changed.id];
-    const changedVerification = JSON.parse(readFileSync(statePath, 'utf8')).verifiedClean.identities[probes.changed.id] as
-      [number, number, string] | undefined;
+    const changedVerification = (JSON.parse(readFileSync(statePath, 'utf8')) as StateWithVerifications).verifiedClean.identities[
+      probes.changed.id
+    ];
     check(
       'new leaver paged in the first cycle after its deadline (+12 h)',
       triggeredFor(probes.newLeaver.id),
@@ -225,20 +231,28 @@ async function runCycle(
   };
 }
 
+/** The part of the state file the bench reads and rewrites. */
+interface StateWithVerifications {
+  version: number;
+  verifiedClean: VerifiedCleanState;
+}
+
 /**
  * Plays the 15-minute cycles from `firstMs` to `lastMs` on the state file: an identity whose
  * re-check falls due is re-read (and, nothing having changed, verified again) at that cycle.
  */
 function fastForward(statePath: string, firstMs: number, lastMs: number): void {
-  const state = JSON.parse(readFileSync(statePath, 'utf8'));
-  const identities = state.verifiedClean.identities as Record<string, [number, number, string]>;
-  for (const [id, verification] of Object.entries(identities)) {
-    let dueMs = recheckDueAtMs(id, verification[0] * 1000, RECHECK_HOURS);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as StateWithVerifications;
+  const identities = state.verifiedClean.identities;
+  for (const [id, [verifiedAtSeconds, terminatedAtMs, tier]] of Object.entries(identities)) {
+    let verifiedAt = verifiedAtSeconds;
+    let dueMs = recheckDueAtMs(id, verifiedAt * 1000, RECHECK_HOURS);
     for (let at = firstMs; at <= lastMs; at += QUARTER) {
       if (at < dueMs) continue;
-      verification[0] = at / 1000;
+      verifiedAt = at / 1000;
       dueMs = recheckDueAtMs(id, at, RECHECK_HOURS);
     }
+    identities[id] = [verifiedAt, terminatedAtMs, tier];
   }
   writeFileSync(statePath, renderStateJson(state));
 }
