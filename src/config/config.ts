@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, httpUrl, type ConfigFile } from './schema.js';
+import { plainIssueMessage } from '../parse/first-issue.js';
 
 /** Environment variables the watchdog reads (spec 3, 4.2.1). */
 export interface WatchdogEnv {
@@ -274,8 +275,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((key) => `unknown key "${path ? `${path}.` : ''}${key}"`).join('; ');
       }
-      const message = issue.message.replace(/^Invalid input: /, '');
-      return `${path || '(top level)'}: ${message}`;
+      return `${path || '(top level)'}: ${plainIssueMessage(issue.message)}`;
     })
     .join('; ');
 }

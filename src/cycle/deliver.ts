@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DeadLetter } from '../pagerduty/dead-letter.js';
+import type { DeadLetter } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 import type { DeliveryCounts, Notification } from './notifications.js';
 import type { DeliveryResult, PagerDutySender } from '../pagerduty/sender.js';

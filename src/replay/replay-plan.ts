@@ -1,17 +1,13 @@
 import { z } from 'zod';
+import { isoInstant } from '../parse/iso-instant.js';
 import { classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
 import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { kindOfChange, stateChangeSchema, type StateChange } from '../sla/state-change.js';
+import { kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditRecord } from '../state/audit-log.js';
-import type { DeadLetter } from '../pagerduty/dead-letter.js';
+import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
-
-/** One non-blank line of the dead-letter file: parsed, or the reason it could not be. */
-export type DeadLetterEntry = { line: number; raw: string } & (
-  { letter: DeadLetter; problem?: undefined } | { letter?: undefined; problem: string }
-);
 
 /** What the audit log says about one incident (instants in epoch ms). */
 export interface IncidentHistory {
@@ -36,61 +32,6 @@ export type ReplayStep =
   | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter; change: StateChange | undefined }
   | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
   | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
-
-const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
-
-const eventSchema = z
-  .looseObject({
-    event_action: z.enum(['trigger', 'resolve']),
-    dedup_key: z.string().min(1).max(255),
-    payload: z
-      .looseObject({
-        summary: z.string().min(1),
-        source: z.string().min(1),
-        severity: z.enum(['critical', 'error', 'warning', 'info']),
-        custom_details: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-  })
-  .refine((event) => event.event_action !== 'trigger' || event.payload !== undefined, {
-    message: 'a trigger needs a payload',
-    path: ['payload'],
-  });
-
-const letterSchema = z.object({
-  failedAt: isoInstant,
-  attempts: z.number().int().min(0),
-  error: z.string(),
-  event: eventSchema,
-  change: stateChangeSchema.optional(),
-});
-
-/** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
-export function parseDeadLetters(text: string): DeadLetterEntry[] {
-  const entries: DeadLetterEntry[] = [];
-  text.split('\n').forEach((rawLine, index) => {
-    const raw = rawLine.replace(/\r$/, '');
-    if (raw.trim() === '') return;
-    const line = index + 1;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      entries.push({ line, raw, problem: 'not valid JSON' });
-      return;
-    }
-    const parsed = letterSchema.safeParse(json);
-    if (parsed.success) {
-      // The event re-sent is the one written, key order and all; only a stray routing_key goes.
-      const { routing_key: _stale, ...event } = (json as { event: Record<string, unknown> }).event;
-      entries.push({ line, raw, letter: { ...parsed.data, event: event as unknown as PagerDutyEvent } });
-    } else {
-      const issue = parsed.error.issues[0];
-      entries.push({ line, raw, problem: `unexpected content at ${issue?.path.join('.') || '(top level)'}: ${issue?.message}` });
-    }
-  });
-  return entries;
-}
 
 /**
  * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
