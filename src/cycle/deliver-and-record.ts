@@ -1,5 +1,6 @@
 import type { ObserveResult } from './observe.js';
-import { appendAuditRecords, deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
+import { deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
+import { appendAuditRecords } from '../state/audit-log.js';
 import { describeError } from '../errors.js';
 import { buildResolveEvent } from '../pagerduty/events.js';
 import { buildHealthTriggerEvent } from '../pagerduty/health-event.js';
@@ -53,7 +54,7 @@ export async function deliverAndRecord(
   let counts: DeliveryCounts;
   let health: HealthState;
   try {
-    await appendAuditRecords(await recorder.record(quietStateChanges(quiet), now.toISOString()), targets);
+    await appendAuditRecords(await recorder.record(quietStateChanges(quiet), now.toISOString()), targets.auditPath, targets.logger);
     counts = await deliverNotifications(notifications, targets);
     const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readErrorClassified;
     // (the classified form only: state and the health event never carry what IIQ sent, spec 4.4)

@@ -4,7 +4,7 @@ import type { PagerDutyEvent } from '../pagerduty/events.js';
 import type { DeliveryCounts, Notification } from './notifications.js';
 import type { DeliveryResult, PagerDutySender } from '../pagerduty/sender.js';
 import type { StateChange } from '../sla/state-change.js';
-import { appendAudit, type AuditRecord } from '../state/audit-log.js';
+import { appendAuditRecords } from '../state/audit-log.js';
 import { appendDeadLetter } from '../state/dead-letter-file.js';
 import type { DeliveryRecorder } from '../state/delivery-recorder.js';
 
@@ -77,22 +77,8 @@ export async function sendRecorded(
     { event_action: event.event_action, dedup_key: event.dedup_key, ...(reason ? { reason } : {}), attempts: result.attempts },
     'PagerDuty event delivered',
   );
-  await appendAuditRecords(records, targets);
+  await appendAuditRecords(records, targets.auditPath, targets.logger);
   return 'delivered';
-}
-
-/** Appends audit records; a failure is logged with the records, never fatal (the event was delivered). */
-export async function appendAuditRecords(
-  records: readonly AuditRecord[],
-  targets: Pick<DeliveryTargets, 'auditPath' | 'logger'>,
-): Promise<void> {
-  for (const record of records) {
-    try {
-      await appendAudit(targets.auditPath, record);
-    } catch (error) {
-      targets.logger.error({ path: targets.auditPath, error: (error as Error).message, record }, 'audit log could not be written');
-    }
-  }
 }
 
 /** Appends an undeliverable event, with the change its delivery makes, to the dead-letter file; if that fails too, prints it on stderr. */

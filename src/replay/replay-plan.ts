@@ -5,7 +5,7 @@ import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
-import type { AuditRecord } from '../state/audit-log.js';
+import type { AuditEventLine } from '../state/audit-line.js';
 import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 
@@ -16,7 +16,7 @@ export interface IncidentHistory {
   /** Application (storm) incidents: the latest audit record of an identity it covers. */
   lastCoveredMs?: number;
   /** The latest trigger record since the last resolve, and the first trigger of that run: the open incident's facts. */
-  open?: { record: AuditRecord; firstSentAt: string };
+  open?: { record: AuditEventLine; firstSentAt: string };
 }
 
 /** What replay reads from the state file, and the health threshold of the config. */
@@ -111,7 +111,7 @@ function planHealth(entry: DeadLetterEntry, letter: DeadLetter, state: ReplaySta
 }
 
 /** Folds one audit record into the histories of the dedup keys of interest. */
-export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditRecord): void {
+export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditEventLine): void {
   const sentMs = Date.parse(record.sent_at);
   if (Number.isNaN(sentMs)) return;
   const storm = record.covered_by === undefined ? undefined : histories.get(record.covered_by);
@@ -194,22 +194,36 @@ export function legacyChange(
   };
 }
 
-/** The open incident as the audit log last described it (for a resolve the state no longer knows). */
-export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident {
+/**
+ * The open incident as the audit log last described it (for a resolve the state no longer
+ * knows); undefined when the line lacks the incident's facts (a hand-edited or foreign line).
+ */
+export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident | undefined {
   const r = open.record;
+  const { identity_id, identity_name, sla_hours, termination_date, sla_deadline, active_applications, active_account_count } = r;
+  if (
+    identity_id === undefined ||
+    identity_name === undefined ||
+    sla_hours === undefined ||
+    termination_date === undefined ||
+    sla_deadline === undefined ||
+    active_applications === undefined ||
+    active_account_count === undefined
+  )
+    return undefined;
   return {
     dedupKey: r.dedup_key,
-    identityId: r.identity_id,
-    identityName: r.identity_name,
-    displayName: r.identity_name,
+    identityId: identity_id,
+    identityName: identity_name,
+    displayName: identity_name,
     tier: r.tier,
-    slaHours: r.sla_hours,
+    slaHours: sla_hours,
     severity: r.severity === 'error' ? 'error' : 'warning',
-    activeApplications: r.active_applications,
-    activeAccountCount: r.active_account_count,
-    terminationDate: r.termination_date,
+    activeApplications: active_applications,
+    activeAccountCount: active_account_count,
+    terminationDate: termination_date,
     terminationSource: 'attribute',
-    slaDeadline: r.sla_deadline,
+    slaDeadline: sla_deadline,
     firstSentAt: open.firstSentAt,
     lastSentAt: r.sent_at,
   };

@@ -1,14 +1,13 @@
-import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { appendAuditRecords } from '../cycle/deliver.js';
 import { ExitCode, describeError } from '../errors.js';
 import { addToHistory, planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
-import type { AuditRecord } from '../state/audit-log.js';
+import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
+import { parseAuditLogLine } from '../state/audit-line.js';
 import { parseDeadLetters } from '../state/dead-letter-file.js';
+import { readJsonLines } from '../state/json-lines.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
@@ -195,7 +194,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed resolve for an incident neither state nor audit knows: no audit line');
           }
           const records: AuditRecord[] = await recorder!.delivered(ticket, clock().toISOString());
-          await appendAuditRecords(records, { auditPath: input.auditPath, logger });
+          await appendAuditRecords(records, input.auditPath, logger);
         }),
       ),
     );
@@ -227,20 +226,11 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
 /** Streams the audit log, keeping only what concerns `keys`; a missing log is an empty history. */
 async function readAuditHistory(path: string, keys: ReadonlySet<string>): Promise<Map<string, IncidentHistory>> {
   const histories = new Map<string, IncidentHistory>([...keys].map((key) => [key, {}]));
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<boolean>((resolve, reject) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
+  await readJsonLines(path, (text) => {
+    const parsed = parseAuditLogLine(text);
+    // A torn or foreign line, or an exception record, says nothing about our incidents' deliveries.
+    if (parsed.kind === 'event') addToHistory(histories, parsed.line);
   });
-  if (!(await opened)) return histories;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    try {
-      addToHistory(histories, JSON.parse(line) as AuditRecord);
-    } catch {
-      // A torn or foreign line says nothing about our incidents.
-    }
-  }
   return histories;
 }
 
