@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /**
  * The usage error for words left over after `run`, the default command (commander would say
@@ -9,7 +10,7 @@ export function unexpectedArgumentsError(words: readonly string[], commandNames:
   const word = words[0] ?? '';
   if (typedRun) return new ConfigError(`run takes no arguments, but got '${word}' (options start with --; see run --help)`);
   if (commandNames.includes(word)) {
-    return new ConfigError(`'${word}' must come first, before its options: iiq-leaver-sla-watchdog ${word} [options]`);
+    return new ConfigError(`'${word}' must come first, before its options: ${PRODUCT_NAME} ${word} [options]`);
   }
   const suggestion = closestCommand(word, commandNames);
   const known = `commands: ${commandNames.join(', ')} (see --help)`;

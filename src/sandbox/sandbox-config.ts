@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseConfig, type WatchdogEnv } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** Where the fakes listen: IIQ context root, ISC tenant URL (null: no fake ISC in this build), PagerDuty events URL. */
 export interface FakeEndpoints {
@@ -100,7 +101,7 @@ export function validateSandboxConfig(config: Json, folder: string, label: strin
 /** The `.env` the sandbox writes next to its config. */
 export function sandboxEnvFile(): string {
   return [
-    '# iiq-leaver-sla-watchdog sandbox: credentials of the loopback fakes, not secrets of any real system.',
+    `# ${PRODUCT_NAME} sandbox: credentials of the loopback fakes, not secrets of any real system.`,
     '# Variables already exported in your shell win over this file.',
     ...Object.entries(SANDBOX_ENV).map(([name, value]) => `${name}=${value}`),
     '',

@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** Quotes one word for a POSIX shell (left bare when it has nothing the shell would touch). */
 export function shellQuote(word: string): string {
@@ -18,7 +19,7 @@ export function cliInvocation(
   cliScript: string,
   nodePath: string,
   pathVariable: string | undefined,
-  name = 'iiq-leaver-sla-watchdog',
+  name = PRODUCT_NAME,
 ): string {
   const here = realpathOr(cliScript);
   for (const folder of (pathVariable ?? '').split(delimiter).filter(Boolean)) {
