@@ -12,12 +12,13 @@ import { createDispatcher } from '../http/dispatcher.js';
 import type { Identity } from '../source/identity-source.js';
 import { IscReadError } from '../isc/errors.js';
 import { probePagerDuty, type PagerDutyProbe } from '../pagerduty/probe.js';
-import { policyFrom } from '../cycle/run-cycle.js';
+import { policyFrom } from '../cycle/policy-from-config.js';
 import { createRuntime } from './runtime.js';
 import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions, formatExceptionsCheck, type ExceptionsCheck } from './check-exceptions.js';
 import { describeRecheck, formatRecheckLine, type RecheckOutlook } from './check-recheck.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
+import { describeValue } from '../parse/describe-value.js';
 
 /** How many parsed termination dates `check` shows. */
 const SAMPLE_SIZE = 5;
@@ -258,12 +259,7 @@ async function readFirstPage(pages: AsyncIterable<Identity[]>, config: Config, n
 /** An attribute value as IIQ sent it, on one line and short; "(missing)" when absent. */
 function shortValue(value: unknown): string {
   if (value === undefined || value === null || value === '') return '(missing)';
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? typeof value);
-  } catch {
-    text = typeof value;
-  }
+  const text = typeof value === 'string' ? JSON.stringify(value) : describeValue(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -55,7 +55,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   let served = false; // on bad input, the one error line stays the only line
   try {
     const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
-    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : story!.identities);
+    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : (story?.identities ?? []));
     const config = teamConfig ? pointConfigAtFakes(teamConfig.raw, fakes, teamConfig.path, folder) : sandboxConfig(fakes);
     validateSandboxConfig(config, folder, teamConfig ? `--config ${teamConfig.path}` : 'sandbox config');
     const configPath = join(folder, 'config.json');

@@ -7,6 +7,7 @@ import type { StateChange } from '../sla/state-change.js';
 import { appendAuditRecords } from '../state/audit-log.js';
 import { appendDeadLetter } from '../state/dead-letter-file.js';
 import type { DeliveryRecorder } from '../state/delivery-recorder.js';
+import { missingTicket } from '../state/delivery-recorder.js';
 
 /** Where delivery records its results. */
 export interface DeliveryTargets {
@@ -41,7 +42,13 @@ export async function deliverNotifications(notifications: readonly Notification[
   );
   await Promise.all(
     notifications.map(async (notification, i) => {
-      const outcome = await sendRecorded(notification.event, notification.change, tickets[i]!, targets, notification.reason);
+      const outcome = await sendRecorded(
+        notification.event,
+        notification.change,
+        tickets[i] ?? missingTicket(),
+        targets,
+        notification.reason,
+      );
       if (outcome === 'dead-lettered') counts.deadLettered += 1;
       else if (outcome === 'not-sent') counts.notSent += 1;
       else counts[notification.action === 'trigger' ? 'triggered' : notification.action === 'retrigger' ? 'retriggered' : 'resolved'] += 1;

@@ -56,10 +56,10 @@ export function createTokenCache(options: TokenCacheOptions): IiqAuth {
       });
       return inFlight;
     },
-    async renewAfterUnauthorized(rejected) {
+    renewAfterUnauthorized(rejected) {
       // Many requests may be refused with the same token: only the first drops it.
       if (current && (rejected === undefined || rejected === current.header)) current = undefined;
-      return true;
+      return Promise.resolve(true);
     },
     hint: options.hint,
   };

@@ -10,13 +10,10 @@ export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const { field, message } = firstIssue(parsed.error, '(body)');
-  throw new IiqReadError(
-    `IIQ ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`,
-    {
-      // The field path names our schema's keys and indices, never a value IIQ sent.
-      classified: `IIQ ${label}: unexpected answer shape at ${field}`,
-    },
-  );
+  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`, {
+    // The field path names our schema's keys and indices, never a value IIQ sent.
+    classified: `IIQ ${label}: unexpected answer shape at ${field}`,
+  });
 }
 
 /** Guards a paged listing against servers that repeat pages or stop short of their own total. */

@@ -147,7 +147,8 @@ export function fitSummary(summary: string): string {
 }
 
 function withApplications(event: PagerDutyEvent, applications: unknown[], keep: number): PagerDutyEvent {
-  const payload = event.payload!;
+  const payload = event.payload;
+  if (!payload) return event;
   return {
     ...event,
     payload: {

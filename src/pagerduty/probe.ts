@@ -70,7 +70,7 @@ export async function probePagerDuty(eventsUrl: string, dispatcher: Dispatcher, 
 function parseBody(text: string): { status?: unknown; message?: unknown } | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as { status?: unknown; message?: unknown }) : undefined;
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
   } catch {
     return undefined;
   }

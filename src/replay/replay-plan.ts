@@ -121,7 +121,7 @@ export function addToHistory(histories: Map<string, IncidentHistory>, record: Au
   if (record.event_action === 'trigger') {
     history.lastTriggerMs = Math.max(history.lastTriggerMs ?? sentMs, sentMs);
     history.open = { record, firstSentAt: history.open?.firstSentAt ?? record.sent_at };
-  } else if (record.event_action === 'resolve') {
+  } else {
     history.lastResolveMs = Math.max(history.lastResolveMs ?? sentMs, sentMs);
     delete history.open;
   }
@@ -240,7 +240,8 @@ export function withReplayReason(change: StateChange, reason: string): StateChan
         ...change,
         cover: change.cover.map((covered) => ({ ...covered, reason: `${reason} (paged through ${change.storm.dedupKey})` })),
       };
-    default:
+    case 'storm-close':
+    case 'health':
       return change;
   }
 }

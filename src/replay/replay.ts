@@ -10,7 +10,7 @@ import { parseDeadLetters } from '../state/dead-letter-file.js';
 import { readJsonLines } from '../state/json-lines.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
+import { DeliveryRecorder, missingTicket, type DeliveryTicket } from '../state/delivery-recorder.js';
 import { loadState, saveState } from '../state/load-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { exitCodeForStop } from '../cycle/stop-signal.js';
@@ -121,18 +121,18 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
         );
   try {
     const tickets = new Map<number, DeliveryTicket>();
-    const recordable = sends.filter((step) => step.change !== undefined);
+    const recordable = sends.flatMap((step) => (step.change ? [{ step, change: step.change }] : []));
     const issued = recorder
       ? await recorder.intend(
-          recordable.map((step) => ({
+          recordable.map(({ step, change }) => ({
             dedupKey: step.letter.event.dedup_key,
             eventAction: step.letter.event.event_action,
-            change: withReplayReason(step.change!, REPLAY_REASON),
+            change: withReplayReason(change, REPLAY_REASON),
           })),
           clock().toISOString(),
         )
       : [];
-    recordable.forEach((step, i) => tickets.set(step.entry.line, issued[i]!));
+    recordable.forEach(({ step }, i) => tickets.set(step.entry.line, issued[i] ?? missingTicket()));
     let unavailable = false;
     const limit = pLimit(input.concurrency);
     await Promise.all(
@@ -149,7 +149,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           if (unavailable || halt.signal.aborted) {
             remaining.add(step.entry.line);
             summary.notAttempted += 1;
-            if (ticket) await recorder!.failed(ticket, clock().toISOString());
+            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
             logger.warn(
               { line: step.entry.line, dedup_key: event.dedup_key },
               unavailable
@@ -161,7 +161,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           const result = await input.sender.send(event, halt.signal);
           if (!result.ok) {
             remaining.add(step.entry.line);
-            if (ticket) await recorder!.failed(ticket, clock().toISOString());
+            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
             if (result.stopped) {
               summary.notAttempted += 1;
               return;
@@ -186,14 +186,14 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
             { line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action, attempts: result.attempts },
             'dead-lettered event delivered',
           );
-          if (!ticket) {
+          if (!ticket || !recorder) {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed event describes no incident: state and audit left as they were');
             return;
           }
           if (step.change?.kind === 'incident-close' && !step.change.incident && !state.incidents[event.dedup_key]) {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed resolve for an incident neither state nor audit knows: no audit line');
           }
-          const records: AuditRecord[] = await recorder!.delivered(ticket, clock().toISOString());
+          const records: AuditRecord[] = await recorder.delivered(ticket, clock().toISOString());
           await appendAuditRecords(records, input.auditPath, logger);
         }),
       ),

@@ -63,7 +63,7 @@ function figure(path: readonly (string | number)[], text: string, className = 'n
 }
 
 function minutesCell(path: readonly (string | number)[], minutes: number | null): string {
-  return `${figure(path, formatMinutes(minutes))}`;
+  return figure(path, formatMinutes(minutes));
 }
 
 function notes(heading: HtmlHeading): string {
@@ -121,9 +121,9 @@ function weekly(report: FullReport): string {
     tiers.flatMap((tier, i) =>
       (['p50', 'p95'] as const).map((p) => ({
         label: `${tier} ${p}`,
-        color: OKABE_ITO[i % OKABE_ITO.length]!,
+        color: OKABE_ITO[i % OKABE_ITO.length] ?? OKABE_ITO[0],
         dashed: p === 'p95',
-        marker: MARKERS[i % MARKERS.length]!,
+        marker: MARKERS[i % MARKERS.length] ?? MARKERS[0],
         values: weeks.map((week) => report.weekly.find((w) => w.week === week && w.tier === tier)?.[metric][p] ?? null),
       })),
     );

@@ -75,7 +75,8 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
     started.push(iiq);
     const pagerDuty = await startFakePagerDuty({ pageRefreshSeconds: 5 });
     started.push(pagerDuty);
-    const isc = await startIsc(identities);
+    // The fake ISC gets the same identities once it exists, with SANDBOX_ENV.ISC_CLIENT_ID / ISC_CLIENT_SECRET.
+    const isc = await startIsc();
     if (isc) started.push(isc);
     const iiqOrigin = new URL(iiq.url).origin;
     return {
@@ -87,7 +88,9 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
       get identities() {
         return iiq.identities;
       },
-      close: async () => void (await closeAll()),
+      close: async () => {
+        await closeAll();
+      },
     };
   } catch (error) {
     await closeAll();
@@ -96,9 +99,8 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
 }
 
 /** The fake ISC over the same identities; null while this build has none (dev/fake-isc.ts). */
-async function startIsc(identities: FakeIdentity[]): Promise<RunningFake | null> {
-  void identities; // handed to the fake ISC once it exists, with SANDBOX_ENV.ISC_CLIENT_ID / ISC_CLIENT_SECRET
-  return null;
+function startIsc(): Promise<RunningFake | null> {
+  return Promise.resolve(null);
 }
 
 const jsonReply = (status: number, value: unknown): FakeResponse => ({

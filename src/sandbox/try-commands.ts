@@ -15,12 +15,7 @@ export function shellQuote(word: string): string {
  * How to invoke this very CLI: its bare name when that name on PATH is this installation,
  * otherwise node and the script by absolute path (a clone, npx, or another version on PATH).
  */
-export function cliInvocation(
-  cliScript: string,
-  nodePath: string,
-  pathVariable: string | undefined,
-  name = PRODUCT_NAME,
-): string {
+export function cliInvocation(cliScript: string, nodePath: string, pathVariable: string | undefined, name = PRODUCT_NAME): string {
   const here = realpathOr(cliScript);
   for (const folder of (pathVariable ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(folder, name);

@@ -52,7 +52,8 @@ export function parseExceptions(raw: unknown, nowMs: number, timeZone: string, n
     const where = (key: string): string => `entry [${index}]${identityName}${key ? ` key "${key}"` : ''}: `;
     const parsed = entrySchema.safeParse(entry);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
+      const issue = parsed.error.issues[0];
+      if (!issue) return fail(where(''), 'invalid');
       if (issue.code === 'unrecognized_keys') return fail(where(issue.keys[0] ?? ''), 'unknown key');
       const key = issue.path.map(String).join('.');
       return fail(where(key), issue.path.length === 0 ? 'must be an object' : plainIssueMessage(issue.message));

@@ -74,7 +74,7 @@ export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('k
   }),
   z.object({ kind: z.literal('storm-close'), dedupKey: z.string().min(1) }),
   z.object({ kind: z.literal('health'), incidentOpen: z.boolean() }),
-]) as z.ZodType<StateChange>;
+]);
 
 /** The dedup key a change is about (the health key for health changes). */
 export function dedupKeyOfChange(change: StateChange): string {

@@ -136,7 +136,7 @@ function chooseStorm(
 ): string {
   const keys = applications.map(keyOf);
   if (wasCoveredBy && keys.includes(wasCoveredBy)) return wasCoveredBy;
-  const busiest = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0]!;
+  const [busiest = ''] = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b));
   return keyOf(busiest);
 }
 
@@ -161,7 +161,9 @@ function decideStorm(
   if (members.length === 0) {
     return previous && { action: 'resolve', reason: 'no covered identity has active accounts left', storm: previous, cover: [] };
   }
-  const application = previous?.application ?? breachApplications(cover[0]!.breach).find((a) => keyOf(a) === key)!;
+  // A new storm has covered breaches (members come from them): one of their applications has this key.
+  const application =
+    previous?.application ?? cover.flatMap((decision) => breachApplications(decision.breach)).find((a) => keyOf(a) === key) ?? key;
   const severity = members.some((member) => member.severity === 'error') ? 'error' : 'warning';
   const tiers: Record<string, number> = {};
   for (const member of members) tiers[member.tier] = (tiers[member.tier] ?? 0) + 1;

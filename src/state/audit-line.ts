@@ -50,7 +50,8 @@ export const exceptionLineSchema = z.object({
 export type ExceptionLine = z.output<typeof exceptionLineSchema>;
 
 /** One line of the audit log: an incident event, an exception record, or why it is neither. */
-export type ParsedAuditLine = { kind: 'event'; line: AuditEventLine } | { kind: 'exception'; line: ExceptionLine } | { kind: 'invalid'; reason: string };
+export type ParsedAuditLine =
+  { kind: 'event'; line: AuditEventLine } | { kind: 'exception'; line: ExceptionLine } | { kind: 'invalid'; reason: string };
 
 /** Parses one line of the audit log through its schema. Pure; never throws. */
 export function parseAuditLogLine(text: string): ParsedAuditLine {

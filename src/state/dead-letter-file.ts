@@ -4,6 +4,7 @@ import { firstIssue } from '../parse/first-issue.js';
 import { isoInstant } from '../parse/iso-instant.js';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { appendJsonLine } from './atomic-file.js';
+import { omitKeys } from '../omit-keys.js';
 
 /**
  * One line of the dead-letter file (spec 6): the event as built, without routing key, and the
@@ -76,6 +77,6 @@ function parseDeadLetterLine(raw: string): { letter: DeadLetter } | { problem: s
     return { problem: `unexpected content at ${field}: ${message}` };
   }
   // The event re-sent is the one written, key order and all; only a stray routing_key goes.
-  const { routing_key: _stale, ...event } = (json as { event: Record<string, unknown> }).event;
+  const event = omitKeys((json as { event: Record<string, unknown> }).event, 'routing_key');
   return { letter: { ...parsed.data, event: event as unknown as PagerDutyEvent } };
 }

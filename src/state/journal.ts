@@ -27,7 +27,7 @@ const lineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('step', [
   z.object({ ...base, step: z.literal('sending'), dedup_key: z.string(), event_action: z.string(), change: stateChangeSchema }),
   z.object({ ...base, step: z.enum(['delivered', 'failed']) }),
   z.object({ ...base, step: z.literal('recorded'), change: stateChangeSchema }),
-]) as z.ZodType<JournalLine>;
+]);
 
 /** The journal read back: its lines, and those skipped (a torn last line after a kill, foreign text). */
 export interface ParsedJournal {
@@ -49,8 +49,7 @@ export function parseJournal(text: string): ParsedJournal {
     }
     const line = lineSchema.safeParse(json);
     if (line.success) parsed.lines.push(line.data);
-    else
-      parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${firstIssue(line.error).field}` });
+    else parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${firstIssue(line.error).field}` });
   });
   return parsed;
 }

@@ -29,7 +29,6 @@ export interface WatchdogState {
   verifiedClean: VerifiedCleanState;
 }
 
-
 const openIncident = z.object({
   dedupKey: z.string(),
   identityId: z.string(),

@@ -102,6 +102,7 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, at
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   const readError = failures.find((e) => e instanceof IiqReadError);
   if (readError) throw readError;
-  if (failures[0] !== undefined) throw failures[0];
+  if (failures[0] !== undefined)
+    throw failures[0] instanceof Error ? failures[0] : new Error('bulk account read failed', { cause: failures[0] });
   return index;
 }
