@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { IiqReadError, describeError } from '../errors.js';
 import type { Identity, IdentityLookup, IdentitySource } from '../source/identity-source.js';
-import type { AccountsObservation, Observation } from '../sla/decide.js';
+import type { AccountsObservation } from '../sla/account-policy.js';
+import type { Observation } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { dedupKeyFor } from '../sla/incident.js';
 import { observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from '../sla/account-policy.js';

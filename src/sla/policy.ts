@@ -2,8 +2,7 @@ import type { Account, Identity } from '../source/identity-source.js';
 import type { Severity } from './incident.js';
 import { parseTerminationInstant, type TerminationSource } from './termination.js';
 import { describeValue } from '../parse/describe-value.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from './time-units.js';
 
 /** The SLA rules, from config. */
 export interface SlaPolicy {

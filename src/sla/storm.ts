@@ -1,6 +1,7 @@
 import type { Decision } from './decide.js';
 import { applicationDedupKey } from './dedup-keys.js';
 import { breachApplications, type OpenIncident, type Severity } from './incident.js';
+import { isEscalation, isRenotifyDue } from './renotify.js';
 
 type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
 type ResolveDecision = Extract<Decision, { action: 'resolve' }>;
@@ -53,7 +54,6 @@ export interface StormInput {
   renotifyMinutes: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
 const MAX_NAMES = 20;
 
 /** The dedup key of a new application incident (spec 5); the rules live in dedup-keys.ts. */
@@ -184,9 +184,9 @@ function decideStorm(
     ? 'previous delivery unconfirmed'
     : cover.length > 0
       ? `${cover.length} more identities covered`
-      : SEVERITY_RANK[severity] > SEVERITY_RANK[previous.severity]
+      : isEscalation(severity, previous.severity)
         ? 'severity escalated'
-        : input.nowMs - Date.parse(previous.lastSentAt) >= input.renotifyMinutes * 60_000
+        : isRenotifyDue(previous.lastSentAt, input.nowMs, input.renotifyMinutes)
           ? 'renotify interval elapsed'
           : undefined;
   return reason ? { action: 'retrigger', reason, storm, previous, cover } : undefined;
