@@ -3,7 +3,7 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { IiqReadError } from '../errors.js';
 import { fetchVia } from '../http/dispatcher.js';
-import { describeNetworkError as describeTransportError } from '../http/network-error.js';
+import { classifyNetworkError, describeNetworkError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
 
@@ -101,7 +101,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       response = await send(target, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
     } catch (error) {
       throw new RetryableIiqError(
-        `${where} failed: ${describeNetworkError(error, options.timeoutMs)}`,
+        `${where} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile', service: 'IIQ' })}`,
         undefined,
         `${where}: ${classifyNetworkError(error)}`,
       );
@@ -248,27 +248,4 @@ function describeErrorBody(text: string): string {
   } catch {
     return '';
   }
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  // fetch wraps undici's error in `cause`; the dispatcher's request API throws it as is.
-  const err = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
-  const code = err.cause?.code ?? err.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return `no answer within ${timeoutMs / 1000} s (timeout)`;
-  }
-  if (code === 'ECONNREFUSED') return 'connection refused (is IIQ up, and iiq.baseUrl right?)';
-  if (code === 'ENOTFOUND') return 'host not found (check iiq.baseUrl)';
-  // TLS mismatches and certificate errors: one human line, never OpenSSL's raw text.
-  return describeTransportError(error, { timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile' });
-}
-
-/** The network cause in a few words: an error code of Node or undici, never text from the other side. */
-function classifyNetworkError(error: unknown): string {
-  const err = error as { name?: string; code?: string; cause?: { code?: string } };
-  const code = err.cause?.code ?? err.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND') return 'host not found';
-  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error ${code}` : 'network error';
 }

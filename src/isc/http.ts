@@ -6,7 +6,8 @@ import { fetchVia } from '../http/dispatcher.js';
 import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { TokenRequestError } from '../http/token-cache.js';
-import { describeNetworkError, looksLikeHtml } from '../http/wire.js';
+import { looksLikeHtml } from '../http/wire.js';
+import { describeNetworkError } from '../http/network-error.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
 import { IiqReadError } from '../errors.js';
 import { IscReadError, describeIscError, parseIscErrorBody } from './errors.js';
@@ -92,7 +93,9 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       status = response.status;
       headers = response.headers;
     } catch (error) {
-      throw new RetryableIscError(`${label} failed: ${describeNetworkError(error, options.timeoutMs, 'ISC', 'isc.baseUrl')}`);
+      throw new RetryableIscError(
+        `${label} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'isc.baseUrl', caFileKey: 'isc.caFile', service: 'ISC' })}`,
+      );
     } finally {
       clearTimeout(timer);
     }
