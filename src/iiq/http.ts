@@ -6,6 +6,9 @@ import { fetchVia } from '../http/dispatcher.js';
 import { classifyNetworkError, describeNetworkError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
+import type { z } from 'zod';
+import { looksLikeHtml } from '../http/wire.js';
+import { parseIiqAnswer } from './parse.js';
 
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
@@ -33,7 +36,7 @@ interface RawAnswer {
 }
 
 /** A JSON answer, or IIQ saying the object does not exist. */
-export type IiqAnswer = { kind: 'ok'; body: unknown } | { kind: 'not-found' };
+export type IiqAnswer<T = unknown> = { kind: 'ok'; body: T } | { kind: 'not-found' };
 
 /**
  * Says whether the parsed JSON body of a 404 is IIQ itself saying "no such object" (spec 4.4):
@@ -43,14 +46,21 @@ export type IiqNotFoundTest = (body: unknown) => boolean;
 
 /** GETs JSON from IIQ with bounded concurrency, retries and one clear error per failure. */
 export interface IiqHttp {
-  /** The parsed JSON body; any failure (404 included) throws IiqReadError. */
+  /** The parsed JSON body, unchecked (probes, tests); any failure (404 included) throws IiqReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
+  /** The body parsed by `schema`: a mismatch throws IiqReadError naming `label` (the path without ids) and the field. */
+  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
   /**
    * Like getJson, but a 404 whose JSON body passes `isIiqNotFound` is an answer: the object
    * does not exist. A 404 with an HTML, empty or other body (a servlet container, a proxy, a
    * web server refusing `%2F`) is a failed read.
    */
-  getJsonOrNotFound(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest): Promise<IiqAnswer>;
+  getJsonOrNotFound<S extends z.ZodType>(
+    pathAndQuery: string,
+    isIiqNotFound: IiqNotFoundTest,
+    schema: S,
+    label: string,
+  ): Promise<IiqAnswer<z.output<S>>>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
@@ -182,12 +192,20 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     get requestCount() {
       return requestCount;
     },
-    async getJson(pathAndQuery) {
-      const answer = await get(pathAndQuery, undefined);
-      return answer.kind === 'ok' ? answer.body : undefined;
+    getJson,
+    async getJsonOrNotFound(pathAndQuery, isIiqNotFound, schema, label) {
+      const answer = await get(pathAndQuery, isIiqNotFound);
+      return answer.kind === 'ok' ? { kind: 'ok', body: parseIiqAnswer(schema, answer.body, label) } : answer;
     },
-    getJsonOrNotFound: (pathAndQuery, isIiqNotFound) => get(pathAndQuery, isIiqNotFound),
   };
+
+  function getJson(pathAndQuery: string): Promise<unknown>;
+  function getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
+  async function getJson(pathAndQuery: string, schema?: z.ZodType, label?: string): Promise<unknown> {
+    const answer = await get(pathAndQuery, undefined);
+    const body = answer.kind === 'ok' ? answer.body : undefined;
+    return schema && label !== undefined ? parseIiqAnswer(schema, body, label) : body;
+  }
 
   async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
     const target = `${basePath}${pathAndQuery}`;
@@ -233,10 +251,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function looksLikeHtml(contentType: string | null, text: string): boolean {
-  return /text\/html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(text);
 }
 
 /** A short, single-line excerpt of an error body: SCIM `detail`, IIQ `message`, or nothing. */
