@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { parseJsonText } from '../config/config.js';
+import { parseJsonText } from '../config/json-text.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { builtInStory, startSandboxFakes, toFakeIdentities, type SandboxFakes } from '../sandbox/fakes.js';
 import {

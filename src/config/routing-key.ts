@@ -42,3 +42,8 @@ function nameOf(character: string): string {
   if (/^[\x21-\x7e]$/.test(character)) return `'${character}'`;
   return 'not ASCII';
 }
+
+/** True when the routing key has the shape PagerDuty issues. */
+export function isWellFormedRoutingKey(value: string): boolean {
+  return routingKeyProblem(value) === undefined;
+}

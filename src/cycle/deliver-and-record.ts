@@ -1,4 +1,4 @@
-import type { ObserveResult } from './observe.js';
+import type { ObserveResult } from './observe-input.js';
 import { deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
 import { appendAuditRecords } from '../state/audit-log.js';
 import { describeError } from '../errors.js';

@@ -9,6 +9,7 @@ import { IiqAuthError, type IiqAuth } from './auth.js';
 import type { z } from 'zod';
 import { looksLikeHtml } from '../http/wire.js';
 import { parseIiqAnswer } from './parse.js';
+import { describeErrorBody, firstHeader, parseJson } from './http-body.js';
 
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
@@ -238,28 +239,5 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       }
       throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
     }
-  }
-}
-
-function firstHeader(value: string | string[] | undefined): string | null {
-  return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A short, single-line excerpt of an error body: SCIM `detail`, IIQ `message`, or nothing. */
-function describeErrorBody(text: string): string {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const parts = [body.scimType, body.detail ?? body.message].filter((p): p is string => typeof p === 'string' && p !== '');
-    return parts.length > 0 ? ` (${parts.join(': ').slice(0, 300)})` : '';
-  } catch {
-    return '';
   }
 }

@@ -2,12 +2,11 @@ import { readFile, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ExitCode, describeError } from '../errors.js';
-import { addToHistory, planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
+import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
 import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
-import { parseAuditLogLine } from '../state/audit-line.js';
 import { parseDeadLetters } from '../state/dead-letter-file.js';
-import { readJsonLines } from '../state/json-lines.js';
+import { readAuditHistory } from './audit-history.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
 import { DeliveryRecorder, missingTicket, type DeliveryTicket } from '../state/delivery-recorder.js';
@@ -221,17 +220,6 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
       : writeFileAtomic(input.deadLetterPath, kept.map((entry) => `${entry.raw}\n`).join('')),
   );
   return outcome(logger, summary, exitCodeForStop(input.stop));
-}
-
-/** Streams the audit log, keeping only what concerns `keys`; a missing log is an empty history. */
-async function readAuditHistory(path: string, keys: ReadonlySet<string>): Promise<Map<string, IncidentHistory>> {
-  const histories = new Map<string, IncidentHistory>([...keys].map((key) => [key, {}]));
-  await readJsonLines(path, (text) => {
-    const parsed = parseAuditLogLine(text);
-    // A torn or foreign line, or an exception record, says nothing about our incidents' deliveries.
-    if (parsed.kind === 'event') addToHistory(histories, parsed.line);
-  });
-  return histories;
 }
 
 function logStep(logger: Logger, step: Exclude<ReplayStep, { kind: 'send' }>): void {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseJsonText } from '../config/config.js';
+import { parseJsonText } from '../config/json-text.js';
 import { ConfigError } from '../errors.js';
 import { plainIssueMessage } from '../parse/first-issue.js';
 
