@@ -25,8 +25,8 @@ export interface ReplayInput {
   logger: Logger;
   /** `health.alertAfterFailures`: whether a dead-lettered health trigger still stands. */
   alertAfterFailures: number;
-  /** The clock for sent-at instants. */
-  now?: () => Date;
+  /** The clock for sent-at instants (read at each delivery: a replay may take minutes). */
+  clock?: () => Date;
   /** Aborts (reason `SIGTERM` / `SIGINT`) when replay must stop: no new event is sent, what was delivered is recorded. */
   stop?: AbortSignal;
 }
@@ -69,7 +69,7 @@ export async function replayDeadLetters(input: ReplayInput): Promise<ReplayOutco
 
 async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const { logger } = input;
-  const clock = input.now ?? (() => new Date());
+  const clock = input.clock ?? (() => new Date());
   let text: string;
   try {
     text = await readFile(input.deadLetterPath, 'utf8');

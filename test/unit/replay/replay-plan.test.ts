@@ -332,7 +332,7 @@ describe('replayDeadLetters', () => {
         concurrency: options.concurrency ?? 2,
         alertAfterFailures: 3,
         logger,
-        now: () => new Date(after),
+        clock: () => new Date(after),
       });
     const readState = () => JSON.parse(readFileSync(paths.statePath, 'utf8')) as { incidents: Record<string, OpenIncident> };
     const readAudit = () =>
