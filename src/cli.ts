@@ -13,6 +13,7 @@ import { ConfigError, ExitCode, describeError } from './errors.js';
 import { applyMemoryPosture } from './memory-posture.js';
 import { Redactor } from './secrets.js';
 import { exitCodeForSignalName, listenForStop } from './cycle/stop-signal.js';
+import { PRODUCT_NAME } from './sla/dedup-keys.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -52,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
     writeStderr: (text) => void process.stderr.write(redactor.apply(text)),
     setExitCode: (code) => (exitCode = code),
   };
-  const program = new Command('iiq-leaver-sla-watchdog')
+  const program = new Command(PRODUCT_NAME)
     .description('Pages PagerDuty when an IdentityIQ Leaver misses its SLA; resolves once the accounts are disabled.')
     .version(VERSION, '--version')
     .exitOverride()

@@ -1,6 +1,7 @@
 import { pino, type Logger, type Level } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { Redactor } from './secrets.js';
+import { PRODUCT_NAME } from './sla/dedup-keys.js';
 
 export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
@@ -40,7 +41,7 @@ export function createLogger(
   return pino(
     {
       level,
-      base: { name: 'iiq-leaver-sla-watchdog' },
+      base: { name: PRODUCT_NAME },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {

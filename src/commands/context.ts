@@ -13,9 +13,9 @@ export interface CommandContext {
   env: WatchdogEnv;
   redactor: Redactor;
   /** stdout, secrets redacted: only what the command produces for a person or a pipe. */
-  writeStdout(text: string): void;
+  writeStdout: (text: string) => void;
   /** stderr, secrets redacted: logs. */
-  writeStderr(text: string): void;
+  writeStderr: (text: string) => void;
   /** Records the command's exit code for the entry point. */
   setExitCode(code: number): void;
   /** Aborts on SIGTERM / SIGINT (reason: the signal's name) once the command called stopGracefully(). */
@@ -48,7 +48,7 @@ export function withCommonOptions(command: Command): Command {
 
 /** The log style of a command: `--log-format` against whether stderr is a terminal. */
 export function commandLogStyle(context: CommandContext, options: Pick<CommonOptions, 'logFormat'>): LogStyle {
-  return resolveLogStyle(options.logFormat ?? 'auto', process.stderr.isTTY === true, context.env as { NO_COLOR?: string });
+  return resolveLogStyle(options.logFormat ?? 'auto', process.stderr.isTTY, context.env as { NO_COLOR?: string });
 }
 
 /**

@@ -29,21 +29,22 @@ export function parseInstantArgument(flag: string, value: string, syntax: Instan
     if (DATE.test(value)) fail('give a time and an offset too, e.g. T00:00:00Z');
     return fail('expected YYYY-MM-DDTHH:MM[:SS[.fff]] followed by Z or an offset like +01:00');
   }
-  const [y, m, d, hh = 0, mm = 0, ss = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const field = (index: number): number => Number(match[index] ?? 0);
+  const [y, m, d, hh, mm, ss] = [field(1), field(2), field(3), field(4), field(5), field(6)];
   const fraction = date ? '0' : (match[7] ?? '0');
   const offset = date ? 'Z' : match[8];
-  if (offset === undefined) fail('it has no offset; add Z for UTC or an offset like +01:00');
-  if (y! < 1970) fail('the year must be 1970 or later');
-  if (m! < 1 || m! > 12) fail(`there is no month ${m}`);
-  const daysInMonth = new Date(Date.UTC(y!, m!, 0)).getUTCDate();
-  if (d! < 1 || d! > daysInMonth) fail(`${MONTHS[m! - 1]} ${y} has ${daysInMonth} days`);
+  if (offset === undefined) return fail('it has no offset; add Z for UTC or an offset like +01:00');
+  if (y < 1970) fail('the year must be 1970 or later');
+  if (m < 1 || m > 12) fail(`there is no month ${m}`);
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (d < 1 || d > daysInMonth) fail(`${MONTHS[m - 1] ?? ''} ${y} has ${daysInMonth} days`);
   if (hh > 23) fail(`there is no hour ${hh} (00 to 23)`);
   if (mm > 59) fail(`there is no minute ${mm} (00 to 59)`);
   if (ss > 59) fail(`there is no second ${ss} (00 to 59)`);
-  const offsetMinutes = parseOffsetMinutes(offset!);
-  if (offsetMinutes === undefined) fail(`the offset ${offset} is not one of -12:00 to +14:00`);
+  const offsetMinutes = parseOffsetMinutes(offset);
+  if (offsetMinutes === undefined) return fail(`the offset ${offset} is not one of -12:00 to +14:00`);
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  return Date.UTC(y!, m! - 1, d!, hh, mm, ss, ms) - offsetMinutes! * 60_000;
+  return Date.UTC(y, m - 1, d, hh, mm, ss, ms) - offsetMinutes * 60_000;
 }
 
 function parseOffsetMinutes(offset: string): number | undefined {

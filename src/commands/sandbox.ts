@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { parseJsonText } from '../config/config.js';
+import { parseJsonText } from '../config/json-text.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { builtInStory, startSandboxFakes, toFakeIdentities, type SandboxFakes } from '../sandbox/fakes.js';
 import {
@@ -57,7 +57,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   let served = false; // on bad input, the one error line stays the only line
   try {
     const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
-    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : story!.identities);
+    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : (story?.identities ?? []));
     const config = teamConfig ? pointConfigAtFakes(teamConfig.raw, fakes, teamConfig.path, folder) : sandboxConfig(fakes);
     validateSandboxConfig(config, folder, teamConfig ? `--config ${teamConfig.path}` : 'sandbox config');
     const configPath = join(folder, 'config.json');

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /**
  * The usage error for words left over after `run`, the default command (commander would say
@@ -9,7 +10,7 @@ export function unexpectedArgumentsError(words: readonly string[], commandNames:
   const word = words[0] ?? '';
   if (typedRun) return new ConfigError(`run takes no arguments, but got '${word}' (options start with --; see run --help)`);
   if (commandNames.includes(word)) {
-    return new ConfigError(`'${word}' must come first, before its options: iiq-leaver-sla-watchdog ${word} [options]`);
+    return new ConfigError(`'${word}' must come first, before its options: ${PRODUCT_NAME} ${word} [options]`);
   }
   const suggestion = closestCommand(word, commandNames);
   const known = `commands: ${commandNames.join(', ')} (see --help)`;
@@ -29,15 +30,17 @@ export function closestCommand(word: string, commandNames: readonly string[]): s
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // One flat table, row-major: cell (i, j) is the distance between a's first i and b's first j characters.
+  const width = b.length + 1;
+  const d = Array.from({ length: (a.length + 1) * width }, (_, cell) => (cell < width ? cell : cell % width === 0 ? cell / width : 0));
+  const at = (i: number, j: number): number => d[i * width + j] ?? 0;
   for (let i = 1; i <= a.length; i += 1) {
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      d[i * width + j] = best;
     }
   }
-  return d[a.length]![b.length]!;
+  return at(a.length, b.length);
 }

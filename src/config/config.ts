@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { routingKeyProblem } from './routing-key.js';
-import { configFileSchema, httpUrl, type ConfigFile } from './schema.js';
+import { configFileSchema, type ConfigFile } from './schema.js';
+import { parseJsonText } from './json-text.js';
+import { describeIssues, isHttpUrl } from './config-issues.js';
 
 /** Environment variables the watchdog reads (spec 3, 4.2.1). */
 export interface WatchdogEnv {
@@ -230,24 +231,6 @@ function sampleConfigPath(): string | undefined {
   return undefined;
 }
 
-/** JSON.parse with an error that gives line and column. */
-export function parseJsonText(text: string, name: string): unknown {
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message)?.[1];
-    const at = position === undefined ? lineColumn(text, text.length) : lineColumn(text, Number(position));
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new ConfigError(`${name} is not valid JSON at line ${at.line} column ${at.column}: ${reason}`);
-  }
-}
-
-/** True when the routing key has the shape PagerDuty issues. */
-export function isWellFormedRoutingKey(value: string): boolean {
-  return routingKeyProblem(value) === undefined;
-}
-
 function readCredentials(auth: 'basic' | 'oauth', env: WatchdogEnv, problems: string[]): IiqCredentials | undefined {
   const [idName, secretName] =
     auth === 'basic' ? (['IIQ_USERNAME', 'IIQ_PASSWORD'] as const) : (['IIQ_CLIENT_ID', 'IIQ_CLIENT_SECRET'] as const);
@@ -261,26 +244,4 @@ function readCredentials(auth: 'basic' | 'oauth', env: WatchdogEnv, problems: st
   return auth === 'basic'
     ? { kind: 'basic', username: id, password: new Secret(secret) }
     : { kind: 'oauth', clientId: id, clientSecret: new Secret(secret) };
-}
-
-function isHttpUrl(value: string): boolean {
-  return httpUrl.safeParse(value).success;
-}
-
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map(String).join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `unknown key "${path ? `${path}.` : ''}${key}"`).join('; ');
-      }
-      const message = issue.message.replace(/^Invalid input: /, '');
-      return `${path || '(top level)'}: ${message}`;
-    })
-    .join('; ');
-}
-
-function lineColumn(text: string, position: number): { line: number; column: number } {
-  const before = text.slice(0, position).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { parseExceptions, type ApprovedException } from '../sla/exceptions.js';
-import { parseJsonText } from './config.js';
+import { parseJsonText } from './json-text.js';
 
 /** Reads and validates `exceptions.path` (spec 11) as of `now`; none configured = no exceptions. Throws ConfigError (exit 2). */
 export function loadExceptions(path: string | null, now: Date, timeZone: string): ApprovedException[] {

@@ -14,7 +14,7 @@ export function routingKeyProblem(value: string): string | undefined {
   if (value.length !== ROUTING_KEY_LENGTH) {
     return `must be ${ROUTING_KEY_LENGTH} characters (it has ${value.length}); an Events API v2 integration key is ${ROUTING_KEY_LENGTH} letters and digits`;
   }
-  const offending = [...value].filter((character) => !/[A-Za-z0-9]/.test(character));
+  const offending = Array.from(value).filter((character) => !/[A-Za-z0-9]/.test(character));
   if (offending.length === 0) return undefined;
   const kinds = [...new Set(offending.map(nameOf))];
   return `must be letters and digits only (it has ${ROUTING_KEY_LENGTH} characters, but ${describeCharacters(offending.length, kinds)}); is it another kind of key or id rather than the Events API v2 integration key?`;
@@ -30,7 +30,7 @@ function describeCharacters(count: number, kinds: string[]): string {
 
 function whitespaceKinds(value: string): string[] {
   const around = value.slice(0, value.length - value.trimStart().length) + value.slice(value.trimEnd().length);
-  return [...new Set([...around].map(nameOf))];
+  return [...new Set(Array.from(around).map(nameOf))];
 }
 
 /** A character that cannot be in a key, named without revealing any that could. */
@@ -41,4 +41,9 @@ function nameOf(character: string): string {
   if (/\s/.test(character)) return 'whitespace';
   if (/^[\x21-\x7e]$/.test(character)) return `'${character}'`;
   return 'not ASCII';
+}
+
+/** True when the routing key has the shape PagerDuty issues. */
+export function isWellFormedRoutingKey(value: string): boolean {
+  return routingKeyProblem(value) === undefined;
 }

@@ -1,5 +1,6 @@
-import type { ObserveResult } from './observe.js';
-import { appendAuditRecords, deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
+import type { ObserveResult } from './observe-input.js';
+import { deliverNotifications, sendRecorded, type DeliveryTargets } from './deliver.js';
+import { appendAuditRecords } from '../state/audit-log.js';
 import { describeError } from '../errors.js';
 import { buildResolveEvent } from '../pagerduty/events.js';
 import { buildHealthTriggerEvent } from '../pagerduty/health-event.js';
@@ -12,7 +13,8 @@ import { DeliveryRecorder } from '../state/delivery-recorder.js';
 import { saveState } from '../state/load-state.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { WatchdogState } from '../state/state-file.js';
-import type { CycleInput } from './run-cycle.js';
+import type { CycleInput } from './cycle-input.js';
+import { missingTicket } from '../state/delivery-recorder.js';
 
 /**
  * Sends the cycle's events through the journal (spec 5) and writes the state. A journal that
@@ -53,7 +55,7 @@ export async function deliverAndRecord(
   let counts: DeliveryCounts;
   let health: HealthState;
   try {
-    await appendAuditRecords(await recorder.record(quietStateChanges(quiet), now.toISOString()), targets);
+    await appendAuditRecords(await recorder.record(quietStateChanges(quiet), now.toISOString()), targets.auditPath, targets.logger);
     counts = await deliverNotifications(notifications, targets);
     const failure = counts.deadLettered > 0 ? `${counts.deadLettered} PagerDuty event(s) dead-lettered` : observed.readErrorClassified;
     // (the classified form only: state and the health event never carry what IIQ sent, spec 4.4)
@@ -100,11 +102,11 @@ async function sendHealth(
       ? buildHealthTriggerEvent(decision.next, config.pagerduty.source, now)
       : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
   const change: StateChange = { kind: 'health', incidentOpen: decision.action === 'trigger' };
-  const [ticket] = await targets.recorder.intend(
+  const [ticket = missingTicket()] = await targets.recorder.intend(
     [{ dedupKey: HEALTH_DEDUP_KEY, eventAction: event.event_action, change }],
     now.toISOString(),
   );
-  const outcome = await sendRecorded(event, change, ticket!, targets);
+  const outcome = await sendRecorded(event, change, ticket, targets);
   if (outcome === 'delivered') {
     logger.warn(
       { event_action: event.event_action, dedup_key: HEALTH_DEDUP_KEY, consecutiveFailures: decision.next.consecutiveFailures },

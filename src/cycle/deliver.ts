@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import type { DeadLetter } from '../pagerduty/dead-letter.js';
+import type { DeadLetter } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 import type { DeliveryCounts, Notification } from './notifications.js';
 import type { DeliveryResult, PagerDutySender } from '../pagerduty/sender.js';
 import type { StateChange } from '../sla/state-change.js';
-import { appendAudit, type AuditRecord } from '../state/audit-log.js';
+import { appendAuditRecords } from '../state/audit-log.js';
 import { appendDeadLetter } from '../state/dead-letter-file.js';
 import type { DeliveryRecorder } from '../state/delivery-recorder.js';
+import { missingTicket } from '../state/delivery-recorder.js';
 
 /** Where delivery records its results. */
 export interface DeliveryTargets {
@@ -41,7 +42,13 @@ export async function deliverNotifications(notifications: readonly Notification[
   );
   await Promise.all(
     notifications.map(async (notification, i) => {
-      const outcome = await sendRecorded(notification.event, notification.change, tickets[i]!, targets, notification.reason);
+      const outcome = await sendRecorded(
+        notification.event,
+        notification.change,
+        tickets[i] ?? missingTicket(),
+        targets,
+        notification.reason,
+      );
       if (outcome === 'dead-lettered') counts.deadLettered += 1;
       else if (outcome === 'not-sent') counts.notSent += 1;
       else counts[notification.action === 'trigger' ? 'triggered' : notification.action === 'retrigger' ? 'retriggered' : 'resolved'] += 1;
@@ -77,22 +84,8 @@ export async function sendRecorded(
     { event_action: event.event_action, dedup_key: event.dedup_key, ...(reason ? { reason } : {}), attempts: result.attempts },
     'PagerDuty event delivered',
   );
-  await appendAuditRecords(records, targets);
+  await appendAuditRecords(records, targets.auditPath, targets.logger);
   return 'delivered';
-}
-
-/** Appends audit records; a failure is logged with the records, never fatal (the event was delivered). */
-export async function appendAuditRecords(
-  records: readonly AuditRecord[],
-  targets: Pick<DeliveryTargets, 'auditPath' | 'logger'>,
-): Promise<void> {
-  for (const record of records) {
-    try {
-      await appendAudit(targets.auditPath, record);
-    } catch (error) {
-      targets.logger.error({ path: targets.auditPath, error: (error as Error).message, record }, 'audit log could not be written');
-    }
-  }
 }
 
 /** Appends an undeliverable event, with the change its delivery makes, to the dead-letter file; if that fails too, prints it on stderr. */

@@ -4,6 +4,7 @@ import type { IncidentFacts, StateChange } from '../sla/state-change.js';
 import type { QuietChange, StormDecision } from '../sla/storm.js';
 import { buildResolveEvent, buildTriggerEvent, type EventContext, type PagerDutyEvent } from '../pagerduty/events.js';
 import { buildStormTriggerEvent } from '../pagerduty/storm-event.js';
+import { omitKeys } from '../omit-keys.js';
 
 /** An event to send, and what its delivery changes (applied by applyDelivery once PagerDuty accepts it). */
 export interface Notification {
@@ -95,6 +96,16 @@ export interface DeliveryCounts {
 }
 
 function factsOf(breach: Breach): IncidentFacts {
-  const { elapsedHours: _elapsed, ...facts } = breach;
-  return facts;
+  return omitKeys(breach, 'elapsedHours');
+}
+
+/** Counts planned events by action, as a dry run's summary reports them. Pure. */
+export function countPlanned(notifications: readonly Pick<Notification, 'action'>[]): DeliveryCounts {
+  const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  for (const { action } of notifications) {
+    if (action === 'trigger') counts.triggered += 1;
+    else if (action === 'retrigger') counts.retriggered += 1;
+    else counts.resolved += 1;
+  }
+  return counts;
 }

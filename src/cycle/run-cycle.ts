@@ -1,16 +1,12 @@
-import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
 import { deliverAndRecord } from './deliver-and-record.js';
-import { ExitCode, describeError, worstExitCode, type ExitCode as ExitCodeType } from '../errors.js';
-import type { IdentitySource } from '../source/identity-source.js';
+import { ExitCode, describeError, worstExitCode } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
-import { planNotifications, planStormNotifications, type DeliveryCounts, type Notification } from './notifications.js';
-import type { PagerDutySender } from '../pagerduty/sender.js';
+import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
+import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
+import { policyFrom } from './policy-from-config.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
-import type { ApprovedException } from '../sla/exceptions.js';
-import type { SlaPolicy } from '../sla/policy.js';
 import { planStorms } from '../sla/storm.js';
 import { exitCodeForStop, untilStopped } from './stop-signal.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from '../state/metrics.js';
@@ -19,70 +15,6 @@ import { loadState } from '../state/load-state.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { appendExceptionRecords } from '../state/exception-log.js';
 import { acquireRunLock } from '../state/run-lock.js';
-
-/** Everything one cycle needs; I/O is injected so tests can swap it. */
-export interface CycleInput {
-  config: Config;
-  source: IdentitySource;
-  /** Absent in a dry run: nothing is sent. */
-  sender: PagerDutySender | undefined;
-  /** The instant the cycle evaluates at (`--now`, or the clock). */
-  now: Date;
-  logger: Logger;
-  /** Where the dry run prints its planned actions (stdout). */
-  writeStdout: (text: string) => void;
-  writeStderr: (text: string) => void;
-  /** IIQ requests made so far, for the summary. */
-  iiqRequestCount: () => number;
-  /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
-  pingHeartbeat: (url: string) => Promise<void>;
-  /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
-  stop?: AbortSignal;
-  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
-  exceptions?: readonly ApprovedException[];
-}
-
-/** The outcome of one cycle. */
-export interface CycleOutcome {
-  exitCode: ExitCodeType;
-  summary: CycleSummary;
-}
-
-/** The counts of the final log record. */
-export interface CycleSummary extends DeliveryCounts {
-  dryRun: boolean;
-  inactiveListed: number;
-  pastSla: number;
-  linksFetched: number;
-  /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */
-  identitiesLookedUp: number;
-  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
-  unknownStatusAccounts: number;
-  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
-  verifiedCleanSkipped: number;
-  verifiedCleanRechecked: number;
-  held: number;
-  openIncidents: number;
-  openIncidentsByTier: Record<string, number>;
-  iiqRequests: number;
-  iiqReadError: string | undefined;
-  durationMs: number;
-  /** The signal that stopped the cycle early, if one did. */
-  interruptedBy?: string;
-}
-
-/** The SLA policy of a config. */
-export function policyFrom(config: Config): SlaPolicy {
-  return {
-    slaHours: config.slaHours,
-    defaultTier: config.leaver.defaultTier,
-    tierAttribute: config.leaver.tierAttribute,
-    terminationDateAttribute: config.leaver.terminationDateAttribute,
-    timeZone: config.leaver.timezone,
-    excludedApplications: new Set(config.excludedApplications),
-    renotifyMinutes: config.pagerduty.renotifyMinutes,
-  };
-}
 
 /**
  * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
@@ -180,7 +112,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     ...planStormNotifications(plan.storms, eventContext, now),
   ];
 
-  let counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
+  let counts: DeliveryCounts;
   let openIncidents = state.incidents;
   if (input.sender === undefined) {
     for (const { action, reason, event } of notifications) {
@@ -258,15 +190,4 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     interruptedBy: String(input.stop?.reason),
   };
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
-}
-
-/** Counts planned events by action, as a dry run's summary reports them. Pure. */
-export function countPlanned(notifications: readonly Pick<Notification, 'action'>[]): DeliveryCounts {
-  const counts: DeliveryCounts = { triggered: 0, retriggered: 0, resolved: 0, deadLettered: 0, notSent: 0 };
-  for (const { action } of notifications) {
-    if (action === 'trigger') counts.triggered += 1;
-    else if (action === 'retrigger') counts.retriggered += 1;
-    else counts.resolved += 1;
-  }
-  return counts;
 }

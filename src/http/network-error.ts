@@ -5,6 +5,8 @@ export interface NetworkErrorContext {
   urlKey: string;
   /** The config key of an extra CA file, when the upstream has one ("iiq.caFile"). */
   caFileKey?: string;
+  /** Named in "is … up" ("IIQ"); "the service" when absent. */
+  service?: string;
 }
 
 /** TLS verification failures Node reports by code, in words an operator acts on. */
@@ -41,7 +43,7 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   ) {
     return `no answer within ${context.timeoutMs / 1000} s (timeout)`;
   }
-  if (code === 'ECONNREFUSED') return `connection refused (is the service up, and ${context.urlKey} right?)`;
+  if (code === 'ECONNREFUSED') return `connection refused (is ${context.service ?? 'the service'} up, and ${context.urlKey} right?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (check ${context.urlKey}, DNS and the proxy settings)`;
   if (message === 'bad port')
     return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
@@ -60,6 +62,22 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
     return `TLS handshake failed: ${openSslReason(message)}`;
   }
   return oneLine([code, message].filter(Boolean).join(' '));
+}
+
+/** The network cause in a few words, for classified messages: an error code of Node or undici, never text from the other side. */
+export function classifyNetworkError(error: unknown): string {
+  const err = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  const code = err.cause?.code ?? err.code;
+  if (
+    err.name === 'TimeoutError' ||
+    err.cause?.name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  )
+    return 'timeout';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND') return 'host not found';
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error ${code}` : 'network error';
 }
 
 /** The reason part of an OpenSSL error string ("...:SSL routines:func:reason:file:line:"), else the text on one line. */

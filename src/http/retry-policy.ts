@@ -21,11 +21,17 @@ export function parseRetryAfterMs(header: string | null | undefined, nowMs: numb
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    // The abort reason is the caller's (SIGTERM, "journal"): passed through as given, Error or not.
+    /* eslint-disable @typescript-eslint/prefer-promise-reject-errors */
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason);
     };
+    /* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
 import { fetchVia } from './dispatcher.js';
 import { classifyStatus } from './retry-policy.js';
+import { classifyNetworkError, describeNetworkError } from './network-error.js';
 
 /** A token as issued: its value and lifetime (undefined when the server gave none). */
 export interface IssuedToken {
@@ -56,10 +57,10 @@ export function createTokenCache(options: TokenCacheOptions): IiqAuth {
       });
       return inFlight;
     },
-    async renewAfterUnauthorized(rejected) {
+    renewAfterUnauthorized(rejected) {
       // Many requests may be refused with the same token: only the first drops it.
       if (current && (rejected === undefined || rejected === current.header)) current = undefined;
-      return true;
+      return Promise.resolve(true);
     },
     hint: options.hint,
   };
@@ -72,6 +73,9 @@ export interface TokenRequest {
   /** Starts the classified form that state and events may carry, e.g. "IIQ POST /oauth2/token". */
   classifiedLabel: string;
   url: string;
+  /** The config keys of the base URL and CA file, named in network-error hints ("iiq.baseUrl", "iiq.caFile"). */
+  urlKey: string;
+  caFileKey: string;
   /** Authorization (if any) and content type; `accept` is added. */
   headers: Record<string, string>;
   /** The form body. */
@@ -139,10 +143,8 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
     });
     text = await response.text();
   } catch (error) {
-    const err = error as { name?: string; cause?: { code?: string } };
-    const timeout = err.name === 'TimeoutError';
-    const why = timeout ? `no answer within ${request.timeoutMs / 1000} s` : (err.cause?.code ?? err.name ?? 'network error');
-    throw fail(`${label} token request failed: ${why}`, true, timeout ? 'timeout' : 'network error');
+    const why = describeNetworkError(error, { timeoutMs: request.timeoutMs, urlKey: request.urlKey, caFileKey: request.caFileKey });
+    throw fail(`${label} token request failed: ${why}`, true, classifyNetworkError(error));
   }
   const status = response.status;
   if (status === 400 || status === 401 || status === 403) {

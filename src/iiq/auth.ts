@@ -18,8 +18,8 @@ export interface IiqAuth {
 export function createBasicAuth(credentials: Extract<IiqCredentials, { kind: 'basic' }>): IiqAuth {
   const header = `Basic ${Buffer.from(`${credentials.username}:${credentials.password.reveal()}`).toString('base64')}`;
   return {
-    authorization: async () => header,
-    renewAfterUnauthorized: async () => false,
+    authorization: () => Promise.resolve(header),
+    renewAfterUnauthorized: () => Promise.resolve(false),
     hint: 'check IIQ_USERNAME/IIQ_PASSWORD and that the account may use the IIQ API',
   };
 }

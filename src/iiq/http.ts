@@ -3,9 +3,13 @@ import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { IiqReadError } from '../errors.js';
 import { fetchVia } from '../http/dispatcher.js';
-import { describeNetworkError as describeTransportError } from '../http/network-error.js';
+import { classifyNetworkError, describeNetworkError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
+import type { z } from 'zod';
+import { looksLikeHtml } from '../http/wire.js';
+import { parseIiqAnswer } from './parse.js';
+import { describeErrorBody, firstHeader, parseJson } from './http-body.js';
 
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
@@ -33,7 +37,7 @@ interface RawAnswer {
 }
 
 /** A JSON answer, or IIQ saying the object does not exist. */
-export type IiqAnswer = { kind: 'ok'; body: unknown } | { kind: 'not-found' };
+export type IiqAnswer<T = unknown> = { kind: 'ok'; body: T } | { kind: 'not-found' };
 
 /**
  * Says whether the parsed JSON body of a 404 is IIQ itself saying "no such object" (spec 4.4):
@@ -43,14 +47,21 @@ export type IiqNotFoundTest = (body: unknown) => boolean;
 
 /** GETs JSON from IIQ with bounded concurrency, retries and one clear error per failure. */
 export interface IiqHttp {
-  /** The parsed JSON body; any failure (404 included) throws IiqReadError. */
+  /** The parsed JSON body, unchecked (probes, tests); any failure (404 included) throws IiqReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
+  /** The body parsed by `schema`: a mismatch throws IiqReadError naming `label` (the path without ids) and the field. */
+  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
   /**
    * Like getJson, but a 404 whose JSON body passes `isIiqNotFound` is an answer: the object
    * does not exist. A 404 with an HTML, empty or other body (a servlet container, a proxy, a
    * web server refusing `%2F`) is a failed read.
    */
-  getJsonOrNotFound(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest): Promise<IiqAnswer>;
+  getJsonOrNotFound<S extends z.ZodType>(
+    pathAndQuery: string,
+    isIiqNotFound: IiqNotFoundTest,
+    schema: S,
+    label: string,
+  ): Promise<IiqAnswer<z.output<S>>>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
@@ -101,7 +112,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       response = await send(target, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
     } catch (error) {
       throw new RetryableIiqError(
-        `${where} failed: ${describeNetworkError(error, options.timeoutMs)}`,
+        `${where} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile', service: 'IIQ' })}`,
         undefined,
         `${where}: ${classifyNetworkError(error)}`,
       );
@@ -182,12 +193,20 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     get requestCount() {
       return requestCount;
     },
-    async getJson(pathAndQuery) {
-      const answer = await get(pathAndQuery, undefined);
-      return answer.kind === 'ok' ? answer.body : undefined;
+    getJson,
+    async getJsonOrNotFound(pathAndQuery, isIiqNotFound, schema, label) {
+      const answer = await get(pathAndQuery, isIiqNotFound);
+      return answer.kind === 'ok' ? { kind: 'ok', body: parseIiqAnswer(schema, answer.body, label) } : answer;
     },
-    getJsonOrNotFound: (pathAndQuery, isIiqNotFound) => get(pathAndQuery, isIiqNotFound),
   };
+
+  function getJson(pathAndQuery: string): Promise<unknown>;
+  function getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
+  async function getJson(pathAndQuery: string, schema?: z.ZodType, label?: string): Promise<unknown> {
+    const answer = await get(pathAndQuery, undefined);
+    const body = answer.kind === 'ok' ? answer.body : undefined;
+    return schema && label !== undefined ? parseIiqAnswer(schema, body, label) : body;
+  }
 
   async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
     const target = `${basePath}${pathAndQuery}`;
@@ -221,54 +240,4 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
     }
   }
-}
-
-function firstHeader(value: string | string[] | undefined): string | null {
-  return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function looksLikeHtml(contentType: string | null, text: string): boolean {
-  return /text\/html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(text);
-}
-
-/** A short, single-line excerpt of an error body: SCIM `detail`, IIQ `message`, or nothing. */
-function describeErrorBody(text: string): string {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown>;
-    const parts = [body.scimType, body.detail ?? body.message].filter((p): p is string => typeof p === 'string' && p !== '');
-    return parts.length > 0 ? ` (${parts.join(': ').slice(0, 300)})` : '';
-  } catch {
-    return '';
-  }
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): string {
-  // fetch wraps undici's error in `cause`; the dispatcher's request API throws it as is.
-  const err = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
-  const code = err.cause?.code ?? err.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return `no answer within ${timeoutMs / 1000} s (timeout)`;
-  }
-  if (code === 'ECONNREFUSED') return 'connection refused (is IIQ up, and iiq.baseUrl right?)';
-  if (code === 'ENOTFOUND') return 'host not found (check iiq.baseUrl)';
-  // TLS mismatches and certificate errors: one human line, never OpenSSL's raw text.
-  return describeTransportError(error, { timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile' });
-}
-
-/** The network cause in a few words: an error code of Node or undici, never text from the other side. */
-function classifyNetworkError(error: unknown): string {
-  const err = error as { name?: string; code?: string; cause?: { code?: string } };
-  const code = err.cause?.code ?? err.code;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND') return 'host not found';
-  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error ${code}` : 'network error';
 }

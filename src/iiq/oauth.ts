@@ -34,6 +34,8 @@ export function createOAuthAuth(options: OAuthOptions): IiqAuth {
         label: 'IIQ OAuth',
         classifiedLabel: 'IIQ POST /oauth2/token',
         url: tokenUrl,
+        urlKey: 'iiq.baseUrl',
+        caFileKey: 'iiq.caFile',
         headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',
         dispatcher: options.dispatcher,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IiqReadError } from '../errors.js';
+import { firstIssue, plainIssueMessage } from '../parse/first-issue.js';
 
 /** An IIQ object id: a string, or a number some plugins send; always a string afterwards. */
 export const iiqId = z.union([z.string().min(1), z.number()]).transform(String);
@@ -8,15 +9,11 @@ export const iiqId = z.union([z.string().min(1), z.number()]).transform(String);
 export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, label: string): z.output<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw new IiqReadError(
-    `IIQ ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`,
-    {
-      // The field path names our schema's keys and indices, never a value IIQ sent.
-      classified: `IIQ ${label}: unexpected answer shape at ${field}`,
-    },
-  );
+  const { field, message } = firstIssue(parsed.error, '(body)');
+  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`, {
+    // The field path names our schema's keys and indices, never a value IIQ sent.
+    classified: `IIQ ${label}: unexpected answer shape at ${field}`,
+  });
 }
 
 /** Guards a paged listing against servers that repeat pages or stop short of their own total. */

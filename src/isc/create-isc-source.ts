@@ -50,6 +50,8 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
         label: 'ISC',
         classifiedLabel: 'ISC POST /oauth/token',
         url: tokenUrl,
+        urlKey: 'isc.baseUrl',
+        caFileKey: 'isc.caFile',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
           grant_type: 'client_credentials',

@@ -6,10 +6,13 @@ import { fetchVia } from '../http/dispatcher.js';
 import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { TokenRequestError } from '../http/token-cache.js';
-import { describeNetworkError, looksLikeHtml } from '../http/wire.js';
+import { looksLikeHtml } from '../http/wire.js';
+import { describeNetworkError } from '../http/network-error.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
 import { IiqReadError } from '../errors.js';
 import { IscReadError, describeIscError, parseIscErrorBody } from './errors.js';
+import type { z } from 'zod';
+import { parseIscAnswer } from './schema.js';
 
 /** How the ISC client reaches ISC. */
 export interface IscHttpOptions {
@@ -29,10 +32,12 @@ export interface IscHttpOptions {
 
 /** JSON over HTTPS to ISC with pacing, bounded concurrency, retries and classified errors. */
 export interface IscHttp {
-  /** GET; the parsed JSON body. Any failure throws IscReadError. */
+  /** GET; the parsed JSON body, unchecked (probes, tests). Any failure throws IscReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
-  /** POST a JSON body (search is a read: retried like a GET); the parsed JSON answer. */
-  postJson(pathAndQuery: string, body: unknown): Promise<unknown>;
+  /** GET; the body parsed by `schema`: a mismatch throws IscReadError naming `label` and the field. */
+  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
+  /** POST a JSON body (search is a read: retried like a GET); the answer parsed by `schema`. */
+  postJson<S extends z.ZodType>(pathAndQuery: string, body: unknown, schema: S, label: string): Promise<z.output<S>>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
@@ -92,7 +97,9 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       status = response.status;
       headers = response.headers;
     } catch (error) {
-      throw new RetryableIscError(`${label} failed: ${describeNetworkError(error, options.timeoutMs, 'ISC', 'isc.baseUrl')}`);
+      throw new RetryableIscError(
+        `${label} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'isc.baseUrl', caFileKey: 'isc.caFile', service: 'ISC' })}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -169,9 +176,16 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     get requestCount() {
       return requestCount;
     },
-    getJson: (pathAndQuery) => request('GET', pathAndQuery, undefined),
-    postJson: (pathAndQuery, body) => request('POST', pathAndQuery, body),
+    getJson,
+    postJson: async (pathAndQuery, body, schema, label) => parseIscAnswer(schema, await request('POST', pathAndQuery, body), label),
   };
+
+  function getJson(pathAndQuery: string): Promise<unknown>;
+  function getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
+  async function getJson(pathAndQuery: string, schema?: z.ZodType, label?: string): Promise<unknown> {
+    const body = await request('GET', pathAndQuery, undefined);
+    return schema && label !== undefined ? parseIscAnswer(schema, body, label) : body;
+  }
 }
 
 /** The origin of a Location header (never its path or query, which may carry anything). */

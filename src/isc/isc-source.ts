@@ -1,7 +1,7 @@
 import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source/identity-source.js';
 import { IscReadError } from './errors.js';
 import type { IscHttp } from './http.js';
-import { LIFECYCLE_ATTRIBUTE, accountPage, parseIscAnswer, searchPage, type LeaverStates } from './schema.js';
+import { LIFECYCLE_ATTRIBUTE, accountPage, searchPage, type LeaverStates } from './schema.js';
 
 /** How the ISC adapter reads. */
 export interface IscSourceOptions {
@@ -53,8 +53,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     const accounts: Account[] = [];
     const seen = new Set<string>();
     for (let offset = 0; ;) {
-      const body = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`);
-      const page = parseIscAnswer(accountPage, body, label);
+      const page = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`, accountPage, label);
       for (const account of page) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
           throw new IscReadError(
@@ -83,7 +82,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
           sort: ['id'],
           ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
         };
-        const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${options.pageSize}`, request), searchLabel);
+        const page = await http.postJson(`/v3/search?limit=${options.pageSize}`, request, pageSchema, searchLabel);
         for (const identity of page) {
           if (seen.has(identity.id)) {
             throw new IscReadError(
@@ -110,7 +109,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         query: { query: `id:${searchTerm(ref.id)}` },
         queryResultFilter: { includes: SEARCH_INCLUDES },
       };
-      const page = parseIscAnswer(pageSchema, await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request), `${searchLabel} (id:)`);
+      const page = await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request, pageSchema, `${searchLabel} (id:)`);
       const identity = page.find((candidate) => candidate.id === ref.id);
       return identity ? { kind: 'found', identity } : { kind: 'gone' };
     },

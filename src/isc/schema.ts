@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Account, Identity } from '../source/identity-source.js';
 import { IscReadError } from './errors.js';
+import { firstIssue, plainIssueMessage } from '../parse/first-issue.js';
 
 /** The identity attribute that holds an ISC identity's lifecycle state (its technical name). */
 export const LIFECYCLE_ATTRIBUTE = 'cloudLifecycleState';
@@ -96,9 +97,6 @@ export const accountPage = z.array(iscAccount);
 export function parseIscAnswer<S extends z.ZodType>(schema: S, body: unknown, label: string): z.output<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
-  throw new IscReadError(
-    `ISC ${label} answered an unexpected shape: ${field}: ${issue?.message.replace(/^Invalid input: /, '') ?? 'invalid'}`,
-  );
+  const { field, message } = firstIssue(parsed.error, '(body)');
+  throw new IscReadError(`ISC ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`);
 }

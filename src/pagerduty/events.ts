@@ -1,4 +1,5 @@
 import type { Breach, OpenIncident } from '../sla/incident.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** A PagerDuty Events API v2 event as the watchdog stores it: the routing key is added only on the wire. */
 export interface PagerDutyEvent {
@@ -31,7 +32,7 @@ export interface EventContext {
   label?: string;
 }
 
-export const CLIENT_NAME = 'iiq-leaver-sla-watchdog';
+export const CLIENT_NAME = PRODUCT_NAME;
 export const MAX_SUMMARY_CHARS = 1024;
 /** PagerDuty rejects events over 512 KB. */
 export const MAX_EVENT_BYTES = 512 * 1024;
@@ -146,7 +147,8 @@ export function fitSummary(summary: string): string {
 }
 
 function withApplications(event: PagerDutyEvent, applications: unknown[], keep: number): PagerDutyEvent {
-  const payload = event.payload!;
+  const payload = event.payload;
+  if (!payload) return event;
   return {
     ...event,
     payload: {

@@ -1,4 +1,5 @@
 import { HEALTH_DEDUP_KEY, type HealthState } from '../sla/health.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 import { CLIENT_NAME, fitEvent, type PagerDutyEvent } from './events.js';
 
 /** The watchdog's own incident: it failed `consecutiveFailures` cycles in a row. */
@@ -7,11 +8,11 @@ export function buildHealthTriggerEvent(health: HealthState, source: string, now
     event_action: 'trigger',
     dedup_key: HEALTH_DEDUP_KEY,
     payload: {
-      summary: `iiq-leaver-sla-watchdog failing: ${health.consecutiveFailures} consecutive failed cycles; last error: ${health.lastError ?? 'unknown'}`,
+      summary: `${PRODUCT_NAME} failing: ${health.consecutiveFailures} consecutive failed cycles; last error: ${health.lastError ?? 'unknown'}`,
       source,
       severity: 'error',
       timestamp: now.toISOString(),
-      component: 'iiq-leaver-sla-watchdog',
+      component: PRODUCT_NAME,
       group: 'watchdog',
       class: 'watchdog-health',
       custom_details: { consecutive_failures: health.consecutiveFailures, last_error: health.lastError },

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { fetchVia } from '../http/dispatcher.js';
 import { describeNetworkError } from '../http/network-error.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** What the PagerDuty probe found. */
 export interface PagerDutyProbe {
@@ -14,8 +15,8 @@ export interface PagerDutyProbe {
 const PROBE_EVENT = {
   event_action: 'trigger',
   payload: {
-    summary: 'iiq-leaver-sla-watchdog check: reachability probe without routing key',
-    source: 'iiq-leaver-sla-watchdog check',
+    summary: `${PRODUCT_NAME} check: reachability probe without routing key`,
+    source: `${PRODUCT_NAME} check`,
     severity: 'info',
   },
 };
@@ -69,7 +70,7 @@ export async function probePagerDuty(eventsUrl: string, dispatcher: Dispatcher, 
 function parseBody(text: string): { status?: unknown; message?: unknown } | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as { status?: unknown; message?: unknown }) : undefined;
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
   } catch {
     return undefined;
   }

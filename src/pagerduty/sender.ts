@@ -8,6 +8,7 @@ import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
 import type { Secret } from '../secrets.js';
 import type { PagerDutyEvent } from './events.js';
 import { Pacer } from './pacer.js';
+import { omitKeys } from '../omit-keys.js';
 
 /**
  * The outcome of delivering one event, after all attempts. `rejected`: PagerDuty refused the
@@ -122,14 +123,17 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
 
   async function deliver(event: PagerDutyEvent, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     let attempts = 0;
-    let accepted = false;
+    // Set inside the attempt callback: a property, so the catch below is not narrowed to its initial value.
+    const progress = { accepted: false };
     const stopped = (): DeliveryResult => ({
       ok: false,
       attempts,
       error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
       stopped: true,
     });
-    if (signal?.aborted) return stopped();
+    // A function, not a narrowed property: the signal can abort while an attempt is awaited.
+    const isStopping = (): boolean => signal?.aborted === true;
+    if (isStopping()) return stopped();
     try {
       await pRetry(
         async () => {
@@ -137,7 +141,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
           await pacer.take(signal);
           attempts += 1;
           await post(event);
-          accepted = true;
+          progress.accepted = true;
         },
         {
           // Not given to the attempt itself: a request in flight finishes (or times out) and its answer counts.
@@ -173,8 +177,8 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
       return { ok: true, attempts };
     } catch (error) {
       // p-retry checks the signal after a successful attempt too: an accepted event is delivered, whatever happened since.
-      if (accepted) return { ok: true, attempts };
-      if (signal?.aborted) return stopped();
+      if (progress.accepted) return { ok: true, attempts };
+      if (isStopping()) return stopped();
       const status = error instanceof DeliveryError ? error.status : undefined;
       // A redirect is the URL or the proxy, not PagerDuty refusing this event.
       const rejected = status !== undefined && !isRedirect(status) && classifyStatus(status) === 'fail';
@@ -209,8 +213,7 @@ function describeReason(reason: unknown): string {
 
 /** An event as it may come back from a file: a stray routing_key must never override the current one. */
 function withoutRoutingKey(event: PagerDutyEvent): PagerDutyEvent {
-  const { routing_key: _stale, ...rest } = event as PagerDutyEvent & { routing_key?: unknown };
-  return rest;
+  return omitKeys(event as PagerDutyEvent & { routing_key?: unknown }, 'routing_key');
 }
 
 /** PagerDuty's `message` and `errors`. */

@@ -1,17 +1,13 @@
 import { z } from 'zod';
+import { isoInstant } from '../parse/iso-instant.js';
 import { classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
 import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { kindOfChange, stateChangeSchema, type StateChange } from '../sla/state-change.js';
+import { kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
-import type { AuditRecord } from '../state/audit-log.js';
-import type { DeadLetter } from '../pagerduty/dead-letter.js';
+import type { AuditEventLine } from '../state/audit-line.js';
+import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
-
-/** One non-blank line of the dead-letter file: parsed, or the reason it could not be. */
-export type DeadLetterEntry = { line: number; raw: string } & (
-  { letter: DeadLetter; problem?: undefined } | { letter?: undefined; problem: string }
-);
 
 /** What the audit log says about one incident (instants in epoch ms). */
 export interface IncidentHistory {
@@ -20,7 +16,7 @@ export interface IncidentHistory {
   /** Application (storm) incidents: the latest audit record of an identity it covers. */
   lastCoveredMs?: number;
   /** The latest trigger record since the last resolve, and the first trigger of that run: the open incident's facts. */
-  open?: { record: AuditRecord; firstSentAt: string };
+  open?: { record: AuditEventLine; firstSentAt: string };
 }
 
 /** What replay reads from the state file, and the health threshold of the config. */
@@ -36,61 +32,6 @@ export type ReplayStep =
   | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter; change: StateChange | undefined }
   | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
   | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
-
-const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
-
-const eventSchema = z
-  .looseObject({
-    event_action: z.enum(['trigger', 'resolve']),
-    dedup_key: z.string().min(1).max(255),
-    payload: z
-      .looseObject({
-        summary: z.string().min(1),
-        source: z.string().min(1),
-        severity: z.enum(['critical', 'error', 'warning', 'info']),
-        custom_details: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-  })
-  .refine((event) => event.event_action !== 'trigger' || event.payload !== undefined, {
-    message: 'a trigger needs a payload',
-    path: ['payload'],
-  });
-
-const letterSchema = z.object({
-  failedAt: isoInstant,
-  attempts: z.number().int().min(0),
-  error: z.string(),
-  event: eventSchema,
-  change: stateChangeSchema.optional(),
-});
-
-/** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
-export function parseDeadLetters(text: string): DeadLetterEntry[] {
-  const entries: DeadLetterEntry[] = [];
-  text.split('\n').forEach((rawLine, index) => {
-    const raw = rawLine.replace(/\r$/, '');
-    if (raw.trim() === '') return;
-    const line = index + 1;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      entries.push({ line, raw, problem: 'not valid JSON' });
-      return;
-    }
-    const parsed = letterSchema.safeParse(json);
-    if (parsed.success) {
-      // The event re-sent is the one written, key order and all; only a stray routing_key goes.
-      const { routing_key: _stale, ...event } = (json as { event: Record<string, unknown> }).event;
-      entries.push({ line, raw, letter: { ...parsed.data, event: event as unknown as PagerDutyEvent } });
-    } else {
-      const issue = parsed.error.issues[0];
-      entries.push({ line, raw, problem: `unexpected content at ${issue?.path.join('.') || '(top level)'}: ${issue?.message}` });
-    }
-  });
-  return entries;
-}
 
 /**
  * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
@@ -170,7 +111,7 @@ function planHealth(entry: DeadLetterEntry, letter: DeadLetter, state: ReplaySta
 }
 
 /** Folds one audit record into the histories of the dedup keys of interest. */
-export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditRecord): void {
+export function addToHistory(histories: Map<string, IncidentHistory>, record: AuditEventLine): void {
   const sentMs = Date.parse(record.sent_at);
   if (Number.isNaN(sentMs)) return;
   const storm = record.covered_by === undefined ? undefined : histories.get(record.covered_by);
@@ -180,7 +121,7 @@ export function addToHistory(histories: Map<string, IncidentHistory>, record: Au
   if (record.event_action === 'trigger') {
     history.lastTriggerMs = Math.max(history.lastTriggerMs ?? sentMs, sentMs);
     history.open = { record, firstSentAt: history.open?.firstSentAt ?? record.sent_at };
-  } else if (record.event_action === 'resolve') {
+  } else {
     history.lastResolveMs = Math.max(history.lastResolveMs ?? sentMs, sentMs);
     delete history.open;
   }
@@ -253,22 +194,36 @@ export function legacyChange(
   };
 }
 
-/** The open incident as the audit log last described it (for a resolve the state no longer knows). */
-export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident {
+/**
+ * The open incident as the audit log last described it (for a resolve the state no longer
+ * knows); undefined when the line lacks the incident's facts (a hand-edited or foreign line).
+ */
+export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident | undefined {
   const r = open.record;
+  const { identity_id, identity_name, sla_hours, termination_date, sla_deadline, active_applications, active_account_count } = r;
+  if (
+    identity_id === undefined ||
+    identity_name === undefined ||
+    sla_hours === undefined ||
+    termination_date === undefined ||
+    sla_deadline === undefined ||
+    active_applications === undefined ||
+    active_account_count === undefined
+  )
+    return undefined;
   return {
     dedupKey: r.dedup_key,
-    identityId: r.identity_id,
-    identityName: r.identity_name,
-    displayName: r.identity_name,
+    identityId: identity_id,
+    identityName: identity_name,
+    displayName: identity_name,
     tier: r.tier,
-    slaHours: r.sla_hours,
+    slaHours: sla_hours,
     severity: r.severity === 'error' ? 'error' : 'warning',
-    activeApplications: r.active_applications,
-    activeAccountCount: r.active_account_count,
-    terminationDate: r.termination_date,
+    activeApplications: active_applications,
+    activeAccountCount: active_account_count,
+    terminationDate: termination_date,
     terminationSource: 'attribute',
-    slaDeadline: r.sla_deadline,
+    slaDeadline: sla_deadline,
     firstSentAt: open.firstSentAt,
     lastSentAt: r.sent_at,
   };
@@ -285,7 +240,8 @@ export function withReplayReason(change: StateChange, reason: string): StateChan
         ...change,
         cover: change.cover.map((covered) => ({ ...covered, reason: `${reason} (paged through ${change.storm.dedupKey})` })),
       };
-    default:
+    case 'storm-close':
+    case 'health':
       return change;
   }
 }

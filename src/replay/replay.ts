@@ -1,16 +1,15 @@
-import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { appendAuditRecords } from '../cycle/deliver.js';
 import { ExitCode, describeError } from '../errors.js';
-import { addToHistory, parseDeadLetters, planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
+import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
-import type { AuditRecord } from '../state/audit-log.js';
+import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
+import { parseDeadLetters } from '../state/dead-letter-file.js';
+import { readAuditHistory } from './audit-history.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
+import { DeliveryRecorder, missingTicket, type DeliveryTicket } from '../state/delivery-recorder.js';
 import { loadState, saveState } from '../state/load-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
 import { exitCodeForStop } from '../cycle/stop-signal.js';
@@ -26,8 +25,8 @@ export interface ReplayInput {
   logger: Logger;
   /** `health.alertAfterFailures`: whether a dead-lettered health trigger still stands. */
   alertAfterFailures: number;
-  /** The clock for sent-at instants. */
-  now?: () => Date;
+  /** The clock for sent-at instants (read at each delivery: a replay may take minutes). */
+  clock?: () => Date;
   /** Aborts (reason `SIGTERM` / `SIGINT`) when replay must stop: no new event is sent, what was delivered is recorded. */
   stop?: AbortSignal;
 }
@@ -70,7 +69,7 @@ export async function replayDeadLetters(input: ReplayInput): Promise<ReplayOutco
 
 async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const { logger } = input;
-  const clock = input.now ?? (() => new Date());
+  const clock = input.clock ?? (() => new Date());
   let text: string;
   try {
     text = await readFile(input.deadLetterPath, 'utf8');
@@ -121,18 +120,18 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
         );
   try {
     const tickets = new Map<number, DeliveryTicket>();
-    const recordable = sends.filter((step) => step.change !== undefined);
+    const recordable = sends.flatMap((step) => (step.change ? [{ step, change: step.change }] : []));
     const issued = recorder
       ? await recorder.intend(
-          recordable.map((step) => ({
+          recordable.map(({ step, change }) => ({
             dedupKey: step.letter.event.dedup_key,
             eventAction: step.letter.event.event_action,
-            change: withReplayReason(step.change!, REPLAY_REASON),
+            change: withReplayReason(change, REPLAY_REASON),
           })),
           clock().toISOString(),
         )
       : [];
-    recordable.forEach((step, i) => tickets.set(step.entry.line, issued[i]!));
+    recordable.forEach(({ step }, i) => tickets.set(step.entry.line, issued[i] ?? missingTicket()));
     let unavailable = false;
     const limit = pLimit(input.concurrency);
     await Promise.all(
@@ -149,7 +148,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           if (unavailable || halt.signal.aborted) {
             remaining.add(step.entry.line);
             summary.notAttempted += 1;
-            if (ticket) await recorder!.failed(ticket, clock().toISOString());
+            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
             logger.warn(
               { line: step.entry.line, dedup_key: event.dedup_key },
               unavailable
@@ -161,7 +160,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           const result = await input.sender.send(event, halt.signal);
           if (!result.ok) {
             remaining.add(step.entry.line);
-            if (ticket) await recorder!.failed(ticket, clock().toISOString());
+            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
             if (result.stopped) {
               summary.notAttempted += 1;
               return;
@@ -186,15 +185,15 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
             { line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action, attempts: result.attempts },
             'dead-lettered event delivered',
           );
-          if (!ticket) {
+          if (!ticket || !recorder) {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed event describes no incident: state and audit left as they were');
             return;
           }
           if (step.change?.kind === 'incident-close' && !step.change.incident && !state.incidents[event.dedup_key]) {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed resolve for an incident neither state nor audit knows: no audit line');
           }
-          const records: AuditRecord[] = await recorder!.delivered(ticket, clock().toISOString());
-          await appendAuditRecords(records, { auditPath: input.auditPath, logger });
+          const records: AuditRecord[] = await recorder.delivered(ticket, clock().toISOString());
+          await appendAuditRecords(records, input.auditPath, logger);
         }),
       ),
     );
@@ -221,26 +220,6 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
       : writeFileAtomic(input.deadLetterPath, kept.map((entry) => `${entry.raw}\n`).join('')),
   );
   return outcome(logger, summary, exitCodeForStop(input.stop));
-}
-
-/** Streams the audit log, keeping only what concerns `keys`; a missing log is an empty history. */
-async function readAuditHistory(path: string, keys: ReadonlySet<string>): Promise<Map<string, IncidentHistory>> {
-  const histories = new Map<string, IncidentHistory>([...keys].map((key) => [key, {}]));
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<boolean>((resolve, reject) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
-  });
-  if (!(await opened)) return histories;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    try {
-      addToHistory(histories, JSON.parse(line) as AuditRecord);
-    } catch {
-      // A torn or foreign line says nothing about our incidents.
-    }
-  }
-  return histories;
 }
 
 function logStep(logger: Logger, step: Exclude<ReplayStep, { kind: 'send' }>): void {

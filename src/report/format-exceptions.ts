@@ -86,5 +86,6 @@ function alignLeft(rows: readonly string[][]): string[] {
 
 // Text from the audit log stays on its row: line breaks and other control characters become spaces.
 function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 }

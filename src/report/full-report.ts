@@ -167,10 +167,7 @@ function exceptionsReport(facts: readonly ExceptionFacts[], nowMs: number): Exce
     const inTier = records.filter((r) => r.tier === tier);
     const reasons = new Map<string, number>();
     for (const r of inTier) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
-    const upcoming = inTier
-      .filter((r) => r.in_force && r.expires_at !== null)
-      .map((r) => r.expires_at!)
-      .sort();
+    const upcoming = inTier.flatMap((r) => (r.in_force && r.expires_at !== null ? [r.expires_at] : [])).sort();
     tiers[tier] = {
       count: inTier.length,
       in_force: inTier.filter((r) => r.in_force).length,

@@ -1,6 +1,8 @@
+const MARKUP_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 /** Escapes text for HTML and SVG content and attribute values (double-quoted). */
 export function escapeMarkup(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+  return value.replace(/[&<>"']/g, (char) => MARKUP_ENTITIES[char] ?? char);
 }
 
 /**

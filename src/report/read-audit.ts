@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readJsonLines } from '../state/json-lines.js';
 import { parseAuditLine } from './audit-lines.js';
 import type { ExceptionFacts } from './exception-lines.js';
 import { BreachBuilder, type Breach, type UnmatchedResolve } from './incidents.js';
@@ -21,20 +20,12 @@ export async function readAuditBreaches(path: string): Promise<AuditRead> {
   const builder = new BreachBuilder();
   const skipped: AuditRead['skipped'] = [];
   const exceptions: ExceptionFacts[] = [];
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<boolean>((resolve, reject) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
-  });
-  if (!(await opened)) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions };
-  let lineNumber = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-    lineNumber += 1;
-    if (text.trim() === '') continue;
+  const found = await readJsonLines(path, (text, lineNumber) => {
     const line = parseAuditLine(text);
     if (line.ok && line.exception) exceptions.push(line.exception);
     else if (line.ok) builder.add(line.facts);
     else skipped.push({ line: lineNumber, reason: line.reason });
-  }
+  });
+  if (!found) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions };
   return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true, exceptions };
 }

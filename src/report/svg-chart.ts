@@ -48,7 +48,8 @@ export function renderLineChart(chart: LineChart): string {
   const bottom = PLOT.top + PLOT.height;
   const band = plotWidth / Math.max(1, chart.categories.length);
   const x = (i: number): number => PLOT.left + band * (i + 0.5);
-  const y = (minutes: number): number => bottom - ((minutes * scale - ticks[0]!) / (ticks.at(-1)! - ticks[0]!)) * PLOT.height;
+  const [low = 0, high = low + 1] = [ticks[0], ticks.at(-1)];
+  const y = (minutes: number): number => bottom - ((minutes * scale - low) / (high - low)) * PLOT.height;
   const perRow = Math.floor((WIDTH - PLOT.left) / LEGEND_ITEM_WIDTH);
   const legendTop = bottom + 62;
   const height = legendTop + Math.ceil(chart.series.length / perRow) * LEGEND_ROW_HEIGHT + 8;
@@ -57,7 +58,7 @@ export function renderLineChart(chart: LineChart): string {
 
   const parts: string[] = [open(chart.id, chart.title, chart.description, height), heading(chart.title)];
   for (const tick of ticks) {
-    const ty = bottom - ((tick - ticks[0]!) / (ticks.at(-1)! - ticks[0]!)) * PLOT.height;
+    const ty = bottom - ((tick - low) / (high - low)) * PLOT.height;
     parts.push(`<line class="grid" x1="${PLOT.left}" x2="${WIDTH - PLOT.right}" y1="${px(ty)}" y2="${px(ty)}"/>`);
     parts.push(`<text class="tick" x="${PLOT.left - 6}" y="${px(ty + 4)}" text-anchor="end">${esc(formatTick(tick))}</text>`);
   }
@@ -102,7 +103,7 @@ export function renderBarChart(chart: BarChart): string {
   const bottom = top + plotHeight;
   const height = bottom + 54;
   const ticks = niceTicks(0, Math.max(1, ...chart.bars.map((b) => b.value)), true);
-  const max = ticks.at(-1)!;
+  const max = ticks.at(-1) ?? 1;
   const w = (value: number): number => (value / max) * (WIDTH - left - right);
   const parts: string[] = [open(chart.id, chart.title, chart.description, height), heading(chart.title)];
   for (const tick of ticks) {

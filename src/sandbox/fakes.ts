@@ -94,7 +94,9 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
       get identities() {
         return iiq.identities;
       },
-      close: async () => void (await closeAll()),
+      close: async () => {
+        await closeAll();
+      },
     };
   } catch (error) {
     await closeAll();

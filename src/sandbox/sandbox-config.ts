@@ -5,8 +5,9 @@
  */
 import { copyFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parseConfig, type WatchdogEnv } from '../config/config.js';
+import { parseConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** Where the fakes listen: IIQ context root, ISC tenant URL, PagerDuty events URL. */
 export interface FakeEndpoints {
@@ -60,7 +61,7 @@ export function sandboxIscConfig(endpoints: FakeEndpoints): Record<string, unkno
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const section = (config: Json, key: string): Json => (isObject(config[key]) ? { ...(config[key] as Json) } : {});
+const section = (config: Json, key: string): Json => (isObject(config[key]) ? { ...config[key] } : {});
 
 /**
  * A copy of a team's config pointed at the fakes: source and PagerDuty URLs replaced, CA files
@@ -101,7 +102,7 @@ export function pointConfigAtFakes(raw: unknown, endpoints: FakeEndpoints, confi
 /** Validates a config the sandbox wrote, as `run` will read it (exit 2 naming the key). */
 export function validateSandboxConfig(config: Json, folder: string, label: string): void {
   try {
-    parseConfig(config, SANDBOX_ENV as WatchdogEnv, folder, { routingKey: true });
+    parseConfig(config, SANDBOX_ENV, folder, { routingKey: true });
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${label}: ${error.message}`);
     throw error;
@@ -111,7 +112,7 @@ export function validateSandboxConfig(config: Json, folder: string, label: strin
 /** The `.env` the sandbox writes next to its config. */
 export function sandboxEnvFile(): string {
   return [
-    '# iiq-leaver-sla-watchdog sandbox: credentials of the loopback fakes, not secrets of any real system.',
+    `# ${PRODUCT_NAME} sandbox: credentials of the loopback fakes, not secrets of any real system.`,
     '# Variables already exported in your shell win over this file.',
     ...Object.entries(SANDBOX_ENV).map(([name, value]) => `${name}=${value}`),
     '',

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseJsonText } from '../config/config.js';
+import { parseJsonText } from '../config/json-text.js';
 import { ConfigError } from '../errors.js';
+import { plainIssueMessage } from '../parse/first-issue.js';
 
 /** What an account's status reads as in the fakes: `unknown` = the source does not say. */
 export const ACCOUNT_STATUSES = ['enabled', 'disabled', 'unknown'] as const;
@@ -94,7 +95,7 @@ function describeScenarioIssues(issues: readonly z.core.$ZodIssue[]): string {
     .map((issue) => {
       const path = at(issue.path);
       if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path ? `${path}: ` : ''}unknown key "${key}"`).join('; ');
-      return `${path || '(top level)'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+      return `${path || '(top level)'}: ${plainIssueMessage(issue.message)}`;
     })
     .join('; ');
 }

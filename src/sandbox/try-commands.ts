@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** Quotes one word for a POSIX shell (left bare when it has nothing the shell would touch). */
 export function shellQuote(word: string): string {
@@ -14,12 +15,7 @@ export function shellQuote(word: string): string {
  * How to invoke this very CLI: its bare name when that name on PATH is this installation,
  * otherwise node and the script by absolute path (a clone, npx, or another version on PATH).
  */
-export function cliInvocation(
-  cliScript: string,
-  nodePath: string,
-  pathVariable: string | undefined,
-  name = 'iiq-leaver-sla-watchdog',
-): string {
+export function cliInvocation(cliScript: string, nodePath: string, pathVariable: string | undefined, name = PRODUCT_NAME): string {
   const here = realpathOr(cliScript);
   for (const folder of (pathVariable ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(folder, name);

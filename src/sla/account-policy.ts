@@ -1,12 +1,10 @@
 import type { Account } from '../source/identity-source.js';
-import type { AccountsObservation } from './decide.js';
 import { exceptionCovers, exceptionHolds, exceptionsForIdentity, type ApprovedException } from './exceptions.js';
 import { accountSlaHours, earliestSlaHours as earliestSlaHoursOf, type ApplicationSlaHours } from './grace.js';
 import type { Severity } from './incident.js';
-import { severityFor, summarizeAccounts, type SlaAssessment } from './policy.js';
-
-const HOUR_MS = 3_600_000;
-const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
+import { severityFor, summarizeAccounts, type AccountSummary, type SlaAssessment } from './policy.js';
+import { isEscalation } from './renotify.js';
+import { HOUR_MS } from './time-units.js';
 
 /** Which accounts count toward a breach beyond the tier SLA: per-application grace and approved exceptions (spec 11). */
 export interface AccountPolicy {
@@ -24,6 +22,13 @@ export interface AppliedException {
 export type QuietReason = 'exception approved' | 'within application grace';
 
 /** What the policy made of one identity's accounts (pure facts for the decision and the audit). */
+/** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
+export type AccountsObservation =
+  | { kind: 'not-fetched' }
+  | ({ kind: 'observed' } & AccountSummary & { policy?: AccountVerdict })
+  | { kind: 'identity-gone' }
+  | { kind: 'failed'; error: string };
+
 export interface AccountVerdict {
   /** Past the SLA of the tier or of at least one of its (non-excluded) accounts, whatever their status. */
   pastSla: boolean;
@@ -104,7 +109,7 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
       continue;
     }
     counting.push(account);
-    if (!severity || SEVERITY_RANK[accountSeverity] > SEVERITY_RANK[severity]) severity = accountSeverity;
+    if (!severity || isEscalation(accountSeverity, severity)) severity = accountSeverity;
     if (earliestSlaHours === undefined || slaHours < earliestSlaHours) {
       earliestSlaHours = slaHours;
       slaApplication = Object.hasOwn(policy.applicationSlaHours, application) ? application : undefined;

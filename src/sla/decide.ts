@@ -1,6 +1,8 @@
-import type { AccountVerdict } from './account-policy.js';
-import type { AccountSummary, SlaAssessment } from './policy.js';
-import { dedupKeyFor, type Breach, type OpenIncident, type Severity } from './incident.js';
+import type { AccountsObservation } from './account-policy.js';
+import type { SlaAssessment } from './policy.js';
+import { dedupKeyFor, type Breach, type OpenIncident } from './incident.js';
+import { isEscalation, isRenotifyDue } from './renotify.js';
+import { HOUR_MS } from './time-units.js';
 
 /** What the cycle saw of one listed identity. */
 export interface Observation {
@@ -10,13 +12,6 @@ export interface Observation {
   assessment: SlaAssessment;
   accounts: AccountsObservation;
 }
-
-/** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
-export type AccountsObservation =
-  | { kind: 'not-fetched' }
-  | ({ kind: 'observed' } & AccountSummary & { policy?: AccountVerdict })
-  | { kind: 'identity-gone' }
-  | { kind: 'failed'; error: string };
 
 export type TriggerReason =
   | 'first breach'
@@ -56,9 +51,6 @@ export interface DecideInput {
   /** The previous cycle's evaluation instant: a cycle evaluating earlier (clock stepped back) resolves nothing. */
   previousEvaluatedAtMs?: number | undefined;
 }
-
-const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
-const HOUR_MS = 3_600_000;
 
 /**
  * Decides per identity: trigger / re-trigger / resolve / hold (spec 5). Pure: no I/O, no
@@ -163,15 +155,14 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
 function retriggerReason(breach: Breach, previous: OpenIncident | undefined, input: DecideInput): TriggerReason | undefined {
   if (!previous) return 'first breach';
   if (previous.unconfirmed) return 'previous delivery unconfirmed';
-  if (SEVERITY_RANK[breach.severity] > SEVERITY_RANK[previous.severity]) return 'severity escalated';
+  if (isEscalation(breach.severity, previous.severity)) return 'severity escalated';
   if (
     !sameApplications(breach.activeApplications, previous.activeApplications) ||
     !sameApplications(breach.unknownApplications ?? [], previous.unknownApplications ?? [])
   ) {
     return 'active applications changed';
   }
-  const sinceLastSentMs = input.nowMs - Date.parse(previous.lastSentAt);
-  if (sinceLastSentMs >= input.renotifyMinutes * 60_000) return 'renotify interval elapsed';
+  if (isRenotifyDue(previous.lastSentAt, input.nowMs, input.renotifyMinutes)) return 'renotify interval elapsed';
   return undefined;
 }
 

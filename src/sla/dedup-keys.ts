@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 
 /** Every dedup key the watchdog makes starts with this (ISC too, spec 9). */
 export const DEDUP_KEY_PREFIX = 'iiq-leaver-sla-';
+/** The product's name (command, PagerDuty client and component, log name): its keys are named after it. */
+export const PRODUCT_NAME = `${DEDUP_KEY_PREFIX}watchdog`;
 /** PagerDuty refuses a longer dedup_key (spec 5). */
 export const MAX_DEDUP_KEY_CHARS = 255;
 /** Dedup key of the watchdog's own health incident (spec 7). */
-export const HEALTH_DEDUP_KEY = 'iiq-leaver-sla-watchdog-health';
+export const HEALTH_DEDUP_KEY = `${PRODUCT_NAME}-health`;
 /** Application (storm control) keys start with this. */
-export const APPLICATION_KEY_PREFIX = 'iiq-leaver-sla-app-';
+export const APPLICATION_KEY_PREFIX = `${DEDUP_KEY_PREFIX}app-`;
 
 /** The longest ASCII slug of an application name inside its key (spec 5). */
 export const MAX_SLUG_CHARS = 40;

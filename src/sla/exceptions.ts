@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { parseTerminationInstant, zonedToEpochMs } from './termination.js';
+import { plainIssueMessage } from '../parse/first-issue.js';
 
 /** An approved, time-bound exception (spec 11), validated, with the instant it ends. */
 export interface ApprovedException {
@@ -51,10 +52,11 @@ export function parseExceptions(raw: unknown, nowMs: number, timeZone: string, n
     const where = (key: string): string => `entry [${index}]${identityName}${key ? ` key "${key}"` : ''}: `;
     const parsed = entrySchema.safeParse(entry);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
+      const issue = parsed.error.issues[0];
+      if (!issue) return fail(where(''), 'invalid');
       if (issue.code === 'unrecognized_keys') return fail(where(issue.keys[0] ?? ''), 'unknown key');
       const key = issue.path.map(String).join('.');
-      return fail(where(key), issue.path.length === 0 ? 'must be an object' : issue.message.replace(/^Invalid input: /, ''));
+      return fail(where(key), issue.path.length === 0 ? 'must be an object' : plainIssueMessage(issue.message));
     }
     const value = parsed.data;
     const untilMs = parseUntil(value.until, nowMs, timeZone);

@@ -3,7 +3,7 @@ export type ApplicationSlaHours = Readonly<Record<string, number>>;
 
 /** The SLA an account of `application` has: its application's own, else its identity's tier's. */
 export function accountSlaHours(application: string, tierSlaHours: number, applicationSlaHours: ApplicationSlaHours): number {
-  return Object.hasOwn(applicationSlaHours, application) ? applicationSlaHours[application]! : tierSlaHours;
+  return (Object.hasOwn(applicationSlaHours, application) ? applicationSlaHours[application] : undefined) ?? tierSlaHours;
 }
 
 /**

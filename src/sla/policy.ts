@@ -1,8 +1,8 @@
 import type { Account, Identity } from '../source/identity-source.js';
 import type { Severity } from './incident.js';
 import { parseTerminationInstant, type TerminationSource } from './termination.js';
-
-const HOUR_MS = 3_600_000;
+import { describeValue } from '../parse/describe-value.js';
+import { HOUR_MS } from './time-units.js';
 
 /** The SLA rules, from config. */
 export interface SlaPolicy {
@@ -109,14 +109,4 @@ function matchTier(value: string, slaHours: Readonly<Record<string, number>>): s
   if (value in slaHours) return value;
   const lower = value.trim().toLowerCase();
   return Object.keys(slaHours).find((tier) => tier.toLowerCase() === lower);
-}
-
-// IIQ data is untrusted: an object with a broken toString must not crash the cycle.
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? typeof value;
-  } catch {
-    return typeof value;
-  }
 }

@@ -1,6 +1,5 @@
 import { hash32 } from '../string-hash.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from './time-units.js';
 
 /**
  * One identity verified clean (spec 10), as kept in the state file: when (epoch seconds), and the

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTH_DEDUP_KEY } from './dedup-keys.js';
 import type { OpenIncident, Severity } from './incident.js';
 import type { OpenStorm } from './storm.js';
@@ -25,7 +26,6 @@ export type StateChange =
   /** The watchdog's own health incident is opened or closed. */
   | { kind: 'health'; incidentOpen: boolean };
 
-const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
 const severity = z.enum(['warning', 'error']) satisfies z.ZodType<Severity>;
 
 // Loose: facts added to incidents later pass through a journal or dead-letter line unchanged.
@@ -74,7 +74,7 @@ export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('k
   }),
   z.object({ kind: z.literal('storm-close'), dedupKey: z.string().min(1) }),
   z.object({ kind: z.literal('health'), incidentOpen: z.boolean() }),
-]) as z.ZodType<StateChange>;
+]);
 
 /** The dedup key a change is about (the health key for health changes). */
 export function dedupKeyOfChange(change: StateChange): string {

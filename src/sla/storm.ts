@@ -1,6 +1,7 @@
 import type { Decision } from './decide.js';
 import { applicationDedupKey } from './dedup-keys.js';
 import { breachApplications, type OpenIncident, type Severity } from './incident.js';
+import { isEscalation, isRenotifyDue } from './renotify.js';
 
 type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
 type ResolveDecision = Extract<Decision, { action: 'resolve' }>;
@@ -53,7 +54,6 @@ export interface StormInput {
   renotifyMinutes: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { warning: 1, error: 2 };
 const MAX_NAMES = 20;
 
 /** The dedup key of a new application incident (spec 5); the rules live in dedup-keys.ts. */
@@ -136,7 +136,7 @@ function chooseStorm(
 ): string {
   const keys = applications.map(keyOf);
   if (wasCoveredBy && keys.includes(wasCoveredBy)) return wasCoveredBy;
-  const busiest = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b))[0]!;
+  const [busiest = ''] = [...applications].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || a.localeCompare(b));
   return keyOf(busiest);
 }
 
@@ -161,7 +161,9 @@ function decideStorm(
   if (members.length === 0) {
     return previous && { action: 'resolve', reason: 'no covered identity has active accounts left', storm: previous, cover: [] };
   }
-  const application = previous?.application ?? breachApplications(cover[0]!.breach).find((a) => keyOf(a) === key)!;
+  // A new storm has covered breaches (members come from them): one of their applications has this key.
+  const application =
+    previous?.application ?? cover.flatMap((decision) => breachApplications(decision.breach)).find((a) => keyOf(a) === key) ?? key;
   const severity = members.some((member) => member.severity === 'error') ? 'error' : 'warning';
   const tiers: Record<string, number> = {};
   for (const member of members) tiers[member.tier] = (tiers[member.tier] ?? 0) + 1;
@@ -182,9 +184,9 @@ function decideStorm(
     ? 'previous delivery unconfirmed'
     : cover.length > 0
       ? `${cover.length} more identities covered`
-      : SEVERITY_RANK[severity] > SEVERITY_RANK[previous.severity]
+      : isEscalation(severity, previous.severity)
         ? 'severity escalated'
-        : input.nowMs - Date.parse(previous.lastSentAt) >= input.renotifyMinutes * 60_000
+        : isRenotifyDue(previous.lastSentAt, input.nowMs, input.renotifyMinutes)
           ? 'renotify interval elapsed'
           : undefined;
   return reason ? { action: 'retrigger', reason, storm, previous, cover } : undefined;

@@ -3,6 +3,7 @@ import type { OpenIncident } from '../sla/incident.js';
 import type { IncidentFacts, StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { auditResolve, auditTrigger, type AuditRecord } from './audit-log.js';
+import { omitKeys } from '../omit-keys.js';
 
 /** The part of the state that deliveries change: identity incidents, application incidents, health. */
 export interface DeliveryBook {
@@ -130,11 +131,11 @@ export function unconfirmedEffect(book: Readonly<DeliveryBook>, change: StateCha
 export function applyEffect(book: DeliveryBook, effect: DeliveryEffect): void {
   for (const [key, incident] of effect.incidents) {
     if (incident) book.incidents[key] = incident;
-    else delete book.incidents[key];
+    else Reflect.deleteProperty(book.incidents, key);
   }
   for (const [key, storm] of effect.storms) {
     if (storm) book.storms[key] = storm;
-    else delete book.storms[key];
+    else Reflect.deleteProperty(book.storms, key);
   }
   if (effect.health) book.health = effect.health;
 }
@@ -161,12 +162,6 @@ function openedIncident(
   coveredBy: string | undefined,
 ): OpenIncident {
   // Only the facts of the change: a stale `unconfirmed` or `coveredBy` of a record read back must not survive.
-  const {
-    firstSentAt: _first,
-    lastSentAt: _last,
-    coveredBy: _covered,
-    unconfirmed: _unconfirmed,
-    ...rest
-  } = facts as IncidentFacts & Partial<OpenIncident>;
+  const rest = omitKeys(facts as IncidentFacts & Partial<OpenIncident>, 'firstSentAt', 'lastSentAt', 'coveredBy', 'unconfirmed');
   return { ...rest, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt, ...(coveredBy ? { coveredBy } : {}) };
 }

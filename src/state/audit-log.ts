@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { appendJsonLine } from './atomic-file.js';
 import type { OpenIncident } from '../sla/incident.js';
 
@@ -28,9 +29,15 @@ export interface AuditRecord {
   covered_by?: string;
 }
 
-/** Appends one record to the audit log. */
-export function appendAudit(path: string, record: AuditRecord): Promise<void> {
-  return appendJsonLine(path, record);
+/** Appends audit records; a failure is logged with the records, never fatal (what they record already happened). */
+export async function appendAuditRecords(records: readonly AuditRecord[], auditPath: string, logger: Logger): Promise<void> {
+  for (const record of records) {
+    try {
+      await appendJsonLine(auditPath, record);
+    } catch (error) {
+      logger.error({ path: auditPath, error: (error as Error).message, record }, 'audit log could not be written');
+    }
+  }
 }
 
 /** The audit record of a delivered trigger (or re-trigger) of an incident. Pure. */

@@ -63,7 +63,7 @@ export class DeliveryRecorder {
       intents.map((intent, i) => ({
         journal: 1,
         run: this.journal.run,
-        seq: tickets[i]!.seq,
+        seq: (tickets[i] ?? missingTicket()).seq,
         step: 'sending',
         at,
         dedup_key: intent.dedupKey,
@@ -77,7 +77,9 @@ export class DeliveryRecorder {
   /** PagerDuty accepted the ticket's event: journaled, then applied. Returns the audit records to append; never throws. */
   async delivered(ticket: DeliveryTicket, sentAt: string): Promise<AuditRecord[]> {
     const written = this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'delivered', at: sentAt }]);
-    await written.catch((error: WatchdogError) => this.#fail(error));
+    await written.catch((error: unknown) => {
+      this.#fail(error as WatchdogError);
+    });
     const effect = deliveryEffect(this.#book, ticket.change, sentAt);
     applyEffect(this.#book, effect);
     return effect.audit;
@@ -85,9 +87,9 @@ export class DeliveryRecorder {
 
   /** The ticket's event was dead-lettered or not sent: the state stays as it was. Never throws. */
   async failed(ticket: DeliveryTicket, at: string): Promise<void> {
-    await this.journal
-      .append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'failed', at }])
-      .catch((error: WatchdogError) => this.#fail(error));
+    await this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'failed', at }]).catch((error: unknown) => {
+      this.#fail(error as WatchdogError);
+    });
   }
 
   /** Records changes that send nothing (identities under an application incident). Throws LocalFileError. */
@@ -115,4 +117,9 @@ export class DeliveryRecorder {
     this.#failure = error;
     this.onFailure(error);
   }
+}
+
+/** For a ticket `intend` must have issued: one per intent, in order; its absence is a bug, not a condition. */
+export function missingTicket(): never {
+  throw new Error('DeliveryRecorder.intend returned fewer tickets than intents');
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
 import { guardLocalFile, localFileError } from './local-file.js';
+import { firstIssue } from '../parse/first-issue.js';
 
 /** The journal of a state file: `<state.path>.journal`. */
 export function journalPathFor(statePath: string): string {
@@ -26,7 +27,7 @@ const lineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('step', [
   z.object({ ...base, step: z.literal('sending'), dedup_key: z.string(), event_action: z.string(), change: stateChangeSchema }),
   z.object({ ...base, step: z.enum(['delivered', 'failed']) }),
   z.object({ ...base, step: z.literal('recorded'), change: stateChangeSchema }),
-]) as z.ZodType<JournalLine>;
+]);
 
 /** The journal read back: its lines, and those skipped (a torn last line after a kill, foreign text). */
 export interface ParsedJournal {
@@ -48,8 +49,7 @@ export function parseJournal(text: string): ParsedJournal {
     }
     const line = lineSchema.safeParse(json);
     if (line.success) parsed.lines.push(line.data);
-    else
-      parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${line.error.issues[0]?.path.join('.') || '(top level)'}` });
+    else parsed.skipped.push({ line: index + 1, problem: `unexpected content at ${firstIssue(line.error).field}` });
   });
   return parsed;
 }

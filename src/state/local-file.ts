@@ -56,9 +56,9 @@ export async function guardLocalFile<T>(what: string, path: string, operation: (
  * The safety net for a file failure no caller named: an errno error carrying a path and a
  * file-system code becomes a LocalFileError; anything else is undefined (a bug, reported as such).
  */
-export function asLocalFileError(error: unknown): LocalFileError | undefined {
+export function asLocalFileError(error: unknown): WatchdogError | undefined {
   const errno = error as NodeJS.ErrnoException | undefined;
   if (!errno || typeof errno.path !== 'string' || !errno.code || !LOCAL_FILE_CODES.has(errno.code)) return undefined;
-  const what = errno.syscall ? `${errno.syscall}` : 'use';
-  return localFileError(what, errno.path, error) as LocalFileError;
+  const what = errno.syscall ? errno.syscall : 'use';
+  return localFileError(what, errno.path, error);
 }

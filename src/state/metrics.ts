@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import type { CycleSummary } from '../cycle/run-cycle.js';
+import type { CycleSummary } from '../cycle/cycle-input.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
 

@@ -158,7 +158,7 @@ async function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
     let owner: Partial<LockOwner> = {};
     try {
       const parsed: unknown = JSON.parse(raw);
-      if (parsed && typeof parsed === 'object') owner = parsed as Partial<LockOwner>;
+      if (parsed && typeof parsed === 'object') owner = parsed;
     } catch {
       // Empty (a writer between create and write) or foreign content: judged by age alone.
     }

@@ -1,5 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
+import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { RecordedExceptions } from '../sla/exception-audit.js';
 import type { OpenIncident } from '../sla/incident.js';
@@ -7,6 +8,7 @@ import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
 import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
+import { firstIssue } from '../parse/first-issue.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
 export interface WatchdogState {
@@ -26,8 +28,6 @@ export interface WatchdogState {
   /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
 }
-
-const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 instant');
 
 const openIncident = z.object({
   dedupKey: z.string(),
@@ -114,8 +114,8 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
   try {
     const parsed = stateSchema.safeParse(JSON.parse(text));
     if (parsed.success) return { state: parsed.data };
-    const issue = parsed.error.issues[0];
-    reason = `unexpected content at ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`;
+    const { field, message } = firstIssue(parsed.error);
+    reason = `unexpected content at ${field}: ${message}`;
   } catch {
     reason = 'not valid JSON';
   }

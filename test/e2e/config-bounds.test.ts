@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { CONFIG_NUMBER_BOUNDS, describeBound, type BoundedKey, type NumberBound } from '../../src/config/bounds.js';
-import { parseConfig, parseJsonText, type WatchdogEnv } from '../../src/config/config.js';
+import { parseConfig, type WatchdogEnv } from '../../src/config/config.js';
+import { parseJsonText } from '../../src/config/json-text.js';
 import { configFileSchema } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
 

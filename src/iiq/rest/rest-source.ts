@@ -1,6 +1,6 @@
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
-import { PageGuard, parseIiqAnswer } from '../parse.js';
+import { PageGuard } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
 import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import { withRestApiHint } from './api-hint.js';
@@ -18,9 +18,9 @@ export function isRestNotFound(body: unknown): boolean {
 export function createRestSource(http: IiqHttp, pageSize: number): IdentitySource {
   async function lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
     const path = `/rest/identities/${encodePathSegment(ref.name)}`;
-    const answer = await http.getJsonOrNotFound(path, isRestNotFound);
+    const answer = await http.getJsonOrNotFound(path, isRestNotFound, restIdentity, 'GET /rest/identities/{name}');
     if (answer.kind === 'not-found') return { kind: 'gone' };
-    const identity = parseIiqAnswer(restIdentity, answer.body, 'GET /rest/identities/{name}');
+    const identity = answer.body;
     if (identity.id === ref.id) return { kind: 'found', identity };
     // IIQ matches names without regard to case, so "JDoe" may come back as "jdoe".
     if (identity.name.toLowerCase() !== ref.name.toLowerCase()) {
@@ -43,12 +43,11 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
       let start = 0;
       for (;;) {
         // The filter is sent as the spec writes it: '=' is legal in a query value.
-        const body = await http
-          .getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`)
+        const page = await http
+          .getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`, restIdentityPage, label)
           .catch((error: unknown) => {
             throw start === 0 ? withRestApiHint(error) : error;
           });
-        const page = parseIiqAnswer(restIdentityPage, body, label);
         if (page.objects.length === 0) {
           guard.checkComplete(start, page.count);
           return;
@@ -66,7 +65,7 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {
       const path = `/rest/identities/${encodePathSegment(identity.name)}/links`;
-      const answer = await http.getJsonOrNotFound(path, isRestNotFound);
+      const answer = await http.getJsonOrNotFound(path, isRestNotFound, restLinks, 'GET /rest/identities/{name}/links');
       if (answer.kind === 'not-found') {
         // IIQ just listed this identity: confirm "gone" on the identity itself, so that a links
         // path some server routed elsewhere never closes an incident.
@@ -76,7 +75,7 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
           { classified: `IIQ GET ${path}: HTTP 404 for an existing identity` },
         );
       }
-      return { kind: 'accounts', accounts: parseIiqAnswer(restLinks, answer.body, 'GET /rest/identities/{name}/links') };
+      return { kind: 'accounts', accounts: answer.body };
     },
 
     lookupIdentity,

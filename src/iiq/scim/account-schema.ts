@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
-import { parseIiqAnswer } from '../parse.js';
 
 /** IIQ's SCIM Account schema (spec 4.2), served at `/scim/v2/Schemas/<this id>`. */
 export const ACCOUNT_SCHEMA_URN = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
@@ -50,8 +49,8 @@ export function chooseAccountAttributes(declared: readonly string[]): AccountAtt
 export async function readAccountAttributes(http: IiqHttp, logger: Logger | undefined): Promise<string | undefined> {
   let declared: string[];
   try {
-    const body = await http.getJson(`/scim/v2/Schemas/${ACCOUNT_SCHEMA_URN}`);
-    declared = parseIiqAnswer(scimSchemaResource, body, 'GET /scim/v2/Schemas/{Account}').attributes.map((attribute) => attribute.name);
+    const resource = await http.getJson(`/scim/v2/Schemas/${ACCOUNT_SCHEMA_URN}`, scimSchemaResource, 'GET /scim/v2/Schemas/{Account}');
+    declared = resource.attributes.map((attribute) => attribute.name);
   } catch (error) {
     if (!(error instanceof IiqReadError)) throw error;
     logger?.warn({ error: error.message }, 'SCIM Account schema could not be read: accounts are read whole (no attributes=)');

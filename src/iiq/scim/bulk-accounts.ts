@@ -2,7 +2,6 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
-import { parseIiqAnswer } from '../parse.js';
 import { AccountIndex } from './account-index.js';
 import { IdHashSet } from './id-hash-set.js';
 import { scimAccountPage, scimListResponse } from './schema.js';
@@ -39,8 +38,8 @@ export class BulkReadInconsistent extends Error {
  * as the Account schema allows, or empty (see account-schema.ts).
  */
 export async function fetchAccountTotal(http: IiqHttp, attributesQuery: string): Promise<number> {
-  const body = await http.getJson(`/scim/v2/Accounts?startIndex=1&count=1${attributesQuery}`);
-  return parseIiqAnswer(scimListResponse(z.unknown()), body, LABEL).totalResults;
+  const first = await http.getJson(`/scim/v2/Accounts?startIndex=1&count=1${attributesQuery}`, scimListResponse(z.unknown()), LABEL);
+  return first.totalResults;
 }
 
 /**
@@ -77,8 +76,7 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, at
     let at = first;
     while (at < end) {
       const count = Math.min(BULK_PAGE_SIZE, end - at);
-      const body = await http.getJson(`/scim/v2/Accounts?startIndex=${at}&count=${count}${attributesQuery}`);
-      const page = parseIiqAnswer(scimAccountPage, body, LABEL);
+      const page = await http.getJson(`/scim/v2/Accounts?startIndex=${at}&count=${count}${attributesQuery}`, scimAccountPage, LABEL);
       if (page.totalResults !== totalAccounts) {
         throw new BulkReadInconsistent(`the account total changed from ${totalAccounts} to ${page.totalResults} while reading`);
       }
@@ -102,6 +100,7 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, at
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   const readError = failures.find((e) => e instanceof IiqReadError);
   if (readError) throw readError;
-  if (failures[0] !== undefined) throw failures[0];
+  if (failures[0] !== undefined)
+    throw failures[0] instanceof Error ? failures[0] : new Error('bulk account read failed', { cause: failures[0] });
   return index;
 }

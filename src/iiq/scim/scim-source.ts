@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { IiqReadError } from '../../errors.js';
 import type { IiqHttp } from '../http.js';
-import { PageGuard, parseIiqAnswer } from '../parse.js';
+import { PageGuard } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
 import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import type { AccountIndex } from './account-index.js';
@@ -37,8 +37,8 @@ async function* listScimPages<S extends ListSchema>(
   const guard = new PageGuard(label);
   let received = 0;
   for (;;) {
-    const body = await http.getJson(`${pathAndQuery}&startIndex=${received + 1}&count=${count}`);
-    const page = parseIiqAnswer(schema, body, label) as z.output<S>;
+    // A generic over a union of schemas: zod's output type does not distribute over it by itself.
+    const page = (await http.getJson(`${pathAndQuery}&startIndex=${received + 1}&count=${count}`, schema, label)) as z.output<S>;
     if (page.Resources.length === 0) {
       guard.checkComplete(received, page.totalResults);
       return;
@@ -140,9 +140,9 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
 
     async lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
       const path = `/scim/v2/Users/${encodePathSegment(ref.id)}`;
-      const answer = await http.getJsonOrNotFound(path, isScimNotFound);
+      const answer = await http.getJsonOrNotFound(path, isScimNotFound, scimUser, 'GET /scim/v2/Users/{id}');
       if (answer.kind === 'not-found') return { kind: 'gone' };
-      const identity = parseIiqAnswer(scimUser, answer.body, 'GET /scim/v2/Users/{id}');
+      const identity = answer.body;
       if (identity.id !== ref.id) {
         throw new IiqReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, {
           classified: `IIQ GET ${path}: answered another user`,

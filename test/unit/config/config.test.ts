@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseJsonText, type WatchdogEnv } from '../../../src/config/config.js';
+import { parseConfig, type WatchdogEnv } from '../../../src/config/config.js';
+import { parseJsonText } from '../../../src/config/json-text.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const env: WatchdogEnv = { IIQ_USERNAME: 'watchdog', IIQ_PASSWORD: 'pw-123456', PAGERDUTY_ROUTING_KEY: 'a'.repeat(32) };

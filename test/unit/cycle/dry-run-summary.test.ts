@@ -1,6 +1,6 @@
 /** The dry run's summary counts what it would send. */
 import { describe, expect, it } from 'vitest';
-import { countPlanned } from '../../../src/cycle/run-cycle.js';
+import { countPlanned } from '../../../src/cycle/notifications.js';
 
 describe('countPlanned', () => {
   it('counts planned events by action; nothing is dead-lettered in a dry run', () => {

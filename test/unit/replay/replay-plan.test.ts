@@ -3,9 +3,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
-import type { DeadLetter } from '../../../src/pagerduty/dead-letter.js';
+import type { DeadLetter } from '../../../src/state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
-import { addToHistory, parseDeadLetters, planReplay, type IncidentHistory } from '../../../src/replay/replay-plan.js';
+import { addToHistory, planReplay, type IncidentHistory } from '../../../src/replay/replay-plan.js';
+import { parseDeadLetters } from '../../../src/state/dead-letter-file.js';
 import { replayDeadLetters } from '../../../src/replay/replay.js';
 import type { DeliveryResult, PagerDutySender } from '../../../src/pagerduty/sender.js';
 import { Redactor } from '../../../src/secrets.js';
@@ -331,7 +332,7 @@ describe('replayDeadLetters', () => {
         concurrency: options.concurrency ?? 2,
         alertAfterFailures: 3,
         logger,
-        now: () => new Date(after),
+        clock: () => new Date(after),
       });
     const readState = () => JSON.parse(readFileSync(paths.statePath, 'utf8')) as { incidents: Record<string, OpenIncident> };
     const readAudit = () =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOLD_NOT_CONFIRMED, decide, type AccountsObservation, type Observation } from '../../../src/sla/decide.js';
+import type { AccountsObservation } from '../../../src/sla/account-policy.js';
+import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaPolicy } from '../../../src/sla/policy.js';
 

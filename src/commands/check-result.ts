@@ -1,0 +1,39 @@
+import type { ExitCode } from '../errors.js';
+import type { PagerDutyProbe } from '../pagerduty/probe.js';
+import type { ExceptionsCheck } from './check-exceptions.js';
+import type { RecheckOutlook } from './check-recheck.js';
+
+/** What `check` found; printed as text or as JSON (`--format json`). */
+export interface CheckResult {
+  config: { path: string; valid: true };
+  tiers: { tier: string; slaHours: number; default: boolean }[];
+  routingKey: { status: 'ok' | 'missing' | 'malformed'; length: number; problem?: string };
+  files: { name: string; folder: string; writable: boolean }[];
+  /** The IIQ source, for an `iiq` config. */
+  iiq?: { baseUrl: string; api: string; auth: string } & SourceRead;
+  /** The ISC source, for an `isc` config (spec 9). */
+  isc?: { baseUrl: string; lifecycleStates: string[] } & SourceRead;
+  /** The events URL probed without routing key (spec 13). */
+  pagerduty: { eventsUrl: string } & PagerDutyProbe;
+  /** Plain http:// to a host other than loopback (spec 13). */
+  warnings: string[];
+  /** Spec 10: what a cycle now would skip as verified clean and re-check (from the state file). */
+  recheck?: RecheckOutlook;
+  exitCode: ExitCode;
+  /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
+  exceptions?: ExceptionsCheck;
+}
+
+/** What reading the source's first page of leavers found. */
+export interface SourceRead {
+  ok: boolean;
+  error?: string;
+  identitiesRead: number;
+  terminationDates: {
+    parsed: number;
+    unparseable: number;
+    sample: { name: string; terminationDate: string; tier: string; slaDeadline: string; pastSla: boolean }[];
+    /** The first few values that could not be read as an instant, as the source sent them (shortened). */
+    unparseableSample?: { name: string; value: string }[];
+  };
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { ExitCode } from '../errors.js';
+import type { PagerDutySender } from '../pagerduty/sender.js';
+import type { ApprovedException } from '../sla/exceptions.js';
+import type { IdentitySource } from '../source/identity-source.js';
+import type { DeliveryCounts } from './notifications.js';
+
+/** Everything one cycle needs; I/O is injected so tests can swap it. */
+export interface CycleInput {
+  config: Config;
+  source: IdentitySource;
+  /** Absent in a dry run: nothing is sent. */
+  sender: PagerDutySender | undefined;
+  /** The instant the cycle evaluates at (`--now`, or the clock). */
+  now: Date;
+  logger: Logger;
+  /** Where the dry run prints its planned actions (stdout). */
+  writeStdout: (text: string) => void;
+  writeStderr: (text: string) => void;
+  /** IIQ requests made so far, for the summary. */
+  iiqRequestCount: () => number;
+  /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
+  pingHeartbeat: (url: string) => Promise<void>;
+  /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
+  stop?: AbortSignal;
+  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
+  exceptions?: readonly ApprovedException[];
+}
+
+/** The outcome of one cycle. */
+export interface CycleOutcome {
+  exitCode: ExitCode;
+  summary: CycleSummary;
+}
+
+/** The counts of the final log record. */
+export interface CycleSummary extends DeliveryCounts {
+  dryRun: boolean;
+  inactiveListed: number;
+  pastSla: number;
+  linksFetched: number;
+  /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */
+  identitiesLookedUp: number;
+  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
+  unknownStatusAccounts: number;
+  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
+  held: number;
+  openIncidents: number;
+  openIncidentsByTier: Record<string, number>;
+  iiqRequests: number;
+  iiqReadError: string | undefined;
+  durationMs: number;
+  /** The signal that stopped the cycle early, if one did. */
+  interruptedBy?: string;
+}

@@ -1,0 +1,15 @@
+import type { Config } from '../config/config.js';
+import type { SlaPolicy } from '../sla/policy.js';
+
+/** The SLA policy of a config. */
+export function policyFrom(config: Config): SlaPolicy {
+  return {
+    slaHours: config.slaHours,
+    defaultTier: config.leaver.defaultTier,
+    tierAttribute: config.leaver.tierAttribute,
+    terminationDateAttribute: config.leaver.terminationDateAttribute,
+    timeZone: config.leaver.timezone,
+    excludedApplications: new Set(config.excludedApplications),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  };
+}
