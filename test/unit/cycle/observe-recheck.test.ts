@@ -133,7 +133,8 @@ describe('observeIdentities with the re-check schedule', () => {
     const people = [person('open', 30 * 24, ['disabled'])];
     const { source, reads } = sourceOf(people);
     const verified = await observe(source, T0, emptyVerifiedClean());
-    const openIncidents = { 'iiq-leaver-sla-open': { dedupKey: 'iiq-leaver-sla-open' } as OpenIncident };
+    // An open incident carries its identity's id (as the state file keeps it): observe matches it to the listing by that id.
+    const openIncidents = { 'iiq-leaver-sla-open': { dedupKey: 'iiq-leaver-sla-open', identityId: 'open', identityName: 'open' } as OpenIncident };
     const again = await observe(source, T0 + 15 * 60_000, verified.verifiedClean, { openIncidents });
     expect(reads.get('open')).toBe(2);
     expect(again.observations.map((o) => o.identity.id)).toEqual(['open']);
