@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 it('prints each command, why each of the five leavers was or was not paged, and removes its folder', async () => {
   const tmp = makeTempDir('watchdog-demo-');
