@@ -73,12 +73,7 @@ function everythingWritten(dir: string, output: { stdout: string; stderr: string
 const cases: [string, () => void, string[], number][] = [
   ['a successful cycle', () => undefined, [], 0],
   ['a dry run', () => undefined, ['--dry-run'], 0],
-  [
-    'IIQ 401',
-    () => (iiqFault = () => ({ status: 401, body: `<html>login ${'x'}</html>`, headers: { 'content-type': 'text/html' } })),
-    [],
-    3,
-  ],
+  ['IIQ 401', () => (iiqFault = () => ({ status: 401, body: '<html>login x</html>', headers: { 'content-type': 'text/html' } })), [], 3],
   [
     'IIQ login page',
     () => (iiqFault = () => ({ status: 200, body: '<html><form>login</form></html>', headers: { 'content-type': 'text/html' } })),

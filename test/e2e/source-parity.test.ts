@@ -65,7 +65,8 @@ async function runScenario(mode: Mode): Promise<{ events: unknown[]; stderr: str
       return copy;
     });
     // Within a cycle the order of events follows IIQ answer timing; compare as sets.
-    events.sort((a, b) => `${a.event_action}${a.dedup_key}`.localeCompare(`${b.event_action}${b.dedup_key}`));
+    const order = (e: Record<string, unknown>): string => `${e.event_action as string}${e.dedup_key as string}`;
+    events.sort((a, b) => order(a).localeCompare(order(b)));
     return { events, stderr: first.stderr + second.stderr };
   } finally {
     await Promise.all([iiq.close(), pagerDuty.close()]);

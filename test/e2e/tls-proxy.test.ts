@@ -64,7 +64,7 @@ beforeAll(async () => {
       },
     );
     req.pipe(forward);
-  }) as unknown as Server;
+  });
   httpsUrl = `https://127.0.0.1:${await listen(httpsFront)}/identityiq`;
   proxy = createHttpServer((_req, res) => res.writeHead(405).end());
   proxy.on('connect', (req, socket, head) => {

@@ -128,7 +128,7 @@ function mutated(valid: unknown): fc.Arbitrary<unknown> {
     let target: Record<string, unknown> = copy;
     for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
     const last = path[path.length - 1]!;
-    if (value === undefined) delete target[last];
+    if (value === undefined) Reflect.deleteProperty(target, last);
     else target[last] = value;
     return copy;
   });
@@ -213,13 +213,18 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
         const outcome = await runCycle({
           config,
           source: adapter.source(httpClient),
-          sender: { send: async (event) => (sent.push(event), { ok: true, attempts: 1 }) },
+          sender: {
+            send: (event) => {
+              sent.push(event);
+              return Promise.resolve({ ok: true, attempts: 1 });
+            },
+          },
           now: NOW,
           logger: pino({ level: 'silent' }),
           writeStdout: () => undefined,
           writeStderr: () => undefined,
           iiqRequestCount: () => httpClient.requestCount,
-          pingHeartbeat: async () => undefined,
+          pingHeartbeat: () => Promise.resolve(),
         });
         expect([0, 3]).toContain(outcome.exitCode);
         const resolved = sent.some((e) => e.event_action === 'resolve' && e.dedup_key === JANE_KEY);
@@ -238,7 +243,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
             const iiqSaidGone = lookup.status === 404 && lookup.kind === 'json' && adapter.isIiqNotFound(lookup.value);
             const found = (lookup.status ?? 200) === 200 && parses(adapter.lookupSchema, lookup);
             expect(iiqSaidGone || found).toBe(true);
-            if (found && (adapter.lookupSchema.parse((lookup as { value: unknown }).value) as Identity).inactive)
+            if (found && adapter.lookupSchema.parse((lookup as { value: unknown }).value).inactive)
               expect(parses(adapter.linksSchema, links)).toBe(true);
           }
         }

@@ -321,7 +321,12 @@ describe('replayDeadLetters', () => {
       );
     if (options.audit) writeFileSync(paths.auditPath, options.audit.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const sent: PagerDutyEvent[] = [];
-    const sender: PagerDutySender = { send: async (event) => (sent.push(event), options.answer?.(event) ?? { ok: true, attempts: 1 }) };
+    const sender: PagerDutySender = {
+      send: (event) => {
+        sent.push(event);
+        return Promise.resolve(options.answer?.(event) ?? { ok: true, attempts: 1 });
+      },
+    };
     const logs: Record<string, any>[] = [];
     const logger = createLogger('debug', new Redactor(), { write: (text) => logs.push(JSON.parse(text)) });
     const replay = () =>
