@@ -7,11 +7,8 @@ import fc from 'fast-check';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { pino } from 'pino';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.js';
-import { createBasicAuth } from '../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../src/iiq/http.js';
 import { createRestSource, isRestNotFound } from '../../../src/iiq/rest/rest-source.js';
 import type { IiqHttp } from '../../../src/iiq/http.js';
 import type { Identity } from '../../../src/source/identity-source.js';
@@ -20,7 +17,7 @@ import { SAILPOINT_USER_EXTENSION, isScimNotFound, scimAccountPage, scimUser, sc
 import { createScimSource } from '../../../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
-import { Secret } from '../../../src/secrets.js';
+import { testIiqClient } from '../../helpers/iiq-client.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const BASE = 'https://iiq.property.test/identityiq';
@@ -201,15 +198,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
           }),
         );
         const sent: PagerDutyEvent[] = [];
-        const httpClient = createIiqHttp({
-          baseUrl: BASE,
-          auth: createBasicAuth({ kind: 'basic', username: 'u', password: new Secret('p') }),
-          dispatcher: new Agent(),
-          concurrency: 2,
-          timeoutMs: 2000,
-          retries: 0,
-          retryMinDelayMs: 0,
-        });
+        const httpClient = testIiqClient(BASE, { concurrency: 2, retries: 0 });
         const outcome = await runCycle({
           config,
           source: adapter.source(httpClient),

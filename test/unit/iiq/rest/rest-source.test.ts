@@ -1,30 +1,16 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IiqReadError } from '../../../../src/errors.js';
-import { createBasicAuth } from '../../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../../src/iiq/http.js';
 import { createRestSource } from '../../../../src/iiq/rest/rest-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
-import { Secret } from '../../../../src/secrets.js';
+import { testIiqClient } from '../../../helpers/iiq-client.js';
+import { useMswServer } from '../../../helpers/msw.js';
 
 const BASE = 'https://iiq.test/identityiq';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 function source(pageSize = 2) {
-  const client = createIiqHttp({
-    baseUrl: BASE,
-    auth: createBasicAuth({ kind: 'basic', username: 'watchdog', password: new Secret('s3cret-pw') }),
-    dispatcher: new Agent(),
-    concurrency: 4,
-    timeoutMs: 2000,
-    retries: 3,
-    retryMinDelayMs: 0,
-  });
+  const client = testIiqClient(BASE, { retries: 3 });
   return { client, source: createRestSource(client, pageSize) };
 }
 

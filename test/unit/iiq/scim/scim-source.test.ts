@@ -1,14 +1,11 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IiqReadError } from '../../../../src/errors.js';
-import { createBasicAuth } from '../../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../../src/iiq/http.js';
 import { decideAccountsPlan } from '../../../../src/iiq/scim/bulk-accounts.js';
 import { createScimSource } from '../../../../src/iiq/scim/scim-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
-import { Secret } from '../../../../src/secrets.js';
+import { testIiqClient } from '../../../helpers/iiq-client.js';
+import { useMswServer } from '../../../helpers/msw.js';
 
 const BASE = 'https://iiq.test/identityiq';
 const USERS = `${BASE}/scim/v2/Users`;
@@ -26,25 +23,14 @@ const IIQ8_ACCOUNT_SCHEMA = {
     multiValued: false,
   })),
 };
-const server = setupServer(
+const server = useMswServer(
   http.get(`${BASE}/scim/v2/Schemas/:id`, () =>
     HttpResponse.json(IIQ8_ACCOUNT_SCHEMA, { headers: { 'content-type': 'application/scim+json' } }),
   ),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 function source(options: { pageSize?: number; bulk?: boolean } = {}) {
-  const client = createIiqHttp({
-    baseUrl: BASE,
-    auth: createBasicAuth({ kind: 'basic', username: 'watchdog', password: new Secret('s3cret-pw') }),
-    dispatcher: new Agent(),
-    concurrency: 4,
-    timeoutMs: 2000,
-    retries: 1,
-    retryMinDelayMs: 0,
-  });
+  const client = testIiqClient(BASE, { retries: 1 });
   return { client, source: createScimSource(client, { pageSize: options.pageSize ?? 2, accountsBulk: options.bulk ?? false }) };
 }
 
