@@ -11,8 +11,9 @@ import { iscError, rateLimited, startFakeIsc, type FakeIsc, type FakeResponse } 
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
 import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
+import { errorLines } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 15 * 60_000);
 type Fault = (req: { method: string; path: string; attempt: number }) => FakeResponse | undefined;
 
@@ -47,12 +48,6 @@ const state = () =>
     incidents: Record<string, unknown>;
     health: { lastError?: string };
   };
-const errorLines = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.level === 'error' || l.level === 'fatal');
 
 describe('ISC as the source (spec 9)', () => {
   it('pages the leavers whose accounts /v3/accounts shows enabled; reads no accounts for those the search shows disabled', async () => {

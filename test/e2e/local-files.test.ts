@@ -12,9 +12,8 @@ import { generatePopulation, startFakeIiq, type FakeIiq } from '../../dev/fake-i
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { startCli } from '../helpers/cli-process.js';
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLinesSkippingText } from '../helpers/cli-logs.js';
 
 /** Why a tmpfs cannot be mounted here (not root, no CAP_SYS_ADMIN, a container without it); undefined when it can. */
 function whyNoTmpfs(): string | undefined {
@@ -95,17 +94,7 @@ async function fakes(respond?: (event: any, index: number) => FakeResponse | und
   return { iiq, pd: pagerDuty };
 }
 
-const logsOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, any>];
-      } catch {
-        return [];
-      }
-    });
+const logsOf = jsonLinesSkippingText;
 const fatalOf = (stderr: string) => logsOf(stderr).filter((l) => l.level === 'fatal');
 const keys = (events: any[], action: string) =>
   [...new Set(events.filter((e) => e.event_action === action).map((e) => e.dedup_key as string))].sort();

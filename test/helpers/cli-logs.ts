@@ -21,12 +21,31 @@ export function jsonLinesOfFile(path: string): JsonRecord[] {
   return existsSync(path) ? jsonLines(readFileSync(path, 'utf8')) : [];
 }
 
-/** The `summary` of the run's 'cycle summary' log record; undefined when the run wrote none. */
-export function summaryOf(stderr: string): JsonRecord | undefined {
+/** The `summary` of the run's 'cycle summary' log record (any: tests read its counters); undefined when the run wrote none. */
+export function summaryOf(stderr: string): any {
   return jsonLines(stderr).find((line) => line.msg === 'cycle summary')?.summary;
 }
 
 /** The log records at level error or fatal. */
 export function errorLines(stderr: string): JsonRecord[] {
   return jsonLines(stderr).filter((line) => line.level === 'error' || line.level === 'fatal');
+}
+
+/** The JSON records of text that may mix in plain lines (a pretty log, a child's own output): those are skipped. */
+export function jsonLinesSkippingText(text: string): JsonRecord[] {
+  return text
+    .trim()
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JsonRecord];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** The first log record with this `msg`; undefined when there is none. */
+export function logRecord(stderr: string, msg: string): JsonRecord | undefined {
+  return jsonLines(stderr).find((line) => line.msg === msg);
 }

@@ -7,8 +7,8 @@ import { observeIdentities, type ObserveInput } from '../../../src/cycle/observe
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { SlaPolicy } from '../../../src/sla/policy.js';
 import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/verified-clean.js';
+import { HOUR_MS as HOUR } from '../../helpers/clock.js';
 
-const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
 const policy: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8 },

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity } from '../../../dev/fake-iiq.js';
 import { startFakePagerDuty } from '../../../dev/fake-pagerduty.js';
+import { NOW } from '../../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00Z');
 const BASIC = `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`;
 const EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const KEY = 'k'.repeat(32);

@@ -19,9 +19,9 @@ import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
 import { testIiqClient } from '../../helpers/iiq-client.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { NOW } from '../../helpers/clock.js';
 
 const BASE = 'https://iiq.property.test/identityiq';
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE_KEY = 'iiq-leaver-sla-id-jdoe';
 
 type Answer = { kind: 'json'; value: unknown; status?: number } | { kind: 'text'; text: string; status?: number; type?: string };

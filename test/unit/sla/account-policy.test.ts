@@ -8,9 +8,8 @@ import { planExceptionRecords } from '../../../src/sla/exception-audit.js';
 import { parseExceptions, type ApprovedException } from '../../../src/sla/exceptions.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const EXCLUDED = new Set(['HR Archive']);
 const slaPolicy: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8 },

@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const TERMINATED = NOW - 5 * HOUR; // privileged, SLA 4 h: past it by one hour at NOW
 const policy: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8 },

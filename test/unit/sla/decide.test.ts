@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HOLD_NOT_CONFIRMED, decide, type AccountsObservation, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const policy: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8 },
   defaultTier: 'standard',
