@@ -191,7 +191,7 @@ describe('local file failures without a special file system', () => {
     chmodSync(config, 0o644);
     const end = await startCli(['run', '--config', config, '--now', at(0)], { cwd: dir, env: { ...DEMO_ENV }, uid: 65534, gid: 65534 })
       .ended;
-    expect(end.code).toBe(5);
+    expect(end.code, end.stderr).toBe(5);
     expect(fatalOf(end.stderr).map((l) => l.msg)).toEqual([
       `cannot create the run lock ${dir}/state/watchdog-state.json.lock: EACCES (permission denied)`,
     ]);

@@ -3,7 +3,7 @@
  * a private TMPDIR, removed at the end. Whatever a test forgot to remove is named on stderr, so
  * a leak shows up in the run that introduced it instead of piling up in /tmp.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'iiq-watchdog-tests-'));
+  // Traversable, not listable: a test that runs the CLI as another user (nobody) must reach its own folder below.
+  chmodSync(root, 0o711);
   process.env.TMPDIR = root;
   return () => {
     const leftovers = readdirSync(root);
