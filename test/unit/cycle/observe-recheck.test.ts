@@ -8,17 +8,10 @@ import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { SlaPolicy } from '../../../src/sla/policy.js';
 import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/verified-clean.js';
 import { HOUR_MS as HOUR } from '../../helpers/clock.js';
+import { testPolicy } from '../../helpers/sla-fixtures.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
-const policy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(['HR Archive']),
-  renotifyMinutes: 240,
-};
+const policy: SlaPolicy = testPolicy();
 
 interface Person {
   identity: Identity;
