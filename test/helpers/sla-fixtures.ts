@@ -1,6 +1,7 @@
 /** The pure core's standard cast: the SLA policy of the unit tests and Jane Doe's open incident. */
 import type { OpenIncident } from '../../src/sla/incident.js';
 import type { SlaPolicy } from '../../src/sla/policy.js';
+import type { IncidentFacts } from '../../src/sla/state-change.js';
 import { HOUR_MS, NOW_MS } from './clock.js';
 
 /** privileged 4 h, standard 8 h (default), read from risk_tier and hrTerminationDate, UTC, HR Archive excluded, renotify 4 h. */
@@ -39,5 +40,23 @@ export function janeIncident(overrides: Partial<OpenIncident> = {}, nowMs = NOW_
     firstSentAt: sentAt,
     lastSentAt: sentAt,
     ...overrides,
+  };
+}
+
+/** The facts of user n's incident (id<n>, standard tier, SLA 8 h, terminated at midnight on NOW's day) as a delivery records them. */
+export function userFacts(n: number, applications = ['Active Directory']): IncidentFacts {
+  return {
+    dedupKey: `iiq-leaver-sla-id${n}`,
+    identityId: `id${n}`,
+    identityName: `user${n}`,
+    displayName: `User ${n}`,
+    tier: 'standard',
+    slaHours: 8,
+    severity: 'warning',
+    activeApplications: applications,
+    activeAccountCount: applications.length,
+    terminationDate: '2026-11-24T00:00:00.000Z',
+    terminationSource: 'attribute',
+    slaDeadline: '2026-11-24T08:00:00.000Z',
   };
 }
