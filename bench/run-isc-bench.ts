@@ -70,7 +70,7 @@ export async function runIscBench(o: IscBenchOptions): Promise<IscBenchRow> {
           timeoutSeconds: 30,
           retryMinDelayMs: 100,
         },
-        { storm: { threshold: 1_000_000_000 } },
+        { storm: { threshold: 1_000_000 } },
       ),
     );
     const run = await runMeasured(

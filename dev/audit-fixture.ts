@@ -75,10 +75,10 @@ function pick<T>(rand: () => number, items: readonly T[], weights: readonly numb
   const total = weights.reduce((a, b) => a + b, 0);
   let r = rand() * total;
   for (let i = 0; i < items.length; i += 1) {
-    r -= weights[i]!;
-    if (r < 0) return items[i]!;
+    r -= weights[i] ?? 0;
+    if (r < 0) return items[i] as T;
   }
-  return items.at(-1)!;
+  return items[items.length - 1] as T;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();

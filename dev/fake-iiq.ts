@@ -233,7 +233,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     stats,
     resetStats() {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
-      for (const k of Object.keys(stats.byRoute)) delete stats.byRoute[k];
+      stats.byRoute = {};
       stats.accountReads = {};
       stats.accountsServed = 0;
       attempts.clear();

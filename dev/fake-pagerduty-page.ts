@@ -8,21 +8,38 @@
 /** One received request, as the fake PagerDuty records it (see fake-pagerduty.ts). */
 export interface PageEvent {
   receivedAt: number;
-  body: any;
+  body: unknown;
   status: number;
+}
+
+/** The parts of an event body the page shows, read defensively: the body is whatever was sent. */
+interface EventView {
+  action: string | undefined;
+  dedupKey: string | undefined;
+  payload: Readonly<Record<string, unknown>>;
 }
 
 interface Incident {
   dedupKey: string;
   status: 'open' | 'acknowledged' | 'resolved';
   events: PageEvent[];
-  trigger: any;
+  /** The payload of the last trigger; absent until one arrived. */
+  trigger: Readonly<Record<string, unknown>> | undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A JSON object body as an event; undefined for anything else (raw text, arrays of nothing useful). */
+function viewOf(body: unknown): EventView | undefined {
+  if (!isRecord(body)) return undefined;
+  return { action: text(body.event_action), dedupKey: text(body.dedup_key), payload: isRecord(body.payload) ? body.payload : {} };
 }
 
 const STATUS_OF: Record<string, Incident['status']> = { trigger: 'open', acknowledge: 'acknowledged', resolve: 'resolved' };
 
 /** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -30,13 +47,14 @@ export function escapeHtml(value: unknown): string {
 export function incidentsOf(received: readonly PageEvent[]): Incident[] {
   const byKey = new Map<string, Incident>();
   for (const event of received) {
-    const body = event.body;
-    if (event.status !== 202 || typeof body !== 'object' || body === null || typeof body.dedup_key !== 'string') continue;
-    let incident = byKey.get(body.dedup_key);
-    if (!incident) byKey.set(body.dedup_key, (incident = { dedupKey: body.dedup_key, status: 'open', events: [], trigger: undefined }));
+    const view = viewOf(event.body);
+    if (event.status !== 202 || view?.dedupKey === undefined) continue;
+    const { dedupKey, action } = view;
+    let incident = byKey.get(dedupKey);
+    if (!incident) byKey.set(dedupKey, (incident = { dedupKey, status: 'open', events: [], trigger: undefined }));
     incident.events.push(event);
-    incident.status = STATUS_OF[body.event_action] ?? incident.status;
-    if (body.event_action === 'trigger') incident.trigger = body;
+    incident.status = (action === undefined ? undefined : STATUS_OF[action]) ?? incident.status;
+    if (action === 'trigger') incident.trigger = view.payload;
   }
   return [...byKey.values()];
 }
@@ -50,25 +68,25 @@ const time = (ms: number): string =>
 function eventRows(events: readonly PageEvent[]): string {
   return events
     .map(({ receivedAt, body, status }) => {
-      const payload = typeof body === 'object' && body !== null && typeof body.payload === 'object' ? body.payload : undefined;
+      const view = viewOf(body);
       return (
-        `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(body?.event_action ?? '')}</td><td>${escapeHtml(status)}</td>` +
-        `<td>${escapeHtml(payload?.severity ?? '')}</td><td>${escapeHtml(payload?.summary ?? '')}</td></tr>`
+        `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(view?.action)}</td><td>${escapeHtml(status)}</td>` +
+        `<td>${escapeHtml(text(view?.payload.severity))}</td><td>${escapeHtml(text(view?.payload.summary))}</td></tr>`
       );
     })
     .join('');
 }
 
 function incidentSection(incident: Incident): string {
-  const payload = incident.trigger?.payload ?? {};
+  const payload = incident.trigger ?? {};
   const details =
     payload.custom_details === undefined
       ? ''
       : `<details><summary>custom_details</summary><pre>${escapeHtml(JSON.stringify(payload.custom_details, null, 2))}</pre></details>`;
   return (
     `<section class="incident ${incident.status}" data-dedup-key="${escapeHtml(incident.dedupKey)}" data-status="${incident.status}">` +
-    `<h3><span class="badge">${incident.status}</span> ${escapeHtml(payload.summary ?? '(no trigger received)')}</h3>` +
-    `<p>dedup_key <code>${escapeHtml(incident.dedupKey)}</code> · severity ${escapeHtml(payload.severity ?? '-')} · source ${escapeHtml(payload.source ?? '-')}</p>` +
+    `<h3><span class="badge">${incident.status}</span> ${escapeHtml(text(payload.summary) ?? '(no trigger received)')}</h3>` +
+    `<p>dedup_key <code>${escapeHtml(incident.dedupKey)}</code> · severity ${escapeHtml(text(payload.severity) ?? '-')} · source ${escapeHtml(text(payload.source) ?? '-')}</p>` +
     details +
     `<table><thead><tr><th>received</th><th>action</th><th>HTTP</th><th>severity</th><th>summary</th></tr></thead><tbody>${eventRows(incident.events)}</tbody></table>` +
     '</section>'
@@ -85,7 +103,8 @@ export function renderIncidentsPage(received: readonly PageEvent[], options: { r
     items.length === 0 ? `<p class="none">${none}</p>` : items.map(incidentSection).join('');
   const rejectedRows = rejected
     .map(({ receivedAt, body, status }) => {
-      const what = typeof body === 'object' && body !== null ? `${body.event_action ?? '?'} ${body.dedup_key ?? ''}` : 'not JSON';
+      const view = viewOf(body);
+      const what = view ? `${view.action ?? '?'} ${view.dedupKey ?? ''}` : 'not JSON';
       return `<tr><td>${escapeHtml(time(receivedAt))}</td><td>${escapeHtml(status === 0 ? 'no answer' : status)}</td><td>${escapeHtml(what)}</td></tr>`;
     })
     .join('');

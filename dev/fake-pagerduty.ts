@@ -11,10 +11,18 @@ import type { FakeResponse } from './fake-iiq.js';
 /** Re-exported so a test needs only this module to script answers. */
 export type { FakeResponse } from './fake-iiq.js';
 
+/**
+ * A request body as received: parsed JSON of whatever shape the client sent, or the raw text.
+ * Typed `any` on purpose: the end-to-end tests assert on it field by field, as the real PagerDuty
+ * would read it, and must not be forced to re-declare our own event types to do so.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the fake records what arrived, tests read it freely
+export type ReceivedBody = any;
+
 /** One request as received: parsed JSON body (raw text when not JSON) and the status answered (0 = hung). */
 export interface ReceivedEvent {
   receivedAt: number;
-  body: any;
+  body: ReceivedBody;
   status: number;
 }
 /** How the fake PagerDuty answers. */
@@ -23,7 +31,7 @@ export interface FakePagerDutyOptions {
    * Overrides the answer; index = 0-based count of requests before this one; undefined → normal
    * handling. May return a promise: the answer waits for it (a test holds a request in flight).
    */
-  respond?: (event: any, index: number) => FakeResponse | undefined | Promise<FakeResponse | undefined>;
+  respond?: (event: ReceivedBody, index: number) => FakeResponse | undefined | Promise<FakeResponse | undefined>;
   /** Rolling window over 202-answered events; above it → 429 without Retry-After, like real PagerDuty. */
   rateLimit?: { events: number; windowMs: number };
   /** GET / (the incidents page) reloads itself this often; default never. */
@@ -34,7 +42,7 @@ export interface FakePagerDuty {
   url: string;
   received: ReceivedEvent[];
   /** Bodies of the requests answered 202, in arrival order. */
-  accepted(): any[];
+  accepted(): ReceivedBody[];
   close(): Promise<void>;
 }
 
@@ -54,26 +62,31 @@ const blank = (v: unknown): boolean => typeof v !== 'string' || v.trim() === '';
 /** What PagerDuty would reject in this event (empty when valid). */
 function validate(event: unknown): string[] {
   if (!event || typeof event !== 'object' || Array.isArray(event)) return ['Event must be a JSON object'];
-  const e = event as Record<string, any>;
+  const e = event as Record<string, unknown>;
+  const action = typeof e.event_action === 'string' ? e.event_action : undefined;
   const errors: string[] = [];
   // Real PagerDuty's words for a missing or wrong-length key (check's probe sends none on purpose).
   if (typeof e.routing_key !== 'string' || e.routing_key.length !== 32)
     errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
-  if (!ACTIONS.has(e.event_action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
+  if (action === undefined || !ACTIONS.has(action)) errors.push("'event_action' must be one of trigger, acknowledge, resolve");
   // Real PagerDuty needs the dedup_key for acknowledge as well as resolve.
-  if ((e.event_action === 'resolve' || e.event_action === 'acknowledge') && blank(e.dedup_key))
+  if ((action === 'resolve' || action === 'acknowledge') && blank(e.dedup_key))
     errors.push("'dedup_key' is required for acknowledge and resolve");
   if (e.dedup_key !== undefined && (typeof e.dedup_key !== 'string' || e.dedup_key.length > 255))
     errors.push("'dedup_key' must be a string of at most 255 characters");
-  if (e.event_action === 'trigger') {
-    const p = e.payload;
+  if (action === 'trigger') {
+    const p = e.payload as Record<string, unknown> | null | undefined;
     if (!p || typeof p !== 'object') {
       errors.push("'payload' is missing");
     } else {
       if (blank(p.summary)) errors.push("'payload.summary' is missing or blank");
       if (blank(p.source)) errors.push("'payload.source' is missing or blank");
-      if (!SEVERITIES.has(p.severity)) errors.push("'payload.severity' must be one of critical, error, warning, info");
-      if (p.timestamp !== undefined && Number.isNaN(Date.parse(String(p.timestamp))))
+      if (typeof p.severity !== 'string' || !SEVERITIES.has(p.severity))
+        errors.push("'payload.severity' must be one of critical, error, warning, info");
+      if (
+        p.timestamp !== undefined &&
+        ((typeof p.timestamp !== 'string' && typeof p.timestamp !== 'number') || Number.isNaN(Date.parse(String(p.timestamp))))
+      )
         errors.push("'payload.timestamp' is not a valid ISO 8601 timestamp");
     }
   }
@@ -111,11 +124,12 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (req.method === 'GET' && new URL(req.url ?? '/', 'http://fake').pathname === '/') {
       // The page a person opens (sandbox): not an event, so not recorded.
-      return writeResponse(res, {
+      writeResponse(res, {
         status: 200,
         body: renderIncidentsPage(received, { refreshSeconds: options.pageRefreshSeconds }),
         headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
       });
+      return;
     }
     // Recorded on arrival so concurrent requests get distinct, ordered indexes.
     const entry: ReceivedEvent = { receivedAt: Date.now(), body: undefined, status: 0 };
@@ -124,7 +138,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
     let parsed = false;
     entry.body = raw;
     try {
-      entry.body = JSON.parse(raw);
+      entry.body = JSON.parse(raw) as unknown;
       parsed = true;
     } catch {
       // keep the raw text: tests want to see what was actually sent
@@ -140,7 +154,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
   return {
     url: `http://127.0.0.1:${server.port}/v2/enqueue`,
     received,
-    accepted: () => received.filter((r) => r.status === 202).map((r) => r.body),
+    accepted: () => received.filter((r) => r.status === 202).map((r): unknown => r.body),
     close: () => server.close(),
   };
 }

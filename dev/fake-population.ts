@@ -50,7 +50,7 @@ export function generatePopulation(o: {
   const word = (): string => {
     // byte table: toString(16) on 240k × 4 doubles dominated generation time
     const x = (rand() * 2 ** 32) | 0;
-    return HEX[x & 255]! + HEX[(x >>> 8) & 255]! + HEX[(x >>> 16) & 255]! + HEX[x >>> 24]!;
+    return (HEX[x & 255] as string) + (HEX[(x >>> 8) & 255] as string) + (HEX[(x >>> 16) & 255] as string) + (HEX[x >>> 24] as string);
   };
   const hex32 = (): string => word() + word() + word() + word();
   const breachedAt = new Date(o.now.getTime() - 10 * 3_600_000).toISOString();

@@ -6,7 +6,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/sce
 import { cleartextWarnings, contactedUrls, isLoopbackHost } from '../../src/http/cleartext.js';
 import { createDispatcher } from '../../src/http/dispatcher.js';
 import { probePagerDuty } from '../../src/pagerduty/probe.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 
 const servers: Server[] = [];
 /** A loopback server answering every request with `handler`; returns its base URL. */
@@ -161,30 +162,17 @@ describe('clear-text warnings', () => {
 describe('check and run through the built CLI', () => {
   let dir: string;
   let proxyUrl: string;
-  const tunnels: string[] = [];
+  let tunnels: string[] = [];
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'watchdog-check-probe-'));
     const ports: Record<string, number> = {
       'iiq.corp.example': Number(new URL(iiq.url).port),
       'pagerduty.corp.example': Number(new URL(pagerDuty.url).port),
     };
-    const proxy = createServer((_req, res) => res.writeHead(405).end());
-    servers.push(proxy);
-    proxy.on('connect', (req, socket, head) => {
-      tunnels.push(req.url ?? '');
-      const port = ports[(req.url ?? '').split(':')[0]!];
-      if (port === undefined) return void socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      const target = connect(port, '127.0.0.1', () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        target.write(head);
-        target.pipe(socket);
-        socket.pipe(target);
-      });
-      target.on('error', () => socket.destroy());
-      socket.on('error', () => target.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const proxy = await startConnectProxy((host) => ports[host]);
+    servers.push(proxy.server);
+    tunnels = proxy.tunnels;
+    proxyUrl = proxy.url;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

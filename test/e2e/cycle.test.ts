@@ -7,11 +7,11 @@ import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } f
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE = JANE_DEDUP_KEY;
 const JOHN = JOHN_DEDUP_KEY;
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
 let dir: string;
 let iiq: FakeIiq;
@@ -38,18 +38,8 @@ async function restartIiq(options: Pick<FakeIiqOptions, 'fault' | 'latencyMs'>):
 
 const run = (minutes: number, ...extra: string[]) =>
   runCli(['run', '--config', configPath, '--now', at(minutes), ...extra], { cwd: dir, env: { ...DEMO_ENV } });
-const readJsonLines = (file: string) =>
-  readFileSync(join(dir, file), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, any>);
+const readJsonLines = (file: string) => jsonLines(readFileSync(join(dir, file), 'utf8'));
 const readState = () => JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as { incidents: Record<string, any> };
-const summaryOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .find((l) => l.msg === 'cycle summary')?.summary;
 
 describe('a cycle through the built CLI', () => {
   it('triggers breaches, stays quiet, escalates, then resolves on remediation', async () => {

@@ -2,7 +2,7 @@
  * Delivery faults an attacker (or a proxy, or a clock) can cause, through the built CLI against
  * the loopback fakes: redirects, clock steps, dedup keys PagerDuty would refuse or share.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,9 +10,9 @@ import { listenLocal } from '../../dev/fake-http.js';
 import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLines, jsonLinesOfFile } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 const HOUR_MS = 3_600_000;
 
 const closers: (() => Promise<void>)[] = [];
@@ -45,14 +45,7 @@ async function scenario(options: { identities?: FakeIdentity[]; overrides?: Reco
     file,
     run: (minutes: number) => runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } }),
     replay: () => runCli(['replay', '--config', config], { cwd: dir, env: { PAGERDUTY_ROUTING_KEY: DEMO_ENV.PAGERDUTY_ROUTING_KEY } }),
-    lines: (name: string) =>
-      existsSync(file(name))
-        ? readFileSync(file(name), 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Record<string, any>)
-        : [],
+    lines: (name: string) => jsonLinesOfFile(file(name)),
     state: () =>
       JSON.parse(readFileSync(file('watchdog-state.json'), 'utf8')) as { incidents: Record<string, any>; storms: Record<string, any> },
   };
@@ -72,11 +65,7 @@ async function otherOrigin(status = 200) {
   return { origin: `http://127.0.0.1:${server.port}`, requests };
 }
 
-const logsOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>);
+const logsOf = jsonLines;
 
 describe('PagerDuty redirects are never followed', () => {
   it.each([

@@ -1,16 +1,16 @@
 /** Delivery end to end: the built CLI (npm run build first) against the loopback fakes, PagerDuty misbehaving. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLines, jsonLinesOfFile } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE = JANE_DEDUP_KEY;
 const JOHN = JOHN_DEDUP_KEY;
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
 let iiq: FakeIiq | undefined;
 let pagerDuty: FakePagerDuty | undefined;
@@ -61,23 +61,12 @@ async function scenario(
     pd,
     hooks,
     run: (minutes: number) => runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } }),
-    lines: (name: string) =>
-      existsSync(file(name))
-        ? readFileSync(file(name), 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Record<string, any>)
-        : [],
+    lines: (name: string) => jsonLinesOfFile(file(name)),
     incidents: () => (JSON.parse(readFileSync(file('watchdog-state.json'), 'utf8')) as { incidents: Record<string, any> }).incidents,
   };
 }
 
-const logsOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>);
+const logsOf = jsonLines;
 const to = (key: string) => (event: any) => event.dedup_key === key;
 
 describe('delivery through the built CLI', () => {

@@ -6,8 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
+import { NOW } from '../helpers/clock.js';
 
 let dir: string;
 let iiq: FakeIiq;

@@ -7,8 +7,8 @@ import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../dev/fake-ii
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW } from '../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
 let iiq: FakeIiq;
 let pagerDuty: FakePagerDuty;

@@ -12,9 +12,8 @@ import { generatePopulation, startFakeIiq, type FakeIiq, type FakeResponse } fro
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { deferred, startCli } from '../helpers/cli-process.js';
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLinesSkippingText } from '../helpers/cli-logs.js';
 
 let iiq: FakeIiq | undefined;
 let pagerDuty: FakePagerDuty | undefined;
@@ -69,17 +68,7 @@ async function scenario(iiqFault?: (req: { path: string }) => FakeResponse | und
   };
 }
 
-const logsOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, any>];
-      } catch {
-        return [];
-      }
-    });
+const logsOf = jsonLinesSkippingText;
 const keysOf = (events: any[], action: string) =>
   events
     .filter((e) => e.event_action === action)

@@ -11,8 +11,8 @@ import { startFakeIsc } from '../../dev/fake-isc.js';
 import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
 import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 describe('ISC: an unlisted identity is looked up before its incident is resolved', () => {
   it('kept while inactive with enabled accounts; resolved once disabled, or once gone', async () => {
     const isc = await startFakeIsc({ identities: toIscIdentities(demoIdentities(NOW)) });

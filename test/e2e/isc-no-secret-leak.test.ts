@@ -11,11 +11,11 @@ import { iscError, startFakeIsc, type FakeIsc, type FakeResponse } from '../../d
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { iscConfigOverrides, toIscIdentities } from '../../dev/isc-scenario.js';
 import { demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
 
 const SECRET = 'S3cr3t+/=&isc!value with space';
 const ROUTING_KEY = 'ISCLEAKCANARYR0UT1NGKEY012345678';
 const ENV = { ISC_CLIENT_ID: 'watchdog-client', ISC_CLIENT_SECRET: SECRET, PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 
 let isc: FakeIsc;
 let pagerDuty: FakePagerDuty;

@@ -12,9 +12,7 @@ import { startFakeIsc } from '../../dev/fake-isc.js';
 import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
 import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const HOUR = 3_600_000;
+import { NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
 interface Source {
   url: string;

@@ -6,13 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { iscError, rateLimited, startFakeIsc, type FakeIsc, type FakeResponse } from '../../dev/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
 import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
+import { errorLines } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const LATER = new Date(NOW.getTime() + 15 * 60_000);
 type Fault = (req: { method: string; path: string; attempt: number }) => FakeResponse | undefined;
 
@@ -47,12 +48,6 @@ const state = () =>
     incidents: Record<string, unknown>;
     health: { lastError?: string };
   };
-const errorLines = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.level === 'error' || l.level === 'fatal');
 
 describe('ISC as the source (spec 9)', () => {
   it('pages the leavers whose accounts /v3/accounts shows enabled; reads no accounts for those the search shows disabled', async () => {
@@ -214,7 +209,11 @@ describe('one source per config, and check (spec 9, 2)', () => {
   });
 
   it('check authenticates, reads one search page and tells leavers and parsed dates; a wrong secret is exit 3', async () => {
-    const config = writeDemoConfig(dir, { iiq: isc.url, pagerDuty: pagerDuty.url }, iscConfigOverrides(isc.url, { pageSize: 5 }));
+    // check probes the PagerDuty URL with a keyless event (spec 13): that probe goes to a fake of its
+    // own, so `pagerDuty` (where incidents would be opened) must still receive nothing at all.
+    const probed = await startFakePagerDuty();
+    onTestFinished(() => probed.close());
+    const config = writeDemoConfig(dir, { iiq: isc.url, pagerDuty: probed.url }, iscConfigOverrides(isc.url, { pageSize: 5 }));
     const ok = await runCli(['check', '--config', config], { cwd: dir, env: { ...ISC_DEMO_ENV } });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^isc +http:\/\/127\.0\.0\.1:\d+ \(lifecycle states inactive\): authenticated, first search page read$/m);
@@ -230,5 +229,11 @@ describe('one source per config, and check (spec 9, 2)', () => {
       /^isc .*PROBLEM: ISC token request refused: HTTP 401; check ISC_CLIENT_ID\/ISC_CLIENT_SECRET.*; ISC said HTTP 401 \(invalid_client: Bad credentials\)$/m,
     );
     expect(pagerDuty.received).toEqual([]);
+    // The probe fake got one keyless probe per check, answered 400: nothing was opened.
+    expect(probed.received.map((r) => [r.status, 'routing_key' in r.body])).toEqual([
+      [400, false],
+      [400, false],
+    ]);
+    expect(probed.accepted()).toEqual([]);
   });
 });

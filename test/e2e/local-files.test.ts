@@ -12,9 +12,8 @@ import { generatePopulation, startFakeIiq, type FakeIiq } from '../../dev/fake-i
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { startCli } from '../helpers/cli-process.js';
-
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLinesSkippingText } from '../helpers/cli-logs.js';
 
 /** Why a tmpfs cannot be mounted here (not root, no CAP_SYS_ADMIN, a container without it); undefined when it can. */
 function whyNoTmpfs(): string | undefined {
@@ -95,17 +94,7 @@ async function fakes(respond?: (event: any, index: number) => FakeResponse | und
   return { iiq, pd: pagerDuty };
 }
 
-const logsOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, any>];
-      } catch {
-        return [];
-      }
-    });
+const logsOf = jsonLinesSkippingText;
 const fatalOf = (stderr: string) => logsOf(stderr).filter((l) => l.level === 'fatal');
 const keys = (events: any[], action: string) =>
   [...new Set(events.filter((e) => e.event_action === action).map((e) => e.dedup_key as string))].sort();
@@ -188,7 +177,7 @@ describe('local file failures without a special file system', () => {
     expect(fatalOf(result.stderr).map((l) => l.msg)).toEqual([
       `cannot create the run lock ${dir}/no-such-folder/watchdog-state.json.lock: ENOENT (the folder ${dir}/no-such-folder does not exist)`,
     ]);
-    expect(result.stderr).not.toMatch(/stack|    at /);
+    expect(result.stderr).not.toMatch(/stack| {4}at /);
     expect(fakeIiq.stats.requests).toBe(0);
     expect(pd.received).toEqual([]);
   });
@@ -202,7 +191,7 @@ describe('local file failures without a special file system', () => {
     chmodSync(config, 0o644);
     const end = await startCli(['run', '--config', config, '--now', at(0)], { cwd: dir, env: { ...DEMO_ENV }, uid: 65534, gid: 65534 })
       .ended;
-    expect(end.code).toBe(5);
+    expect(end.code, end.stderr).toBe(5);
     expect(fatalOf(end.stderr).map((l) => l.msg)).toEqual([
       `cannot create the run lock ${dir}/state/watchdog-state.json.lock: EACCES (permission denied)`,
     ]);

@@ -10,8 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig, type CliResult } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const RUNS = 6;
 
 let dir: string;

@@ -12,12 +12,12 @@ import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../dev/fake-ii
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW } from '../helpers/clock.js';
 
 const PASSWORD = 'Pa55-w0rd-that-must-never-leak';
 const ROUTING_KEY = 'LEAKCANARYR0UT1NGKEY0123456789ab';
 const ENV = { IIQ_USERNAME: 'svc-watchdog', IIQ_PASSWORD: PASSWORD, PAGERDUTY_ROUTING_KEY: ROUTING_KEY };
 const BASIC = Buffer.from(`svc-watchdog:${PASSWORD}`).toString('base64');
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const CLIENT_SECRET = 'oauth-client-secret-never-printed';
 
 /** A loopback pass-through in front of the fake IIQ that records every access_token it hands out. */
@@ -73,12 +73,7 @@ function everythingWritten(dir: string, output: { stdout: string; stderr: string
 const cases: [string, () => void, string[], number][] = [
   ['a successful cycle', () => undefined, [], 0],
   ['a dry run', () => undefined, ['--dry-run'], 0],
-  [
-    'IIQ 401',
-    () => (iiqFault = () => ({ status: 401, body: `<html>login ${'x'}</html>`, headers: { 'content-type': 'text/html' } })),
-    [],
-    3,
-  ],
+  ['IIQ 401', () => (iiqFault = () => ({ status: 401, body: '<html>login x</html>', headers: { 'content-type': 'text/html' } })), [], 3],
   [
     'IIQ login page',
     () => (iiqFault = () => ({ status: 200, body: '<html><form>login</form></html>', headers: { 'content-type': 'text/html' } })),

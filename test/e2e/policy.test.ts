@@ -6,9 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeLink } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
-const HOUR = 3_600_000;
 const at = (minutes: number): string => new Date(NOW + minutes * 60_000).toISOString();
 const key = (id: string): string => `iiq-leaver-sla-${id}`;
 

@@ -10,8 +10,9 @@ import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { recheckDueAtMs } from '../../src/sla/recheck.js';
+import { summaryOf } from '../helpers/cli-logs.js';
+import { HOUR_MS as HOUR } from '../helpers/clock.js';
 
-const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
 const JANE = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const JOHN = '1b2c3d4e5f60718293a4b5c6d7e8f90a';
@@ -57,11 +58,7 @@ async function cycle(atMs: number): Promise<{ reads: Record<string, number>; sum
     env: { ...DEMO_ENV },
   });
   expect(result.code, result.stderr).toBe(0);
-  const summary = result.stderr
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line))
-    .find((line) => line.msg === 'cycle summary')?.summary;
+  const summary = summaryOf(result.stderr);
   return { reads: { ...iiq.stats.accountReads }, summary };
 }
 const triggered = (id: string): number =>

@@ -7,13 +7,15 @@ import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { logRecord } from '../helpers/cli-logs.js';
+import { at as minutesAfter } from '../helpers/clock.js';
 
 // Close to the wall clock: replay stamps sent-at with the real time, and later cycles compare against it.
 const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const JANE = JANE_DEDUP_KEY;
 const JOHN = JOHN_DEDUP_KEY;
 const NEW_KEY = 'N3WR0UT1NGKEY0000000000000000000';
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
+const at = (minutes: number): string => minutesAfter(minutes, NOW);
 
 let iiq: FakeIiq | undefined;
 let pagerDuty: FakePagerDuty | undefined;
@@ -53,12 +55,7 @@ async function scenario() {
   };
 }
 
-const summaryOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>)
-    .find((l) => l.msg === 'replay summary');
+const summaryOf = (stderr: string) => logRecord(stderr, 'replay summary');
 
 describe('replay through the built CLI', () => {
   it('after recovery: re-sends with the current routing key, records state and audit, deletes the file; the next cycle stays quiet', async () => {

@@ -30,7 +30,7 @@ function externalReferences(html: string): string[] {
 
 /** The value at a JSON path. */
 function at(value: unknown, path: readonly (string | number)[]): unknown {
-  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], value);
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], value);
 }
 
 /** Each `data-figure` of a page: its JSON path and the text shown. */
@@ -57,15 +57,21 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), (i += 1));
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(field), (field = ''));
-    else if (c === '\r' && text[i + 1] === '\n') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
       row.push(field);
       rows.push(row);
-      ((row = []), (field = ''), (i += 1));
+      row = [];
+      field = '';
+      i += 1;
     } else field += c;
   }
   return rows;

@@ -10,9 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW, at } from '../helpers/clock.js';
+import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
-const at = (minutes: number): string => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 type Hook = (path: string, query: URLSearchParams) => FakeResponse | undefined;
 
 let dir: string;
@@ -49,12 +49,7 @@ function run(minutes: number, iiqOverrides: Record<string, unknown> = {}) {
   );
   return runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
 }
-const logLines = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, any>);
-const summaryOf = (stderr: string) => logLines(stderr).find((line) => line.msg === 'cycle summary')?.summary;
+const logLines = jsonLines;
 const stateIncidents = () =>
   Object.keys((JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as { incidents: object }).incidents).sort();
 const resolves = () =>

@@ -7,8 +7,8 @@ import { startFakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW } from '../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const OAUTH = { clientId: 'watchdog-client', clientSecret: 'parity-client-secret' };
 
 interface Mode {
@@ -65,7 +65,8 @@ async function runScenario(mode: Mode): Promise<{ events: unknown[]; stderr: str
       return copy;
     });
     // Within a cycle the order of events follows IIQ answer timing; compare as sets.
-    events.sort((a, b) => `${a.event_action}${a.dedup_key}`.localeCompare(`${b.event_action}${b.dedup_key}`));
+    const order = (e: Record<string, unknown>): string => `${e.event_action as string}${e.dedup_key as string}`;
+    events.sort((a, b) => order(a).localeCompare(order(b)));
     return { events, stderr: first.stderr + second.stderr };
   } finally {
     await Promise.all([iiq.close(), pagerDuty.close()]);

@@ -10,8 +10,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IIQ8_ACCOUNT_ATTRIBUTES, startFakeIiq, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { NOW } from '../helpers/clock.js';
+import { summaryOf } from '../helpers/cli-logs.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const BASIC = Buffer.from(`${DEMO_ENV.IIQ_USERNAME}:${DEMO_ENV.IIQ_PASSWORD}`).toString('base64');
 /** A connector error as IIQ might echo it: an account DN, and the request's own Authorization header. */
 const ECHO = `Connector 'Active Directory' failed for CN=Jane Doe,OU=Staff,DC=corp,DC=example; request: GET, Authorization: Basic ${BASIC}`;
@@ -58,12 +59,6 @@ const scimConfig = {
   iiq: { baseUrl: '', api: 'scim', pageSize: 2, concurrency: 4, timeoutSeconds: 5, retryMinDelayMs: 10, scimAccountsBulk: false },
 };
 const withIiqUrl = (config: typeof scimConfig) => ({ iiq: { ...config.iiq, baseUrl: iiq.url } });
-const summaryOf = (stderr: string) =>
-  stderr
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>)
-    .find((l) => l.msg === 'cycle summary')?.summary;
 
 describe('unknown is not disabled', () => {
   it.each([

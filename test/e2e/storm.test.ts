@@ -7,11 +7,11 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty
 import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { applicationDedupKey } from '../../src/sla/dedup-keys.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW } from '../helpers/clock.js';
 
 // Spec 5: `iiq-leaver-sla-app-<slug>-<8 hex of sha256 of the name>` (was `iiq-leaver-sla-app-active-directory` before 0.2).
 const AD_KEY = applicationDedupKey('Active Directory');
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
 let iiq: FakeIiq;
 let pagerDuty: FakePagerDuty;

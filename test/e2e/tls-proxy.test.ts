@@ -5,17 +5,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { NOW } from '../helpers/clock.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 let dir: string;
 let iiq: FakeIiq;
 let pagerDuty: FakePagerDuty;
@@ -23,7 +24,7 @@ let httpsFront: Server;
 let proxy: Server;
 let httpsUrl: string;
 let proxyUrl: string;
-const tunnels: string[] = [];
+let tunnels: string[];
 
 const listen = (server: Server) =>
   new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
@@ -64,22 +65,10 @@ beforeAll(async () => {
       },
     );
     req.pipe(forward);
-  }) as unknown as Server;
-  httpsUrl = `https://127.0.0.1:${await listen(httpsFront)}/identityiq`;
-  proxy = createHttpServer((_req, res) => res.writeHead(405).end());
-  proxy.on('connect', (req, socket, head) => {
-    tunnels.push(req.url ?? '');
-    const [host, port] = (req.url ?? '').split(':');
-    const target = connect(Number(port), host, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      target.write(head);
-      target.pipe(socket);
-      socket.pipe(target);
-    });
-    target.on('error', () => socket.destroy());
-    socket.on('error', () => target.destroy());
   });
-  proxyUrl = `http://127.0.0.1:${await listen(proxy)}`;
+  httpsUrl = `https://127.0.0.1:${await listen(httpsFront)}/identityiq`;
+  // Every target here is on loopback: tunnel to the port asked for.
+  ({ server: proxy, url: proxyUrl, tunnels } = await startConnectProxy((_host, port) => port));
 });
 afterAll(async () => {
   proxy.closeAllConnections();

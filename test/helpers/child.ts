@@ -47,10 +47,9 @@ export function startChild(command: string, args: readonly string[], options: { 
     stderr: () => err,
     until: (pattern) =>
       new Promise((resolve, reject) => {
-        if (pattern.test(out)) return resolve(out);
-        if (child.exitCode !== null || child.signalCode !== null)
-          return reject(new Error(`already exited; stdout: ${out}\nstderr: ${err}`));
-        waiters.push({ pattern, resolve, reject });
+        if (pattern.test(out)) resolve(out);
+        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`already exited; stdout: ${out}\nstderr: ${err}`));
+        else waiters.push({ pattern, resolve, reject });
       }),
     exited,
   };

@@ -34,8 +34,8 @@ export function startCli(
   let pending = '';
   const waiters: { match: (line: Record<string, any>) => boolean; resolve: (line: Record<string, any>) => void }[] = [];
   const seen: Record<string, any>[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
@@ -66,8 +66,8 @@ export function startCli(
     waitForLog: (match) =>
       new Promise((resolve, reject) => {
         const earlier = seen.find(match);
-        if (earlier) return resolve(earlier);
-        waiters.push({ match, resolve });
+        if (earlier) resolve(earlier);
+        else waiters.push({ match, resolve });
         void ended.then(() => reject(new Error(`the CLI ended before logging what the test waited for; stderr:\n${stderr}`)));
       }),
   };

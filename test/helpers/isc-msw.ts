@@ -31,9 +31,10 @@ export function fakeClock(startMs = 1_000_000) {
   return {
     clock,
     nowMs: () => clock.ms,
-    sleep: async (ms: number) => {
+    sleep: (ms: number): Promise<void> => {
       clock.slept.push(ms);
       clock.ms += ms;
+      return Promise.resolve();
     },
   };
 }

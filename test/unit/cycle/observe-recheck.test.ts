@@ -8,18 +8,11 @@ import { observeIdentities } from '../../../src/cycle/observe.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { SlaPolicy } from '../../../src/sla/policy.js';
 import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/verified-clean.js';
+import { HOUR_MS as HOUR } from '../../helpers/clock.js';
+import { testPolicy } from '../../helpers/sla-fixtures.js';
 
-const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
-const policy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(['HR Archive']),
-  renotifyMinutes: 240,
-};
+const policy: SlaPolicy = testPolicy();
 
 interface Person {
   identity: Identity;
@@ -44,18 +37,18 @@ function sourceOf(people: Person[], options: { failAfterFirstPage?: boolean } = 
     async *listInactiveIdentities() {
       for (let i = 0; i < people.length; i += 2) {
         if (i > 0 && options.failAfterFirstPage) throw new IiqReadError('IIQ GET /scim/v2/Users failed: HTTP 500');
-        yield people.slice(i, i + 2).map((p) => p.identity);
+        yield await Promise.resolve(people.slice(i, i + 2).map((p) => p.identity));
       }
     },
-    async lookupIdentity(ref) {
+    lookupIdentity(ref) {
       const person = people.find((p) => p.identity.id === ref.id);
-      return person ? { kind: 'found', identity: person.identity } : { kind: 'gone' };
+      return Promise.resolve(person ? { kind: 'found', identity: person.identity } : { kind: 'gone' });
     },
-    async fetchAccounts(identity) {
+    fetchAccounts(identity) {
       reads.set(identity.id, (reads.get(identity.id) ?? 0) + 1);
       const accounts = people.find((p) => p.identity.id === identity.id)?.accounts;
-      if (accounts === 'fail') throw new IiqReadError('IIQ GET /scim/v2/Accounts failed: HTTP 500');
-      return { kind: 'accounts', accounts: accounts ?? [] };
+      if (accounts === 'fail') return Promise.reject(new IiqReadError('IIQ GET /scim/v2/Accounts failed: HTTP 500'));
+      return Promise.resolve({ kind: 'accounts', accounts: accounts ?? [] });
     },
     expectAccountReads: (outlook) => void outlooks.push(outlook),
   };
@@ -134,7 +127,10 @@ describe('observeIdentities with the re-check schedule', () => {
     const people = [person('open', 30 * 24, ['disabled'])];
     const { source, reads } = sourceOf(people);
     const verified = await observe(source, T0, emptyVerifiedClean());
-    const openIncidents = { 'iiq-leaver-sla-open': { dedupKey: 'iiq-leaver-sla-open' } as OpenIncident };
+    // An open incident carries its identity's id (as the state file keeps it): observe matches it to the listing by that id.
+    const openIncidents = {
+      'iiq-leaver-sla-open': { dedupKey: 'iiq-leaver-sla-open', identityId: 'open', identityName: 'open' } as OpenIncident,
+    };
     const again = await observe(source, T0 + 15 * 60_000, verified.verifiedClean, { openIncidents });
     expect(reads.get('open')).toBe(2);
     expect(again.observations.map((o) => o.identity.id)).toEqual(['open']);

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity } from '../../../dev/fake-iiq.js';
 import { startFakePagerDuty } from '../../../dev/fake-pagerduty.js';
+import { NOW } from '../../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00Z');
 const BASIC = `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`;
 const EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const KEY = 'k'.repeat(32);
@@ -62,7 +62,7 @@ describe('fake IIQ', () => {
         if (body.objects.length === 0) break;
         names.push(...body.objects.map((o: any) => o.name));
         expect(Object.keys(body.objects[0]).sort()).toEqual(['attributes', 'displayName', 'id', 'inactive', 'name']);
-        start += body.objects.length;
+        start += body.objects.length as number;
         if (start >= body.count) break;
       }
       expect(names).toHaveLength(24);
@@ -103,7 +103,7 @@ describe('fake IIQ', () => {
         expect(body.startIndex).toBe(startIndex);
         if (body.Resources.length === 0) break;
         seen.push(...body.Resources);
-        startIndex += body.Resources.length;
+        startIndex += body.Resources.length as number;
         if (startIndex > body.totalResults) break;
       }
       expect(seen).toHaveLength(12);
@@ -237,7 +237,8 @@ describe('fake IIQ', () => {
       const started = Date.now();
       let total = 0;
       for (let start = 0; start < 20_000; start += 1000) {
-        total += (await getJson(`${iiq.url}/rest/identities?filter=inactive==true&start=${start}&limit=1000`)).body.objects.length;
+        total += (await getJson(`${iiq.url}/rest/identities?filter=inactive==true&start=${start}&limit=1000`)).body.objects
+          .length as number;
       }
       expect(total).toBe(20_000);
       for (const ident of identities.slice(0, 1000)) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const TEMPLATE = readFileSync(root('docs/schedulers/iiq-leaver-sla-watchdog.xml'), 'utf8');
 const SCRIPT = readFileSync(root('docs/schedulers/register-task.ps1'), 'utf8');
 const XSD = root('test/fixtures/task-scheduler-schema-fragment.xsd');

@@ -11,8 +11,9 @@ function clocked(limit: number, windowMs: number, marginMs = 0) {
     windowMs,
     marginMs,
     nowMs: () => clock.ms,
-    sleep: async (ms) => {
+    sleep: (ms) => {
       clock.ms += ms;
+      return Promise.resolve();
     },
   });
   return { clock, pacer };

@@ -7,11 +7,8 @@ import fc from 'fast-check';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { pino } from 'pino';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.js';
-import { createBasicAuth } from '../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../src/iiq/http.js';
 import { createRestSource, isRestNotFound } from '../../../src/iiq/rest/rest-source.js';
 import type { IiqHttp } from '../../../src/iiq/http.js';
 import type { Identity } from '../../../src/source/identity-source.js';
@@ -20,11 +17,11 @@ import { SAILPOINT_USER_EXTENSION, isScimNotFound, scimAccountPage, scimUser, sc
 import { createScimSource } from '../../../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
-import { Secret } from '../../../src/secrets.js';
+import { testIiqClient } from '../../helpers/iiq-client.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { NOW } from '../../helpers/clock.js';
 
 const BASE = 'https://iiq.property.test/identityiq';
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const JANE_KEY = 'iiq-leaver-sla-id-jdoe';
 
 type Answer = { kind: 'json'; value: unknown; status?: number } | { kind: 'text'; text: string; status?: number; type?: string };
@@ -128,7 +125,7 @@ function mutated(valid: unknown): fc.Arbitrary<unknown> {
     let target: Record<string, unknown> = copy;
     for (const key of path.slice(0, -1)) target = target[key] as Record<string, unknown>;
     const last = path[path.length - 1]!;
-    if (value === undefined) delete target[last];
+    if (value === undefined) Reflect.deleteProperty(target, last);
     else target[last] = value;
     return copy;
   });
@@ -201,25 +198,22 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
           }),
         );
         const sent: PagerDutyEvent[] = [];
-        const httpClient = createIiqHttp({
-          baseUrl: BASE,
-          auth: createBasicAuth({ kind: 'basic', username: 'u', password: new Secret('p') }),
-          dispatcher: new Agent(),
-          concurrency: 2,
-          timeoutMs: 2000,
-          retries: 0,
-          retryMinDelayMs: 0,
-        });
+        const httpClient = testIiqClient(BASE, { concurrency: 2, retries: 0 });
         const outcome = await runCycle({
           config,
           source: adapter.source(httpClient),
-          sender: { send: async (event) => (sent.push(event), { ok: true, attempts: 1 }) },
+          sender: {
+            send: (event) => {
+              sent.push(event);
+              return Promise.resolve({ ok: true, attempts: 1 });
+            },
+          },
           now: NOW,
           logger: pino({ level: 'silent' }),
           writeStdout: () => undefined,
           writeStderr: () => undefined,
           iiqRequestCount: () => httpClient.requestCount,
-          pingHeartbeat: async () => undefined,
+          pingHeartbeat: () => Promise.resolve(),
         });
         expect([0, 3]).toContain(outcome.exitCode);
         const resolved = sent.some((e) => e.event_action === 'resolve' && e.dedup_key === JANE_KEY);
@@ -238,7 +232,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
             const iiqSaidGone = lookup.status === 404 && lookup.kind === 'json' && adapter.isIiqNotFound(lookup.value);
             const found = (lookup.status ?? 200) === 200 && parses(adapter.lookupSchema, lookup);
             expect(iiqSaidGone || found).toBe(true);
-            if (found && (adapter.lookupSchema.parse((lookup as { value: unknown }).value) as Identity).inactive)
+            if (found && adapter.lookupSchema.parse((lookup as { value: unknown }).value).inactive)
               expect(parses(adapter.linksSchema, links)).toBe(true);
           }
         }

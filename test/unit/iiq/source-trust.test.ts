@@ -6,40 +6,26 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IiqReadError } from '../../../src/errors.js';
-import { createBasicAuth } from '../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../src/iiq/http.js';
 import { encodePathSegment } from '../../../src/iiq/path-segment.js';
 import { createRestSource } from '../../../src/iiq/rest/rest-source.js';
 import { chooseAccountAttributes } from '../../../src/iiq/scim/account-schema.js';
 import { createScimSource } from '../../../src/iiq/scim/scim-source.js';
 import type { Identity } from '../../../src/source/identity-source.js';
-import { Redactor, Secret } from '../../../src/secrets.js';
+import { Redactor } from '../../../src/secrets.js';
+import { testIiqClient } from '../../helpers/iiq-client.js';
+import { useMswServer } from '../../helpers/msw.js';
 
 const BASE = 'https://iiq.trust.test/identityiq';
 const SCIM_TYPE = { 'content-type': 'application/scim+json' };
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const APACHE_404 =
   '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 function client(options: { baseUrl?: string; transport?: 'fetch' | 'undici' } = {}) {
-  return createIiqHttp({
-    baseUrl: options.baseUrl ?? BASE,
-    auth: createBasicAuth({ kind: 'basic', username: 'watchdog', password: new Secret('s3cret-pw') }),
-    dispatcher: new Agent(),
-    concurrency: 4,
-    timeoutMs: 2000,
-    retries: 2,
-    retryMinDelayMs: 0,
-    transport: options.transport ?? 'fetch',
-  });
+  return testIiqClient(options.baseUrl ?? BASE, { transport: options.transport ?? 'fetch' });
 }
 const rest = (options: Parameters<typeof client>[0] = {}) => createRestSource(client(options), 2);
 const scim = () => createScimSource(client(), { pageSize: 2, accountsBulk: false });

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildTriggerEvent, fitEvent, fitSummary, MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, wireBytes } from '../../../src/pagerduty/events.js';
 import type { Breach } from '../../../src/sla/incident.js';
+import { NOW } from '../../helpers/clock.js';
 
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 const CONTEXT = {
   source: 'iiq.example.com',
   baseUrl: 'https://iiq.example.com/identityiq',

@@ -15,6 +15,7 @@ import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { OpenStorm } from '../../../src/sla/storm.js';
 import type { AuditRecord } from '../../../src/state/audit-log.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { janeIncident } from '../../helpers/sla-fixtures.js';
 
 const KEY = 'iiq-leaver-sla-0a1b';
 const T0 = '2026-11-24T12:00:00.000Z';
@@ -75,22 +76,14 @@ function withChange(l: DeadLetter): DeadLetter {
 const line = (l: DeadLetter | string): string => (typeof l === 'string' ? l : JSON.stringify(l));
 
 function incident(lastSentAt: string, key = KEY): OpenIncident {
-  return {
+  return janeIncident({
     dedupKey: key,
     identityId: key.replace('iiq-leaver-sla-', ''),
-    identityName: 'jdoe',
-    displayName: 'Jane Doe',
-    tier: 'privileged',
-    slaHours: 4,
-    severity: 'warning',
-    activeApplications: ['Active Directory'],
-    activeAccountCount: 1,
     terminationDate: '2026-11-24T06:48:00.000Z',
-    terminationSource: 'attribute',
     slaDeadline: '2026-11-24T10:48:00.000Z',
     firstSentAt: '2026-11-24T10:50:00.000Z',
     lastSentAt,
-  };
+  });
 }
 function audit(action: 'trigger' | 'resolve', sentAt: string, key = KEY): AuditRecord {
   const { dedupKey, identityId, identityName, tier, slaHours, slaDeadline, terminationDate, activeApplications, activeAccountCount } =
@@ -322,7 +315,12 @@ describe('replayDeadLetters', () => {
       );
     if (options.audit) writeFileSync(paths.auditPath, options.audit.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const sent: PagerDutyEvent[] = [];
-    const sender: PagerDutySender = { send: async (event) => (sent.push(event), options.answer?.(event) ?? { ok: true, attempts: 1 }) };
+    const sender: PagerDutySender = {
+      send: (event) => {
+        sent.push(event);
+        return Promise.resolve(options.answer?.(event) ?? { ok: true, attempts: 1 });
+      },
+    };
     const logs: Record<string, any>[] = [];
     const logger = createLogger('debug', new Redactor(), { write: (text) => logs.push(JSON.parse(text)) });
     const replay = () =>

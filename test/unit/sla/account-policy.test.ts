@@ -8,19 +8,11 @@ import { planExceptionRecords } from '../../../src/sla/exception-audit.js';
 import { parseExceptions, type ApprovedException } from '../../../src/sla/exceptions.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
+import { testPolicy, janeIncident } from '../../helpers/sla-fixtures.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const EXCLUDED = new Set(['HR Archive']);
-const slaPolicy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: EXCLUDED,
-  renotifyMinutes: 240,
-};
+const slaPolicy: SlaPolicy = testPolicy({ excludedApplications: EXCLUDED });
 const GRACE = { 'Exchange Online': 720, Payroll: 48, VPN: 1 };
 
 type Status = Account['status'];
@@ -62,26 +54,7 @@ function observation(opts: {
   };
 }
 
-function incident(overrides: Partial<OpenIncident> = {}): OpenIncident {
-  const at = new Date(NOW - 30 * 60_000).toISOString();
-  return {
-    dedupKey: 'iiq-leaver-sla-id1',
-    identityId: 'id1',
-    identityName: 'jdoe',
-    displayName: 'Jane Doe',
-    tier: 'privileged',
-    slaHours: 4,
-    severity: 'warning',
-    activeApplications: ['Active Directory'],
-    activeAccountCount: 1,
-    terminationDate: new Date(NOW - 5 * HOUR).toISOString(),
-    terminationSource: 'attribute',
-    slaDeadline: new Date(NOW - HOUR).toISOString(),
-    firstSentAt: at,
-    lastSentAt: at,
-    ...overrides,
-  };
-}
+const incident = (overrides: Partial<OpenIncident> = {}): OpenIncident => janeIncident(overrides);
 
 /** "action:reason:severity:active|grace|excepted", or "" when nothing is decided. */
 function decided(obs: Observation, open?: OpenIncident, nowMs = NOW): string {

@@ -3,19 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
+import { testPolicy, janeIncident } from '../../helpers/sla-fixtures.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const TERMINATED = NOW - 5 * HOUR; // privileged, SLA 4 h: past it by one hour at NOW
-const policy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(),
-  renotifyMinutes: 240,
-};
+const policy: SlaPolicy = testPolicy({ excludedApplications: new Set() });
 
 function observe(nowMs: number, terminatedMs = TERMINATED, applications = ['Active Directory']): Observation {
   const identity = {
@@ -39,23 +31,8 @@ function observe(nowMs: number, terminatedMs = TERMINATED, applications = ['Acti
   };
 }
 
-const open = (overrides: Partial<OpenIncident> = {}): OpenIncident => ({
-  dedupKey: 'iiq-leaver-sla-id1',
-  identityId: 'id1',
-  identityName: 'jdoe',
-  displayName: 'Jane Doe',
-  tier: 'privileged',
-  slaHours: 4,
-  severity: 'warning',
-  activeApplications: ['Active Directory'],
-  activeAccountCount: 1,
-  terminationDate: new Date(TERMINATED).toISOString(),
-  terminationSource: 'attribute',
-  slaDeadline: new Date(TERMINATED + 4 * HOUR).toISOString(),
-  firstSentAt: new Date(NOW - 30 * 60_000).toISOString(),
-  lastSentAt: new Date(NOW - 30 * 60_000).toISOString(),
-  ...overrides,
-});
+// TERMINATED is 5 h before NOW, as in janeIncident.
+const open = (overrides: Partial<OpenIncident> = {}): OpenIncident => janeIncident(overrides);
 
 function decideAt(nowMs: number, observation: Observation | undefined, incident: OpenIncident, previousEvaluatedAtMs?: number): string[] {
   return decide({

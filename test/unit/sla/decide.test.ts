@@ -3,18 +3,10 @@ import type { AccountsObservation } from '../../../src/sla/account-policy.js';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaPolicy } from '../../../src/sla/policy.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
+import { testPolicy, janeIncident } from '../../helpers/sla-fixtures.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
-const policy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(['HR Archive']),
-  renotifyMinutes: 240,
-};
+const policy: SlaPolicy = testPolicy();
 
 function observe(opts: { hoursAgo: number; tier?: string; accounts?: AccountsObservation; inactive?: boolean; id?: string }): Observation {
   const id = opts.id ?? 'id1';
@@ -47,25 +39,7 @@ function observed(
   };
 }
 
-function incident(overrides: Partial<OpenIncident> = {}): OpenIncident {
-  return {
-    dedupKey: 'iiq-leaver-sla-id1',
-    identityId: 'id1',
-    identityName: 'jdoe',
-    displayName: 'Jane Doe',
-    tier: 'privileged',
-    slaHours: 4,
-    severity: 'warning',
-    activeApplications: ['Active Directory'],
-    activeAccountCount: 1,
-    terminationDate: new Date(NOW - 5 * HOUR).toISOString(),
-    terminationSource: 'attribute',
-    slaDeadline: new Date(NOW - HOUR).toISOString(),
-    firstSentAt: new Date(NOW - 30 * 60_000).toISOString(),
-    lastSentAt: new Date(NOW - 30 * 60_000).toISOString(),
-    ...overrides,
-  };
-}
+const incident = (overrides: Partial<OpenIncident> = {}): OpenIncident => janeIncident(overrides);
 
 type Row = [name: string, observation: Observation | undefined, open: OpenIncident | undefined, listingComplete: boolean, expected: string];
 

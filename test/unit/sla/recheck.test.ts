@@ -12,9 +12,8 @@ import {
   type CleanVerification,
   type RecheckInput,
 } from '../../../src/sla/recheck.js';
+import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
 
-const HOUR = 3_600_000;
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const TERMINATED = Date.parse('2026-10-01T17:00:00.000Z');
 const ID = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const FRACTION = recheckFraction(ID, Math.floor((NOW - 13 * HOUR) / 1000));

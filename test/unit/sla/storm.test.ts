@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../src/sla/decide.js';
 import type { Breach, OpenIncident } from '../../../src/sla/incident.js';
 import { planStorms, stormDedupKey, type OpenStorm } from '../../../src/sla/storm.js';
+import { NOW_MS as NOW } from '../../helpers/clock.js';
 
-const NOW = Date.parse('2026-11-24T12:00:00.000Z');
 const AD = 'Active Directory';
 // Spec 5: ASCII slug plus the first 8 hex of sha256 of the exact application name.
 const sha8 = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);

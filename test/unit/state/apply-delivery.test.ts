@@ -5,28 +5,14 @@ import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { IncidentFacts, StateChange } from '../../../src/sla/state-change.js';
 import type { OpenStorm } from '../../../src/sla/storm.js';
 import { applyDelivery, applyUnconfirmed, type DeliveryBook } from '../../../src/state/apply-delivery.js';
+import { userFacts } from '../../helpers/sla-fixtures.js';
 
 const T1 = '2026-11-24T12:00:00.000Z';
 const T2 = '2026-11-24T13:00:00.000Z';
 const HEALTHY: HealthState = { consecutiveFailures: 0, lastError: undefined, incidentOpen: false };
 const STORM_KEY = 'iiq-leaver-sla-app-active-directory-d66e1482';
 
-function facts(n: number, applications = ['Active Directory']): IncidentFacts {
-  return {
-    dedupKey: `iiq-leaver-sla-id${n}`,
-    identityId: `id${n}`,
-    identityName: `user${n}`,
-    displayName: `User ${n}`,
-    tier: 'standard',
-    slaHours: 8,
-    severity: 'warning',
-    activeApplications: applications,
-    activeAccountCount: applications.length,
-    terminationDate: '2026-11-24T00:00:00.000Z',
-    terminationSource: 'attribute',
-    slaDeadline: '2026-11-24T08:00:00.000Z',
-  };
-}
+const facts = (n: number, applications?: string[]): IncidentFacts => userFacts(n, applications);
 const open = (n: number, extra: Partial<OpenIncident> = {}): OpenIncident => ({
   ...facts(n),
   firstSentAt: '2026-11-24T09:00:00.000Z',

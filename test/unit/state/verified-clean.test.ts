@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyState, readState, writeState, type WatchdogState } from '../../../src/state/state-file.js';
 import { renderStateJson } from '../../../src/state/verified-clean.js';
+import { NOW } from '../../helpers/clock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-state-verified-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const NOW = new Date('2026-11-24T12:00:00.000Z');
 
 function stateWith(identities: WatchdogState['verifiedClean']['identities']): WatchdogState {
   return {

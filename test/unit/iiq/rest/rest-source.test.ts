@@ -1,30 +1,17 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IiqReadError } from '../../../../src/errors.js';
-import { createBasicAuth } from '../../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../../src/iiq/http.js';
 import { createRestSource } from '../../../../src/iiq/rest/rest-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
-import { Secret } from '../../../../src/secrets.js';
+import { testIiqClient } from '../../../helpers/iiq-client.js';
+import { iiqFixture } from '../../../helpers/iiq-fixtures.js';
+import { useMswServer } from '../../../helpers/msw.js';
 
 const BASE = 'https://iiq.test/identityiq';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 function source(pageSize = 2) {
-  const client = createIiqHttp({
-    baseUrl: BASE,
-    auth: createBasicAuth({ kind: 'basic', username: 'watchdog', password: new Secret('s3cret-pw') }),
-    dispatcher: new Agent(),
-    concurrency: 4,
-    timeoutMs: 2000,
-    retries: 3,
-    retryMinDelayMs: 0,
-  });
+  const client = testIiqClient(BASE, { retries: 3 });
   return { client, source: createRestSource(client, pageSize) };
 }
 
@@ -59,6 +46,19 @@ function serveIdentities(total: number, cap = Infinity) {
 }
 
 describe('REST source: listing', () => {
+  it('reads the fixture page as the REST resource sends it (spec 4.1)', async () => {
+    server.use(http.get(`${BASE}/rest/identities`, () => HttpResponse.json(iiqFixture('rest-identities-page'))));
+    expect(await listAll()).toEqual([
+      {
+        id: '2c9091d7712f5a4a01712f5c1e2a0001',
+        name: 'jdoe',
+        displayName: 'Jane Doe',
+        inactive: true,
+        attributes: { hrTerminationDate: '2026-11-20', risk_tier: 'privileged' },
+      },
+    ]);
+  });
+
   it('pages with start/limit until count, filtered on inactive, with Basic auth', async () => {
     let authorization: string | null = null;
     server.use(
@@ -149,14 +149,8 @@ describe('REST source: links', () => {
     server.use(
       http.get(`${BASE}/rest/identities/:name/links`, ({ request }) => {
         path = new URL(request.url).pathname;
-        return HttpResponse.json({
-          count: 3,
-          objects: [
-            { id: 'l1', application: 'Active Directory', nativeIdentity: 'CN=x', displayName: 'x', disabled: false, locked: false },
-            { id: 'l2', application: 'SAP', nativeIdentity: 'x', displayName: 'x', disabled: true },
-            { id: 'l3', application: 'GitHub', nativeIdentity: 'x', displayName: 'x' },
-          ],
-        });
+        // Enabled, disabled, and one with no `disabled` at all (unknown, never taken as disabled).
+        return HttpResponse.json(iiqFixture('rest-links'));
       }),
     );
     expect(await source().source.fetchAccounts(jane)).toEqual({

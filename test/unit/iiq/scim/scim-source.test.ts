@@ -1,14 +1,12 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IiqReadError } from '../../../../src/errors.js';
-import { createBasicAuth } from '../../../../src/iiq/auth.js';
-import { createIiqHttp } from '../../../../src/iiq/http.js';
 import { decideAccountsPlan } from '../../../../src/iiq/scim/bulk-accounts.js';
 import { createScimSource } from '../../../../src/iiq/scim/scim-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
-import { Secret } from '../../../../src/secrets.js';
+import { testIiqClient } from '../../../helpers/iiq-client.js';
+import { iiqFixture } from '../../../helpers/iiq-fixtures.js';
+import { useMswServer } from '../../../helpers/msw.js';
 
 const BASE = 'https://iiq.test/identityiq';
 const USERS = `${BASE}/scim/v2/Users`;
@@ -26,51 +24,38 @@ const IIQ8_ACCOUNT_SCHEMA = {
     multiValued: false,
   })),
 };
-const server = setupServer(
+const server = useMswServer(
   http.get(`${BASE}/scim/v2/Schemas/:id`, () =>
     HttpResponse.json(IIQ8_ACCOUNT_SCHEMA, { headers: { 'content-type': 'application/scim+json' } }),
   ),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 function source(options: { pageSize?: number; bulk?: boolean } = {}) {
-  const client = createIiqHttp({
-    baseUrl: BASE,
-    auth: createBasicAuth({ kind: 'basic', username: 'watchdog', password: new Secret('s3cret-pw') }),
-    dispatcher: new Agent(),
-    concurrency: 4,
-    timeoutMs: 2000,
-    retries: 1,
-    retryMinDelayMs: 0,
-  });
+  const client = testIiqClient(BASE, { retries: 1 });
   return { client, source: createScimSource(client, { pageSize: options.pageSize ?? 2, accountsBulk: options.bulk ?? false }) };
 }
 
-/** A User as IIQ 8.x sends it (spec 4.2). */
+/** Jane's User, Account and an error exactly as IIQ 8.x sends them (test/fixtures/iiq, spec 4.2). */
+const FIXTURE_USER = iiqFixture('scim-users-page').Resources[0];
+const { active: _status, ...FIXTURE_ACCOUNT } = iiqFixture('scim-accounts-page').Resources[0];
+const { scimType: _type, ...FIXTURE_ERROR } = iiqFixture('scim-error-invalid-filter');
+
+/** User n, shaped like the fixture's (the SailPoint extension carries termination date and tier). */
 const user = (n: number, extra: Record<string, unknown> = {}) => ({
-  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', EXT],
+  ...FIXTURE_USER,
   id: `0a1b2c3d4e5f60718293a4b5c6d7e8f${n}`,
   userName: `user${n}`,
   displayName: `User ${n}`,
-  active: false,
-  [EXT]: {
-    hrTerminationDate: '2026-11-21T17:00:00.000-05:00',
-    risk_tier: 'privileged',
-    accounts: [{ value: `acc${n}`, displayName: `user${n}` }],
-  },
-  meta: { resourceType: 'User', location: `${USERS}/${n}` },
+  [EXT]: { ...FIXTURE_USER[EXT], accounts: [{ value: `acc${n}`, displayName: `user${n}` }] },
+  meta: { ...FIXTURE_USER.meta, location: `${USERS}/${n}` },
   ...extra,
 });
-/** An Account as IIQ 8.x sends it (spec 4.2). */
+/** An Account shaped like the fixture's, with `status` its active / inactive (or neither). */
 const account = (id: string, owner: string, application: string, status: Record<string, unknown>) => ({
-  schemas: ['urn:ietf:params:scim:schemas:sailpoint:1.0:Account'],
+  ...FIXTURE_ACCOUNT,
   id,
-  identity: { value: owner, userName: 'jdoe', displayName: 'Jane Doe' },
+  identity: { ...FIXTURE_ACCOUNT.identity, value: owner },
   application: { value: `app-${application}`, displayName: application },
-  nativeIdentity: 'CN=Jane Doe,OU=Staff,DC=corp,DC=example',
-  displayName: 'jdoe',
   ...status,
 });
 const list = (totalResults: number, startIndex: number, Resources: unknown[]) =>
@@ -79,10 +64,7 @@ const list = (totalResults: number, startIndex: number, Resources: unknown[]) =>
     { headers: SCIM },
   );
 const scimError = (status: number, detail: string, scimType?: string) =>
-  HttpResponse.json(
-    { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], ...(scimType ? { scimType } : {}), detail, status: String(status) },
-    { status, headers: SCIM },
-  );
+  HttpResponse.json({ ...FIXTURE_ERROR, ...(scimType ? { scimType } : {}), detail, status: String(status) }, { status, headers: SCIM });
 
 /** Serves `all` users with `cap` as the server's page limit; records the queries. */
 function serveUsers(all: unknown[], cap = 1000): URLSearchParams[] {
@@ -108,6 +90,27 @@ async function listAll(src = source().source): Promise<Identity[]> {
 const identity = (id: string): Identity => ({ id, name: 'jdoe', displayName: 'Jane Doe', inactive: true, attributes: {} });
 
 describe('SCIM Users listing', () => {
+  it('reads the fixtures as IIQ 8.x sends them: a Users page, the Accounts of one identity, an Error with status "400"', async () => {
+    server.use(
+      http.get(USERS, () => HttpResponse.json(iiqFixture('scim-users-page'), { headers: SCIM })),
+      http.get(ACCOUNTS, () => HttpResponse.json(iiqFixture('scim-accounts-page'), { headers: SCIM })),
+    );
+    const identities = await listAll();
+    expect(identities.map((i) => [i.name, i.displayName, i.inactive, i.attributes.risk_tier])).toEqual([
+      ['jdoe', 'Jane Doe', true, 'privileged'],
+      ['jsmith', 'John Smith', true, 'standard'],
+    ]);
+    expect(await source().source.fetchAccounts(identities[0]!)).toEqual({
+      kind: 'accounts',
+      accounts: [
+        { application: 'Active Directory', status: 'enabled' },
+        { application: 'Salesforce', status: 'disabled' },
+      ],
+    });
+    server.use(http.get(USERS, () => HttpResponse.json(iiqFixture('scim-error-invalid-filter'), { status: 400, headers: SCIM })));
+    await expect(listAll()).rejects.toThrow('IIQ GET /scim/v2/Users failed: HTTP 400 (invalidFilter: Invalid filter: active eq false)');
+  });
+
   it('filters active eq false (URL-encoded), pages by startIndex/count without itemsPerPage, maps the SailPoint extension', async () => {
     const seen = serveUsers([user(1), user(2), user(3)]);
     const identities = await listAll();
