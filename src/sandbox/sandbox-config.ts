@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
+import { omitKeys } from '../omit-keys.js';
 import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** Where the fakes listen: IIQ context root, ISC tenant URL, PagerDuty events URL. */
@@ -49,7 +50,7 @@ export function sandboxConfig(endpoints: FakeEndpoints): Record<string, unknown>
 
 /** The same story read from the fake Identity Security Cloud (spec 9): the `isc` section instead of `iiq`. */
 export function sandboxIscConfig(endpoints: FakeEndpoints): Record<string, unknown> {
-  const { iiq: _iiq, ...rest } = sandboxConfig(endpoints);
+  const rest = omitKeys(sandboxConfig(endpoints), 'iiq');
   return {
     isc: { baseUrl: endpoints.isc, lifecycleStates: ['inactive'], timeoutSeconds: 10, retryMinDelayMs: 100 },
     ...rest,
