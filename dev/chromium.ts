@@ -25,7 +25,10 @@ export interface ChromiumRun {
 }
 
 function runChromium(args: readonly string[], timeoutMs: number): Promise<ChromiumRun> {
-  const profile = mkdtempSync(join(tmpdir(), 'watchdog-chromium-'));
+  // Chromium's singleton socket lives under the profile, and a Unix socket path has at most 107
+  // bytes (<profile>/org.chromium.Chromium.*/SingletonSocket): a deep TMPDIR falls back to /tmp.
+  const base = tmpdir().length <= 40 ? tmpdir() : '/tmp';
+  const profile = mkdtempSync(join(base, 'wd-chromium-'));
   const flags = [
     '--headless',
     '--no-sandbox',
@@ -34,14 +37,19 @@ function runChromium(args: readonly string[], timeoutMs: number): Promise<Chromi
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
+    '--disable-dev-shm-usage',
     '--disable-extensions',
     '--hide-scrollbars',
     '--force-device-scale-factor=1',
-    '--host-resolver-rules=MAP * ~NOTFOUND',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
     `--user-data-dir=${profile}`,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM_PATH, [...flags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Chromium leaves .org.chromium.* files in TMPDIR: keep them inside the profile removed below.
+    const child = spawn(CHROMIUM_PATH, [...flags, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TMPDIR: profile },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -74,5 +82,10 @@ export function screenshotHtml(
 
 /** The DOM of a local HTML file after the browser parsed it, as serialised HTML on stdout. */
 export function dumpDom(htmlPath: string, timeoutMs = 90_000): Promise<ChromiumRun> {
-  return runChromium(['--dump-dom', pathToFileURL(htmlPath).href], timeoutMs);
+  return dumpDomOfUrl(pathToFileURL(htmlPath).href, timeoutMs);
+}
+
+/** The DOM of a page (a file: or loopback http: URL) after the browser loaded it. */
+export function dumpDomOfUrl(url: string, timeoutMs = 90_000): Promise<ChromiumRun> {
+  return runChromium(['--dump-dom', url], timeoutMs);
 }
