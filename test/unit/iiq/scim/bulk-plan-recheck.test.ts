@@ -1,6 +1,6 @@
 /** The SCIM bulk plan counts only the per-identity reads that are due (spec 10). */
 import { describe, expect, it } from 'vitest';
-import { decideAccountsPlan } from '../src/iiq/scim/bulk-accounts.js';
+import { decideAccountsPlan } from '../../../../src/iiq/scim/bulk-accounts.js';
 
 describe('decideAccountsPlan with the re-check schedule', () => {
   it.each<[string, number, number, number, 'bulk' | 'per-identity', number]>([
@@ -10,7 +10,14 @@ describe('decideAccountsPlan with the re-check schedule', () => {
     ['more verified than listed (identities left): never below 0', 240_000, 100, 150, 'per-identity', 0],
   ])('%s', (_name, accounts, inactive, notDue, plan, due) => {
     const decided = decideAccountsPlan(accounts, inactive, notDue);
-    expect(decided).toMatchObject({ plan, perIdentityRequests: due, bulkRequests: 240, inactiveIdentities: inactive, verifiedCleanNotDue: notDue });
-    if (notDue > 0) expect(decided.reason).toContain(`${due} per-identity reads due (${inactive} inactive, ${notDue} verified clean and not due)`);
+    expect(decided).toMatchObject({
+      plan,
+      perIdentityRequests: due,
+      bulkRequests: 240,
+      inactiveIdentities: inactive,
+      verifiedCleanNotDue: notDue,
+    });
+    if (notDue > 0)
+      expect(decided.reason).toContain(`${due} per-identity reads due (${inactive} inactive, ${notDue} verified clean and not due)`);
   });
 });

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeRecheck, formatRecheckLine } from '../src/commands/check-recheck.js';
-import { parseConfig } from '../src/config/config.js';
+import { describeRecheck, formatRecheckLine } from '../../../src/commands/check-recheck.js';
+import { parseConfig } from '../../../src/config/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-check-recheck-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,7 +13,13 @@ const nowSeconds = NOW.getTime() / 1000;
 
 const configWith = (leaver: Record<string, unknown>, excludedApplications = ['HR Archive']) =>
   parseConfig(
-    { iiq: { baseUrl: 'https://iiq.example.com/identityiq' }, leaver: { terminationDateAttribute: 'hrTerminationDate', ...leaver }, slaHours: { standard: 8 }, excludedApplications, state: { path: './state.json' } },
+    {
+      iiq: { baseUrl: 'https://iiq.example.com/identityiq' },
+      leaver: { terminationDateAttribute: 'hrTerminationDate', ...leaver },
+      slaHours: { standard: 8 },
+      excludedApplications,
+      state: { path: './state.json' },
+    },
     { IIQ_USERNAME: 'u', IIQ_PASSWORD: 'p' },
     dir,
     { routingKey: false },
@@ -23,7 +29,10 @@ const writeStateFile = (verifiedClean: unknown, incidents: Record<string, unknow
 
 describe('describeRecheck', () => {
   it('counts what a cycle now would skip and re-check', async () => {
-    writeStateFile({ excludedApplications: ['HR Archive'], identities: { fresh: [nowSeconds - 3600, 1, 'standard'], old: [nowSeconds - 30 * 3600, 1, 'standard'] } });
+    writeStateFile({
+      excludedApplications: ['HR Archive'],
+      identities: { fresh: [nowSeconds - 3600, 1, 'standard'], old: [nowSeconds - 30 * 3600, 1, 'standard'] },
+    });
     const outlook = await describeRecheck(configWith({}), NOW);
     expect(outlook).toEqual({ recheckCleanHours: 24, verifiedClean: 2, skippedNow: 1, recheckedNow: 1 });
     expect(formatRecheckLine(outlook)).toBe('every 24 h: 2 identities verified clean; a cycle now skips 1 and re-checks 1');
@@ -34,7 +43,9 @@ describe('describeRecheck', () => {
     const outlook = await describeRecheck(configWith({}), NOW);
     expect(outlook).toMatchObject({ verifiedClean: 1, skippedNow: 0, recheckedNow: 1 });
     expect(formatRecheckLine(outlook)).toContain('NOTE: an application left excludedApplications');
-    expect(formatRecheckLine(await describeRecheck(configWith({ recheckCleanHours: 0 }), NOW))).toMatch(/^off \(leaver.recheckCleanHours 0\)/);
+    expect(formatRecheckLine(await describeRecheck(configWith({ recheckCleanHours: 0 }), NOW))).toMatch(
+      /^off \(leaver.recheckCleanHours 0\)/,
+    );
   });
 
   it('reports a corrupt state file without moving or changing it', async () => {
