@@ -3,7 +3,8 @@ export const ExitCode = {
   ok: 0,
   deadLettered: 1,
   usage: 2,
-  iiqRead: 3,
+  /** The source (IIQ or ISC) could not be read completely. */
+  sourceRead: 3,
   lockHeld: 4,
   /** A local file the run must write (state, journal, lock) could not be written; stands alone like 4. */
   localFile: 5,
@@ -23,25 +24,6 @@ export abstract class WatchdogError extends Error {
 export class ConfigError extends WatchdogError {
   readonly exitCode = ExitCode.usage;
   override readonly name = 'ConfigError';
-}
-
-/** Used when a thrower gave no classified form: says nothing IIQ sent. */
-const UNCLASSIFIED_READ_ERROR = 'IIQ read failed (details in the log)';
-
-/**
- * IIQ could not be read completely. `message` is the detailed text (may quote IIQ's answer):
- * logs only, through the redactor. `classified` is the short form that events and the state
- * file may carry (spec 4.4): source, method, path without query, and status or network cause,
- * e.g. `IIQ GET /scim/v2/Users: HTTP 500` — never anything IIQ sent.
- */
-export class IiqReadError extends WatchdogError {
-  readonly exitCode = ExitCode.iiqRead;
-  override readonly name = 'IiqReadError';
-  readonly classified: string;
-  constructor(message: string, options: { classified?: string | undefined } = {}) {
-    super(message);
-    this.classified = options.classified ?? UNCLASSIFIED_READ_ERROR;
-  }
 }
 
 /** Another live run holds the run lock. */

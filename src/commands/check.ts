@@ -6,11 +6,11 @@ import { Option } from 'commander';
 import { loadExceptions } from '../config/exceptions-file.js';
 import type { Config } from '../config/config.js';
 import { isWellFormedRoutingKey, routingKeyProblem } from '../config/routing-key.js';
-import { ExitCode, IiqReadError, worstExitCode } from '../errors.js';
+import { ExitCode, worstExitCode } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { Identity } from '../source/identity-source.js';
-import { IscReadError } from '../isc/errors.js';
 import { probePagerDuty, type PagerDutyProbe } from '../pagerduty/probe.js';
 import { policyFrom } from '../cycle/policy-from-config.js';
 import { createRuntime } from './runtime.js';
@@ -49,9 +49,9 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         try {
           [iiq, pagerduty] = await Promise.all([
             readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
-              if (!(error instanceof IiqReadError)) throw error;
+              if (!(error instanceof SourceReadError)) throw error;
               // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
-              const said = error instanceof IscReadError && error.detail ? `; ISC said ${error.detail}` : '';
+              const said = error instanceof SourceReadError && error.detail ? `; ISC said ${error.detail}` : '';
               return {
                 ok: false,
                 error: `${error.message}${said}`,
@@ -109,7 +109,7 @@ export function buildCheckResult(
       : { iiq: { baseUrl: config.iiq.baseUrl, api: config.iiq.api, auth: config.iiq.auth, ...iiq } }),
     pagerduty: { eventsUrl: config.pagerduty.eventsUrl, ...reachability.pagerduty },
     warnings: reachability.warnings,
-    exitCode: worstExitCode(configProblem ? ExitCode.usage : ExitCode.ok, iiq.ok ? ExitCode.ok : ExitCode.iiqRead),
+    exitCode: worstExitCode(configProblem ? ExitCode.usage : ExitCode.ok, iiq.ok ? ExitCode.ok : ExitCode.sourceRead),
   };
 }
 

@@ -81,6 +81,6 @@ export async function withConfig(
       return error.exitCode;
     }
     logger.fatal({ error: describeError(error), stack: (error as Error).stack }, `unexpected failure: ${describeError(error)}`);
-    return ExitCode.iiqRead;
+    return ExitCode.sourceRead;
   }
 }

@@ -43,7 +43,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             logger,
             writeStdout: context.writeStdout,
             writeStderr: context.writeStderr,
-            iiqRequestCount: () => runtime.iiqHttp.requestCount,
+            sourceRequestCount: () => runtime.iiqHttp.requestCount,
             pingHeartbeat: (url) => runtime.pingHeartbeat(url),
             stop: context.stop,
             exceptions,
@@ -81,7 +81,7 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
     ],
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
-    [sourceLabel, `${summary.iiqRequests} requests${summary.iiqReadError ? `; READ FAILED: ${summary.iiqReadError}` : ''}`],
+    [sourceLabel, `${summary.sourceRequests} requests${summary.sourceReadError ? `; READ FAILED: ${summary.sourceReadError}` : ''}`],
     ['duration', `${(summary.durationMs / 1000).toFixed(1)} s`],
     ...(summary.interruptedBy
       ? ([['interrupted', `${summary.interruptedBy}: ${summary.notSent} event(s) left for the next cycle`]] as [string, string][])

@@ -19,7 +19,7 @@ export interface CycleInput {
   writeStdout: (text: string) => void;
   writeStderr: (text: string) => void;
   /** IIQ requests made so far, for the summary. */
-  iiqRequestCount: () => number;
+  sourceRequestCount: () => number;
   /** GETs `health.heartbeatUrl` after a successful cycle (dead man's switch). */
   pingHeartbeat: (url: string) => Promise<void>;
   /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
@@ -50,8 +50,8 @@ export interface CycleSummary extends DeliveryCounts {
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;
-  iiqRequests: number;
-  iiqReadError: string | undefined;
+  sourceRequests: number;
+  sourceReadError: string | undefined;
   durationMs: number;
   /** The signal that stopped the cycle early, if one did. */
   interruptedBy?: string;

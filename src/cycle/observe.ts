@@ -1,4 +1,5 @@
-import { IiqReadError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
 import type { AccountsObservation } from '../sla/account-policy.js';
 import type { OpenIncident } from '../sla/incident.js';
@@ -40,7 +41,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   };
   const warnedTiers = new Set<string>();
   const listed = new Set<string>();
-  const recordReadError = (error: IiqReadError): void => {
+  const recordReadError = (error: SourceReadError): void => {
     result.readError ??= error.message;
     result.readErrorClassified ??= error.classified;
   };
@@ -127,7 +128,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       if (observation.kind === 'observed') result.unknownStatusAccounts += observation.unknownAccountCount;
       return observation;
     } catch (error) {
-      if (!(error instanceof IiqReadError)) throw error;
+      if (!(error instanceof SourceReadError)) throw error;
       result.accountReadFailures += 1;
       recordReadError(error);
       logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
@@ -149,7 +150,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
         try {
           lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
         } catch (error) {
-          if (!(error instanceof IiqReadError)) throw error;
+          if (!(error instanceof SourceReadError)) throw error;
           recordReadError(error);
           logger.error(
             { identity: incident.identityName, error: error.message },
@@ -191,7 +192,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     result.listingComplete = true;
   } catch (error) {
     await previousPage.catch(() => undefined);
-    if (!(error instanceof IiqReadError)) throw error;
+    if (!(error instanceof SourceReadError)) throw error;
     result.readError = error.message;
     result.readErrorClassified = error.classified;
     logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');

@@ -147,14 +147,14 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(openIncidents).length,
     openIncidentsByTier: countOpenByTier(openIncidents, Object.keys(config.slaHours)),
-    iiqRequests: input.iiqRequestCount(),
-    iiqReadError: observed.readError,
+    sourceRequests: input.sourceRequestCount(),
+    sourceReadError: observed.readError,
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
   const exitCode = worstExitCode(
     counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok,
-    observed.readError ? ExitCode.iiqRead : ExitCode.ok,
+    observed.readError ? ExitCode.sourceRead : ExitCode.ok,
     exitCodeForStop(input.stop) ?? ExitCode.ok,
   );
   if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
@@ -184,8 +184,8 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     held: 0,
     openIncidents: Object.keys(incidents).length,
     openIncidentsByTier: countOpenByTier(incidents, Object.keys(input.config.slaHours)),
-    iiqRequests: input.iiqRequestCount(),
-    iiqReadError: undefined,
+    sourceRequests: input.sourceRequestCount(),
+    sourceReadError: undefined,
     durationMs: Date.now() - startedMs,
     interruptedBy: String(input.stop?.reason),
   };

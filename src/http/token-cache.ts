@@ -96,13 +96,8 @@ export interface TokenRequest {
 
 /** A token request failed; `detail` is what the server said, where it is kept out of the message. */
 export class TokenRequestError extends IiqAuthError {
-  constructor(
-    message: string,
-    retryable: boolean,
-    classified: string,
-    readonly detail?: string,
-  ) {
-    super(message, retryable, classified);
+  constructor(message: string, retryable: boolean, classified: string, detail?: string) {
+    super(message, retryable, classified, detail);
   }
 }
 

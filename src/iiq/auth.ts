@@ -1,5 +1,5 @@
 import type { IiqCredentials } from '../config/config.js';
-import { IiqReadError } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 
 /** Supplies the Authorization header for IIQ requests. */
 export interface IiqAuth {
@@ -25,12 +25,13 @@ export function createBasicAuth(credentials: Extract<IiqCredentials, { kind: 'ba
 }
 
 /** Getting credentials failed (e.g. the OAuth token request); `retryable` says whether another attempt may help. */
-export class IiqAuthError extends IiqReadError {
+export class IiqAuthError extends SourceReadError {
   constructor(
     message: string,
     readonly retryable: boolean,
     classified?: string,
+    detail?: string,
   ) {
-    super(message, { classified });
+    super(message, { classified, detail });
   }
 }

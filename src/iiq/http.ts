@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
-import { IiqReadError } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 import { fetchVia } from '../http/dispatcher.js';
 import { classifyNetworkError, describeNetworkError } from '../http/network-error.js';
 import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
@@ -47,9 +47,9 @@ export type IiqNotFoundTest = (body: unknown) => boolean;
 
 /** GETs JSON from IIQ with bounded concurrency, retries and one clear error per failure. */
 export interface IiqHttp {
-  /** The parsed JSON body, unchecked (probes, tests); any failure (404 included) throws IiqReadError. */
+  /** The parsed JSON body, unchecked (probes, tests); any failure (404 included) throws SourceReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
-  /** The body parsed by `schema`: a mismatch throws IiqReadError naming `label` (the path without ids) and the field. */
+  /** The body parsed by `schema`: a mismatch throws SourceReadError naming `label` (the path without ids) and the field. */
   getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
   /**
    * Like getJson, but a 404 whose JSON body passes `isIiqNotFound` is an answer: the object
@@ -66,7 +66,7 @@ export interface IiqHttp {
   readonly requestCount: number;
 }
 
-class RetryableIiqError extends IiqReadError {
+class RetryableIiqError extends SourceReadError {
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
@@ -99,7 +99,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     } catch (error) {
       // A refused token request is final; a network hiccup on it is worth another attempt.
       if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(error);
-      const classified = error instanceof IiqReadError ? error.classified : `${where}: credentials unavailable`;
+      const classified = error instanceof SourceReadError ? error.classified : `${where}: credentials unavailable`;
       throw new RetryableIiqError(error instanceof Error ? error.message : String(error), undefined, classified);
     }
     requestCount += 1;
@@ -134,7 +134,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
             ? 'a body that is not JSON'
             : 'JSON that is not an IIQ "not found"';
       throw new AbortError(
-        new IiqReadError(
+        new SourceReadError(
           `${where} answered HTTP 404 with ${what}: that is a web server or proxy in front of IIQ (e.g. one refusing %2F in a path), not IIQ saying the identity is gone; nothing is resolved on it${describeErrorBody(text)}`,
           { classified: `${where}: HTTP 404 not from IIQ` },
         ),
@@ -146,7 +146,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         throw new RetryableIiqError(`${where} failed: HTTP 401 (credentials renewed)`, 0, `${where}: HTTP 401`);
       }
       throw new AbortError(
-        new IiqReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, {
+        new SourceReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, {
           classified: `${where}: HTTP ${status} (credentials refused)`,
         }),
       );
@@ -155,13 +155,13 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     if (statusClass !== 'ok') {
       const message = `${where} failed: HTTP ${status}${describeErrorBody(text)}`;
       const classified = `${where}: HTTP ${status}`;
-      if (statusClass === 'fail') throw new AbortError(new IiqReadError(message, { classified }));
+      if (statusClass === 'fail') throw new AbortError(new SourceReadError(message, { classified }));
       const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(response.header('retry-after'), Date.now()) : undefined;
       throw new RetryableIiqError(message, retryAfterMs, classified);
     }
     if (looksLikeHtml(response.header('content-type'), text)) {
       throw new AbortError(
-        new IiqReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, {
+        new SourceReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, {
           classified: `${where}: HTML page instead of JSON`,
         }),
       );
@@ -214,7 +214,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     const renewed = { done: false };
     if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
       // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
-      throw new IiqReadError(
+      throw new SourceReadError(
         `IIQ ${label}: the fetch transport would normalise this path (a "." or ".." segment); use the undici transport`,
         {
           classified: `IIQ ${label}: path not sendable`,
@@ -233,11 +233,11 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         },
       });
     } catch (error) {
-      if (error instanceof IiqReadError) {
+      if (error instanceof SourceReadError) {
         const attempts = error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : '';
-        throw new IiqReadError(`${error.message}${attempts}`, { classified: error.classified });
+        throw new SourceReadError(`${error.message}${attempts}`, { classified: error.classified });
       }
-      throw new IiqReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
+      throw new SourceReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IiqReadError } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 import { firstIssue, plainIssueMessage } from '../parse/first-issue.js';
 
 /** An IIQ object id: a string, or a number some plugins send; always a string afterwards. */
@@ -10,7 +10,7 @@ export function parseIiqAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const { field, message } = firstIssue(parsed.error, '(body)');
-  throw new IiqReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`, {
+  throw new SourceReadError(`IIQ ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`, {
     // The field path names our schema's keys and indices, never a value IIQ sent.
     classified: `IIQ ${label}: unexpected answer shape at ${field}`,
   });
@@ -25,7 +25,7 @@ export class PageGuard {
   checkNew(ids: readonly string[], position: number): void {
     for (const id of ids) {
       if (this.#seen.has(id)) {
-        throw new IiqReadError(`IIQ ${this.label} pagination loop: the page at ${position} repeats id ${id}; listing stopped`, {
+        throw new SourceReadError(`IIQ ${this.label} pagination loop: the page at ${position} repeats id ${id}; listing stopped`, {
           classified: `IIQ ${this.label}: pagination loop`,
         });
       }
@@ -36,7 +36,7 @@ export class PageGuard {
   /** Throws when the listing ended (empty page) before the total the server announced. */
   checkComplete(received: number, total: number): void {
     if (received < total) {
-      throw new IiqReadError(`IIQ ${this.label} listing ended after ${received} of ${total} announced; listing incomplete`, {
+      throw new SourceReadError(`IIQ ${this.label} listing ended after ${received} of ${total} announced; listing incomplete`, {
         classified: `IIQ ${this.label}: listing incomplete`,
       });
     }

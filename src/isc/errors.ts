@@ -1,17 +1,12 @@
-import { IiqReadError } from '../errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
 
 /**
  * ISC could not be read (exit 3 like an IIQ read failure). `message` is short (method, path,
  * status, our own hint) and is also the classified form state and PagerDuty events may carry.
  * `detail` is what ISC said (first message text, detailCode, trackingId): logs and `check` only.
  */
-export class IscReadError extends IiqReadError {
-  constructor(
-    message: string,
-    readonly detail?: string,
-  ) {
-    super(message, { classified: message });
-  }
+export function iscReadError(message: string, detail?: string): SourceReadError {
+  return new SourceReadError(message, { classified: message, detail });
 }
 
 /** What an ISC error body says, each part cut short and on one line. */

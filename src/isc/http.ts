@@ -9,8 +9,8 @@ import { TokenRequestError } from '../http/token-cache.js';
 import { looksLikeHtml } from '../http/wire.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
-import { IiqReadError } from '../errors.js';
-import { IscReadError, describeIscError, parseIscErrorBody } from './errors.js';
+import { SourceReadError } from '../source/source-read-error.js';
+import { iscReadError, describeIscError, parseIscErrorBody } from './errors.js';
 import type { z } from 'zod';
 import { parseIscAnswer } from './schema.js';
 
@@ -32,9 +32,9 @@ export interface IscHttpOptions {
 
 /** JSON over HTTPS to ISC with pacing, bounded concurrency, retries and classified errors. */
 export interface IscHttp {
-  /** GET; the parsed JSON body, unchecked (probes, tests). Any failure throws IscReadError. */
+  /** GET; the parsed JSON body, unchecked (probes, tests). Any failure throws SourceReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
-  /** GET; the body parsed by `schema`: a mismatch throws IscReadError naming `label` and the field. */
+  /** GET; the body parsed by `schema`: a mismatch throws SourceReadError naming `label` and the field. */
   getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
   /** POST a JSON body (search is a read: retried like a GET); the answer parsed by `schema`. */
   postJson<S extends z.ZodType>(pathAndQuery: string, body: unknown, schema: S, label: string): Promise<z.output<S>>;
@@ -47,7 +47,11 @@ const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
 /** The longest Retry-After honoured: a longer one is a failed attempt that still waits this long. */
 const MAX_RETRY_AFTER_MS = 120_000;
 
-class RetryableIscError extends IscReadError {}
+class RetryableIscError extends SourceReadError {
+  constructor(message: string, detail?: string) {
+    super(message, { classified: message, detail });
+  }
+}
 
 /** What to do about a 403 on each resource: the rights spec 9 and docs/isc.md name. */
 function rightsHint(path: string): string {
@@ -70,7 +74,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     } catch (error) {
       // A refused token request is final; a network hiccup on it is worth another attempt.
       const detail = error instanceof TokenRequestError ? error.detail : undefined;
-      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(new IscReadError(error.message, detail));
+      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(iscReadError(error.message, detail));
       throw new RetryableIscError(error instanceof Error ? error.message : String(error));
     }
     // The start is taken right before the request leaves, after any token request, so the
@@ -106,9 +110,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
 
     if (status >= 200 && status < 300) {
       if (looksLikeHtml(headers.get('content-type'), text)) {
-        throw new AbortError(
-          new IscReadError(`${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl`),
-        );
+        throw new AbortError(iscReadError(`${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl`));
       }
       try {
         return JSON.parse(text) as unknown;
@@ -128,14 +130,14 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     if (status >= 300 && status < 400) {
       const location = headers.get('location');
       const where = location ? ` to ${safeOrigin(location, options.baseUrl)}` : '';
-      throw new AbortError(new IscReadError(`${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail));
+      throw new AbortError(iscReadError(`${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail));
     }
     if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized(authorization))) {
       renewed.done = true;
       throw new RetryableIscError(`${label} failed: HTTP 401 (token renewed)`, detail);
     }
-    if (status === 401) throw new AbortError(new IscReadError(`${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail));
-    if (status === 403) throw new AbortError(new IscReadError(`${label} refused access: HTTP 403; ${rightsHint(path)}`, detail));
+    if (status === 401) throw new AbortError(iscReadError(`${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail));
+    if (status === 403) throw new AbortError(iscReadError(`${label} refused access: HTTP 403; ${rightsHint(path)}`, detail));
     if (status === 429 || status === 503) {
       const retryAfterMs = parseRetryAfterMs(headers.get('retry-after'), Date.now());
       // Everyone holds back, not only this request: the limit is per client.
@@ -148,7 +150,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     }
     const message = `${label} failed: HTTP ${status}`;
     if (classifyStatus(status) === 'retry') throw new RetryableIscError(message, detail);
-    throw new AbortError(new IscReadError(message, detail));
+    throw new AbortError(iscReadError(message, detail));
   }
 
   async function request(method: 'GET' | 'POST', path: string, body: unknown): Promise<unknown> {
@@ -162,13 +164,13 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
         randomize: true,
       });
     } catch (error) {
-      if (error instanceof IscReadError) {
+      if (error instanceof SourceReadError) {
         const message = `${error.message}${error instanceof RetryableIscError ? ` (after ${options.retries + 1} attempts)` : ''}`;
         if (error.detail) options.logger?.error({ error: message, detail: error.detail }, `${message}; ISC said ${error.detail}`);
-        throw new IscReadError(message, error.detail);
+        throw iscReadError(message, error.detail);
       }
-      if (error instanceof IiqReadError) throw new IscReadError(error.message);
-      throw new IscReadError(`ISC ${method} ${path.split('?')[0]} failed: ${String(error)}`);
+      if (error instanceof SourceReadError) throw iscReadError(error.message);
+      throw iscReadError(`ISC ${method} ${path.split('?')[0]} failed: ${String(error)}`);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source/identity-source.js';
-import { IscReadError } from './errors.js';
+import { iscReadError } from './errors.js';
 import type { IscHttp } from './http.js';
 import { LIFECYCLE_ATTRIBUTE, accountPage, searchPage, type LeaverStates } from './schema.js';
 
@@ -56,12 +56,12 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
       const page = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`, accountPage, label);
       for (const account of page) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
-          throw new IscReadError(
+          throw iscReadError(
             `ISC ${label} answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`,
           );
         }
         if (seen.has(account.id))
-          throw new IscReadError(`ISC ${label} paging loop: the page at offset ${offset} repeats account ${account.id}`);
+          throw iscReadError(`ISC ${label} paging loop: the page at offset ${offset} repeats account ${account.id}`);
         seen.add(account.id);
         accounts.push({ application: account.application, status: account.status });
       }
@@ -85,7 +85,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         const page = await http.postJson(`/v3/search?limit=${options.pageSize}`, request, pageSchema, searchLabel);
         for (const identity of page) {
           if (seen.has(identity.id)) {
-            throw new IscReadError(
+            throw iscReadError(
               `ISC ${searchLabel} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`,
             );
           }

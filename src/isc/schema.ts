@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Account, Identity } from '../source/identity-source.js';
-import { IscReadError } from './errors.js';
+import { iscReadError } from './errors.js';
 import { firstIssue, plainIssueMessage } from '../parse/first-issue.js';
 
 /** The identity attribute that holds an ISC identity's lifecycle state (its technical name). */
@@ -98,5 +98,5 @@ export function parseIscAnswer<S extends z.ZodType>(schema: S, body: unknown, la
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const { field, message } = firstIssue(parsed.error, '(body)');
-  throw new IscReadError(`ISC ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`);
+  throw iscReadError(`ISC ${label} answered an unexpected shape: ${field}: ${plainIssueMessage(message)}`);
 }

@@ -20,7 +20,7 @@ export interface Account {
   status: 'enabled' | 'disabled' | 'unknown';
 }
 
-/** The result of reading one identity's accounts. A failed read throws IiqReadError instead. */
+/** The result of reading one identity's accounts. A failed read throws SourceReadError instead. */
 export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: 'identity-gone' };
 
 /** What looking one identity up found: it is gone, or it exists (its `inactive` says whether it still is). */
@@ -34,7 +34,7 @@ export interface AccountReadOutlook {
 
 /**
  * Where identities and accounts come from (REST or SCIM adapter). Raw IIQ JSON never leaves
- * an adapter. Every method throws IiqReadError when IIQ could not be read completely.
+ * an adapter. Every method throws SourceReadError when IIQ could not be read completely.
  */
 export interface IdentitySource {
   /** Every identity IIQ reports inactive, one page at a time (streamed, not collected). */
@@ -44,7 +44,7 @@ export interface IdentitySource {
   /**
    * Looks one identity up on its own (spec 4.4): gone, or found (its `inactive` says whether
    * still inactive). Used before resolving an open incident whose identity a complete listing
-   * did not contain. Throws IiqReadError when the lookup itself failed (never "gone" on a failed read).
+   * did not contain. Throws SourceReadError when the lookup itself failed (never "gone" on a failed read).
    */
   lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
   /** Optional: told before the listing how many reads the re-check schedule skips, to plan how to read accounts. */

@@ -25,7 +25,7 @@ export interface MetricsSample {
   openByTier: Record<string, number>;
   eventsSent: { trigger: number; retrigger: number; resolve: number };
   deadLettered: number;
-  iiqRequests: number;
+  sourceRequests: number;
 }
 
 /** The sample of a finished cycle. */
@@ -41,7 +41,7 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     openByTier: summary.openIncidentsByTier,
     eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
     deadLettered: summary.deadLettered,
-    iiqRequests: summary.iiqRequests,
+    sourceRequests: summary.sourceRequests,
   };
 }
 
@@ -91,7 +91,9 @@ export function renderMetrics(sample: MetricsSample): string {
     ['{action="resolve"}', sample.eventsSent.resolve],
   ]);
   gauge('dead_letters', 'PagerDuty events dead-lettered in the last cycle.', [['', sample.deadLettered]]);
-  gauge('iiq_requests', 'HTTP requests sent to IIQ in the last cycle (attempts, retries included).', [['', sample.iiqRequests]]);
+  gauge('source_requests', 'HTTP requests sent to the identity source (IIQ or ISC) in the last cycle (attempts, retries included).', [
+    ['', sample.sourceRequests],
+  ]);
   return `${lines.join('\n')}\n`;
 }
 

@@ -35,7 +35,7 @@ const fatalMessages = (stderr: string): string[] =>
     .split('\n')
     .map((l) => JSON.parse(l))
     .filter((l) => l.level === 'error' || l.level === 'fatal')
-    .map((l) => `${l.msg} ${l.error ?? ''} ${l.summary?.iiqReadError ?? ''}`);
+    .map((l) => `${l.msg} ${l.error ?? ''} ${l.summary?.sourceReadError ?? ''}`);
 
 async function runOnce(overrides: Record<string, unknown> = {}, baseUrl = iiq.url) {
   const config = writeDemoConfig(dir, { iiq: baseUrl, pagerDuty: pagerDuty.url }, overrides);

@@ -164,7 +164,7 @@ describe('ISC failed reads: exit 3, nothing resolved (spec 9, 4.4)', () => {
     expect(result.code).toBe(3);
     expect(
       errorLines(result.stderr)
-        .map((l) => `${l.msg} ${l.error ?? ''} ${l.summary?.iiqReadError ?? ''}`)
+        .map((l) => `${l.msg} ${l.error ?? ''} ${l.summary?.sourceReadError ?? ''}`)
         .join('\n'),
     ).toMatch(message);
     expect(sent('resolve')).toEqual([]);

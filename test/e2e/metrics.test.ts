@@ -19,7 +19,7 @@ const SAMPLE: MetricsSample = {
   openByTier: { standard: 1, privileged: 1, 'odd "tier"\\': 0 },
   eventsSent: { trigger: 2, retrigger: 0, resolve: 1 },
   deadLettered: 0,
-  iiqRequests: 9,
+  sourceRequests: 9,
 };
 
 describe('renderMetrics', () => {
@@ -63,9 +63,9 @@ describe('renderMetrics', () => {
         '# HELP iiq_leaver_sla_watchdog_dead_letters PagerDuty events dead-lettered in the last cycle.',
         '# TYPE iiq_leaver_sla_watchdog_dead_letters gauge',
         'iiq_leaver_sla_watchdog_dead_letters 0',
-        '# HELP iiq_leaver_sla_watchdog_iiq_requests HTTP requests sent to IIQ in the last cycle (attempts, retries included).',
-        '# TYPE iiq_leaver_sla_watchdog_iiq_requests gauge',
-        'iiq_leaver_sla_watchdog_iiq_requests 9',
+        '# HELP iiq_leaver_sla_watchdog_source_requests HTTP requests sent to the identity source (IIQ or ISC) in the last cycle (attempts, retries included).',
+        '# TYPE iiq_leaver_sla_watchdog_source_requests gauge',
+        'iiq_leaver_sla_watchdog_source_requests 9',
         '',
       ].join('\n'),
     );
@@ -159,7 +159,7 @@ describe('metrics textfile after cycles through the built CLI', () => {
       'events_sent{action="resolve"}': 0,
       dead_letters: 0,
     });
-    expect(afterFirst.iiq_requests).toBeGreaterThan(0);
+    expect(afterFirst.source_requests).toBeGreaterThan(0);
     expect(afterFirst.last_success_timestamp_seconds).toBe(afterFirst.last_run_timestamp_seconds);
 
     refuse = true;

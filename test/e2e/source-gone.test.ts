@@ -98,7 +98,7 @@ describe('a 404 is "gone" only when IIQ says so', () => {
     expect(second.code).toBe(3);
     expect(resolves()).toEqual([]);
     expect(stateIncidents()).toEqual([JANE_DEDUP_KEY, JOHN_DEDUP_KEY].sort());
-    expect(summaryOf(second.stderr).iiqReadError).toMatch(/answered HTTP 404 with an HTML page/);
+    expect(summaryOf(second.stderr).sourceReadError).toMatch(/answered HTTP 404 with an HTML page/);
   });
 
   it("IIQ's own JSON 404, confirmed by the identity lookup, still resolves as deleted", async () => {
@@ -148,7 +148,7 @@ describe('identity names are one path segment', () => {
       identity: 'CORP/jdoe',
       error: expect.stringContaining('IIQ GET /rest/identities/CORP%2Fjdoe/links answered HTTP 404 with an HTML page'),
     });
-    expect(summaryOf(result.stderr)).toMatchObject({ pastSla: 3, iiqReadError: expect.stringContaining('CORP%2Fjdoe') });
+    expect(summaryOf(result.stderr)).toMatchObject({ pastSla: 3, sourceReadError: expect.stringContaining('CORP%2Fjdoe') });
   });
 });
 

@@ -1,4 +1,4 @@
-import { IiqReadError } from '../../errors.js';
+import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
@@ -25,7 +25,7 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     // IIQ matches names without regard to case, so "JDoe" may come back as "jdoe".
     if (identity.name.toLowerCase() !== ref.name.toLowerCase()) {
       // Another identity under another name: the server routed the path elsewhere.
-      throw new IiqReadError(
+      throw new SourceReadError(
         `IIQ GET ${path} answered identity "${identity.name}" (${identity.id}) when asked for "${ref.name}" (${ref.id})`,
         {
           classified: `IIQ GET ${path}: answered another identity`,
@@ -70,7 +70,7 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
         // IIQ just listed this identity: confirm "gone" on the identity itself, so that a links
         // path some server routed elsewhere never closes an incident.
         if ((await lookupIdentity(identity)).kind === 'gone') return { kind: 'identity-gone' };
-        throw new IiqReadError(
+        throw new SourceReadError(
           `IIQ GET ${path} answered 404 for identity "${identity.name}", which IIQ still has: its name cannot be read through this path (a proxy or server rewriting it?); use api "scim"`,
           { classified: `IIQ GET ${path}: HTTP 404 for an existing identity` },
         );

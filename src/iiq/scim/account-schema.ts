@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { IiqReadError } from '../../errors.js';
+import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 
 /** IIQ's SCIM Account schema (spec 4.2), served at `/scim/v2/Schemas/<this id>`. */
@@ -52,7 +52,7 @@ export async function readAccountAttributes(http: IiqHttp, logger: Logger | unde
     const resource = await http.getJson(`/scim/v2/Schemas/${ACCOUNT_SCHEMA_URN}`, scimSchemaResource, 'GET /scim/v2/Schemas/{Account}');
     declared = resource.attributes.map((attribute) => attribute.name);
   } catch (error) {
-    if (!(error instanceof IiqReadError)) throw error;
+    if (!(error instanceof SourceReadError)) throw error;
     logger?.warn({ error: error.message }, 'SCIM Account schema could not be read: accounts are read whole (no attributes=)');
     return undefined;
   }

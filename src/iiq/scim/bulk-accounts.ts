@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { IiqReadError } from '../../errors.js';
+import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 import { AccountIndex } from './account-index.js';
 import { IdHashSet } from './id-hash-set.js';
@@ -65,7 +65,7 @@ export function decideAccountsPlan(totalAccounts: number, identities: number, ve
  * at a time through the client's limiter, into an AccountIndex. Pages are fixed ranges of the total the
  * probe announced; a page that comes back short is continued from where it stopped. Throws
  * BulkReadInconsistent when the listing changed meanwhile (the caller falls back to
- * per-identity reads), IiqReadError when IIQ could not be read.
+ * per-identity reads), SourceReadError when IIQ could not be read.
  */
 export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, attributesQuery: string): Promise<AccountIndex> {
   const index = new AccountIndex();
@@ -98,7 +98,7 @@ export async function fetchAccountIndex(http: IiqHttp, totalAccounts: number, at
   const results = await Promise.allSettled(ranges);
   // An IIQ read failure outranks an inconsistency: the cycle must fail, not fall back.
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-  const readError = failures.find((e) => e instanceof IiqReadError);
+  const readError = failures.find((e) => e instanceof SourceReadError);
   if (readError) throw readError;
   if (failures[0] !== undefined)
     throw failures[0] instanceof Error ? failures[0] : new Error('bulk account read failed', { cause: failures[0] });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { IiqReadError } from '../../errors.js';
+import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
@@ -78,7 +78,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
     for await (const page of listScimPages(http, path, scimAccountPage, options.pageSize)) {
       for (const account of page.Resources) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
-          throw new IiqReadError(
+          throw new SourceReadError(
             `IIQ GET /scim/v2/Accounts answered an account of identity ${account.identityId} when asked for ${identityId}: the filter was not applied`,
             {
               classified: 'IIQ GET /scim/v2/Accounts: filter not applied',
@@ -144,7 +144,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       if (answer.kind === 'not-found') return { kind: 'gone' };
       const identity = answer.body;
       if (identity.id !== ref.id) {
-        throw new IiqReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, {
+        throw new SourceReadError(`IIQ GET ${path} answered user ${identity.id} when asked for ${ref.id}`, {
           classified: `IIQ GET ${path}: answered another user`,
         });
       }

@@ -1,7 +1,7 @@
 /** Observing with the re-check schedule (spec 10): an in-process source that counts reads per identity. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../src/errors.js';
+import { SourceReadError } from '../../../src/source/source-read-error.js';
 import type { Account, AccountReadOutlook, Identity, IdentitySource } from '../../../src/source/identity-source.js';
 import type { ObserveInput } from '../../../src/cycle/observe-input.js';
 import { observeIdentities } from '../../../src/cycle/observe.js';
@@ -36,7 +36,7 @@ function sourceOf(people: Person[], options: { failAfterFirstPage?: boolean } = 
   const source: IdentitySource = {
     async *listInactiveIdentities() {
       for (let i = 0; i < people.length; i += 2) {
-        if (i > 0 && options.failAfterFirstPage) throw new IiqReadError('IIQ GET /scim/v2/Users failed: HTTP 500');
+        if (i > 0 && options.failAfterFirstPage) throw new SourceReadError('IIQ GET /scim/v2/Users failed: HTTP 500');
         yield await Promise.resolve(people.slice(i, i + 2).map((p) => p.identity));
       }
     },
@@ -47,7 +47,7 @@ function sourceOf(people: Person[], options: { failAfterFirstPage?: boolean } = 
     fetchAccounts(identity) {
       reads.set(identity.id, (reads.get(identity.id) ?? 0) + 1);
       const accounts = people.find((p) => p.identity.id === identity.id)?.accounts;
-      if (accounts === 'fail') return Promise.reject(new IiqReadError('IIQ GET /scim/v2/Accounts failed: HTTP 500'));
+      if (accounts === 'fail') return Promise.reject(new SourceReadError('IIQ GET /scim/v2/Accounts failed: HTTP 500'));
       return Promise.resolve({ kind: 'accounts', accounts: accounts ?? [] });
     },
     expectAccountReads: (outlook) => void outlooks.push(outlook),

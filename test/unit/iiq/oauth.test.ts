@@ -2,7 +2,7 @@ import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../src/errors.js';
+import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { createIiqHttp } from '../../../src/iiq/http.js';
 import { createOAuthAuth } from '../../../src/iiq/oauth.js';
 import { Secret } from '../../../src/secrets.js';
@@ -103,7 +103,7 @@ describe('OAuth client credentials (spec 4.2.1)', () => {
     const error = await client()
       .getJson('/scim/v2/Users?x=1')
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toMatch(/refused the credentials: HTTP 401; check IIQ_CLIENT_ID\/IIQ_CLIENT_SECRET/);
     expect(tokens).toHaveLength(2);
   });
@@ -128,7 +128,7 @@ describe('OAuth client credentials (spec 4.2.1)', () => {
     const error = await client()
       .getJson('/scim/v2/Users?x=1')
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toBe(
       'IIQ OAuth token request refused: HTTP 401 (invalid_client: Bad client credentials); check IIQ_CLIENT_ID/IIQ_CLIENT_SECRET and that the IIQ API Authentication client may use the API',
     );

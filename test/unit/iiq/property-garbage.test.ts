@@ -212,7 +212,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
           logger: pino({ level: 'silent' }),
           writeStdout: () => undefined,
           writeStderr: () => undefined,
-          iiqRequestCount: () => httpClient.requestCount,
+          sourceRequestCount: () => httpClient.requestCount,
           pingHeartbeat: () => Promise.resolve(),
         });
         expect([0, 3]).toContain(outcome.exitCode);

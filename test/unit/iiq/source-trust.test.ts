@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../src/errors.js';
+import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { encodePathSegment } from '../../../src/iiq/path-segment.js';
 import { createRestSource } from '../../../src/iiq/rest/rest-source.js';
 import { chooseAccountAttributes } from '../../../src/iiq/scim/account-schema.js';
@@ -34,7 +34,7 @@ const html404 = () => new HttpResponse(APACHE_404, { status: 404, headers: { 'co
 const errorOf = (promise: Promise<unknown>) =>
   promise.then(
     () => undefined,
-    (e: unknown) => e as IiqReadError,
+    (e: unknown) => e as SourceReadError,
   );
 
 describe('REST: a 404 means "gone" only when IIQ says so', () => {
@@ -46,7 +46,7 @@ describe('REST: a 404 means "gone" only when IIQ says so', () => {
     let calls = 0;
     server.use(http.get(`${BASE}/rest/identities/:name/links`, () => ((calls += 1), answer())));
     const error = await errorOf(rest().fetchAccounts(identity('CORP/jdoe')));
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect(error?.message).toMatch(/answered HTTP 404 with .*not IIQ saying the identity is gone/);
     expect(error?.classified).toBe('IIQ GET /rest/identities/CORP%2Fjdoe/links: HTTP 404 not from IIQ');
     expect(calls).toBe(1);
@@ -109,7 +109,7 @@ describe('REST lookupIdentity', () => {
   ])('%s: throws (never "gone" on a failed read)', async (_name, answer, classified) => {
     serve(answer);
     const error = await errorOf(rest().lookupIdentity({ id: 'id1', name: 'jdoe' }));
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect(error?.classified).toMatch(classified);
   });
 });
@@ -149,7 +149,7 @@ describe('identity names travel as one path segment', () => {
 
   it('the fetch transport refuses a path it would normalise instead of reading another one', async () => {
     const error = await errorOf(rest().fetchAccounts(identity('..')));
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect(error?.classified).toBe('IIQ GET /rest/identities/%2E%2E/links: path not sendable');
   });
 });
@@ -189,7 +189,7 @@ describe('SCIM lookupIdentity (Users/<id>)', () => {
     ['another user', () => user(false, 'id2')],
   ])('%s: throws', async (_name, answer) => {
     serve(answer);
-    await expect(scim().lookupIdentity({ id: 'id1', name: 'jdoe' })).rejects.toBeInstanceOf(IiqReadError);
+    await expect(scim().lookupIdentity({ id: 'id1', name: 'jdoe' })).rejects.toBeInstanceOf(SourceReadError);
   });
 });
 

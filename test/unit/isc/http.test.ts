@@ -2,8 +2,7 @@
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../src/errors.js';
-import { IscReadError } from '../../../src/isc/errors.js';
+import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { BASE, CLIENT_SECRET, fakeClock, iscClient } from '../../helpers/isc-msw.js';
 
 const server = setupServer();
@@ -100,9 +99,9 @@ describe('ISC token (spec 9)', () => {
       ),
     );
     const error = await read(iscClient()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toMatch(/^ISC token request refused: HTTP 401; check ISC_CLIENT_ID\/ISC_CLIENT_SECRET/);
-    expect((error as IscReadError).detail).toBe('HTTP 401 (invalid_client: Bad credentials)');
+    expect((error as SourceReadError).detail).toBe('HTTP 401 (invalid_client: Bad credentials)');
     expect(calls).toBe(1);
     expect(`${String(error)}${JSON.stringify(error)}`).not.toContain(CLIENT_SECRET);
   });
@@ -173,14 +172,14 @@ describe('ISC failed reads (spec 9: exit 3, never "no accounts")', () => {
     serveTokens();
     serveAccounts(() => respond());
     const error = await read(iscClient()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IscReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toMatch(message);
   });
 
   it("the message is short and classified; ISC's text and trackingId ride in `detail` (logs, check), not in the message", async () => {
     serveTokens();
     serveAccounts(() => HttpResponse.json(iscErrorBody(500, 'Secret internal detail: db01 is down'), { status: 500 }));
-    const error = (await read(iscClient()).catch((e: unknown) => e)) as IscReadError;
+    const error = (await read(iscClient()).catch((e: unknown) => e)) as SourceReadError;
     expect(error.message).not.toContain('db01');
     expect(error.message).not.toContain(TRACKING);
     expect(error.detail).toBe(`HTTP 500: Secret internal detail: db01 is down (detailCode 500 Error, trackingId ${TRACKING})`);

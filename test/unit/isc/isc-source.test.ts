@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Identity } from '../../../src/source/identity-source.js';
-import { IscReadError } from '../../../src/isc/errors.js';
+import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { SEARCH_INCLUDES, leaverQuery } from '../../../src/isc/isc-source.js';
 import { BASE, iscClient } from '../../helpers/isc-msw.js';
 
@@ -168,7 +168,7 @@ describe('ISC accounts (spec 9)', () => {
     const error = await iscClient()
       .source.fetchAccounts({ id: 'id-1', name: 'u', displayName: 'U', inactive: true, attributes: {} })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IscReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toMatch(/answered an account of identity someone-else when asked for id-1/);
   });
 });
@@ -191,6 +191,6 @@ describe('ISC lookup of an identity no longer listed (spec 9, 4.4)', () => {
         HttpResponse.json({ detailCode: '500', trackingId: 't', messages: [{ text: 'down' }] }, { status: 500 }),
       ),
     );
-    await expect(iscClient().source.lookupIdentity({ id: 'id-1', name: 'u' })).rejects.toBeInstanceOf(IscReadError);
+    await expect(iscClient().source.lookupIdentity({ id: 'id-1', name: 'u' })).rejects.toBeInstanceOf(SourceReadError);
   });
 });

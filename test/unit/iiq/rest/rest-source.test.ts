@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../../src/errors.js';
+import { SourceReadError } from '../../../../src/source/source-read-error.js';
 import { createRestSource } from '../../../../src/iiq/rest/rest-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
 import { testIiqClient } from '../../../helpers/iiq-client.js';
@@ -121,7 +121,7 @@ describe('REST source: listing', () => {
   ])('fails clearly on %s', async (_name, respond, message) => {
     server.use(http.get(`${BASE}/rest/identities`, respond));
     const error = await listAll().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('s3cret-pw');
   });

@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { IiqReadError } from '../../../../src/errors.js';
+import { SourceReadError } from '../../../../src/source/source-read-error.js';
 import { decideAccountsPlan } from '../../../../src/iiq/scim/bulk-accounts.js';
 import { createScimSource } from '../../../../src/iiq/scim/scim-source.js';
 import type { Identity } from '../../../../src/source/identity-source.js';
@@ -165,10 +165,10 @@ describe('SCIM Users listing', () => {
     expect((await listAll())[0]?.inactive).toBe(false);
   });
 
-  it('turns a SCIM 400 invalidFilter into a clear IiqReadError', async () => {
+  it('turns a SCIM 400 invalidFilter into a clear SourceReadError', async () => {
     server.use(http.get(USERS, () => scimError(400, 'Invalid filter: active eq false', 'invalidFilter')));
     const error = await listAll().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IiqReadError);
+    expect(error).toBeInstanceOf(SourceReadError);
     expect((error as Error).message).toBe('IIQ GET /scim/v2/Users failed: HTTP 400 (invalidFilter: Invalid filter: active eq false)');
   });
 
