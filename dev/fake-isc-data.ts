@@ -38,9 +38,21 @@ export function iscError(
   return { status, body: JSON.stringify(body), headers: { 'content-type': 'application/json;charset=utf-8', ...headers } };
 }
 
-/** A 429 as ISC's gateway sends it: Retry-After in seconds. */
+/**
+ * A 429 as SailPoint's OpenAPI documents it: `{"message"}` (not the standard error body, and
+ * padded with spaces as in its example), Retry-After in seconds.
+ */
 export function rateLimited(retryAfterSeconds: number): FakeResponse {
-  return iscError(429, 'Too Many Requests', '429 Too Many Requests', { 'retry-after': String(retryAfterSeconds) });
+  return {
+    status: 429,
+    body: JSON.stringify({ message: ' Rate Limit Exceeded ' }),
+    headers: { 'content-type': 'application/json;charset=utf-8', 'retry-after': String(retryAfterSeconds) },
+  };
+}
+
+/** A 401 as SailPoint's OpenAPI documents it for a missing or expired token: `{"error"}`, not the standard error body. */
+export function iscUnauthorized(error: string): FakeResponse {
+  return { status: 401, body: JSON.stringify({ error }), headers: { 'content-type': 'application/json;charset=utf-8' } };
 }
 
 const STATUS_NAMES: Record<number, string> = {

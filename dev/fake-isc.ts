@@ -1,8 +1,12 @@
 /**
  * A fake SailPoint Identity Security Cloud serving what the watchdog reads (spec 9): the token
  * endpoint, identity search with searchAfter and server-capped pages, /v3/accounts paged by
- * offset, a search index that can lag behind the accounts, the rate limit (429 + Retry-After)
- * and ISC error bodies. For the demo, the end-to-end tests and the benchmark; binds 127.0.0.1:0.
+ * offset, identity processing, a search index that can lag behind the accounts, the rate limit
+ * (429 + Retry-After) and the error bodies of SailPoint's OpenAPI. Both path sets: the versioned
+ * (`/v3/search`, `/v3/accounts`, `/beta/identities/process`) and the per-resource ones
+ * (`/search/v1`, `/accounts/v1`, `/identities/v1/process`, the last experimental: refused
+ * without `X-SailPoint-Experimental: true`). For the demo, the end-to-end tests and the
+ * benchmark; binds 127.0.0.1:0.
  */
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +14,7 @@ import { listenLocal, readBody, writeResponse, type FakeResponse } from './fake-
 import {
   accountItem,
   iscError,
+  iscUnauthorized,
   parseAccountsFilter,
   includeFields,
   parseSearchQuery,
@@ -19,7 +24,7 @@ import {
 } from './fake-isc-data.js';
 
 export type { FakeResponse } from './fake-http.js';
-export { hexId, iscError, rateLimited, type FakeIscAccount, type FakeIscIdentity } from './fake-isc-data.js';
+export { hexId, iscError, iscUnauthorized, rateLimited, type FakeIscAccount, type FakeIscIdentity } from './fake-isc-data.js';
 
 /** What the fake ISC serves and how it misbehaves. */
 export interface FakeIscOptions {
@@ -62,7 +67,11 @@ export interface FakeIsc {
     maxInWindow: number;
     /** Search requests that used `offset` (the watchdog never should). */
     offsetSearches: number;
+    /** Requests by path (no query): which path set the client used. */
+    byPath: Record<string, number>;
   };
+  /** The `identityIds` of every accepted processing request, in order. */
+  processRequests: string[][];
   /** Identity ids the lifecycle listing leaves out (an index caught mid-update) while an `id:` search still finds them. */
   hiddenFromListing: Set<string>;
   /** Freezes the search index as the identities are now: searches answer from it until catchUpIndex(). */
@@ -81,11 +90,30 @@ const json = (status: number, value: unknown): FakeResponse => ({
   headers: { 'content-type': 'application/json;charset=utf-8' },
 });
 
-function routeOf(method: string, path: string): string {
-  if (path === '/oauth/token') return 'token';
-  if (path === '/v3/search') return 'search';
-  if (path === '/v3/accounts') return 'accounts';
-  return `unknown ${method}`;
+/** ISC's documented maxima of `limit`: search 10,000, collections 250 (SailPoint's OpenAPI). */
+const SEARCH_LIMIT_MAX = 10_000;
+const COLLECTION_LIMIT_MAX = 250;
+/** At most this many identity ids per processing request. */
+const PROCESS_IDS_MAX = 250;
+
+/** The route of a path under either path set; `experimental`: refused without the experimental header. */
+function routeOf(method: string, path: string): { route: string; experimental: boolean } {
+  switch (path) {
+    case '/oauth/token':
+      return { route: 'token', experimental: false };
+    case '/v3/search':
+    case '/search/v1':
+      return { route: 'search', experimental: false };
+    case '/v3/accounts':
+    case '/accounts/v1':
+      return { route: 'accounts', experimental: false };
+    case '/beta/identities/process':
+      return { route: 'process', experimental: false };
+    case '/identities/v1/process':
+      return { route: 'process', experimental: true };
+    default:
+      return { route: `unknown ${method}`, experimental: false };
+  }
 }
 
 /** Starts a fake ISC on 127.0.0.1 (free port); `url` is the API base (like https://acme.api.identitynow.com). */
@@ -109,7 +137,8 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     identities: options.identities,
     issuedTokens: [],
     hiddenFromListing: new Set(),
-    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0 },
+    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0, byPath: {} },
+    processRequests: [],
     lagIndex: () => void (index = structuredClone(fake.identities)),
     catchUpIndex: () => void (index = undefined),
     expireTokens: () => {
@@ -123,6 +152,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
         rateLimited: 0,
         maxInWindow: 0,
         offsetSearches: 0,
+        byPath: {},
       });
       arrivals.length = 0;
       attempts.clear();
@@ -138,10 +168,11 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const now = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
-    const route = routeOf(method, url.pathname);
+    const { route, experimental } = routeOf(method, url.pathname);
     const { stats } = fake;
     stats.requests++;
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+    stats.byPath[url.pathname] = (stats.byPath[url.pathname] ?? 0) + 1;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     res.once('close', () => {
@@ -167,7 +198,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const reply =
       options.fault?.({ method, path: url.pathname, query: url.searchParams, body, attempt, authorization: req.headers.authorization }) ??
       limited(now) ??
-      answer(method, url, route, req.headers.authorization, body);
+      answer(method, url, route, req.headers.authorization, body, experimental && !experimentalHeader(req.headers));
     if (!reply.hang) writeResponse(res, reply);
   }
 
@@ -182,16 +213,41 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     return rateLimited(Math.max(1, Math.ceil(((answered[0] as number) + limit.windowMs - now) / 1000)));
   }
 
-  function answer(method: string, url: URL, route: string, authorization: string | undefined, body: string): FakeResponse {
+  function answer(
+    method: string,
+    url: URL,
+    route: string,
+    authorization: string | undefined,
+    body: string,
+    missingExperimentalHeader: boolean,
+  ): FakeResponse {
     if (route === 'token') return token(method, body);
+    // A 401 is the gateway's `{"error"}`, not the standard error body (SailPoint's OpenAPI).
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const expiry = bearer === undefined ? undefined : tokens.get(bearer);
-    if (expiry === undefined) return iscError(401, 'The server did not receive valid authentication credentials.');
-    if (Date.now() >= expiry) return json(401, { error: 'JWT validation failed: JWT is expired' });
+    if (expiry === undefined) return iscUnauthorized('JWT validation failed: no valid bearer token');
+    if (Date.now() >= expiry) return iscUnauthorized('JWT validation failed: JWT is expired');
+    if (missingExperimentalHeader)
+      return iscError(403, `${url.pathname} is experimental: send the X-SailPoint-Experimental: true header`, '403 Forbidden');
     if (route === 'search')
-      return method === 'POST' ? search(url.searchParams, body) : iscError(405, 'Method not allowed: POST /v3/search');
+      return method === 'POST' ? search(url.searchParams, body) : iscError(405, `Method not allowed: POST ${url.pathname}`);
     if (route === 'accounts') return method === 'GET' ? accounts(url.searchParams) : iscError(405, 'Method not allowed');
+    if (route === 'process') return method === 'POST' ? processIdentities(body) : iscError(405, 'Method not allowed');
     return iscError(404, `No resource at ${url.pathname}`, '404 Not found');
+  }
+
+  function processIdentities(text: string): FakeResponse {
+    let request: { identityIds?: unknown };
+    try {
+      request = JSON.parse(text) as typeof request;
+    } catch {
+      return iscError(400, 'The request body is not valid JSON.', '400.0 Bad request syntax');
+    }
+    const ids = request.identityIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > PROCESS_IDS_MAX || !ids.every((id) => typeof id === 'string'))
+      return iscError(400, `identityIds must list 1 to ${PROCESS_IDS_MAX} identity ids`, '400.1 Bad request content');
+    fake.processRequests.push(ids as string[]);
+    return json(202, { type: 'TASK_RESULT', id: randomBytes(16).toString('hex'), name: null });
   }
 
   function token(method: string, body: string): FakeResponse {
@@ -208,11 +264,12 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     return json(200, { access_token: accessToken, token_type: 'bearer', expires_in: ttl, scope: 'sp:scopes:all' });
   }
 
-  function pageBounds(q: URLSearchParams, defaultLimit: number): { limit: number; offset: number } | FakeResponse {
+  function pageBounds(q: URLSearchParams, defaultLimit: number, maxLimit: number): { limit: number; offset: number } | FakeResponse {
     const asked = Number(q.get('limit') ?? defaultLimit);
     const offset = Number(q.get('offset') ?? 0);
     if (!Number.isInteger(asked) || asked < 0 || !Number.isInteger(offset) || offset < 0)
       return iscError(400, 'limit and offset must be non-negative integers', '400.1 Bad request content');
+    if (asked > maxLimit) return iscError(400, `limit must be at most ${maxLimit}`, '400.1 Bad request content');
     return { limit: Math.min(asked, cap), offset };
   }
 
@@ -233,7 +290,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       return iscError(400, 'indices must include identities', '400.1 Bad request content');
     const query = parseSearchQuery(request.query?.query);
     if (!query) return iscError(400, `Unsupported query: ${String(request.query?.query)}`, '400.1 Bad request content');
-    const bounds = pageBounds(q, 250);
+    const bounds = pageBounds(q, 250, SEARCH_LIMIT_MAX);
     if ('status' in bounds) return bounds;
     if (q.has('offset')) fake.stats.offsetSearches++;
     // ISC's search caps the window of offset paging (spec 9).
@@ -275,13 +332,15 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const render = Array.isArray(includes)
       ? (i: FakeIscIdentity) => includeFields(searchDocument(i), includes as string[])
       : searchDocument;
-    return json(200, list.slice(start, start + bounds.limit).map(render));
+    const reply = json(200, list.slice(start, start + bounds.limit).map(render));
+    if (q.get('count') === 'true') reply.headers = { ...reply.headers, 'x-total-count': String(list.length) };
+    return reply;
   }
 
   function accounts(q: URLSearchParams): FakeResponse {
     const identityId = parseAccountsFilter(q.get('filters'));
     if (identityId === undefined) return iscError(400, `Unsupported filter: ${q.get('filters') ?? '(none)'}`, '400.1 Bad request content');
-    const bounds = pageBounds(q, 250);
+    const bounds = pageBounds(q, 250, COLLECTION_LIMIT_MAX);
     if ('status' in bounds) return bounds;
     const identity = fake.identities.find((candidate) => candidate.id === identityId);
     const all = identity ? identity.accounts.map((account) => accountItem(identity, account)) : [];
@@ -293,4 +352,10 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   const server = await listenLocal(onRequest);
   fake.url = `http://127.0.0.1:${server.port}`;
   return fake;
+}
+
+/** `X-SailPoint-Experimental: true` (header names are case-insensitive; node lower-cases them). */
+function experimentalHeader(headers: http.IncomingHttpHeaders): boolean {
+  const value = headers['x-sailpoint-experimental'];
+  return (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() === 'true';
 }

@@ -61,6 +61,8 @@ export const configFileSchema = z.strictObject({
       retryMinDelayMs: boundedNumber('isc.retryMinDelayMs').default(500),
       caFile: z.string().min(1).optional(),
       identityUrlTemplate: z.string().includes('{id}').optional(),
+      // SailPoint's versioned paths (retired in Q1 2029) or its per-resource ones.
+      apiPaths: z.enum(['v3', 'v1']).default('v3'),
     })
     .optional(),
   leaver: z.strictObject({

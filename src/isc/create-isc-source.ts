@@ -78,5 +78,5 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
     retryMinDelayMs: isc.retryMinDelayMs,
     logger: deps.logger,
   });
-  return { source: createIscSource(http, { pageSize: isc.pageSize, lifecycleStates: isc.lifecycleStates }), http };
+  return { source: createIscSource(http, { pageSize: isc.pageSize, lifecycleStates: isc.lifecycleStates, apiPaths: isc.apiPaths }), http };
 }

@@ -1,3 +1,4 @@
+import { looksLikeHtml } from '../http/wire.js';
 import { SourceReadError } from '../source/source-read-error.js';
 
 /**
@@ -19,9 +20,23 @@ export interface IscErrorBody {
 const clean = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.replace(/\s+/g, ' ').trim().slice(0, max) : undefined;
 
+/** The first `text` of an ErrorMessageDto list (`messages` or `causes`); null and odd items are skipped. */
+function firstText(list: unknown): string | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const item of list as unknown[]) {
+    if (item && typeof item === 'object') {
+      const text = clean((item as Record<string, unknown>).text, 300);
+      if (text !== undefined) return text;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Reads `{"detailCode", "trackingId", "messages": [{"locale", "text"}]}` (ISC's error shape),
- * or the gateway's `{"error": "..."}`/`{"message": "..."}`; anything else says nothing.
+ * Reads the three error bodies SailPoint's OpenAPI documents: the standard ErrorResponseDto
+ * (`{"detailCode", "trackingId", "messages": [{"locale", "localeOrigin", "text"}], "causes": [...]}`),
+ * the 401 of an expired or missing token (`{"error": "..."}`, with `error_description` from the
+ * token endpoint) and the 429 of the rate limit (`{"message": "..."}`). Anything else says nothing.
  */
 export function parseIscErrorBody(text: string): IscErrorBody {
   let body: unknown;
@@ -32,12 +47,16 @@ export function parseIscErrorBody(text: string): IscErrorBody {
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   const record = body as Record<string, unknown>;
-  const messages = Array.isArray(record.messages) ? (record.messages as unknown[]) : [];
-  const first = messages.find((m): m is { text: unknown } => typeof m === 'object' && m !== null && 'text' in m);
-  const found: IscErrorBody = {};
-  const textPart = clean(first?.text, 300) ?? clean(record.error, 300) ?? clean(record.message, 300);
+  const oauthError = clean(record.error, 150);
+  const oauthDescription = clean(record.error_description, 150);
+  const textPart =
+    firstText(record.messages) ??
+    firstText(record.causes) ??
+    (oauthError && oauthDescription ? `${oauthError}: ${oauthDescription}` : oauthError) ??
+    clean(record.message, 300);
   const detailCode = clean(record.detailCode, 80);
   const trackingId = clean(record.trackingId, 80);
+  const found: IscErrorBody = {};
   if (textPart !== undefined) found.text = textPart;
   if (detailCode !== undefined) found.detailCode = detailCode;
   if (trackingId !== undefined) found.trackingId = trackingId;
@@ -48,4 +67,13 @@ export function parseIscErrorBody(text: string): IscErrorBody {
 export function describeIscError(status: number, body: IscErrorBody): string {
   const extras = [body.detailCode && `detailCode ${body.detailCode}`, body.trackingId && `trackingId ${body.trackingId}`].filter(Boolean);
   return `HTTP ${status}${body.text ? `: ${body.text}` : ''}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`;
+}
+
+/**
+ * One line for logs and `check` from any error answer: the parsed body as describeIscError
+ * says it, "an HTML page (N bytes)" for a proxy or login page, else the bare status.
+ */
+export function describeIscAnswer(status: number, text: string, contentType?: string | null): string {
+  if (looksLikeHtml(contentType ?? null, text)) return `HTTP ${status}: an HTML page (${text.length} bytes)`;
+  return describeIscError(status, parseIscErrorBody(text));
 }

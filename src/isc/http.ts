@@ -10,9 +10,11 @@ import { looksLikeHtml } from '../http/wire.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
 import { SourceReadError } from '../source/source-read-error.js';
-import { iscReadError, describeIscError, parseIscErrorBody } from './errors.js';
+import { iscReadError, describeIscAnswer, parseIscErrorBody } from './errors.js';
 import type { z } from 'zod';
 import { parseIscAnswer } from './schema.js';
+import { operationOfPath } from './api-paths.js';
+import { iscRightsHint } from './rights.js';
 
 /** How the ISC client reaches ISC. */
 export interface IscHttpOptions {
@@ -34,10 +36,16 @@ export interface IscHttpOptions {
 export interface IscHttp {
   /** GET; the parsed JSON body, unchecked (probes, tests). Any failure throws SourceReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
-  /** GET; the body parsed by `schema`: a mismatch throws SourceReadError naming `label` and the field. */
-  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
+  /** GET; the body parsed by `schema`: a mismatch throws SourceReadError naming `label` and the field. `headers`: extra ones (api-paths.ts). */
+  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string, headers?: Readonly<Record<string, string>>): Promise<z.output<S>>;
   /** POST a JSON body (search is a read: retried like a GET); the answer parsed by `schema`. */
-  postJson<S extends z.ZodType>(pathAndQuery: string, body: unknown, schema: S, label: string): Promise<z.output<S>>;
+  postJson<S extends z.ZodType>(
+    pathAndQuery: string,
+    body: unknown,
+    schema: S,
+    label: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<z.output<S>>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
@@ -55,10 +63,7 @@ class RetryableIscError extends SourceReadError {
 
 /** What to do about a 403 on each resource: the rights spec 9 and docs/isc.md name. */
 function rightsHint(path: string): string {
-  if (path.startsWith('/v3/accounts'))
-    return 'the PAT or API client needs idn:accounts:read and the user level ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN or HELPDESK';
-  if (path.startsWith('/v3/search')) return 'the PAT or API client needs sp:search:read and a user level that may use search';
-  return 'check the rights of the PAT or API client';
+  return iscRightsHint(operationOfPath(path.split('?')[0] ?? path)?.operation);
 }
 
 /** Builds the ISC client. */
@@ -66,7 +71,13 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
   const limit = pLimit(options.concurrency);
   let requestCount = 0;
 
-  async function attempt(method: 'GET' | 'POST', path: string, body: string | undefined, renewed: { done: boolean }): Promise<unknown> {
+  async function attempt(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    renewed: { done: boolean },
+    extraHeaders: Readonly<Record<string, string>>,
+  ): Promise<unknown> {
     const label = `ISC ${method} ${path.split('?')[0]}`;
     let authorization: string;
     try {
@@ -87,7 +98,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     let text: string;
     let headers: Headers;
     try {
-      const headerValues: Record<string, string> = { authorization, accept: 'application/json' };
+      const headerValues: Record<string, string> = { ...extraHeaders, authorization, accept: 'application/json' };
       if (body !== undefined) headerValues['content-type'] = 'application/json';
       const response = await fetchVia(options.dispatcher, `${options.baseUrl}${path}`, {
         method,
@@ -120,9 +131,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     }
 
     const said = parseIscErrorBody(text);
-    const detail = looksLikeHtml(headers.get('content-type'), text)
-      ? `HTTP ${status}: an HTML page (${text.length} bytes)`
-      : describeIscError(status, said);
+    const detail = describeIscAnswer(status, text, headers.get('content-type'));
     options.logger?.warn(
       { request: label, status, detailCode: said.detailCode, trackingId: said.trackingId, text: said.text },
       `${label}: ${detail}`,
@@ -153,11 +162,16 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     throw new AbortError(iscReadError(message, detail));
   }
 
-  async function request(method: 'GET' | 'POST', path: string, body: unknown): Promise<unknown> {
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    extraHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<unknown> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     const renewed = { done: false };
     try {
-      return await pRetry(() => limit(() => attempt(method, path, text, renewed)), {
+      return await pRetry(() => limit(() => attempt(method, path, text, renewed, extraHeaders)), {
         retries: options.retries,
         minTimeout: options.retryMinDelayMs,
         factor: 2,
@@ -179,13 +193,24 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
       return requestCount;
     },
     getJson,
-    postJson: async (pathAndQuery, body, schema, label) => parseIscAnswer(schema, await request('POST', pathAndQuery, body), label),
+    postJson: async (pathAndQuery, body, schema, label, headers) =>
+      parseIscAnswer(schema, await request('POST', pathAndQuery, body, headers), label),
   };
 
   function getJson(pathAndQuery: string): Promise<unknown>;
-  function getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string): Promise<z.output<S>>;
-  async function getJson(pathAndQuery: string, schema?: z.ZodType, label?: string): Promise<unknown> {
-    const body = await request('GET', pathAndQuery, undefined);
+  function getJson<S extends z.ZodType>(
+    pathAndQuery: string,
+    schema: S,
+    label: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<z.output<S>>;
+  async function getJson(
+    pathAndQuery: string,
+    schema?: z.ZodType,
+    label?: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<unknown> {
+    const body = await request('GET', pathAndQuery, undefined, headers);
     return schema && label !== undefined ? parseIscAnswer(schema, body, label) : body;
   }
 }

@@ -2,6 +2,7 @@ import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } 
 import { iscReadError } from './errors.js';
 import type { IscHttp } from './http.js';
 import { LIFECYCLE_ATTRIBUTE, accountPage, searchPage, type LeaverStates } from './schema.js';
+import { iscRoute, type IscApiPaths } from './api-paths.js';
 
 /** How the ISC adapter reads. */
 export interface IscSourceOptions {
@@ -9,6 +10,8 @@ export interface IscSourceOptions {
   pageSize: number;
   /** `isc.lifecycleStates`: the technical names that make a leaver. */
   lifecycleStates: readonly string[];
+  /** `isc.apiPaths`: SailPoint's versioned paths (`v3`, the default) or the per-resource ones (`v1`). */
+  apiPaths?: IscApiPaths | undefined;
 }
 
 /** ISC's page of `GET /v3/accounts` (its maximum `limit`). */
@@ -39,21 +42,28 @@ export function leaverQuery(lifecycleStates: readonly string[]): string {
  * Identity Security Cloud adapter (spec 9): leavers from the search index, paged with
  * `searchAfter` over a sort on `id` (never offsets: ISC caps offset + limit at 10,000);
  * accounts from `/v3/accounts`, which is current where the index lags; one identity by an
- * `id:` search when it is no longer listed.
+ * `id:` search when it is no longer listed. Every path comes from iscRoute (`isc.apiPaths`).
  */
 export function createIscSource(http: IscHttp, options: IscSourceOptions): IdentitySource {
   const leaverStates: LeaverStates = new Set(options.lifecycleStates.map((state) => state.toLowerCase()));
   const query = leaverQuery(options.lifecycleStates);
   const pageSchema = searchPage(leaverStates);
-  const searchLabel = 'POST /v3/search';
+  const search = iscRoute(options.apiPaths ?? 'v3', 'search');
+  const listAccounts = iscRoute(options.apiPaths ?? 'v3', 'listAccounts');
+  const searchLabel = `${search.method} ${search.path}`;
 
   async function fetchAccountsOf(identityId: string): Promise<Account[]> {
-    const label = 'GET /v3/accounts';
+    const label = `${listAccounts.method} ${listAccounts.path}`;
     const filter = encodeURIComponent(`identityId eq ${JSON.stringify(identityId)}`);
     const accounts: Account[] = [];
     const seen = new Set<string>();
     for (let offset = 0; ;) {
-      const page = await http.getJson(`/v3/accounts?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`, accountPage, label);
+      const page = await http.getJson(
+        `${listAccounts.path}?filters=${filter}&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`,
+        accountPage,
+        label,
+        listAccounts.headers,
+      );
       for (const account of page) {
         if (account.identityId !== undefined && account.identityId !== identityId) {
           throw iscReadError(
@@ -82,7 +92,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
           sort: ['id'],
           ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
         };
-        const page = await http.postJson(`/v3/search?limit=${options.pageSize}`, request, pageSchema, searchLabel);
+        const page = await http.postJson(`${search.path}?limit=${options.pageSize}`, request, pageSchema, searchLabel, search.headers);
         for (const identity of page) {
           if (seen.has(identity.id)) {
             throw iscReadError(
@@ -109,7 +119,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         query: { query: `id:${searchTerm(ref.id)}` },
         queryResultFilter: { includes: SEARCH_INCLUDES },
       };
-      const page = await http.postJson(`/v3/search?limit=${LOOKUP_LIMIT}`, request, pageSchema, `${searchLabel} (id:)`);
+      const page = await http.postJson(`${search.path}?limit=${LOOKUP_LIMIT}`, request, pageSchema, `${searchLabel} (id:)`, search.headers);
       const identity = page.find((candidate) => candidate.id === ref.id);
       return identity ? { kind: 'found', identity } : { kind: 'gone' };
     },

@@ -18,6 +18,7 @@ export function iscSection(overrides: Partial<IscConfig> = {}): IscConfig {
     timeoutSeconds: 5,
     retries: 2,
     retryMinDelayMs: 0,
+    apiPaths: 'v3',
     caFile: undefined,
     identityUrlTemplate: 'https://acme.identitynow.test/ui/a/admin/identities/{id}/details/attributes',
     credentials: { kind: 'isc', clientId: 'watchdog-client', clientSecret: new Secret(CLIENT_SECRET) },
