@@ -37,7 +37,12 @@ export interface IscHttp {
   /** GET; the parsed JSON body, unchecked (probes, tests). Any failure throws SourceReadError. */
   getJson(pathAndQuery: string): Promise<unknown>;
   /** GET; the body parsed by `schema`: a mismatch throws SourceReadError naming `label` and the field. `headers`: extra ones (api-paths.ts). */
-  getJson<S extends z.ZodType>(pathAndQuery: string, schema: S, label: string, headers?: Readonly<Record<string, string>>): Promise<z.output<S>>;
+  getJson<S extends z.ZodType>(
+    pathAndQuery: string,
+    schema: S,
+    label: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<z.output<S>>;
   /** POST a JSON body (search is a read: retried like a GET); the answer parsed by `schema`. */
   postJson<S extends z.ZodType>(
     pathAndQuery: string,

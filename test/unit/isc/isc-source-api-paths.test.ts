@@ -1,0 +1,50 @@
+/** The ISC adapter under isc.apiPaths "v1": listing, accounts and the id: lookup all go to the per-resource paths. */
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, iscClient } from '../../helpers/isc-msw.js';
+
+const seen: { method: string; path: string; experimental: string | null }[] = [];
+const record = (request: Request) => {
+  const url = new URL(request.url);
+  seen.push({ method: request.method, path: url.pathname, experimental: request.headers.get('x-sailpoint-experimental') });
+};
+const doc = { id: 'id-1', name: 'ada', displayName: 'Ada', attributes: { cloudLifecycleState: 'inactive' }, accounts: [] };
+const server = setupServer(
+  http.post(`${BASE}/oauth/token`, () => HttpResponse.json({ access_token: 'tok', token_type: 'bearer', expires_in: 720 })),
+  http.post(`${BASE}/search/v1`, ({ request }) => (record(request), HttpResponse.json([doc]))),
+  http.get(`${BASE}/accounts/v1`, ({ request }) => (record(request), HttpResponse.json([{ id: 'a1', sourceName: 'AD', disabled: false }]))),
+);
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  server.resetHandlers();
+  seen.length = 0;
+});
+afterAll(() => server.close());
+
+describe('isc.apiPaths "v1"', () => {
+  it('sends the listing, the account read and the lookup to /search/v1 and /accounts/v1 (neither experimental)', async () => {
+    const { source } = iscClient({ apiPaths: 'v1' });
+    const listed = [];
+    for await (const page of source.listInactiveIdentities()) listed.push(...page);
+    expect(listed.map((i) => i.id)).toEqual(['id-1']);
+    expect(await source.fetchAccounts(listed[0]!)).toEqual({ kind: 'accounts', accounts: [{ application: 'AD', status: 'enabled' }] });
+    expect(await source.lookupIdentity({ id: 'id-1', name: 'ada' })).toMatchObject({ kind: 'found' });
+    expect(seen).toEqual([
+      { method: 'POST', path: '/search/v1', experimental: null },
+      { method: 'GET', path: '/accounts/v1', experimental: null },
+      { method: 'POST', path: '/search/v1', experimental: null },
+    ]);
+  });
+
+  it('a 403 on /accounts/v1 names the scope and user levels of listAccounts', async () => {
+    server.use(http.get(`${BASE}/accounts/v1`, () => HttpResponse.json({ detailCode: '403 Forbidden', messages: [] }, { status: 403 })));
+    const { source } = iscClient({ apiPaths: 'v1' });
+    const error = await source
+      .fetchAccounts({ id: 'id-1', name: 'ada', displayName: 'Ada', inactive: true, attributes: {} })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^ISC GET \/accounts\/v1 refused access: HTTP 403; the PAT or API client needs idn:accounts:read/,
+    );
+  });
+});
