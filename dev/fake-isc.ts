@@ -246,7 +246,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const ids = request.identityIds;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > PROCESS_IDS_MAX || !ids.every((id) => typeof id === 'string'))
       return iscError(400, `identityIds must list 1 to ${PROCESS_IDS_MAX} identity ids`, '400.1 Bad request content');
-    fake.processRequests.push(ids as string[]);
+    fake.processRequests.push(ids);
     return json(202, { type: 'TASK_RESULT', id: randomBytes(16).toString('hex'), name: null });
   }
 
