@@ -2,6 +2,8 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { iscRoute } from '../../../src/isc/api-paths.js';
+import { processAccepted } from '../../../src/isc/task-result.js';
 import { BASE, iscClient } from '../../helpers/isc-msw.js';
 
 const seen: { method: string; path: string; experimental: string | null }[] = [];
@@ -46,5 +48,23 @@ describe('isc.apiPaths "v1"', () => {
     expect((error as Error).message).toMatch(
       /^ISC GET \/accounts\/v1 refused access: HTTP 403; the PAT or API client needs idn:accounts:read/,
     );
+  });
+
+  it("the client carries a route's extra headers (the experimental one) and never lets them replace the bearer token", async () => {
+    let got: { experimental: string | null; authorization: string | null } | undefined;
+    server.use(
+      http.post(`${BASE}/identities/v1/process`, ({ request }) => {
+        got = { experimental: request.headers.get('x-sailpoint-experimental'), authorization: request.headers.get('authorization') };
+        return HttpResponse.json({ type: 'TASK_RESULT', id: 't-1', name: null }, { status: 202 });
+      }),
+    );
+    const { http: client } = iscClient({ apiPaths: 'v1' });
+    const route = iscRoute('v1', 'processIdentities');
+    const answer = await client.postJson(route.path, { identityIds: ['id-1'] }, processAccepted, 'POST /identities/v1/process', {
+      ...route.headers,
+      authorization: 'Bearer smuggled',
+    });
+    expect(answer).toEqual({ taskId: 't-1' });
+    expect(got).toEqual({ experimental: 'true', authorization: 'Bearer tok' });
   });
 });
