@@ -77,6 +77,7 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
     retries: isc.retries,
     retryMinDelayMs: isc.retryMinDelayMs,
     logger: deps.logger,
+    sleep: deps.sleep,
   });
   return { source: createIscSource(http, { pageSize: isc.pageSize, lifecycleStates: isc.lifecycleStates }), http };
 }
