@@ -61,9 +61,14 @@ export interface HttpCall<T, E> {
   networkError(failure: NetworkFailure): E;
   /** What a failure of the header supplier (a token request) means; default: retry with it as reason. */
   authError?(error: unknown): Verdict<T, E>;
+  /** Told about each failed attempt that will be retried (logging, slowing a pacer down). */
+  onFailedAttempt?: (failure: FailedAttempt<E>) => void;
   /** Stops the attempts: none starts once it aborted, and waits end at once. An attempt in flight finishes. */
   signal?: AbortSignal | undefined;
 }
+
+/** What goes on the wire. */
+type WireRequest = Pick<HttpCall<unknown, unknown>, 'method' | 'origin' | 'path' | 'body'>;
 
 /** A request that got no HTTP answer. */
 export interface NetworkFailure {
@@ -118,7 +123,6 @@ export interface RequestCoreOptions {
   auth?: AuthSupplier;
   /** How network errors are worded for this upstream. */
   network: Omit<NetworkErrorContext, 'timeoutMs' | 'proxyOrigin'>;
-  onFailedAttempt?: (failure: FailedAttempt<unknown>) => void;
   /** Tests inject these: the wall clock (Retry-After dates), the wait and the jitter. */
   nowMs?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -181,13 +185,13 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
     return { verdict: request.classify(answer), status: answer.status, ...(header === undefined ? {} : { header }) };
   }
 
-  async function send(request: HttpCall<unknown, unknown>, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+  async function send(request: WireRequest, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
     const { status, header, text } = await sendRaw(request, headers, signal);
     return { status, header, text, retryAfterMs: () => parseRetryAfterMs(header('retry-after'), nowMs()) };
   }
 
   async function sendRaw(
-    request: HttpCall<unknown, unknown>,
+    request: WireRequest,
     headers: Record<string, string>,
     signal: AbortSignal,
   ): Promise<Omit<HttpAnswer, 'retryAfterMs'>> {
@@ -248,17 +252,17 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
       if (verdict.afterMs !== undefined && verdict.afterMs > MAX_RETRY_AFTER_MS) {
         return { ok: false, reason: verdict.reason, attempts, exhausted: false, refusedWaitMs: verdict.afterMs, unconfirmed, stopped: false };
       }
-      if (retry >= options.retries) return { ok: false, reason: verdict.reason, attempts, exhausted: true, unconfirmed, stopped: false };
-      retry += 1;
       // Everyone holds back, not only this request: a rate limit is per client.
       if (verdict.afterMs !== undefined) options.pacer?.pauseFor(verdict.afterMs);
-      options.onFailedAttempt?.({
+      request.onFailedAttempt?.({
         attempt: attempts,
-        retriesLeft: options.retries - retry + 1,
+        retriesLeft: options.retries - retry,
         reason: verdict.reason,
         status: result.status,
         afterMs: verdict.afterMs,
       });
+      if (retry >= options.retries) return { ok: false, reason: verdict.reason, attempts, exhausted: true, unconfirmed, stopped: false };
+      retry += 1;
       const backoffMs = options.retryMinDelayMs * 2 ** (retry - 1) * (1 + random());
       try {
         await wait(Math.max(backoffMs, verdict.afterMs ?? 0), signal);
