@@ -60,7 +60,9 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
         path: `${target.pathname}${target.search}`,
         headers: {},
         classify: ({ status }) =>
-          status >= 200 && status < 300 ? { kind: 'ok', value: true } : { kind: 'fail', reason: new Error(`heartbeat answered HTTP ${status}`) },
+          status >= 200 && status < 300
+            ? { kind: 'ok', value: true }
+            : { kind: 'fail', reason: new Error(`heartbeat answered HTTP ${status}`) },
         networkError: ({ description }) => new Error(`heartbeat failed: ${description}`),
       });
       if (!outcome.ok) throw outcome.reason ?? new Error('heartbeat not sent');

@@ -24,8 +24,9 @@ function causeChain(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
   let current: unknown = error;
   while (current && typeof current === 'object' && chain.length < 5) {
-    chain.push(current as ErrorLike);
-    current = (current as ErrorLike).cause;
+    const link: ErrorLike = current;
+    chain.push(link);
+    current = link.cause;
   }
   return chain;
 }
@@ -46,7 +47,15 @@ export function proxyRefusalStatus(error: unknown): number | undefined {
 }
 
 /** Failures that happen before any byte of the request reached the server: nothing was acted on. */
-const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_INVALID_URL', 'EHOSTUNREACH', 'ENETUNREACH']);
+const BEFORE_SENDING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * True when the request certainly never reached the server (refused, unknown host, TLS or proxy
@@ -56,7 +65,8 @@ const BEFORE_SENDING = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
 export function failedBeforeSending(error: unknown): boolean {
   if (proxyRefusalStatus(error) !== undefined) return true;
   const code = errorCode(error);
-  if (code !== undefined && (BEFORE_SENDING.has(code) || code in CERTIFICATE_PROBLEMS || code.startsWith('ERR_SSL_') || code === 'EPROTO')) return true;
+  if (code !== undefined && (BEFORE_SENDING.has(code) || code in CERTIFICATE_PROBLEMS || code.startsWith('ERR_SSL_') || code === 'EPROTO'))
+    return true;
   return causeChain(error).some((link) => link.message === 'bad port');
 }
 
@@ -86,7 +96,8 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   const code = errorCode(error);
   const message = typeof err.cause?.message === 'string' ? err.cause.message : (err.message ?? String(error));
   const proxyStatus = proxyRefusalStatus(error);
-  if (proxyStatus !== undefined) return `proxy ${context.proxyOrigin ?? '(from HTTPS_PROXY/HTTP_PROXY)'} refused the tunnel: HTTP ${proxyStatus}`;
+  if (proxyStatus !== undefined)
+    return `proxy ${context.proxyOrigin ?? '(from HTTPS_PROXY/HTTP_PROXY)'} refused the tunnel: HTTP ${proxyStatus}`;
   if (
     err.name === 'TimeoutError' ||
     err.cause?.name === 'TimeoutError' ||

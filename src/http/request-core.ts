@@ -34,9 +34,7 @@ export interface HttpAnswer {
  * `renewAuth` on a failure: try once more with renewed credentials if the supplier can renew.
  */
 export type Verdict<T, E> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'retry'; reason: E; afterMs?: number | undefined }
-  | { kind: 'fail'; reason: E; renewAuth?: boolean };
+  { kind: 'ok'; value: T } | { kind: 'retry'; reason: E; afterMs?: number | undefined } | { kind: 'fail'; reason: E; renewAuth?: boolean };
 
 /** Supplies the Authorization header; renews it when a 401 says it went stale. */
 export interface AuthSupplier {
@@ -226,7 +224,7 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
     let unconfirmed = false;
     let last: E | undefined;
     const stopped = (): CallOutcome<T, E> => ({ ok: false, reason: last, attempts, exhausted: false, unconfirmed, stopped: true });
-    for (let retry = 0; ; ) {
+    for (let retry = 0; ;) {
       if (signal?.aborted) return stopped();
       let result: Awaited<ReturnType<typeof attempt<T, E>>>;
       try {
@@ -243,14 +241,23 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
       last = verdict.reason;
       if (verdict.kind === 'fail') {
         // A stale token: one more attempt with a fresh one, not counted as a retry.
-        if (verdict.renewAuth && !renewed && options.auth && (await options.auth.renewAfterUnauthorized(result.header))) {
+        const { auth } = options;
+        if (verdict.renewAuth && !renewed && result.header !== undefined && auth && (await auth.renewAfterUnauthorized(result.header))) {
           renewed = true;
           continue;
         }
         return { ok: false, reason: verdict.reason, attempts, exhausted: false, unconfirmed, stopped: false };
       }
       if (verdict.afterMs !== undefined && verdict.afterMs > MAX_RETRY_AFTER_MS) {
-        return { ok: false, reason: verdict.reason, attempts, exhausted: false, refusedWaitMs: verdict.afterMs, unconfirmed, stopped: false };
+        return {
+          ok: false,
+          reason: verdict.reason,
+          attempts,
+          exhausted: false,
+          refusedWaitMs: verdict.afterMs,
+          unconfirmed,
+          stopped: false,
+        };
       }
       // Everyone holds back, not only this request: a rate limit is per client.
       if (verdict.afterMs !== undefined) options.pacer?.pauseFor(verdict.afterMs);

@@ -95,11 +95,7 @@ export interface TokenRequest {
 }
 
 /** A token request failed; `detail` is what the server said, where it is kept out of the message. */
-export class TokenRequestError extends IiqAuthError {
-  constructor(message: string, retryable: boolean, classified: string, detail?: string) {
-    super(message, retryable, classified, detail);
-  }
-}
+export class TokenRequestError extends IiqAuthError {}
 
 const tokenAnswer = z.object({
   access_token: z.string().min(1),
@@ -182,10 +178,18 @@ function readToken(
     if (!parsed.success) throw new Error('shape');
     answer = parsed.data;
   } catch {
-    throw fail(`${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`, false, 'no usable access_token');
+    throw fail(
+      `${label} token request answered no usable access_token (HTTP ${status}, ${text.length} bytes)`,
+      false,
+      'no usable access_token',
+    );
   }
   if (answer.token_type !== undefined && answer.token_type.toLowerCase() !== 'bearer') {
-    throw fail(`${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`, false, 'token_type not bearer');
+    throw fail(
+      `${label} token request answered token_type "${answer.token_type.slice(0, 20)}", not bearer`,
+      false,
+      'token_type not bearer',
+    );
   }
   return { accessToken: answer.access_token, expiresInSeconds: answer.expires_in };
 }

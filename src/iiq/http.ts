@@ -183,7 +183,9 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     if (outcome.ok) return outcome.value;
     const error = outcome.reason ?? new SourceReadError(`${where} failed: not sent`, { classified: `${where}: not sent` });
     if (outcome.refusedWaitMs !== undefined) {
-      throw new SourceReadError(`${error.message}; ${refusedWait(outcome.refusedWaitMs)}`, { classified: `${error.classified} (Retry-After too long)` });
+      throw new SourceReadError(`${error.message}; ${refusedWait(outcome.refusedWaitMs)}`, {
+        classified: `${error.classified} (Retry-After too long)`,
+      });
     }
     const attempts = outcome.exhausted ? ` (after ${outcome.attempts} attempts)` : '';
     throw new SourceReadError(`${error.message}${attempts}`, { classified: error.classified });

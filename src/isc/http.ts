@@ -77,7 +77,11 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     const { status, text } = answer;
     const html = looksLikeHtml(answer.header('content-type'), text);
     if (status >= 200 && status < 300) {
-      if (html) return { kind: 'fail', reason: { message: `${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl` } };
+      if (html)
+        return {
+          kind: 'fail',
+          reason: { message: `${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl` },
+        };
       try {
         return { kind: 'ok', value: JSON.parse(text) as unknown };
       } catch {
@@ -93,10 +97,17 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     if (status >= 300 && status < 400) {
       const location = answer.header('location');
       const where = location ? ` to ${safeOrigin(location, options.baseUrl)}` : '';
-      return { kind: 'fail', reason: { message: `${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail } };
+      return {
+        kind: 'fail',
+        reason: { message: `${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail },
+      };
     }
     if (status === 401)
-      return { kind: 'fail', reason: { message: `${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail }, renewAuth: true };
+      return {
+        kind: 'fail',
+        reason: { message: `${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail },
+        renewAuth: true,
+      };
     if (status === 403) return { kind: 'fail', reason: { message: `${label} refused access: HTTP 403; ${rightsHint(path)}`, detail } };
     if (status === 429 || status === 503) {
       const retryAfterMs = answer.retryAfterMs();
@@ -135,7 +146,11 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     if (outcome.ok) return outcome.value;
     const failure = outcome.reason ?? { message: `${label} failed: not sent` };
     const suffix =
-      outcome.refusedWaitMs !== undefined ? `; ${refusedWait(outcome.refusedWaitMs)}` : outcome.exhausted ? ` (after ${outcome.attempts} attempts)` : '';
+      outcome.refusedWaitMs !== undefined
+        ? `; ${refusedWait(outcome.refusedWaitMs)}`
+        : outcome.exhausted
+          ? ` (after ${outcome.attempts} attempts)`
+          : '';
     const message = `${failure.message}${suffix}`;
     if (failure.detail) options.logger?.error({ error: message, detail: failure.detail }, `${message}; ISC said ${failure.detail}`);
     throw iscReadError(message, failure.detail);

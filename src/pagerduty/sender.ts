@@ -14,8 +14,7 @@ import { omitKeys } from '../omit-keys.js';
  * after sending): PagerDuty may have acted on it, e.g. opened the incident of a trigger.
  */
 export type DeliveryResult =
-  | { ok: true; attempts: number }
-  | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
+  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -76,7 +75,8 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   function classify(event: PagerDutyEvent, answer: HttpAnswer): Verdict<true, DeliveryFailure> {
     const { status } = answer;
     // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else (spec 5).
-    if (isRedirect(status)) return { kind: 'fail', reason: { message: redirectMessage(status, answer.header('location'), options.eventsUrl) } };
+    if (isRedirect(status))
+      return { kind: 'fail', reason: { message: redirectMessage(status, answer.header('location'), options.eventsUrl) } };
     const statusClass = classifyStatus(status);
     if (statusClass === 'ok') return { kind: 'ok', value: true };
     const body = describeBody(answer.text);
@@ -131,10 +131,19 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     const { attempts } = outcome;
     const unconfirmed = outcome.unconfirmed ? { unconfirmed: true as const } : {};
     if (outcome.stopped) {
-      return { ok: false, attempts, error: `not sent: the run is stopping (${describeReason(signal?.reason)})`, stopped: true, ...unconfirmed };
+      return {
+        ok: false,
+        attempts,
+        error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
+        stopped: true,
+        ...unconfirmed,
+      };
     }
     const failure = outcome.reason ?? { message: 'not sent' };
-    const message = outcome.refusedWaitMs === undefined ? failure.message : `${failure.message}; ${refusedWait(outcome.refusedWaitMs)}; left for the next cycle`;
+    const message =
+      outcome.refusedWaitMs === undefined
+        ? failure.message
+        : `${failure.message}; ${refusedWait(outcome.refusedWaitMs)}; left for the next cycle`;
     return { ok: false, attempts, error: scrub(message), ...(failure.rejected ? { rejected: true } : {}), ...unconfirmed };
   }
 

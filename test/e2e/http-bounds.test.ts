@@ -52,7 +52,10 @@ async function refusingProxy(allowed: number[], refusal: string): Promise<Connec
   return proxy;
 }
 
-const errorText = (stderr: string): string => errorLines(stderr).map((l) => JSON.stringify(l)).join('\n');
+const errorText = (stderr: string): string =>
+  errorLines(stderr)
+    .map((l) => JSON.stringify(l))
+    .join('\n');
 
 describe('Retry-After is honoured up to 120 s, no longer', () => {
   it('IIQ: 429 asking for ten days fails the read at once (exit 3), naming the 429 and the wait', async () => {
@@ -96,7 +99,11 @@ describe('Retry-After is honoured up to 120 s, no longer', () => {
 describe('a proxy refusing the CONNECT tunnel', () => {
   it('run: the IIQ read fails (exit 3) naming the proxy and its answer, after the retries', async () => {
     const proxy = await refusingProxy([portOf(pagerDuty.url)], '407 Proxy Authentication Required');
-    const config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { iiq: { baseUrl: iiq.url, retries: 1, retryMinDelayMs: 1 } });
+    const config = writeDemoConfig(
+      dir,
+      { iiq: iiq.url, pagerDuty: pagerDuty.url },
+      { iiq: { baseUrl: iiq.url, retries: 1, retryMinDelayMs: 1 } },
+    );
     const result = await runCli(['run', '--config', config, '--now', NOW.toISOString()], {
       cwd: dir,
       env: { ...DEMO_ENV, HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url },
