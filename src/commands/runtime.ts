@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
-import { createDispatcher, fetchVia } from '../http/dispatcher.js';
+import { createDispatcher } from '../http/dispatcher.js';
+import { createRequestCore } from '../http/request-core.js';
 import { createIdentitySource, type SourceRequestCount } from '../iiq/create-source.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
@@ -44,9 +45,27 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
       return sender;
     },
     async pingHeartbeat(url) {
-      const response = await fetchVia(pagerDutyDispatcher, url, { signal: AbortSignal.timeout(config.pagerduty.timeoutSeconds * 1000) });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`heartbeat answered HTTP ${response.status}`);
+      const target = new URL(url);
+      // One attempt: a missed heartbeat is what the monitor on the other side alerts on.
+      const core = createRequestCore({
+        dispatcher: pagerDutyDispatcher,
+        timeoutMs: config.pagerduty.timeoutSeconds * 1000,
+        retries: 0,
+        retryMinDelayMs: 0,
+        network: { urlKey: 'health.heartbeatUrl' },
+      });
+      const outcome = await core.call<true, Error>({
+        method: 'GET',
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        headers: {},
+        classify: ({ status }) =>
+          status >= 200 && status < 300
+            ? { kind: 'ok', value: true }
+            : { kind: 'fail', reason: new Error(`heartbeat answered HTTP ${status}`) },
+        networkError: ({ description }) => new Error(`heartbeat failed: ${description}`),
+      });
+      if (!outcome.ok) throw outcome.reason ?? new Error('heartbeat not sent');
     },
     async close() {
       await Promise.all([iiqDispatcher.destroy(), pagerDutyDispatcher.destroy()]);

@@ -50,3 +50,19 @@ function readCaFile(path: string, key: string): string {
 export function fetchVia(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<Response> {
   return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
 }
+
+/**
+ * The origin of the proxy EnvHttpProxyAgent sends a request to `url` through (the variables it
+ * reads, in its order), without credentials or path: for messages. NO_PROXY is not applied: this
+ * is asked only once a proxy answered.
+ */
+export function proxyOriginFor(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const http = env.http_proxy ?? env.HTTP_PROXY;
+  const proxy = url.startsWith('https:') ? (env.https_proxy ?? env.HTTPS_PROXY ?? http) : http;
+  if (!proxy) return undefined;
+  try {
+    return new URL(proxy).origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,6 +7,67 @@ export interface NetworkErrorContext {
   caFileKey?: string;
   /** Named in "is … up" ("IIQ"); "the service" when absent. */
   service?: string;
+  /** The proxy this request went through (origin only), named when it refused the tunnel. */
+  proxyOrigin?: string | undefined;
+}
+
+/** The error chain as plain fields: fetch wraps undici's error in `cause`, sometimes twice. */
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
+/** Each error of a `cause` chain, outermost first (a few levels: fetch nests at most two). */
+function causeChain(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  let current: unknown = error;
+  while (current && typeof current === 'object' && chain.length < 5) {
+    const link: ErrorLike = current;
+    chain.push(link);
+    current = link.cause;
+  }
+  return chain;
+}
+
+/** The first string error code of the chain (a DOMException's numeric `code` is not one). */
+function errorCode(error: unknown): string | undefined {
+  for (const link of causeChain(error)) if (typeof link.code === 'string' && link.code !== '') return link.code;
+  return undefined;
+}
+
+/** The status a proxy answered to CONNECT, when that is why the request failed (undici words it this way). */
+export function proxyRefusalStatus(error: unknown): number | undefined {
+  for (const link of causeChain(error)) {
+    const match = typeof link.message === 'string' ? /Proxy response \((\d{3})\) !== 200/.exec(link.message) : null;
+    if (match) return Number(match[1]);
+  }
+  return undefined;
+}
+
+/** Failures that happen before any byte of the request reached the server: nothing was acted on. */
+const BEFORE_SENDING = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_INVALID_URL',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * True when the request certainly never reached the server (refused, unknown host, TLS or proxy
+ * refusal); false when it may have (a timeout waiting for the answer, a reset): the server may
+ * have acted on it without our seeing the answer.
+ */
+export function failedBeforeSending(error: unknown): boolean {
+  if (proxyRefusalStatus(error) !== undefined) return true;
+  const code = errorCode(error);
+  if (code !== undefined && (BEFORE_SENDING.has(code) || code in CERTIFICATE_PROBLEMS || code.startsWith('ERR_SSL_') || code === 'EPROTO'))
+    return true;
+  return causeChain(error).some((link) => link.message === 'bad port');
 }
 
 /** TLS verification failures Node reports by code, in words an operator acts on. */
@@ -31,9 +92,12 @@ const NOT_TLS = /wrong version number|packet length too long|http request|unknow
  */
 export function describeNetworkError(error: unknown, context: NetworkErrorContext): string {
   // fetch wraps undici's error in `cause`; the dispatcher's request API throws it as is.
-  const err = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string; name?: string } };
-  const code = err.cause?.code ?? err.code;
-  const message = err.cause?.message ?? err.message ?? String(error);
+  const err = error as { name?: string; message?: string; cause?: { message?: unknown; name?: string } };
+  const code = errorCode(error);
+  const message = typeof err.cause?.message === 'string' ? err.cause.message : (err.message ?? String(error));
+  const proxyStatus = proxyRefusalStatus(error);
+  if (proxyStatus !== undefined)
+    return `proxy ${context.proxyOrigin ?? '(from HTTPS_PROXY/HTTP_PROXY)'} refused the tunnel: HTTP ${proxyStatus}`;
   if (
     err.name === 'TimeoutError' ||
     err.cause?.name === 'TimeoutError' ||
@@ -66,8 +130,10 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
 
 /** The network cause in a few words, for classified messages: an error code of Node or undici, never text from the other side. */
 export function classifyNetworkError(error: unknown): string {
-  const err = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
-  const code = err.cause?.code ?? err.code;
+  const err = error as { name?: string; cause?: { name?: string } };
+  const code = errorCode(error);
+  const proxyStatus = proxyRefusalStatus(error);
+  if (proxyStatus !== undefined) return `proxy refused the tunnel (HTTP ${proxyStatus})`;
   if (
     err.name === 'TimeoutError' ||
     err.cause?.name === 'TimeoutError' ||

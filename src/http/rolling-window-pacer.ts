@@ -12,7 +12,9 @@ export interface RollingWindowOptions {
   marginMs?: number;
   /** The clock and the wait (tests inject both). */
   nowMs?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** How far `slowDown` may stretch the window: at most this many times the configured one. */
+  maxSlowDownFactor?: number;
 }
 
 /**
@@ -22,9 +24,12 @@ export interface RollingWindowOptions {
  */
 export class RollingWindowPacer {
   readonly #limit: number;
-  readonly #spanMs: number;
+  #spanMs: number;
   readonly #nowMs: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #baseSpanMs: number;
+  readonly #maxSpanMs: number;
+  #lastSlowDownMs = Number.NEGATIVE_INFINITY;
   /** Start instants of the last `limit` starts, oldest first. */
   readonly #starts: number[] = [];
   #pausedUntilMs = Number.NEGATIVE_INFINITY;
@@ -35,6 +40,8 @@ export class RollingWindowPacer {
     if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('limit must be a positive integer');
     this.#limit = options.limit;
     this.#spanMs = options.windowMs + (options.marginMs ?? 0);
+    this.#baseSpanMs = this.#spanMs;
+    this.#maxSpanMs = this.#spanMs * (options.maxSlowDownFactor ?? 1);
     // Monotonic by default: a wall-clock step must neither stall nor burst the pacer.
     this.#nowMs = options.nowMs ?? (() => performance.now());
     this.#sleep = options.sleep ?? realSleep;
@@ -45,10 +52,18 @@ export class RollingWindowPacer {
     return this.#started;
   }
 
-  /** Resolves when the caller may start its request; start it at once. */
-  take(): Promise<void> {
+  /** Starts per minute at the current pace (after any slow-down). */
+  get startsPerMinute(): number {
+    return (this.#limit * 60_000) / this.#spanMs;
+  }
+
+  /**
+   * Resolves when the caller may start its request; start it at once. Rejects with the signal's
+   * reason once `signal` aborts (the run is stopping: nothing new starts).
+   */
+  take(signal?: AbortSignal): Promise<void> {
     // One taker at a time, in order: a later caller never overtakes one already waiting.
-    const turn = this.#queue.then(() => this.#acquire());
+    const turn = this.#queue.then(() => this.#acquire(signal));
     this.#queue = turn.catch(() => undefined);
     return turn;
   }
@@ -64,8 +79,20 @@ export class RollingWindowPacer {
     return Math.max(oldest, this.#pausedUntilMs);
   }
 
-  async #acquire(): Promise<void> {
+  /**
+   * After a 429: doubles the window (halves the pace) up to `maxSlowDownFactor` times the
+   * configured one. The 429s of requests already in flight count once: at most one doubling per window.
+   */
+  slowDown(): void {
+    const now = this.#nowMs();
+    if (now - this.#lastSlowDownMs < this.#spanMs) return;
+    this.#lastSlowDownMs = now;
+    this.#spanMs = Math.min(this.#spanMs * 2, Math.max(this.#maxSpanMs, this.#baseSpanMs));
+  }
+
+  async #acquire(signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       const now = this.#nowMs();
       const at = this.nextStartMs();
       if (at <= now) {
@@ -75,7 +102,7 @@ export class RollingWindowPacer {
         return;
       }
       // Re-checked after the wait: a pause may have begun meanwhile.
-      await this.#sleep(at - now);
+      await this.#sleep(at - now, signal);
     }
   }
 }

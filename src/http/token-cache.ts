@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
-import { fetchVia } from './dispatcher.js';
+import { createRequestCore } from './request-core.js';
 import { classifyStatus } from './retry-policy.js';
-import { classifyNetworkError, describeNetworkError } from './network-error.js';
+import type { RollingWindowPacer } from './rolling-window-pacer.js';
 
 /** A token as issued: its value and lifetime (undefined when the server gave none). */
 export interface IssuedToken {
@@ -85,8 +85,8 @@ export interface TokenRequest {
   hint: string;
   /** The message when the endpoint does not exist (HTTP 404). */
   notFoundMessage: string;
-  /** Awaited right before the request goes out (a rate limiter). */
-  beforeRequest?: () => Promise<void>;
+  /** The rate limiter the request takes its start from. */
+  pacer?: RollingWindowPacer;
   /**
    * Where the server's OAuth `error`/`error_description` goes: into the message (IIQ), or only
    * into the error's `detail` (ISC, whose messages are as short as their classified form).
@@ -95,11 +95,7 @@ export interface TokenRequest {
 }
 
 /** A token request failed; `detail` is what the server said, where it is kept out of the message. */
-export class TokenRequestError extends IiqAuthError {
-  constructor(message: string, retryable: boolean, classified: string, detail?: string) {
-    super(message, retryable, classified, detail);
-  }
-}
+export class TokenRequestError extends IiqAuthError {}
 
 const tokenAnswer = z.object({
   access_token: z.string().min(1),
@@ -116,43 +112,66 @@ const tokenAnswer = z.object({
 });
 
 /**
- * POSTs a client-credentials token request and reads the bearer token out of the answer.
- * Throws TokenRequestError: retryable for network errors, 429 and 5xx; final for refusals;
- * its classified form names the endpoint and the status, never what the server said.
+ * POSTs a client-credentials token request (one attempt on the request core: the read that needs
+ * the token retries it) and reads the bearer token out of the answer. Throws TokenRequestError:
+ * retryable for network errors, 429 and 5xx; final for refusals; its classified form names the
+ * endpoint and the status, never what the server said.
  */
 export async function requestClientCredentialsToken(request: TokenRequest): Promise<IssuedToken> {
   const { label, classifiedLabel } = request;
   const fail = (message: string, retryable: boolean, classified: string, detail?: string): TokenRequestError =>
     new TokenRequestError(message, retryable, `${classifiedLabel}: ${classified}`, detail);
-  let response: Response;
-  let text: string;
-  try {
-    await request.beforeRequest?.();
-    response = await fetchVia(request.dispatcher, request.url, {
-      method: 'POST',
-      headers: { ...request.headers, accept: 'application/json' },
-      body: request.body,
-      signal: AbortSignal.timeout(request.timeoutMs),
-      // A redirect would carry the client secret elsewhere: never followed.
-      redirect: 'manual',
-    });
-    text = await response.text();
-  } catch (error) {
-    const why = describeNetworkError(error, { timeoutMs: request.timeoutMs, urlKey: request.urlKey, caFileKey: request.caFileKey });
-    throw fail(`${label} token request failed: ${why}`, true, classifyNetworkError(error));
-  }
-  const status = response.status;
-  if (status === 400 || status === 401 || status === 403) {
-    const said = describeOAuthError(text);
-    const classified = `HTTP ${status} (credentials refused)`;
-    if (request.serverTextIn === 'detail')
-      throw fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`);
-    throw fail(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false, classified);
-  }
-  if (status === 404) throw fail(request.notFoundMessage, false, 'HTTP 404');
-  if (classifyStatus(status) !== 'ok') {
-    throw fail(`${label} token request failed: HTTP ${status}`, classifyStatus(status) === 'retry', `HTTP ${status}`);
-  }
+  const url = new URL(request.url);
+  const core = createRequestCore({
+    dispatcher: request.dispatcher,
+    timeoutMs: request.timeoutMs,
+    retries: 0,
+    retryMinDelayMs: 0,
+    // Token requests count toward the same limit as every other request.
+    ...(request.pacer ? { pacer: request.pacer } : {}),
+    network: { urlKey: request.urlKey, caFileKey: request.caFileKey },
+  });
+  const outcome = await core.call<IssuedToken, TokenRequestError>({
+    method: 'POST',
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    headers: { ...request.headers, accept: 'application/json' },
+    body: request.body,
+    networkError: ({ description, classified }) => fail(`${label} token request failed: ${description}`, true, classified),
+    classify: ({ status, text }) => {
+      if (status === 400 || status === 401 || status === 403) {
+        const said = describeOAuthError(text);
+        const classified = `HTTP ${status} (credentials refused)`;
+        if (request.serverTextIn === 'detail')
+          return {
+            kind: 'fail',
+            reason: fail(`${label} token request refused: HTTP ${status}; ${request.hint}`, false, classified, `HTTP ${status}${said}`),
+          };
+        return { kind: 'fail', reason: fail(`${label} token request refused: HTTP ${status}${said}; ${request.hint}`, false, classified) };
+      }
+      if (status === 404) return { kind: 'fail', reason: fail(request.notFoundMessage, false, 'HTTP 404') };
+      const statusClass = classifyStatus(status);
+      if (statusClass !== 'ok') {
+        return { kind: 'fail', reason: fail(`${label} token request failed: HTTP ${status}`, statusClass === 'retry', `HTTP ${status}`) };
+      }
+      try {
+        return { kind: 'ok', value: readToken(status, text, label, fail) };
+      } catch (error) {
+        return { kind: 'fail', reason: error as TokenRequestError };
+      }
+    },
+  });
+  if (outcome.ok) return outcome.value;
+  throw outcome.reason as TokenRequestError;
+}
+
+/** The token of a 2xx answer, or a TokenRequestError saying what is wrong with it. */
+function readToken(
+  status: number,
+  text: string,
+  label: string,
+  fail: (message: string, retryable: boolean, classified: string) => TokenRequestError,
+): IssuedToken {
   let answer: z.output<typeof tokenAnswer>;
   try {
     const parsed = tokenAnswer.safeParse(JSON.parse(text));

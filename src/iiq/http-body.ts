@@ -1,8 +1,3 @@
-/** The first value of a header undici may give as a list. */
-export function firstHeader(value: string | string[] | undefined): string | null {
-  return (Array.isArray(value) ? value[0] : value) ?? null;
-}
-
 /** The JSON of a body, or undefined when it is none. */
 export function parseJson(text: string): unknown {
   try {

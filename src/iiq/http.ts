@@ -1,15 +1,12 @@
-import pLimit from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
 import type { Dispatcher } from 'undici';
 import { SourceReadError } from '../source/source-read-error.js';
-import { fetchVia } from '../http/dispatcher.js';
-import { classifyNetworkError, describeNetworkError } from '../http/network-error.js';
-import { classifyStatus, parseRetryAfterMs, sleep } from '../http/retry-policy.js';
+import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { classifyStatus } from '../http/retry-policy.js';
 import { IiqAuthError, type IiqAuth } from './auth.js';
 import type { z } from 'zod';
 import { looksLikeHtml } from '../http/wire.js';
 import { parseIiqAnswer } from './parse.js';
-import { describeErrorBody, firstHeader, parseJson } from './http-body.js';
+import { describeErrorBody, parseJson } from './http-body.js';
 
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
@@ -27,13 +24,8 @@ export interface IiqHttpOptions {
    * which a 20,000-identity cycle needs; end-to-end tests cover it through the built CLI).
    */
   transport?: 'fetch' | 'undici';
-}
-
-/** One answer as read off the wire. */
-interface RawAnswer {
-  status: number;
-  header(name: string): string | null;
-  text: string;
+  /** The wait between attempts (tests: none). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** A JSON answer, or IIQ saying the object does not exist. */
@@ -66,64 +58,36 @@ export interface IiqHttp {
   readonly requestCount: number;
 }
 
-class RetryableIiqError extends SourceReadError {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | undefined,
-    classified: string,
-  ) {
-    super(message, { classified });
-  }
-}
-
 /** Builds the IIQ GET client. */
 export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
-  const limit = pLimit(options.concurrency);
-  let requestCount = 0;
+  const core = createRequestCore({
+    dispatcher: options.dispatcher,
+    transport: options.transport ?? 'fetch',
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    retryMinDelayMs: options.retryMinDelayMs,
+    concurrency: options.concurrency,
+    auth: options.auth,
+    network: { urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile', service: 'IIQ' },
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
   // The request target is built as a string, never through a URL parser: WHATWG URL parsing
   // turns a `%2E%2E` segment (an identity named "..") into a step up the path (spec 4.4).
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  async function attempt(
-    target: string,
-    label: string,
-    isIiqNotFound: IiqNotFoundTest | undefined,
-    renewed: { done: boolean },
-  ): Promise<IiqAnswer> {
-    const where = `IIQ ${label}`;
-    let authorization: string;
-    try {
-      authorization = await options.auth.authorization();
-    } catch (error) {
-      // A refused token request is final; a network hiccup on it is worth another attempt.
-      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(error);
-      const classified = error instanceof SourceReadError ? error.classified : `${where}: credentials unavailable`;
-      throw new RetryableIiqError(error instanceof Error ? error.message : String(error), undefined, classified);
-    }
-    requestCount += 1;
-    let response: RawAnswer;
-    // A timer cleared on completion, not AbortSignal.timeout: its pending timers keep each
-    // finished request (and its listeners) reachable for timeoutMs, so the heap grows at scale.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('IIQ request timed out', 'TimeoutError')), options.timeoutMs);
-    try {
-      response = await send(target, { authorization, accept: 'application/json, application/scim+json' }, controller.signal);
-    } catch (error) {
-      throw new RetryableIiqError(
-        `${where} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile', service: 'IIQ' })}`,
-        undefined,
-        `${where}: ${classifyNetworkError(error)}`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-    const { status, text } = response;
+  /** What IIQ's answer means; `isIiqNotFound` makes a 404 from IIQ itself an answer. */
+  function classify(where: string, isIiqNotFound: IiqNotFoundTest | undefined, answer: HttpAnswer): Verdict<IiqAnswer, SourceReadError> {
+    const { status, text } = answer;
+    const fail = (message: string, classified: string): Extract<Verdict<IiqAnswer, SourceReadError>, { kind: 'fail' }> => ({
+      kind: 'fail',
+      reason: new SourceReadError(message, { classified }),
+    });
     if (status === 404 && isIiqNotFound) {
-      const html = looksLikeHtml(response.header('content-type'), text);
+      const html = looksLikeHtml(answer.header('content-type'), text);
       const body = html ? undefined : parseJson(text);
-      if (body !== undefined && isIiqNotFound(body)) return { kind: 'not-found' };
+      if (body !== undefined && isIiqNotFound(body)) return { kind: 'ok', value: { kind: 'not-found' } };
       // Not IIQ's own "no such object": a servlet container, a proxy, or a web server refusing
       // `%2F`. Retrying would not change it, and it must never count as "identity gone".
       const what = html
@@ -133,65 +97,44 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
           : body === undefined
             ? 'a body that is not JSON'
             : 'JSON that is not an IIQ "not found"';
-      throw new AbortError(
-        new SourceReadError(
-          `${where} answered HTTP 404 with ${what}: that is a web server or proxy in front of IIQ (e.g. one refusing %2F in a path), not IIQ saying the identity is gone; nothing is resolved on it${describeErrorBody(text)}`,
-          { classified: `${where}: HTTP 404 not from IIQ` },
-        ),
+      return fail(
+        `${where} answered HTTP 404 with ${what}: that is a web server or proxy in front of IIQ (e.g. one refusing %2F in a path), not IIQ saying the identity is gone; nothing is resolved on it${describeErrorBody(text)}`,
+        `${where}: HTTP 404 not from IIQ`,
       );
     }
     if (status === 401 || status === 403) {
-      if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized(authorization))) {
-        renewed.done = true;
-        throw new RetryableIiqError(`${where} failed: HTTP 401 (credentials renewed)`, 0, `${where}: HTTP 401`);
-      }
-      throw new AbortError(
-        new SourceReadError(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, {
-          classified: `${where}: HTTP ${status} (credentials refused)`,
-        }),
-      );
+      return {
+        ...fail(`${where} refused the credentials: HTTP ${status}; ${options.auth.hint}`, `${where}: HTTP ${status} (credentials refused)`),
+        renewAuth: status === 401,
+      };
     }
     const statusClass = classifyStatus(status);
     if (statusClass !== 'ok') {
       const message = `${where} failed: HTTP ${status}${describeErrorBody(text)}`;
       const classified = `${where}: HTTP ${status}`;
-      if (statusClass === 'fail') throw new AbortError(new SourceReadError(message, { classified }));
-      const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(response.header('retry-after'), Date.now()) : undefined;
-      throw new RetryableIiqError(message, retryAfterMs, classified);
+      if (statusClass === 'fail') return fail(message, classified);
+      const afterMs = status === 429 || status === 503 ? answer.retryAfterMs() : undefined;
+      return { kind: 'retry', reason: new SourceReadError(message, { classified }), afterMs };
     }
-    if (looksLikeHtml(response.header('content-type'), text)) {
-      throw new AbortError(
-        new SourceReadError(`${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`, {
-          classified: `${where}: HTML page instead of JSON`,
-        }),
+    if (looksLikeHtml(answer.header('content-type'), text)) {
+      return fail(
+        `${where} answered an HTML page instead of JSON (IIQ's login page?): ${options.auth.hint}`,
+        `${where}: HTML page instead of JSON`,
       );
     }
-    try {
-      return { kind: 'ok', body: JSON.parse(text) as unknown };
-    } catch {
-      throw new RetryableIiqError(
-        `${where} answered invalid or truncated JSON (${text.length} bytes)`,
-        undefined,
-        `${where}: invalid JSON`,
-      );
+    const body = parseJson(text);
+    if (body === undefined) {
+      const reason = new SourceReadError(`${where} answered invalid or truncated JSON (${text.length} bytes)`, {
+        classified: `${where}: invalid JSON`,
+      });
+      return { kind: 'retry', reason };
     }
-  }
-
-  /** `target` is the path and query below the origin, exactly as it goes on the wire. */
-  async function send(target: string, headers: Record<string, string>, signal: AbortSignal): Promise<RawAnswer> {
-    if (options.transport === 'undici') {
-      const answer = await options.dispatcher.request({ origin, path: target, method: 'GET', headers, signal });
-      const text = await answer.body.text();
-      return { status: answer.statusCode, header: (name) => firstHeader(answer.headers[name]), text };
-    }
-    const answer = await fetchVia(options.dispatcher, `${origin}${target}`, { headers, signal });
-    const text = await answer.text();
-    return { status: answer.status, header: (name) => answer.headers.get(name), text };
+    return { kind: 'ok', value: { kind: 'ok', body } };
   }
 
   return {
     get requestCount() {
-      return requestCount;
+      return core.requestCount;
     },
     getJson,
     async getJsonOrNotFound(pathAndQuery, isIiqNotFound, schema, label) {
@@ -211,7 +154,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
     const target = `${basePath}${pathAndQuery}`;
     const label = `GET ${pathAndQuery.split('?')[0]}`;
-    const renewed = { done: false };
+    const where = `IIQ ${label}`;
     if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
       // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
       throw new SourceReadError(
@@ -221,23 +164,30 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         },
       );
     }
-    try {
-      return await pRetry(() => limit(() => attempt(target, label, isIiqNotFound, renewed)), {
-        retries: options.retries,
-        minTimeout: options.retryMinDelayMs,
-        factor: 2,
-        randomize: true,
-        onFailedAttempt: async ({ error }) => {
-          const wait = error instanceof RetryableIiqError ? error.retryAfterMs : undefined;
-          if (wait) await sleep(wait);
-        },
+    const outcome = await core.call<IiqAnswer, SourceReadError>({
+      method: 'GET',
+      origin,
+      path: target,
+      headers: { accept: 'application/json, application/scim+json' },
+      authorize: true,
+      classify: (answer) => classify(where, isIiqNotFound, answer),
+      networkError: ({ description, classified }) =>
+        new SourceReadError(`${where} failed: ${description}`, { classified: `${where}: ${classified}` }),
+      authError: (error) => {
+        // A refused token request is final; a network hiccup on it is worth another attempt.
+        if (error instanceof IiqAuthError && !error.retryable) return { kind: 'fail', reason: error };
+        const classified = error instanceof SourceReadError ? error.classified : `${where}: credentials unavailable`;
+        return { kind: 'retry', reason: new SourceReadError(error instanceof Error ? error.message : String(error), { classified }) };
+      },
+    });
+    if (outcome.ok) return outcome.value;
+    const error = outcome.reason ?? new SourceReadError(`${where} failed: not sent`, { classified: `${where}: not sent` });
+    if (outcome.refusedWaitMs !== undefined) {
+      throw new SourceReadError(`${error.message}; ${refusedWait(outcome.refusedWaitMs)}`, {
+        classified: `${error.classified} (Retry-After too long)`,
       });
-    } catch (error) {
-      if (error instanceof SourceReadError) {
-        const attempts = error instanceof RetryableIiqError ? ` (after ${options.retries + 1} attempts)` : '';
-        throw new SourceReadError(`${error.message}${attempts}`, { classified: error.classified });
-      }
-      throw new SourceReadError(`IIQ ${label} failed: ${String(error)}`, { classified: `IIQ ${label}: unexpected failure` });
     }
+    const attempts = outcome.exhausted ? ` (after ${outcome.attempts} attempts)` : '';
+    throw new SourceReadError(`${error.message}${attempts}`, { classified: error.classified });
   }
 }

@@ -63,7 +63,7 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
         hint: HINT,
         notFoundMessage: `ISC has no token endpoint at ${tokenUrl} (HTTP 404): isc.baseUrl must be the API host, e.g. https://acme.api.identitynow.com`,
         // Token requests count toward the same limit as every other request.
-        beforeRequest: () => pacer.take(),
+        pacer,
         serverTextIn: 'detail',
       }),
   });
@@ -77,6 +77,7 @@ export function createIscIdentitySource(isc: IscConfig, deps: IscSourceDeps): { 
     retries: isc.retries,
     retryMinDelayMs: isc.retryMinDelayMs,
     logger: deps.logger,
+    sleep: deps.sleep,
   });
   return { source: createIscSource(http, { pageSize: isc.pageSize, lifecycleStates: isc.lifecycleStates, apiPaths: isc.apiPaths }), http };
 }

@@ -1,15 +1,11 @@
-import pLimit from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { fetchVia } from '../http/dispatcher.js';
-import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
+import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { classifyStatus } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { TokenRequestError } from '../http/token-cache.js';
 import { looksLikeHtml } from '../http/wire.js';
-import { describeNetworkError } from '../http/network-error.js';
 import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
-import { SourceReadError } from '../source/source-read-error.js';
 import { iscReadError, describeIscAnswer, parseIscErrorBody } from './errors.js';
 import type { z } from 'zod';
 import { parseIscAnswer } from './schema.js';
@@ -30,6 +26,8 @@ export interface IscHttpOptions {
   retryMinDelayMs: number;
   /** Where ISC's own error text (with its trackingId) is logged, redacted. */
   logger?: Logger | undefined;
+  /** The wait between attempts (tests: none). */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
 }
 
 /** JSON over HTTPS to ISC with pacing, bounded concurrency, retries and classified errors. */
@@ -57,114 +55,81 @@ export interface IscHttp {
 
 /** Used when a 429 names no Retry-After: ISC's window is 10 s. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
-/** The longest Retry-After honoured: a longer one is a failed attempt that still waits this long. */
-const MAX_RETRY_AFTER_MS = 120_000;
-
-class RetryableIscError extends SourceReadError {
-  constructor(message: string, detail?: string) {
-    super(message, { classified: message, detail });
-  }
-}
 
 /** What to do about a 403 on each resource: the rights spec 9 and docs/isc.md name. */
 function rightsHint(path: string): string {
   return iscRightsHint(operationOfPath(path.split('?')[0] ?? path)?.operation);
 }
 
+/** An ISC failure: the short message (also its classified form) and what ISC said. */
+interface IscFailure {
+  message: string;
+  detail?: string | undefined;
+}
+
 /** Builds the ISC client. */
 export function createIscHttp(options: IscHttpOptions): IscHttp {
-  const limit = pLimit(options.concurrency);
-  let requestCount = 0;
+  const core = createRequestCore({
+    dispatcher: options.dispatcher,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    retryMinDelayMs: options.retryMinDelayMs,
+    concurrency: options.concurrency,
+    pacer: options.pacer,
+    auth: options.auth,
+    network: { urlKey: 'isc.baseUrl', caFileKey: 'isc.caFile', service: 'ISC' },
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+  const { origin } = new URL(options.baseUrl);
+  const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
 
-  async function attempt(
-    method: 'GET' | 'POST',
-    path: string,
-    body: string | undefined,
-    renewed: { done: boolean },
-    extraHeaders: Readonly<Record<string, string>>,
-  ): Promise<unknown> {
-    const label = `ISC ${method} ${path.split('?')[0]}`;
-    let authorization: string;
-    try {
-      authorization = await options.auth.authorization();
-    } catch (error) {
-      // A refused token request is final; a network hiccup on it is worth another attempt.
-      const detail = error instanceof TokenRequestError ? error.detail : undefined;
-      if (error instanceof IiqAuthError && !error.retryable) throw new AbortError(iscReadError(error.message, detail));
-      throw new RetryableIscError(error instanceof Error ? error.message : String(error));
-    }
-    // The start is taken right before the request leaves, after any token request, so the
-    // pacer's stamp is the request's real start.
-    await options.pacer.take();
-    requestCount += 1;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('ISC request timed out', 'TimeoutError')), options.timeoutMs);
-    let status: number;
-    let text: string;
-    let headers: Headers;
-    try {
-      const headerValues: Record<string, string> = { ...extraHeaders, authorization, accept: 'application/json' };
-      if (body !== undefined) headerValues['content-type'] = 'application/json';
-      const response = await fetchVia(options.dispatcher, `${options.baseUrl}${path}`, {
-        method,
-        headers: headerValues,
-        body,
-        signal: controller.signal,
-        // A redirect would carry the bearer token elsewhere: never followed.
-        redirect: 'manual',
-      });
-      text = await response.text();
-      status = response.status;
-      headers = response.headers;
-    } catch (error) {
-      throw new RetryableIscError(
-        `${label} failed: ${describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'isc.baseUrl', caFileKey: 'isc.caFile', service: 'ISC' })}`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
-
+  function classify(label: string, path: string, answer: HttpAnswer): Verdict<unknown, IscFailure> {
+    const { status, text } = answer;
+    const html = looksLikeHtml(answer.header('content-type'), text);
     if (status >= 200 && status < 300) {
-      if (looksLikeHtml(headers.get('content-type'), text)) {
-        throw new AbortError(iscReadError(`${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl`));
-      }
+      if (html)
+        return {
+          kind: 'fail',
+          reason: { message: `${label} answered an HTML page instead of JSON (a proxy or login page?): check isc.baseUrl` },
+        };
       try {
-        return JSON.parse(text) as unknown;
+        return { kind: 'ok', value: JSON.parse(text) as unknown };
       } catch {
-        throw new RetryableIscError(`${label} answered invalid or truncated JSON (${text.length} bytes)`);
+        return { kind: 'retry', reason: { message: `${label} answered invalid or truncated JSON (${text.length} bytes)` } };
       }
     }
-
     const said = parseIscErrorBody(text);
-    const detail = describeIscAnswer(status, text, headers.get('content-type'));
+    const detail = describeIscAnswer(status, text, answer.header('content-type'));
     options.logger?.warn(
       { request: label, status, detailCode: said.detailCode, trackingId: said.trackingId, text: said.text },
       `${label}: ${detail}`,
     );
     if (status >= 300 && status < 400) {
-      const location = headers.get('location');
+      const location = answer.header('location');
       const where = location ? ` to ${safeOrigin(location, options.baseUrl)}` : '';
-      throw new AbortError(iscReadError(`${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail));
+      return {
+        kind: 'fail',
+        reason: { message: `${label} was redirected (HTTP ${status}${where}): check isc.baseUrl and the proxy`, detail },
+      };
     }
-    if (status === 401 && !renewed.done && (await options.auth.renewAfterUnauthorized(authorization))) {
-      renewed.done = true;
-      throw new RetryableIscError(`${label} failed: HTTP 401 (token renewed)`, detail);
-    }
-    if (status === 401) throw new AbortError(iscReadError(`${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail));
-    if (status === 403) throw new AbortError(iscReadError(`${label} refused access: HTTP 403; ${rightsHint(path)}`, detail));
+    if (status === 401)
+      return {
+        kind: 'fail',
+        reason: { message: `${label} refused the credentials: HTTP 401; ${options.auth.hint}`, detail },
+        renewAuth: true,
+      };
+    if (status === 403) return { kind: 'fail', reason: { message: `${label} refused access: HTTP 403; ${rightsHint(path)}`, detail } };
     if (status === 429 || status === 503) {
-      const retryAfterMs = parseRetryAfterMs(headers.get('retry-after'), Date.now());
-      // Everyone holds back, not only this request: the limit is per client.
-      options.pacer.pauseFor(Math.min(retryAfterMs ?? (status === 429 ? DEFAULT_RATE_LIMIT_PAUSE_MS : 0), MAX_RETRY_AFTER_MS));
+      const retryAfterMs = answer.retryAfterMs();
       const why =
         status === 429
           ? `rate limited${retryAfterMs === undefined ? '' : `, Retry-After ${Math.round(retryAfterMs / 1000)} s`}`
           : 'unavailable';
-      throw new RetryableIscError(`${label} failed: HTTP ${status} (${why})`, detail);
+      const afterMs = retryAfterMs ?? (status === 429 ? DEFAULT_RATE_LIMIT_PAUSE_MS : undefined);
+      return { kind: 'retry', reason: { message: `${label} failed: HTTP ${status} (${why})`, detail }, afterMs };
     }
     const message = `${label} failed: HTTP ${status}`;
-    if (classifyStatus(status) === 'retry') throw new RetryableIscError(message, detail);
-    throw new AbortError(iscReadError(message, detail));
+    return { kind: classifyStatus(status) === 'retry' ? 'retry' : 'fail', reason: { message, detail } };
   }
 
   async function request(
@@ -173,29 +138,43 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
     body: unknown,
     extraHeaders: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const renewed = { done: false };
-    try {
-      return await pRetry(() => limit(() => attempt(method, path, text, renewed, extraHeaders)), {
-        retries: options.retries,
-        minTimeout: options.retryMinDelayMs,
-        factor: 2,
-        randomize: true,
-      });
-    } catch (error) {
-      if (error instanceof SourceReadError) {
-        const message = `${error.message}${error instanceof RetryableIscError ? ` (after ${options.retries + 1} attempts)` : ''}`;
-        if (error.detail) options.logger?.error({ error: message, detail: error.detail }, `${message}; ISC said ${error.detail}`);
-        throw iscReadError(message, error.detail);
-      }
-      if (error instanceof SourceReadError) throw iscReadError(error.message);
-      throw iscReadError(`ISC ${method} ${path.split('?')[0]} failed: ${String(error)}`);
-    }
+    const label = `ISC ${method} ${path.split('?')[0]}`;
+    // Extra headers (an experimental-operation flag) never replace the ones the client owns.
+    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const outcome = await core.call<unknown, IscFailure>({
+      method,
+      origin,
+      path: `${basePath}${path}`,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      authorize: true,
+      classify: (answer) => classify(label, path, answer),
+      networkError: ({ description }) => ({ message: `${label} failed: ${description}` }),
+      authError: (error) => {
+        // A refused token request is final; a network hiccup on it is worth another attempt.
+        const message = error instanceof Error ? error.message : String(error);
+        const detail = error instanceof TokenRequestError ? error.detail : undefined;
+        if (error instanceof IiqAuthError && !error.retryable) return { kind: 'fail', reason: { message, detail } };
+        return { kind: 'retry', reason: { message } };
+      },
+    });
+    if (outcome.ok) return outcome.value;
+    const failure = outcome.reason ?? { message: `${label} failed: not sent` };
+    const suffix =
+      outcome.refusedWaitMs !== undefined
+        ? `; ${refusedWait(outcome.refusedWaitMs)}`
+        : outcome.exhausted
+          ? ` (after ${outcome.attempts} attempts)`
+          : '';
+    const message = `${failure.message}${suffix}`;
+    if (failure.detail) options.logger?.error({ error: message, detail: failure.detail }, `${message}; ISC said ${failure.detail}`);
+    throw iscReadError(message, failure.detail);
   }
 
   return {
     get requestCount() {
-      return requestCount;
+      return core.requestCount;
     },
     getJson,
     postJson: async (pathAndQuery, body, schema, label, headers) =>

@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { fetchVia } from '../http/dispatcher.js';
-import { describeNetworkError } from '../http/network-error.js';
+import { createRequestCore, type HttpAnswer } from '../http/request-core.js';
 import { PRODUCT_NAME } from '../sla/dedup-keys.js';
 
 /** What the PagerDuty probe found. */
@@ -27,31 +26,34 @@ const PROBE_EVENT = {
  * URL, the proxy and TLS; anything else is reported as seen. Redirects are not followed.
  */
 export async function probePagerDuty(eventsUrl: string, dispatcher: Dispatcher, timeoutMs: number): Promise<PagerDutyProbe> {
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetchVia(dispatcher, eventsUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(PROBE_EVENT),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    text = await response.text();
-  } catch (error) {
-    return { ok: false, detail: `not reachable: ${describeNetworkError(error, { timeoutMs, urlKey: 'pagerduty.eventsUrl' })}` };
-  }
-  const { status } = response;
-  const body = parseBody(text);
+  const target = new URL(eventsUrl);
+  // One attempt: the probe reports what it saw, it does not wait for PagerDuty to recover.
+  const core = createRequestCore({ dispatcher, timeoutMs, retries: 0, retryMinDelayMs: 0, network: { urlKey: 'pagerduty.eventsUrl' } });
+  const outcome = await core.call<PagerDutyProbe, PagerDutyProbe>({
+    method: 'POST',
+    origin: target.origin,
+    path: `${target.pathname}${target.search}`,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(PROBE_EVENT),
+    classify: (answer) => ({ kind: 'ok', value: judge(answer, eventsUrl) }),
+    networkError: ({ description }) => ({ ok: false, detail: `not reachable: ${description}` }),
+  });
+  return outcome.ok ? outcome.value : (outcome.reason ?? { ok: false, detail: 'not reachable: not sent' });
+}
+
+/** What an answer to the probe says about the URL, the proxy and TLS. */
+function judge(answer: HttpAnswer, eventsUrl: string): PagerDutyProbe {
+  const { status } = answer;
+  const body = parseBody(answer.text);
   if (status === 400 && (body?.message === 'Event object is invalid' || body?.status === 'invalid event')) {
     return {
       ok: true,
       detail: 'reachable: answered 400 "Event object is invalid" to a probe without routing key, as PagerDuty does; nothing was opened',
     };
   }
-  const seen = `answered HTTP ${status}${describeAnswer(response, body)}`;
+  const seen = `answered HTTP ${status}${describeAnswer(answer, body)}`;
   if (status >= 300 && status < 400) {
-    const location = response.headers.get('location');
+    const location = answer.header('location');
     return {
       ok: false,
       detail: `${seen}, a redirect${location ? ` to ${originOf(location, eventsUrl)}` : ''}: events would not be delivered (check pagerduty.eventsUrl and the proxy)`,
@@ -77,8 +79,8 @@ function parseBody(text: string): { status?: unknown; message?: unknown } | unde
 }
 
 /** The content type and a JSON message, short and on one line; never a page of HTML. */
-function describeAnswer(response: Response, body: { message?: unknown } | undefined): string {
-  const type = response.headers.get('content-type')?.split(';')[0]?.trim();
+function describeAnswer(answer: HttpAnswer, body: { message?: unknown } | undefined): string {
+  const type = answer.header('content-type')?.split(';')[0]?.trim();
   const message = typeof body?.message === 'string' ? ` "${body.message.replace(/\s+/g, ' ').slice(0, 120)}"` : '';
   return `${type ? ` (${type})` : ''}${message}`;
 }

@@ -1,21 +1,20 @@
-import pLimit from 'p-limit';
-import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { fetchVia } from '../http/dispatcher.js';
-import { describeNetworkError } from '../http/network-error.js';
-import { classifyStatus, parseRetryAfterMs } from '../http/retry-policy.js';
+import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { classifyStatus } from '../http/retry-policy.js';
+import { createEventPacer } from './pacer.js';
 import type { Secret } from '../secrets.js';
 import type { PagerDutyEvent } from './events.js';
-import { Pacer } from './pacer.js';
 import { omitKeys } from '../omit-keys.js';
 
 /**
  * The outcome of delivering one event, after all attempts. `rejected`: PagerDuty refused the
  * event itself (4xx other than 408/429), so sending it again unchanged will not help.
+ * `unconfirmed`: some attempt's body went out but no answer came back (a timeout or a reset
+ * after sending): PagerDuty may have acted on it, e.g. opened the incident of a trigger.
  */
 export type DeliveryResult =
-  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true };
+  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -39,154 +38,116 @@ export interface SenderOptions {
   timeoutMs: number;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** The pacer's clock and the waits (tests). */
+  nowMs?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/**
- * A Retry-After longer than this is not waited for: the event is dead-lettered at once and
- * the next cycle (or `replay`) tries again, rather than one cycle blocking for hours.
- */
-export const MAX_RETRY_AFTER_MS = 120_000;
-
-class DeliveryError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
+/** Why one attempt failed: the scrubbed text, and whether PagerDuty refused the event itself. */
+interface DeliveryFailure {
+  message: string;
+  rejected?: boolean;
 }
 
 /**
  * A sender that paces evenly to `maxEventsPerMinute` (one sender = one routing key), runs
- * `concurrency` deliveries at once, retries network errors, timeouts, 408, 429 and 5xx
+ * `concurrency` requests at once, retries network errors, timeouts, 408, 429 and 5xx
  * `retries` times with exponential backoff and jitter (Retry-After honoured when longer, and
  * by every event), slows the whole pace down on a 429, and fails other 4xx at once.
  */
 export function createPagerDutySender(options: SenderOptions): PagerDutySender {
-  const pacer = new Pacer(options.maxEventsPerMinute);
-  const limit = pLimit(options.concurrency);
+  const pacer = createEventPacer(options.maxEventsPerMinute, options);
+  const core = createRequestCore({
+    dispatcher: options.dispatcher,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    retryMinDelayMs: options.retryMinDelayMs,
+    concurrency: options.concurrency,
+    pacer,
+    network: { urlKey: 'pagerduty.eventsUrl' },
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+  const target = new URL(options.eventsUrl);
   const routingKey = options.routingKey.reveal();
   // Last line of defence: an error text quoting the key must not reach a log or the dead-letter file.
   const scrub = (text: string): string => (routingKey ? text.replaceAll(routingKey, '[REDACTED]') : text);
 
-  async function post(event: PagerDutyEvent): Promise<void> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchVia(options.dispatcher, options.eventsUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ routing_key: routingKey, ...withoutRoutingKey(event) }),
-        // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else (spec 5).
-        redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-      if (isRedirect(response.status)) {
-        await response.body?.cancel();
-        throw new AbortError(new DeliveryError(redirectMessage(response, options.eventsUrl), response.status));
-      }
-      text = await response.text();
-    } catch (error) {
-      if (error instanceof AbortError) throw error;
-      const reason = describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'pagerduty.eventsUrl' });
-      throw new DeliveryError(scrub(`network error: ${reason}`));
-    }
-    const statusClass = classifyStatus(response.status);
-    if (statusClass === 'ok') return;
-    const body = describeBody(text);
-    const message = scrub(`HTTP ${response.status}${body.detail ? ` (${body.detail})` : ''}`);
+  function classify(event: PagerDutyEvent, answer: HttpAnswer): Verdict<true, DeliveryFailure> {
+    const { status } = answer;
+    // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else (spec 5).
+    if (isRedirect(status))
+      return { kind: 'fail', reason: { message: redirectMessage(status, answer.header('location'), options.eventsUrl) } };
+    const statusClass = classifyStatus(status);
+    if (statusClass === 'ok') return { kind: 'ok', value: true };
+    const body = describeBody(answer.text);
+    const message = scrub(`HTTP ${status}${body.detail ? ` (${body.detail})` : ''}`);
     if (statusClass === 'fail') {
       options.logger.error(
         {
           dedup_key: event.dedup_key,
           event_action: event.event_action,
-          status: response.status,
+          status,
           errors: body.errors.map(scrub),
           message: body.message && scrub(body.message),
         },
         'PagerDuty rejected the event: not retried',
       );
-      throw new AbortError(new DeliveryError(message, response.status));
+      return { kind: 'fail', reason: { message, rejected: true } };
     }
-    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
-    if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) {
-      throw new AbortError(
-        new DeliveryError(
-          `${message}; Retry-After ${Math.round(retryAfterMs / 1000)} s is longer than ${MAX_RETRY_AFTER_MS / 1000} s: left for the next cycle`,
-          response.status,
-        ),
-      );
-    }
-    throw new DeliveryError(message, response.status, retryAfterMs);
+    return { kind: 'retry', reason: { message }, afterMs: answer.retryAfterMs() };
   }
 
   async function deliver(event: PagerDutyEvent, signal: AbortSignal | undefined): Promise<DeliveryResult> {
-    let attempts = 0;
-    // Set inside the attempt callback: a property, so the catch below is not narrowed to its initial value.
-    const progress = { accepted: false };
-    const stopped = (): DeliveryResult => ({
-      ok: false,
-      attempts,
-      error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
-      stopped: true,
-    });
-    // A function, not a narrowed property: the signal can abort while an attempt is awaited.
-    const isStopping = (): boolean => signal?.aborted === true;
-    if (isStopping()) return stopped();
-    try {
-      await pRetry(
-        async () => {
-          // No new attempt once the run is stopping; waits for a slot or a backoff end at once.
-          await pacer.take(signal);
-          attempts += 1;
-          await post(event);
-          progress.accepted = true;
-        },
-        {
-          // Not given to the attempt itself: a request in flight finishes (or times out) and its answer counts.
-          ...(signal ? { signal } : {}),
-          retries: options.retries,
-          minTimeout: options.retryMinDelayMs,
-          factor: 2,
-          randomize: true,
-          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-            const failure = error instanceof DeliveryError ? error : undefined;
-            // Throttling and Retry-After concern the routing key, not this event: hold every send back.
-            if (failure?.status === 429) {
-              pacer.slowDown();
-              pacer.pause(failure.retryAfterMs ?? options.retryMinDelayMs * 2 ** (attemptNumber - 1));
-            } else if (failure?.retryAfterMs !== undefined) {
-              pacer.pause(failure.retryAfterMs);
-            }
-            options.logger.warn(
-              {
-                dedup_key: event.dedup_key,
-                event_action: event.event_action,
-                attempt: attemptNumber,
-                retriesLeft,
-                error: error.message,
-                ...(failure?.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-                ...(failure?.status === 429 ? { paceEventsPerMinute: Math.round(pacer.eventsPerMinute) } : {}),
-              },
-              'PagerDuty delivery attempt failed',
-            );
+    const outcome = await core.call<true, DeliveryFailure>({
+      method: 'POST',
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ routing_key: routingKey, ...withoutRoutingKey(event) }),
+      signal,
+      classify: (answer) => classify(event, answer),
+      networkError: ({ description }) => ({ message: scrub(`network error: ${description}`) }),
+      onFailedAttempt: ({ attempt, retriesLeft, reason, status, afterMs }) => {
+        // Throttling concerns the routing key, not this event: hold every send back.
+        if (status === 429) {
+          pacer.slowDown();
+          if (afterMs === undefined) pacer.pauseFor(options.retryMinDelayMs * 2 ** (attempt - 1));
+        }
+        options.logger.warn(
+          {
+            dedup_key: event.dedup_key,
+            event_action: event.event_action,
+            attempt,
+            retriesLeft,
+            error: reason.message,
+            ...(afterMs !== undefined ? { retryAfterMs: afterMs } : {}),
+            ...(status === 429 ? { paceEventsPerMinute: Math.round(pacer.startsPerMinute) } : {}),
           },
-        },
-      );
-      return { ok: true, attempts };
-    } catch (error) {
-      // p-retry checks the signal after a successful attempt too: an accepted event is delivered, whatever happened since.
-      if (progress.accepted) return { ok: true, attempts };
-      if (isStopping()) return stopped();
-      const status = error instanceof DeliveryError ? error.status : undefined;
-      // A redirect is the URL or the proxy, not PagerDuty refusing this event.
-      const rejected = status !== undefined && !isRedirect(status) && classifyStatus(status) === 'fail';
-      return { ok: false, attempts, error: scrub((error as Error).message), ...(rejected ? { rejected } : {}) };
+          'PagerDuty delivery attempt failed',
+        );
+      },
+    });
+    if (outcome.ok) return { ok: true, attempts: outcome.attempts };
+    const { attempts } = outcome;
+    const unconfirmed = outcome.unconfirmed ? { unconfirmed: true as const } : {};
+    if (outcome.stopped) {
+      return {
+        ok: false,
+        attempts,
+        error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
+        stopped: true,
+        ...unconfirmed,
+      };
     }
+    const failure = outcome.reason ?? { message: 'not sent' };
+    const message =
+      outcome.refusedWaitMs === undefined
+        ? failure.message
+        : `${failure.message}; ${refusedWait(outcome.refusedWaitMs)}; left for the next cycle`;
+    return { ok: false, attempts, error: scrub(message), ...(failure.rejected ? { rejected: true } : {}), ...unconfirmed };
   }
 
-  return { send: (event, signal) => limit(() => deliver(event, signal)) };
+  return { send: (event, signal) => deliver(event, signal) };
 }
 
 function isRedirect(status: number): boolean {
@@ -194,8 +155,7 @@ function isRedirect(status: number): boolean {
 }
 
 /** A 3xx names where it points (its origin only: a Location may carry a token in its query). */
-function redirectMessage(response: Response, eventsUrl: string): string {
-  const location = response.headers.get('location');
+function redirectMessage(status: number, location: string | null, eventsUrl: string): string {
   let where = 'no Location given';
   if (location) {
     try {
@@ -204,7 +164,7 @@ function redirectMessage(response: Response, eventsUrl: string): string {
       where = 'an unreadable Location';
     }
   }
-  return `HTTP ${response.status}: PagerDuty URL redirected to ${where}: check pagerduty.eventsUrl and the proxy`;
+  return `HTTP ${status}: PagerDuty URL redirected to ${where}: check pagerduty.eventsUrl and the proxy`;
 }
 
 function describeReason(reason: unknown): string {

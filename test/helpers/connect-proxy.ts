@@ -12,9 +12,13 @@ export interface ConnectProxy {
 
 /**
  * Starts the proxy. `route` maps a CONNECT target to the loopback port to tunnel to; undefined
- * answers 403. Plain (non-CONNECT) requests get 405: the proxy never forwards cleartext.
+ * answers `refusal` (403 by default; 407 is a proxy wanting credentials). Plain (non-CONNECT)
+ * requests get 405: the proxy never forwards cleartext.
  */
-export async function startConnectProxy(route: (host: string, port: number) => number | undefined): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  route: (host: string, port: number) => number | undefined,
+  refusal = '403 Forbidden',
+): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const server = createServer((_req, res) => res.writeHead(405).end());
   server.on('connect', (req, socket, head) => {
@@ -23,7 +27,7 @@ export async function startConnectProxy(route: (host: string, port: number) => n
     const [host = '', port = ''] = target.split(':');
     const to = route(host, Number(port));
     if (to === undefined) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      socket.end(`HTTP/1.1 ${refusal}\r\n\r\n`);
       return;
     }
     const upstream = connect(to, '127.0.0.1', () => {

@@ -1,5 +1,6 @@
 /** The sender against the loopback fake PagerDuty: real sockets for timeouts, pacing and the rolling-window limit. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLocal } from '../../../dev/fake-http.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions } from '../../../dev/fake-pagerduty.js';
 import { createDispatcher } from '../../../src/http/dispatcher.js';
 import { createLogger } from '../../../src/log.js';
@@ -66,6 +67,41 @@ function busiestWindow(times: number[], windowMs: number): number {
 }
 
 describe('sender on loopback', () => {
+  it('leaves an event for the next cycle at once when a 429 asks for more than 120 s (the dead letter takes it)', async () => {
+    const { pagerDuty, sender, lines } = await setup({ respond: () => ({ status: 429, headers: { 'retry-after': '864000' } }) });
+    const result = await sender.send(event(1));
+    expect(result).toEqual({
+      ok: false,
+      attempts: 1,
+      error: 'HTTP 429; Retry-After 864000 s is longer than the 120 s the watchdog waits: not waited for; left for the next cycle',
+    });
+    expect(pagerDuty.received).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'PagerDuty delivery attempt failed')).toEqual([]);
+  });
+
+  it('unconfirmed: the body went out and the connection was reset before an answer; not so when nothing listens', async () => {
+    const bodies: string[] = [];
+    const resetting = await listenLocal(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += String(chunk);
+      bodies.push(body);
+      res.destroy();
+    });
+    cleanups.push(() => resetting.close());
+    const reset = await setup({}, { eventsUrl: `http://127.0.0.1:${resetting.port}/v2/enqueue`, retries: 1 });
+    const result = await reset.sender.send(event(1));
+    expect(result).toMatchObject({ ok: false, attempts: 2, unconfirmed: true });
+    expect(bodies).toHaveLength(2);
+
+    const closed = await listenLocal(() => Promise.resolve());
+    await closed.close();
+    const refused = await setup({}, { eventsUrl: `http://127.0.0.1:${closed.port}/v2/enqueue`, retries: 1 });
+    const never = await refused.sender.send(event(2));
+    expect(never).toMatchObject({ ok: false, attempts: 2 });
+    expect(never).not.toHaveProperty('unconfirmed');
+    expect(!never.ok && never.error).toMatch(/^network error: connection refused/);
+  });
+
   it('times out a hanging first request, then delivers on the retry', async () => {
     const { pagerDuty, sender, lines } = await setup(
       { respond: (_event, index) => (index === 0 ? { status: 0, hang: true } : undefined) },
@@ -78,7 +114,13 @@ describe('sender on loopback', () => {
 
   it('dead-letters after 4 attempts when every request hangs', async () => {
     const { pagerDuty, sender } = await setup({ respond: () => ({ status: 0, hang: true }) }, { timeoutMs: 200 });
-    expect(await sender.send(event(1))).toEqual({ ok: false, attempts: 4, error: 'network error: no answer within 0.2 s (timeout)' });
+    expect(await sender.send(event(1))).toEqual({
+      ok: false,
+      attempts: 4,
+      error: 'network error: no answer within 0.2 s (timeout)',
+      // The body went out each time: PagerDuty may have opened it without our seeing the answer.
+      unconfirmed: true,
+    });
     expect(pagerDuty.received).toHaveLength(4);
   });
 
