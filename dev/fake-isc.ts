@@ -11,6 +11,7 @@ import {
   accountItem,
   iscError,
   parseAccountsFilter,
+  parseModifiedFilter,
   includeFields,
   parseSearchQuery,
   rateLimited,
@@ -62,6 +63,8 @@ export interface FakeIsc {
     maxInWindow: number;
     /** Search requests that used `offset` (the watchdog never should). */
     offsetSearches: number;
+    /** `/v3/accounts` pages answered for a `modified gt` filter (reads of changed accounts). */
+    changeReadPages: number;
   };
   /** Identity ids the lifecycle listing leaves out (an index caught mid-update) while an `id:` search still finds them. */
   hiddenFromListing: Set<string>;
@@ -109,7 +112,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     identities: options.identities,
     issuedTokens: [],
     hiddenFromListing: new Set(),
-    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0 },
+    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0, changeReadPages: 0 },
     lagIndex: () => void (index = structuredClone(fake.identities)),
     catchUpIndex: () => void (index = undefined),
     expireTokens: () => {
@@ -123,6 +126,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
         rateLimited: 0,
         maxInWindow: 0,
         offsetSearches: 0,
+        changeReadPages: 0,
       });
       arrivals.length = 0;
       attempts.clear();
@@ -279,6 +283,8 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   }
 
   function accounts(q: URLSearchParams): FakeResponse {
+    const changed = parseModifiedFilter(q.get('filters'));
+    if (changed) return modifiedAccounts(q, changed);
     const identityId = parseAccountsFilter(q.get('filters'));
     if (identityId === undefined) return iscError(400, `Unsupported filter: ${q.get('filters') ?? '(none)'}`, '400.1 Bad request content');
     const bounds = pageBounds(q, 250);
@@ -288,6 +294,26 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const reply = json(200, all.slice(bounds.offset, bounds.offset + bounds.limit));
     if (q.get('count') === 'true') reply.headers = { ...reply.headers, 'x-total-count': String(all.length) };
     return reply;
+  }
+
+  /** Accounts modified after an instant, oldest first when `sorters=modified` (as ISC sorts them). */
+  function modifiedAccounts(q: URLSearchParams, since: { sinceMs: number; inclusive: boolean }): FakeResponse {
+    const sorters = q.get('sorters');
+    if (sorters !== null && sorters !== 'modified' && sorters !== '-modified')
+      return iscError(400, `Unsupported sorter: ${sorters}`, '400.1 Bad request content');
+    const bounds = pageBounds(q, 250);
+    if ('status' in bounds) return bounds;
+    fake.stats.changeReadPages++;
+    const matching: { modifiedMs: number; item: Record<string, unknown> }[] = [];
+    for (const identity of fake.identities) {
+      for (const account of identity.accounts) {
+        const modifiedMs = account.modified === undefined ? Number.NaN : Date.parse(account.modified);
+        if (since.inclusive ? modifiedMs >= since.sinceMs : modifiedMs > since.sinceMs)
+          matching.push({ modifiedMs, item: accountItem(identity, account) });
+      }
+    }
+    if (sorters !== null) matching.sort((a, b) => (sorters === 'modified' ? a.modifiedMs - b.modifiedMs : b.modifiedMs - a.modifiedMs));
+    return json(200, matching.slice(bounds.offset, bounds.offset + bounds.limit).map((entry) => entry.item));
   }
 
   const server = await listenLocal(onRequest);
