@@ -313,7 +313,10 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       }
     }
     if (sorters !== null) matching.sort((a, b) => (sorters === 'modified' ? a.modifiedMs - b.modifiedMs : b.modifiedMs - a.modifiedMs));
-    return json(200, matching.slice(bounds.offset, bounds.offset + bounds.limit).map((entry) => entry.item));
+    return json(
+      200,
+      matching.slice(bounds.offset, bounds.offset + bounds.limit).map((entry) => entry.item),
+    );
   }
 
   const server = await listenLocal(onRequest);

@@ -66,7 +66,7 @@ export function formatRecheckLine(outlook: RecheckOutlook): string {
 /** The `changed accounts` line of `check`'s text output. */
 export function formatChangeReadLine(outlook: ChangeReadOutlook): string {
   if (!outlook.supported)
-    return 'not read: IIQ REST cannot list changed accounts, so a re-enabled account is found at its identity\'s next re-check';
+    return "not read: IIQ REST cannot list changed accounts, so a re-enabled account is found at its identity's next re-check";
   if (outlook.watermark === undefined) return 'read every cycle; no watermark yet (the next cycle sets it and reads nothing)';
   return `read every cycle; the next read starts at ${outlook.watermark}; the last cycle read ${outlook.accountChangedReads ?? 0} identities because an account changed`;
 }

@@ -34,7 +34,10 @@ export async function readAccountChanges(
   const since = new Date(plan.sinceMs);
   try {
     const owners = await source.fetchChangedAccountOwners(since);
-    logger.info({ since: since.toISOString(), owners: owners.size }, 'accounts changed since the watermark: their owners are read this cycle');
+    logger.info(
+      { since: since.toISOString(), owners: owners.size },
+      'accounts changed since the watermark: their owners are read this cycle',
+    );
     return { outcome: 'read', owners, error: undefined, supported };
   } catch (error) {
     if (!(error instanceof SourceReadError)) throw error;

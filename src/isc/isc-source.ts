@@ -80,7 +80,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     const filter = encodeURIComponent(`modified gt ${since.toISOString()}`);
     const seen = new Set<string>();
     const owners = new Set<string>();
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await http.getJson(
         `/v3/accounts?filters=${filter}&sorters=modified&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`,
         accountPage,

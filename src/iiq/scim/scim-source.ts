@@ -103,7 +103,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
     const guard = new PageGuard(label);
     const seen = new Set<string>();
     const owners = new Set<string>();
-    for (let received = 0; ; ) {
+    for (let received = 0; ;) {
       const page = await http.getJson(`${path}&startIndex=${received + 1}&count=${options.pageSize}`, scimAccountPage, label);
       if (page.Resources.length === 0) {
         guard.checkComplete(received, page.totalResults);
