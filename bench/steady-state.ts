@@ -2,8 +2,9 @@
  * The steady-state scenario of `npm run bench` (spec 10): real cycles of the built CLI against a
  * fake IIQ with latency — cold, +15 min, +12 h, +24 h — with the 15-minute cycles in between
  * played on the pure schedule (they would re-read, and re-verify, exactly the identities it
- * says). Three probes check that nothing is missed: a new leaver, a re-enabled account, a
- * changed termination date.
+ * says). Probes check that nothing is missed: a new leaver, re-enabled accounts (paged in the
+ * next cycle where the source lists changed accounts, at the re-check over IIQ REST), a changed
+ * termination date.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,10 @@ export interface SteadyRow {
   skipped: number;
   rechecked: number;
   accountsRead: number;
+  /** The terms of the request count: listing pages, change-read pages, identities read for a changed account. */
+  listingPages: number;
+  changeReadPages: number;
+  accountChangedReads: number;
   eventsDelivered: number;
   exitCode: number | null;
 }
@@ -136,14 +141,29 @@ async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: Stea
       );
 
     const cold = await cycle('cold', NOW);
-    const reEnabledLink = probes.reEnabled.links[0];
-    if (!reEnabledLink) throw new Error('the re-enabled probe has no account');
-    reEnabledLink.disabled = false; // after its verification: found at its re-check, not before
-    await cycle('+15 min', NOW + QUARTER);
+    // After its verification, re-enabled and re-aggregated: paged at +15 min where the source lists
+    // changed accounts (SCIM), at its re-check over REST.
+    reEnable(probes.reEnabled, NOW + 5 * 60_000);
+    const quarter = await cycle('+15 min', NOW + QUARTER);
+    const changeRead = mode !== 'rest';
+    check(
+      changeRead ? 're-enabled account paged in the next cycle (+15 min)' : 're-enabled account not seen before its re-check (REST)',
+      triggeredFor(probes.reEnabled.id) === changeRead,
+      changeRead
+        ? `${quarter.accountChangedReads} identities read because an account changed`
+        : `re-check due ${iso(probes.reEnabledDueMs)}`,
+    );
     copyFileSync(statePath, join(dir, 'state-at-15-min.json'));
     fastForward(statePath, NOW + 2 * QUARTER, NOW + 12 * HOUR - QUARTER);
     probes.changed.attributes.hrTerminationDate = new Date(NOW - 40 * 24 * HOUR).toISOString();
+    // Re-enabled between the played cycles and +12 h: the watermark left by the cycle before covers it.
+    reEnable(probes.reEnabledLate, NOW + 12 * HOUR - 5 * 60_000);
     const noon = await cycle('+12 h', NOW + 12 * HOUR);
+    check(
+      changeRead ? 'account re-enabled at +11 h 55 min paged at +12 h' : 'account re-enabled at +11 h 55 min not seen at +12 h (REST)',
+      triggeredFor(probes.reEnabledLate.id) === changeRead,
+      `its re-check is due ${iso(recheckDueAtMs(probes.reEnabledLate.id, NOW, RECHECK_HOURS))}`,
+    );
     const changedRead = mode === 'bulk' ? undefined : iiq.stats.accountReads[probes.changed.id];
     const changedVerification = (JSON.parse(readFileSync(statePath, 'utf8')) as StateWithVerifications).verifiedClean.identities[
       probes.changed.id
@@ -158,19 +178,14 @@ async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: Stea
       changedVerification?.[1] === NOW - 40 * 24 * HOUR && (mode === 'bulk' || changedRead === 1),
       `verified again under the new date${mode === 'bulk' ? ' (bulk: from the bulk read)' : `; account reads of it: ${changedRead ?? 0}`}`,
     );
-    check(
-      're-enabled account not seen before its re-check',
-      !triggeredFor(probes.reEnabled.id),
-      `re-check due ${new Date(probes.reEnabledDueMs).toISOString()}`,
-    );
     fastForward(statePath, NOW + 12 * HOUR + QUARTER, NOW + 24 * HOUR - QUARTER);
     const day = await cycle('+24 h', NOW + 24 * HOUR);
     check(
-      're-enabled account paged at its re-check (+24 h)',
+      're-enabled account paged by +24 h',
       triggeredFor(probes.reEnabled.id),
-      'by its next re-check, within recheckCleanHours',
+      changeRead ? 'at +15 min (above)' : 'at its re-check, within recheckCleanHours',
     );
-    for (const warm of [noon, day]) {
+    for (const warm of [quarter, noon, day]) {
       const ratio = cold.requests / Math.max(1, warm.requests);
       // Bulk mode's cold cycle is already a few hundred requests (the listing alone is 40): the target is the per-identity modes'.
       if (mode !== 'bulk')
@@ -226,6 +241,9 @@ async function runCycle(
     skipped: summary.verifiedCleanSkipped ?? -1,
     rechecked: summary.verifiedCleanRechecked ?? -1,
     accountsRead: summary.linksFetched ?? -1,
+    listingPages: (iiq.stats.byRoute['scim.users'] ?? 0) + (iiq.stats.byRoute['rest.identities'] ?? 0),
+    changeReadPages: iiq.stats.changeReadPages,
+    accountChangedReads: summary.accountChangedReads ?? -1,
     eventsDelivered: pagerDuty.accepted().length - eventsBefore,
     exitCode: run.code,
   };
@@ -235,6 +253,7 @@ async function runCycle(
 interface StateWithVerifications {
   version: number;
   verifiedClean: VerifiedCleanState;
+  accountChanges?: { watermark: string; accountChangedReads: number };
 }
 
 /**
@@ -254,6 +273,8 @@ function fastForward(statePath: string, firstMs: number, lastMs: number): void {
     }
     identities[id] = [verifiedAt, terminatedAtMs, tier];
   }
+  // Each played cycle read the (unchanged) accounts since the watermark and moved it on.
+  if (state.accountChanges) state.accountChanges = { watermark: iso(lastMs - QUARTER), accountChangedReads: 0 };
   writeFileSync(statePath, renderStateJson(state));
 }
 
@@ -262,7 +283,9 @@ function chooseProbes(population: FakeIdentity[]) {
   const clean = population.filter((identity) => identity.links.every((link) => link.disabled));
   const reEnabled = clean.find((i) => inWindow(recheckDueAtMs(i.id, NOW, RECHECK_HOURS), NOW + 24 * HOUR - QUARTER, NOW + 24 * HOUR));
   const changed = clean.find((i) => recheckDueAtMs(i.id, NOW, RECHECK_HOURS) > NOW + 13 * HOUR && i !== reEnabled);
-  if (!reEnabled || !changed) throw new Error('the population is too small to choose the probes: use at least 300 identities');
+  const reEnabledLate = clean.find((i) => recheckDueAtMs(i.id, NOW, RECHECK_HOURS) > NOW + 13 * HOUR && i !== reEnabled && i !== changed);
+  if (!reEnabled || !changed || !reEnabledLate)
+    throw new Error('the population is too small to choose the probes: use at least 300 identities');
   // Standard SLA 8 h: terminated 3 h 50 min after the cold cycle, so the deadline falls 10 min before +12 h.
   const newLeaverDeadlineMs = NOW + 12 * HOUR - 10 * 60_000;
   const newLeaver: FakeIdentity = {
@@ -282,7 +305,26 @@ function chooseProbes(population: FakeIdentity[]) {
     ],
   };
   population.push(newLeaver);
-  return { reEnabled, reEnabledDueMs: recheckDueAtMs(reEnabled.id, NOW, RECHECK_HOURS), changed, newLeaver, newLeaverDeadlineMs };
+  return {
+    reEnabled,
+    reEnabledDueMs: recheckDueAtMs(reEnabled.id, NOW, RECHECK_HOURS),
+    reEnabledLate,
+    changed,
+    newLeaver,
+    newLeaverDeadlineMs,
+  };
+}
+
+/** An account enabled again, and refreshed by the aggregation that saw it (IIQ's `lastRefresh`). */
+function reEnable(identity: FakeIdentity, refreshedMs: number): void {
+  const link = identity.links[0];
+  if (!link) throw new Error('the re-enabled probe has no account');
+  link.disabled = false;
+  link.lastRefresh = iso(refreshedMs);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 function inWindow(ms: number, afterMs: number, untilMs: number): boolean {

@@ -22,6 +22,11 @@ export interface FakeLink {
   displayName: string;
   disabled?: boolean;
   locked?: boolean;
+  /**
+   * When an aggregation last saw this account change (ISO instant): tests that re-enable an
+   * account set it, as IIQ's aggregation would. Undefined: not refreshed since the fake started.
+   */
+  lastRefresh?: string;
 }
 /** An IIQ identity with its links. */
 export interface FakeIdentity {
@@ -69,6 +74,8 @@ export interface FakeIiq {
     tokensIssued: number;
     accountReads: Record<string, number>;
     accountsServed: number;
+    /** Accounts pages answered for a `lastRefresh gt` filter (reads of changed accounts). */
+    changeReadPages: number;
   };
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
@@ -224,6 +231,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     tokensIssued: 0,
     accountReads: {},
     accountsServed: 0,
+    changeReadPages: 0,
   };
   let base = '';
   let closed = false;
@@ -236,6 +244,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       stats.byRoute = {};
       stats.accountReads = {};
       stats.accountsServed = 0;
+      stats.changeReadPages = 0;
       attempts.clear();
     },
     close() {
@@ -434,7 +443,10 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     if (/\b(in)?active\b/i.test(filter.replace(/"[^"]*"/g, '""'))) return scimError(500, 'Internal Server Error');
     const byIdentity = /^\s*identity\.value\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     const byApp = /^\s*application\.displayName\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
-    if (filter && !byIdentity && !byApp) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
+    const changedSince = /^\s*lastRefresh\s+(gt|ge)\s+"([^"]*)"\s*$/i.exec(filter);
+    const sinceMs = changedSince ? Date.parse(changedSince[2] ?? '') : Number.NaN;
+    if (changedSince && Number.isNaN(sinceMs)) return scimError(400, `Invalid date in filter: ${filter}`, 'invalidValue');
+    if (filter && !byIdentity && !byApp && !changedSince) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
     const undeclared = firstUndeclaredAttribute(q.get('attributes'), declaredAccountAttributes);
     if (undeclared !== undefined) return scimError(400, `Attribute ${undeclared} is not defined for resource type Account`, 'invalidValue');
     const p = page(q);
@@ -445,6 +457,13 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       const ident = index.find('id', byIdentity[1] ?? '');
       if (ident && p.start === 1) stats.accountReads[ident.id] = (stats.accountReads[ident.id] ?? 0) + 1;
       list = ident ? ident.links.map((l): Pair => [ident, l]) : [];
+    } else if (changedSince) {
+      const inclusive = changedSince[1]?.toLowerCase() === 'ge';
+      const refreshedMs = (l: FakeLink): number => (l.lastRefresh === undefined ? Number.NaN : Date.parse(l.lastRefresh));
+      stats.changeReadPages++;
+      list = index.list(`accounts:since:${filter}`, p.start === 1, (arr) =>
+        all(arr).filter(([, l]) => (inclusive ? refreshedMs(l) >= sinceMs : refreshedMs(l) > sinceMs)),
+      );
     } else if (byApp) {
       const app = byApp[1] ?? '';
       list = index.list(`accounts:app:${app}`, p.start === 1, (arr) => all(arr).filter(([, l]) => l.application === app));
@@ -464,6 +483,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
         displayName: l.displayName,
         ...(l.disabled === undefined || !declaredAccountAttributes.has('active') ? {} : { active: !l.disabled }),
         ...(l.locked === undefined ? {} : { locked: l.locked }),
+        ...(l.lastRefresh === undefined ? {} : { lastRefresh: l.lastRefresh }),
         meta: { resourceType: 'Account', location: `${base}/scim/v2/Accounts/${l.id}` },
       }),
       q.get('attributes'),

@@ -14,6 +14,8 @@ export interface FakeIscAccount {
   sourceName: string;
   disabled?: boolean;
   locked?: boolean;
+  /** When ISC last modified the account (ISO instant): tests that re-enable one set it. Undefined: not since the fake started. */
+  modified?: string;
 }
 /** An identity; its lifecycle state is `attributes.cloudLifecycleState`. */
 export interface FakeIscIdentity {
@@ -106,6 +108,7 @@ export function accountItem(identity: FakeIscIdentity, account: FakeIscAccount):
     manuallyCorrelated: false,
     hasEntitlements: true,
     attributes: { displayName: account.name },
+    ...(account.modified === undefined ? {} : { modified: account.modified }),
   };
 }
 
@@ -139,7 +142,14 @@ export function parseSearchQuery(query: unknown): SearchQuery | undefined {
   return { kind: 'states', states };
 }
 
-/** Parses `identityId eq "<id>"` (the one /v3/accounts filter the watchdog sends). */
+/** Parses `modified gt <instant>` (or `ge`, the instant bare or quoted): epoch ms and whether inclusive; undefined otherwise. */
+export function parseModifiedFilter(filters: string | null): { sinceMs: number; inclusive: boolean } | undefined {
+  const m = /^\s*modified\s+(gt|ge)\s+(?:"([^"]*)"|(\S+))\s*$/.exec(filters ?? '');
+  const sinceMs = m ? Date.parse(m[2] ?? m[3] ?? '') : Number.NaN;
+  return m && !Number.isNaN(sinceMs) ? { sinceMs, inclusive: m[1] === 'ge' } : undefined;
+}
+
+/** Parses `identityId eq "<id>"` (the one /v3/accounts filter the watchdog sends per identity). */
 export function parseAccountsFilter(filters: string | null): string | undefined {
   const m = /^\s*identityId\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/.exec(filters ?? '');
   return m ? unquote(m[1], undefined) : undefined;

@@ -16,6 +16,7 @@ import {
   iscError,
   iscUnauthorized,
   parseAccountsFilter,
+  parseModifiedFilter,
   includeFields,
   parseSearchQuery,
   rateLimited,
@@ -69,6 +70,8 @@ export interface FakeIsc {
     offsetSearches: number;
     /** Requests by path (no query): which path set the client used. */
     byPath: Record<string, number>;
+    /** `/v3/accounts` pages answered for a `modified gt` filter (reads of changed accounts). */
+    changeReadPages: number;
   };
   /** The `identityIds` of every accepted processing request, in order. */
   processRequests: string[][];
@@ -137,7 +140,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     identities: options.identities,
     issuedTokens: [],
     hiddenFromListing: new Set(),
-    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0, byPath: {} },
+    stats: { requests: 0, byRoute: {}, inFlight: 0, maxInFlight: 0, rateLimited: 0, maxInWindow: 0, offsetSearches: 0, byPath: {}, changeReadPages: 0 },
     processRequests: [],
     lagIndex: () => void (index = structuredClone(fake.identities)),
     catchUpIndex: () => void (index = undefined),
@@ -153,6 +156,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
         maxInWindow: 0,
         offsetSearches: 0,
         byPath: {},
+        changeReadPages: 0,
       });
       arrivals.length = 0;
       attempts.clear();
@@ -338,6 +342,8 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
   }
 
   function accounts(q: URLSearchParams): FakeResponse {
+    const changed = parseModifiedFilter(q.get('filters'));
+    if (changed) return modifiedAccounts(q, changed);
     const identityId = parseAccountsFilter(q.get('filters'));
     if (identityId === undefined) return iscError(400, `Unsupported filter: ${q.get('filters') ?? '(none)'}`, '400.1 Bad request content');
     const bounds = pageBounds(q, 250, COLLECTION_LIMIT_MAX);
@@ -347,6 +353,29 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const reply = json(200, all.slice(bounds.offset, bounds.offset + bounds.limit));
     if (q.get('count') === 'true') reply.headers = { ...reply.headers, 'x-total-count': String(all.length) };
     return reply;
+  }
+
+  /** Accounts modified after an instant, oldest first when `sorters=modified` (as ISC sorts them). */
+  function modifiedAccounts(q: URLSearchParams, since: { sinceMs: number; inclusive: boolean }): FakeResponse {
+    const sorters = q.get('sorters');
+    if (sorters !== null && sorters !== 'modified' && sorters !== '-modified')
+      return iscError(400, `Unsupported sorter: ${sorters}`, '400.1 Bad request content');
+    const bounds = pageBounds(q, 250, COLLECTION_LIMIT_MAX);
+    if ('status' in bounds) return bounds;
+    fake.stats.changeReadPages++;
+    const matching: { modifiedMs: number; item: Record<string, unknown> }[] = [];
+    for (const identity of fake.identities) {
+      for (const account of identity.accounts) {
+        const modifiedMs = account.modified === undefined ? Number.NaN : Date.parse(account.modified);
+        if (since.inclusive ? modifiedMs >= since.sinceMs : modifiedMs > since.sinceMs)
+          matching.push({ modifiedMs, item: accountItem(identity, account) });
+      }
+    }
+    if (sorters !== null) matching.sort((a, b) => (sorters === 'modified' ? a.modifiedMs - b.modifiedMs : b.modifiedMs - a.modifiedMs));
+    return json(
+      200,
+      matching.slice(bounds.offset, bounds.offset + bounds.limit).map((entry) => entry.item),
+    );
   }
 
   const server = await listenLocal(onRequest);

@@ -13,6 +13,18 @@ export interface RecheckOutlook {
   recheckedNow: number;
   /** Why the verifications cannot be used (unreadable state file, an application left excludedApplications). */
   problem?: string;
+  /** The read of changed accounts that catches a re-enabled account within a cycle. */
+  changeRead: ChangeReadOutlook;
+}
+
+/** What `check` says about the change read, from the config and the state file. */
+export interface ChangeReadOutlook {
+  /** False for IIQ REST: no account listing, so the re-check is the only net there. */
+  supported: boolean;
+  /** The watermark the next change read starts from; undefined before the first cycle. */
+  watermark?: string;
+  /** Identities the last cycle read because one of their accounts changed. */
+  accountChangedReads?: number;
 }
 
 /** Reads the state file (never moving or writing it) and counts what a cycle at `now` would skip and re-check. */
@@ -21,7 +33,9 @@ export async function describeRecheck(config: Config, now: Date): Promise<Rechec
   const { state, corrupt } = await readState(config.state.path, now, { moveCorruptAside: false });
   const verifications = state.verifiedClean.identities;
   const verifiedClean = Object.keys(verifications).length;
-  const base = { recheckCleanHours, verifiedClean };
+  const supported = config.isc !== undefined || config.iiq.api === 'scim';
+  const changeRead: ChangeReadOutlook = supported && state.accountChanges ? { supported, ...state.accountChanges } : { supported };
+  const base = { recheckCleanHours, verifiedClean, changeRead };
   if (corrupt)
     return {
       ...base,
@@ -47,4 +61,12 @@ export function formatRecheckLine(outlook: RecheckOutlook): string {
   const head = `every ${outlook.recheckCleanHours} h: ${outlook.verifiedClean} identities verified clean`;
   const tail = `a cycle now skips ${outlook.skippedNow} and re-checks ${outlook.recheckedNow}`;
   return outlook.problem ? `${head}; ${tail}; NOTE: ${outlook.problem}` : `${head}; ${tail}`;
+}
+
+/** The `changed accounts` line of `check`'s text output. */
+export function formatChangeReadLine(outlook: ChangeReadOutlook): string {
+  if (!outlook.supported)
+    return "not read: IIQ REST cannot list changed accounts, so a re-enabled account is found at its identity's next re-check";
+  if (outlook.watermark === undefined) return 'read every cycle; no watermark yet (the next cycle sets it and reads nothing)';
+  return `read every cycle; the next read starts at ${outlook.watermark}; the last cycle read ${outlook.accountChangedReads ?? 0} identities because an account changed`;
 }

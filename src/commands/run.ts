@@ -76,6 +76,10 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
     ['re-check', `${summary.verifiedCleanSkipped} skipped as verified clean, ${summary.verifiedCleanRechecked} verified clean re-checked`],
     [
+      'changed accounts',
+      `${summary.accountChangedReads} read because an account changed; next change read from ${summary.changeWatermark ?? '(none: IIQ REST has no change read, or no watermark yet)'}`,
+    ],
+    [
       summary.dryRun ? 'events planned' : 'events delivered',
       `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`,
     ],

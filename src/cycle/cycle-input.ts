@@ -47,6 +47,10 @@ export interface CycleSummary extends DeliveryCounts {
   /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
   verifiedCleanSkipped: number;
   verifiedCleanRechecked: number;
+  /** Identities read only because they own an account the source changed since the watermark. */
+  accountChangedReads: number;
+  /** Where the next change read starts (ISO); undefined where the source cannot say which accounts changed. */
+  changeWatermark: string | undefined;
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;

@@ -31,6 +31,8 @@ export interface ObserveResult {
   verifiedCleanSkipped: number;
   /** Verified-clean identities read again: re-check due, or termination instant or tier changed. */
   verifiedCleanRechecked: number;
+  /** Identities read only because they own an account the source changed since the watermark. */
+  accountChangedReads: number;
 }
 
 /** What observing needs. */
@@ -49,4 +51,6 @@ export interface ObserveInput {
   logger: Logger;
   /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
   accountPolicy?: AccountPolicy;
+  /** Owners of the accounts the source changed since the watermark; absent when not read this cycle. */
+  changedAccountOwners?: ReadonlySet<string>;
 }

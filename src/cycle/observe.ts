@@ -6,7 +6,8 @@ import type { OpenIncident } from '../sla/incident.js';
 import { dedupKeyFor } from '../sla/incident.js';
 import { observeAccountsUnderPolicy, pastEarliestSla } from '../sla/account-policy.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment } from '../sla/policy.js';
-import { countNotDue, decideRecheck, verificationsStillHold, verifiedNow, type CleanVerification } from '../sla/recheck.js';
+import { countNotDue, verificationsStillHold, verifiedNow, type CleanVerification } from '../sla/recheck.js';
+import { decideAccountRead, verificationKeptUnread } from '../sla/account-changes.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
 
 /**
@@ -38,6 +39,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     },
     verifiedCleanSkipped: 0,
     verifiedCleanRechecked: 0,
+    accountChangedReads: 0,
   };
   const warnedTiers = new Set<string>();
   const listed = new Set<string>();
@@ -47,7 +49,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   };
   const verifications = usableVerifications(input);
   const hasOpenIncident = (identityId: string): boolean => dedupKeyFor(identityId) in input.openIncidents;
-  source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, hasOpenIncident) });
+  const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;
+  // An owner of a changed account is read like one with an incident: not among the skipped.
+  const readAnyway = (identityId: string): boolean => hasOpenIncident(identityId) || ownsChangedAccount(identityId);
+  source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, readAnyway) });
 
   const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
     if (via === 'listing') listed.add(identity.id);
@@ -74,10 +79,9 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
     // A listing that shows no enabled account (ISC's search documents) spares the read, but only
     // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
-    const listedOpen = identity.listedNotDisabledApplications;
-    if (!hasIncident && listedOpen?.every((application) => policy.excludedApplications.has(application))) return;
     const verification = assessment.severity && Object.hasOwn(verifications, identity.id) ? verifications[identity.id] : undefined;
-    const recheck = decideRecheck({
+    const changed = ownsChangedAccount(identity.id);
+    const recheck = decideAccountRead({
       identityId: identity.id,
       verification,
       terminatedAtMs: assessment.terminatedAtMs,
@@ -85,16 +89,22 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       hasOpenIncident: hasIncident,
       nowMs,
       recheckCleanHours: input.recheckCleanHours,
+      ownsChangedAccount: changed,
+      listedNotDisabledApplications: identity.listedNotDisabledApplications,
+      excludedApplications: policy.excludedApplications,
     });
     if (!recheck.read) {
+      if (recheck.reason === 'listed without enabled accounts') return;
       result.verifiedCleanSkipped += 1;
       result.verifiedClean.identities[identity.id] = verification as CleanVerification;
       return;
     }
     if (recheck.reason === 're-check due' || recheck.reason === 'termination instant changed' || recheck.reason === 'tier changed')
       result.verifiedCleanRechecked += 1;
+    if (recheck.reason === 'account changed') result.accountChangedReads += 1;
     const accounts = await readAccounts(identity, assessment);
-    if (accounts.kind === 'failed' && verification) result.verifiedClean.identities[identity.id] = verification;
+    const kept = accounts.kind === 'failed' ? verificationKeptUnread(verification, changed) : undefined;
+    if (kept) result.verifiedClean.identities[identity.id] = kept;
     // Clean means nothing enabled or unknown at all: an account within its grace or under an
     // exception (spec 11) will page when that ends, so such an identity is read every cycle.
     const clean =
@@ -206,7 +216,8 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       if (!listed.has(id)) result.firstSeenInactive[id] ??= at;
     }
     for (const [id, verification] of Object.entries(verifications)) {
-      if (!listed.has(id)) result.verifiedClean.identities[id] ??= verification;
+      const kept = listed.has(id) ? undefined : verificationKeptUnread(verification, ownsChangedAccount(id));
+      if (kept) result.verifiedClean.identities[id] ??= kept;
     }
   }
   if (result.unknownStatusAccounts > 0) {

@@ -2,6 +2,7 @@ import { deliverAndRecord } from './deliver-and-record.js';
 import { ExitCode, describeError, worstExitCode } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
+import { nextAccountChanges, readAccountChanges } from './account-changes.js';
 import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
 import { policyFrom } from './policy-from-config.js';
@@ -67,6 +68,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   }
 
   if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents);
+  const changes = await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop);
+  if (changes === undefined) return interrupted(input, startedMs, state.incidents);
   const observing = observeIdentities({
     source: input.source,
     policy: policyFrom(config),
@@ -78,6 +81,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     now,
     logger,
     accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
+    ...(changes.owners ? { changedAccountOwners: changes.owners } : {}),
   });
   const observed = await untilStopped(observing, input.stop);
   if (observed === undefined) {
@@ -85,6 +89,18 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     observing.catch(() => undefined);
     return interrupted(input, startedMs, state.incidents);
   }
+  // A failed change read fails the cycle (exit 3, health) like any failed read, and decides nothing by itself.
+  if (changes.error) {
+    observed.readError ??= changes.error.message;
+    observed.readErrorClassified ??= changes.error.classified;
+  }
+  const accountChanges = nextAccountChanges({
+    previous: state.accountChanges,
+    read: changes,
+    cycleStart: now,
+    dryRun,
+    accountChangedReads: observed.accountChangedReads,
+  });
   const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
@@ -128,7 +144,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
-    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean };
+    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean, accountChanges };
     const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
@@ -143,6 +159,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     unknownStatusAccounts: observed.unknownStatusAccounts,
     verifiedCleanSkipped: observed.verifiedCleanSkipped,
     verifiedCleanRechecked: observed.verifiedCleanRechecked,
+    accountChangedReads: observed.accountChangedReads,
+    changeWatermark: accountChanges?.watermark,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(openIncidents).length,
@@ -176,6 +194,8 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     unknownStatusAccounts: 0,
     verifiedCleanSkipped: 0,
     verifiedCleanRechecked: 0,
+    accountChangedReads: 0,
+    changeWatermark: undefined,
     triggered: 0,
     retriggered: 0,
     resolved: 0,

@@ -80,7 +80,37 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     }
   }
 
+  /**
+   * The owners of the accounts ISC modified after `since`, sorted by `modified` so accounts
+   * modified while paging move to the end instead of shifting the pages already read. A repeat
+   * is harmless (owners are a set); a page of nothing new means ISC ignored the offset.
+   */
+  async function fetchChangedOwners(since: Date): Promise<ReadonlySet<string>> {
+    const label = `${listAccounts.method} ${listAccounts.path} (modified)`;
+    const filter = encodeURIComponent(`modified gt ${since.toISOString()}`);
+    const seen = new Set<string>();
+    const owners = new Set<string>();
+    for (let offset = 0; ;) {
+      const page = await http.getJson(
+        `${listAccounts.path}?filters=${filter}&sorters=modified&limit=${ACCOUNTS_PAGE_SIZE}&offset=${offset}`,
+        accountPage,
+        label,
+        listAccounts.headers,
+      );
+      if (page.length > 0 && page.every((account) => seen.has(account.id)))
+        throw iscReadError(`ISC ${label} paging loop: the page at offset ${offset} holds only accounts already listed`);
+      for (const account of page) {
+        seen.add(account.id);
+        if (account.identityId !== undefined) owners.add(account.identityId);
+      }
+      if (page.length < ACCOUNTS_PAGE_SIZE) return owners;
+      offset += page.length;
+    }
+  }
+
   return {
+    fetchChangedAccountOwners: fetchChangedOwners,
+
     async *listInactiveIdentities(): AsyncIterable<Identity[]> {
       const seen = new Set<string>();
       let searchAfter: string | undefined;

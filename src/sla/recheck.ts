@@ -9,7 +9,13 @@ export type CleanVerification = readonly [verifiedAtSeconds: number, terminatedA
 
 /** Why an identity's accounts are read this cycle. */
 export type ReadReason =
-  'read every cycle' | 'not verified clean' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed';
+  | 'read every cycle'
+  | 'not verified clean'
+  | 'open incident'
+  | 're-check due'
+  | 'termination instant changed'
+  | 'tier changed'
+  | 'account changed';
 
 /** Whether to read an identity's accounts this cycle, with its named reason. */
 export type RecheckDecision = { read: true; reason: ReadReason } | { read: false; reason: 'verified clean'; dueAtMs: number };
@@ -24,6 +30,8 @@ export interface RecheckInput {
   nowMs: number;
   /** `leaver.recheckCleanHours`; 0 = read every cycle. */
   recheckCleanHours: number;
+  /** The source changed one of its accounts since the watermark: a skip becomes a read. */
+  ownsChangedAccount?: boolean;
 }
 
 /**
@@ -55,6 +63,7 @@ export function verificationDueAtMs(identityId: string, verification: CleanVerif
  * Pure: read an identity past SLA this cycle, or skip it as verified clean (spec 10). Skipped only
  * when verified under the same termination instant and tier, with no open incident, and its
  * re-check not yet due; a verification from the future (the clock stepped back) is not trusted.
+ * An account the source changed since the watermark turns the skip into a read.
  */
 export function decideRecheck(input: RecheckInput): RecheckDecision {
   const { verification } = input;
@@ -65,6 +74,8 @@ export function decideRecheck(input: RecheckInput): RecheckDecision {
   if (verification[2] !== input.tier) return { read: true, reason: 'tier changed' };
   const dueAtMs = verificationDueAtMs(input.identityId, verification, input.recheckCleanHours);
   if (input.nowMs >= dueAtMs || verification[0] * 1000 > input.nowMs) return { read: true, reason: 're-check due' };
+  // Only an identity that would otherwise be skipped is read for this reason: nobody else is added.
+  if (input.ownsChangedAccount) return { read: true, reason: 'account changed' };
   return { read: false, reason: 'verified clean', dueAtMs };
 }
 

@@ -49,4 +49,10 @@ export interface IdentitySource {
   lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
   /** Optional: told before the listing how many reads the re-check schedule skips, to plan how to read accounts. */
   expectAccountReads?(outlook: AccountReadOutlook): void;
+  /**
+   * Optional: the ids of the identities owning an account the source changed after `since`, read
+   * page by page (uncorrelated accounts have no owner and are left out). Absent where the source
+   * cannot say which accounts changed (IIQ REST). Throws SourceReadError when not read completely.
+   */
+  fetchChangedAccountOwners?(since: Date): Promise<ReadonlySet<string>>;
 }

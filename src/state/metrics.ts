@@ -21,6 +21,10 @@ export interface MetricsSample {
   /** Spec 10: identities skipped as verified clean, and verified ones read again this cycle. */
   verifiedCleanSkipped: number;
   verifiedCleanRechecked: number;
+  /** Identities read because they own an account changed since the watermark. */
+  accountChangedReads: number;
+  /** The watermark the next change read starts from (epoch ms); undefined = none (written as 0). */
+  changeWatermarkMs: number | undefined;
   /** Open identity incidents by tier; every configured tier appears, with 0 if none. */
   openByTier: Record<string, number>;
   eventsSent: { trigger: number; retrigger: number; resolve: number };
@@ -38,6 +42,8 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     pastSla: summary.pastSla,
     verifiedCleanSkipped: summary.verifiedCleanSkipped,
     verifiedCleanRechecked: summary.verifiedCleanRechecked,
+    accountChangedReads: summary.accountChangedReads,
+    changeWatermarkMs: summary.changeWatermark === undefined ? undefined : Date.parse(summary.changeWatermark),
     openByTier: summary.openIncidentsByTier,
     eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
     deadLettered: summary.deadLettered,
@@ -77,6 +83,16 @@ export function renderMetrics(sample: MetricsSample): string {
     'identities_rechecked',
     'Identities verified clean whose accounts were read again in the last cycle (re-check due, or termination or tier changed).',
     [['', sample.verifiedCleanRechecked]],
+  );
+  gauge(
+    'identities_read_account_changed',
+    'Identities whose accounts were read in the last cycle only because the source changed one of their accounts since the watermark.',
+    [['', sample.accountChangedReads]],
+  );
+  gauge(
+    'change_watermark_timestamp_seconds',
+    'Unix time from which the next read of changed accounts starts (0: none, e.g. IIQ REST or before the first cycle).',
+    [['', sample.changeWatermarkMs === undefined ? 0 : seconds(sample.changeWatermarkMs)]],
   );
   gauge(
     'breaches_open',

@@ -27,6 +27,14 @@ export interface WatchdogState {
   exceptionsRecorded: RecordedExceptions;
   /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
+  /** Where the next read of changed accounts starts, and what the last cycle read because of one; absent before the first. */
+  accountChanges?: AccountChangesState;
+}
+
+/** The change read's watermark (ISO instant), and how many identities the last cycle read for reason `account changed`. */
+export interface AccountChangesState {
+  watermark: string;
+  accountChangedReads: number;
 }
 
 const openIncident = z.object({
@@ -72,6 +80,11 @@ const stateSchema = z.object({
   lastEvaluatedAt: isoInstant.optional(),
   exceptionsRecorded: z.record(z.string(), isoInstant).default({}),
   verifiedClean: verifiedCleanSchema,
+  // A malformed entry is dropped, not "corrupt": the next cycle then starts the watermark afresh.
+  accountChanges: z
+    .object({ watermark: isoInstant, accountChangedReads: z.number().int().min(0) })
+    .optional()
+    .catch(undefined),
 });
 
 /** A fresh state: what the first run starts from. */

@@ -155,8 +155,16 @@ describe('the re-check schedule through the built CLI', () => {
     expect((await runCli(['run', '--config', 'config.json'], { cwd: dir, env: { ...DEMO_ENV } })).code).toBe(0);
     const json = await runCli(['check', '--config', 'config.json', '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } });
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout).recheck).toEqual({ recheckCleanHours: 24, verifiedClean: 2, skippedNow: 2, recheckedNow: 0 });
+    expect(JSON.parse(json.stdout).recheck).toEqual({
+      recheckCleanHours: 24,
+      verifiedClean: 2,
+      skippedNow: 2,
+      recheckedNow: 0,
+      // The first cycle read no changes and set the watermark: its start less 15 minutes.
+      changeRead: { supported: true, watermark: expect.any(String), accountChangedReads: 0 },
+    });
     const text = await runCli(['check', '--config', 'config.json'], { cwd: dir, env: { ...DEMO_ENV } });
     expect(text.stdout).toMatch(/^re-check +every 24 h: 2 identities verified clean; a cycle now skips 2 and re-checks 0$/m);
+    expect(text.stdout).toMatch(/^changed accounts +read every cycle; the next read starts at \S+Z; the last cycle read 0 identities/m);
   });
 });

@@ -91,6 +91,38 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
     return accounts;
   }
 
+  /**
+   * The owners of the accounts IIQ refreshed after `since`. Accounts refreshed while paging join
+   * the filtered set and can push one already read onto a later page: a repeat is harmless here
+   * (owners are a set), but a page of nothing new means IIQ ignored startIndex.
+   */
+  async function fetchChangedOwners(since: Date): Promise<ReadonlySet<string>> {
+    const label = 'GET /scim/v2/Accounts (changed)';
+    const filter = encodeURIComponent(`lastRefresh gt ${JSON.stringify(since.toISOString())}`);
+    const path = `/scim/v2/Accounts?filter=${filter}${await attributesQuery()}`;
+    const guard = new PageGuard(label);
+    const seen = new Set<string>();
+    const owners = new Set<string>();
+    for (let received = 0; ;) {
+      const page = await http.getJson(`${path}&startIndex=${received + 1}&count=${options.pageSize}`, scimAccountPage, label);
+      if (page.Resources.length === 0) {
+        guard.checkComplete(received, page.totalResults);
+        return owners;
+      }
+      if (page.Resources.every((account) => seen.has(account.id))) {
+        throw new SourceReadError(`IIQ ${label} pagination loop: the page at ${received + 1} holds only accounts already listed`, {
+          classified: 'IIQ GET /scim/v2/Accounts: pagination loop',
+        });
+      }
+      for (const account of page.Resources) {
+        seen.add(account.id);
+        if (account.identityId !== undefined) owners.add(account.identityId);
+      }
+      received += page.Resources.length;
+      if (received >= page.totalResults) return owners;
+    }
+  }
+
   async function planAccountReads(): Promise<AccountIndex | undefined> {
     const log = (fields: object, message: string): void => options.logger?.info(fields, message);
     if (inactiveTotal === undefined) {
@@ -137,6 +169,8 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       // SCIM has no 404 here: a deleted identity drops out of the Users listing instead.
       return { kind: 'accounts', accounts: await fetchAccountsOf(identity.id) };
     },
+
+    fetchChangedAccountOwners: fetchChangedOwners,
 
     async lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
       const path = `/scim/v2/Users/${encodePathSegment(ref.id)}`;
