@@ -53,7 +53,7 @@ class RetryableIscError extends SourceReadError {
   }
 }
 
-/** What to do about a 403 on each resource: the rights spec 9 and docs/isc.md name. */
+/** What to do about a 403 on each resource: the rights spec 9 and docs/connect-isc.md name. */
 function rightsHint(path: string): string {
   if (path.startsWith('/v3/accounts'))
     return 'the PAT or API client needs idn:accounts:read and the user level ORG_ADMIN, SOURCE_ADMIN, SOURCE_SUBADMIN or HELPDESK';
