@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 /** How far old space may grow past what survived the last full GC, in percent. */
 export const HEAP_GROWING_PERCENT = 20;
 
-/** The V8 flags a cycle runs with (docs/steady-state.md, "Memory"). */
+/** The V8 flags a cycle runs with (docs/design.md, "Memory"). */
 export const MEMORY_FLAGS = [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] as const;
 
 // Heap or WebAssembly flags an operator passed to node (or in NODE_OPTIONS): theirs win, ours stay out.
@@ -11,7 +11,7 @@ const OPERATOR_FLAGS =
   /--(no[-_])?(heap[-_]growing[-_]percent|optimize[-_]for[-_]size|max[-_]old[-_]space[-_]size|max[-_]heap[-_]size|wasm[-_]tier[-_]up|wasm[-_]dynamic[-_]tiering|liftoff)/;
 
 /**
- * Keeps a cycle's peak memory near what it needs (docs/steady-state.md). Measured at 20,000
+ * Keeps a cycle's peak memory near what it needs (docs/design.md, "Memory"). Measured at 20,000
  * identities (heap snapshots, --trace-gc): the live heap is about 30 MB, yet peak RSS was
  * 169-221 MB, for two reasons this changes:
  * - every identity's page, answer and parse outlive a few young-generation GCs, so old space fills

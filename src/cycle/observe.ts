@@ -181,7 +181,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
 
   // A few workers take a page's identities one after another instead of starting them all at
   // once: a few hundred pending reads (and a promise each) would outlive young-generation GCs
-  // and fill old space with garbage (peak RSS, docs/steady-state.md).
+  // and fill old space with garbage (peak RSS, docs/design.md, "Memory").
   const workers = input.observeConcurrency ?? 16;
   const observePage = async (page: readonly Identity[]): Promise<void> => {
     let next = 0;

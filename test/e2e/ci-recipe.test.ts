@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it: `npm pack`, a global install of the tarball (offline: its
- * dependencies are bundled), and the CI recipe of docs/ci-smoke-test.md run as written — its
+ * dependencies are bundled), and the CI recipe of docs/try-it.md run as written — its
  * shell steps are taken from the document itself, so the document cannot drift from what works.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,13 +12,13 @@ import { runShell, waitFor } from '../helpers/child.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOC = readFileSync(join(ROOT, 'docs/ci-smoke-test.md'), 'utf8');
+const DOC = readFileSync(join(ROOT, 'docs/try-it.md'), 'utf8');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The fenced yaml block of the document whose first line names `file`. */
 function yamlBlock(file: string): string[] {
   const block = [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).find((text) => text.startsWith(`# ${file}`));
-  if (!block) throw new Error(`docs/ci-smoke-test.md has no yaml block for ${file}`);
+  if (!block) throw new Error(`docs/try-it.md has no yaml block for ${file}`);
   return block.split('\n');
 }
 
@@ -97,7 +97,7 @@ describe('the tarball', () => {
         'package.json',
         'sample-config.json',
         'examples/scenario.example.json',
-        'docs/ci-smoke-test.md',
+        'docs/try-it.md',
         'docs/schedulers/iiq-leaver-sla-watchdog.service',
         'docs/schedulers/iiq-leaver-sla-watchdog.timer',
         'docs/schedulers/iiq-leaver-sla-watchdog.xml',
@@ -121,7 +121,7 @@ describe('the tarball', () => {
   });
 });
 
-describe('the CI recipe of docs/ci-smoke-test.md, from the installed tarball', () => {
+describe('the CI recipe of docs/try-it.md, from the installed tarball', () => {
   let repo: string;
   let shellEnv: Record<string, string>;
 

@@ -152,9 +152,9 @@ describe('bounds through the built CLI', () => {
   });
 });
 
-describe('docs/configuration-bounds-and-errors.md', () => {
+describe('docs/configure.md', () => {
   it('its bounds table matches the code', () => {
-    const doc = readFileSync(new URL('../../docs/configuration-bounds-and-errors.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/configure.md', import.meta.url), 'utf8');
     const rows = new Map(
       [...doc.matchAll(/^\| `([^`]+)` \| (> )?(\d+) \| (\d+) \| (whole|any) \|/gm)].map((m) => [m[1]!.replace(/<[^>]+>/, '*'), m]),
     );

@@ -2,7 +2,7 @@ import { hash52 } from '../../string-hash.js';
 
 /**
  * A set of ids kept as 52-bit hashes in one Float64Array (open addressing): 240,000 account ids
- * take about 4 MB instead of about 20 MB as a Set of strings (peak RSS, docs/steady-state.md).
+ * take about 4 MB instead of about 20 MB as a Set of strings (peak RSS, docs/design.md, "Memory").
  * Two different ids share a hash with a probability of about n² / 2^53 (6 in a million for
  * 240,000): callers must treat a reported repeat as "maybe", never as proof.
  */
