@@ -1,0 +1,135 @@
+import type { AccountPolicy, AccountsObservation } from './account-policy.js';
+import { pastEarliestSla } from './account-policy.js';
+import type { OpenIncident } from './incident.js';
+import type { SlaAssessment } from './policy.js';
+import { decideRecheck, verifiedNow, type CleanVerification } from './recheck.js';
+
+/** Why an identity's accounts are not read, and no observation of it goes to the decision. */
+export type SkipReason = 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
+
+/** Why an identity's accounts are read this cycle. */
+export type PlannedReadReason =
+  | 'first read'
+  | 'read every cycle'
+  | 'open incident'
+  | 're-check due'
+  | 'termination instant changed'
+  | 'tier changed'
+  | 'account changed';
+
+/** Why an identity goes to the decision without an account read. */
+export type DecidedReason = 'identity no longer inactive';
+
+/**
+ * What to do with one identity the source listed (or looked up), with one named reason.
+ * `rechecksVerification`: the read re-checks an identity verified clean (counted apart).
+ * `keepVerification`: the verification to carry into the next cycle's state when nothing is read.
+ */
+export type ReadPlan =
+  | { kind: 'skip'; reason: SkipReason; keepVerification: CleanVerification | undefined }
+  | { kind: 'read'; reason: PlannedReadReason; rechecksVerification: boolean; verification: CleanVerification | undefined }
+  | { kind: 'decided'; reason: DecidedReason };
+
+/** Everything planning one identity looks at; nothing else is read. */
+export interface ReadPlanInput {
+  identityId: string;
+  /** The source says the identity is inactive (a leaver). */
+  inactive: boolean;
+  assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs' | 'terminatedAtMs' | 'tier'>;
+  openIncident: OpenIncident | undefined;
+  /** The identity's verification from earlier cycles, if one still holds. */
+  verification: CleanVerification | undefined;
+  /** Applications the listing shows not disabled; undefined = the listing does not say. */
+  listedNotDisabledApplications: readonly string[] | undefined;
+  excludedApplications: ReadonlySet<string>;
+  accountPolicy: AccountPolicy;
+  /** `leaver.recheckCleanHours`; 0 = read every identity past SLA every cycle. */
+  recheckCleanHours: number;
+  nowMs: number;
+  /**
+   * The source reports that one of the identity's accounts changed since the last cycle: read it
+   * whatever its verification says. Absent = the source cannot say.
+   */
+  ownsChangedAccount?: boolean;
+}
+
+const RECHECK_REASONS: ReadonlySet<string> = new Set(['re-check due', 'termination instant changed', 'tier changed']);
+
+/**
+ * Pure: skip one identity, read its accounts, or hand it to the decision as it is. An active
+ * identity needs no read (its incident resolves on that alone); one not yet past any SLA and
+ * without an incident is not read; a listing that shows nothing enabled spares the read only
+ * where nothing would be decided on it (it lags, so an open incident is read afresh); a
+ * verified-clean identity is read again only when its re-check falls due or what it was verified
+ * under changed (spec 10).
+ */
+export function planRead(input: ReadPlanInput): ReadPlan {
+  if (!input.inactive) return { kind: 'decided', reason: 'identity no longer inactive' };
+  const hasIncident = input.openIncident !== undefined;
+  if (!hasIncident && !pastEarliestSla(input.assessment, input.accountPolicy)) {
+    return { kind: 'skip', reason: 'not past SLA', keepVerification: undefined };
+  }
+  const listed = input.listedNotDisabledApplications;
+  if (!hasIncident && input.ownsChangedAccount !== true && listed?.every((application) => input.excludedApplications.has(application))) {
+    return { kind: 'skip', reason: 'listing shows nothing enabled', keepVerification: undefined };
+  }
+  // A verification is made only under the tier SLA; one past only an application's earlier SLA is read every cycle.
+  const verification = input.assessment.severity ? input.verification : undefined;
+  const recheck = decideRecheck({
+    identityId: input.identityId,
+    verification,
+    terminatedAtMs: input.assessment.terminatedAtMs,
+    tier: input.assessment.tier,
+    hasOpenIncident: hasIncident,
+    nowMs: input.nowMs,
+    recheckCleanHours: input.recheckCleanHours,
+  });
+  if (!recheck.read) {
+    if (input.ownsChangedAccount === true) return { kind: 'read', reason: 'account changed', rechecksVerification: true, verification };
+    return { kind: 'skip', reason: 'verified clean, re-check not due', keepVerification: verification };
+  }
+  const reason: PlannedReadReason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
+  return { kind: 'read', reason, rechecksVerification: RECHECK_REASONS.has(recheck.reason), verification };
+}
+
+/**
+ * Clean: nothing enabled and nothing unknown at all. An account within its grace or under an
+ * exception (spec 11) will page when that ends, so such an identity is not clean.
+ */
+export function isClean(accounts: AccountsObservation): boolean {
+  return (
+    accounts.kind === 'observed' &&
+    accounts.activeAccountCount === 0 &&
+    accounts.unknownAccountCount === 0 &&
+    accounts.policy.withinGraceApplications.length === 0 &&
+    accounts.policy.exceptedApplications.length === 0
+  );
+}
+
+/** What an account read (done as planned) means for the identity's verification. */
+export interface VerificationAfterReadInput {
+  accounts: AccountsObservation;
+  assessment: Pick<SlaAssessment, 'severity' | 'terminatedAtMs' | 'tier'>;
+  /** The verification the read was planned with. */
+  previous: CleanVerification | undefined;
+  recheckCleanHours: number;
+  nowMs: number;
+}
+
+/**
+ * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
+ * now; a failed read keeps the one it had (nothing was learnt); anything else keeps none.
+ */
+export function verificationAfterRead(input: VerificationAfterReadInput): CleanVerification | undefined {
+  const { accounts, assessment } = input;
+  if (accounts.kind === 'failed') return input.previous;
+  if (isClean(accounts) && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
+    return verifiedNow(input.nowMs, assessment.terminatedAtMs, assessment.tier);
+  }
+  return undefined;
+}
+
+/** Whether an observation goes to the decision: anything but a clean read of an identity without an incident. */
+export function needsDecision(accounts: AccountsObservation, hasOpenIncident: boolean): boolean {
+  return hasOpenIncident || !isClean(accounts);
+}
