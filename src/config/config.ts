@@ -79,7 +79,7 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   const baseUrl = source?.baseUrl;
   const eventsUrl = env.PAGERDUTY_EVENTS_URL ?? file.pagerduty.eventsUrl;
   if (!isHttpUrl(eventsUrl)) problems.push('PAGERDUTY_EVENTS_URL must be an http(s) URL without credentials in it');
-  if (!(file.leaver.defaultTier in file.slaHours)) {
+  if (!Object.hasOwn(file.slaHours, file.leaver.defaultTier)) {
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
 
