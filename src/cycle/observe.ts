@@ -69,7 +69,11 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, inactive: true, accounts });
   };
 
-  const verificationOf = (plan: ReadPlan, accounts: AccountsObservation | undefined, assessment: SlaAssessment): CleanVerification | undefined => {
+  const verificationOf = (
+    plan: ReadPlan,
+    accounts: AccountsObservation | undefined,
+    assessment: SlaAssessment,
+  ): CleanVerification | undefined => {
     if (plan.kind === 'skip') return plan.keepVerification;
     if (plan.kind !== 'read' || !accounts) return undefined;
     return verificationAfterRead({ accounts, assessment, previous: plan.verification, recheckCleanHours: input.recheckCleanHours, nowMs });
@@ -78,7 +82,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   const warnUnknownTier = (assessment: SlaAssessment): void => {
     if (assessment.unknownTierValue === undefined || warnedTiers.has(assessment.unknownTierValue)) return;
     warnedTiers.add(assessment.unknownTierValue);
-    logger.warn({ tier: assessment.unknownTierValue, defaultTier: policy.defaultTier }, 'tier has no SLA in slaHours: using the default tier');
+    logger.warn(
+      { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
+      'tier has no SLA in slaHours: using the default tier',
+    );
   };
 
   const recordReadError = (error: SourceReadError): void => {

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * drops "__proto__", and a plain object would answer "constructor" from its prototype).
  * Each value must match `value`, as with z.record.
  */
-export function ownKeyRecord<T extends z.ZodType>(value: T): z.ZodType<Record<string, z.output<T>>, unknown> {
+export function ownKeyRecord<T extends z.ZodType>(value: T): z.ZodType<Record<string, z.output<T>>> {
   return z.unknown().transform((raw, ctx): Record<string, z.output<T>> => {
     const entries = Object.create(null) as Record<string, z.output<T>>;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -22,5 +22,5 @@ export function ownKeyRecord<T extends z.ZodType>(value: T): z.ZodType<Record<st
       entries[key] = parsed.data;
     }
     return entries;
-  }) as unknown as z.ZodType<Record<string, z.output<T>>, unknown>;
+  });
 }

@@ -151,10 +151,7 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
 }
 
 /** True once the identity's accounts must be read: past its tier SLA, or past an application's shorter own SLA. */
-export function pastEarliestSla(
-  assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>,
-  policy: AccountPolicy,
-): boolean {
+export function pastEarliestSla(assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>, policy: AccountPolicy): boolean {
   if (assessment.severity) return true;
   return severityFor(assessment.elapsedMs, earliestSlaHoursOf(assessment.slaHours, policy.applicationSlaHours)) !== undefined;
 }

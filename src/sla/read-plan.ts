@@ -9,13 +9,7 @@ export type SkipReason = 'not past SLA' | 'listing shows nothing enabled' | 'ver
 
 /** Why an identity's accounts are read this cycle. */
 export type PlannedReadReason =
-  | 'first read'
-  | 'read every cycle'
-  | 'open incident'
-  | 're-check due'
-  | 'termination instant changed'
-  | 'tier changed'
-  | 'account changed';
+  'first read' | 'read every cycle' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed' | 'account changed';
 
 /** Why an identity goes to the decision without an account read. */
 export type DecidedReason = 'identity no longer inactive';

@@ -45,7 +45,10 @@ function leaver(id: string, attributes: Record<string, unknown>): FakeIdentity {
 }
 
 async function cycle(atMs: number): Promise<Record<string, unknown>> {
-  const result = await runCli(['run', '--config', 'config.json', '--now', new Date(atMs).toISOString()], { cwd: dir, env: { ...DEMO_ENV } });
+  const result = await runCli(['run', '--config', 'config.json', '--now', new Date(atMs).toISOString()], {
+    cwd: dir,
+    env: { ...DEMO_ENV },
+  });
   expect(result.code, result.stderr).toBe(0);
   return summaryOf(result.stderr) as Record<string, unknown>;
 }
@@ -60,7 +63,12 @@ describe('values from the source are data (built CLI, fake IIQ)', () => {
         rmSync(join(dir, 'watchdog-state.json'), { force: true });
         const before = triggers().length;
         // One with a tier named like a prototype member; one with such an id and no termination date.
-        iiq.identities.splice(0, iiq.identities.length, leaver(`tier-${id}`, { hrTerminationDate: ago(9), risk_tier: tier }), leaver(id, {}));
+        iiq.identities.splice(
+          0,
+          iiq.identities.length,
+          leaver(`tier-${id}`, { hrTerminationDate: ago(9), risk_tier: tier }),
+          leaver(id, {}),
+        );
         expect(await cycle(T0)).toMatchObject({ triggered: 1 });
         const state = JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as { firstSeenInactive: Record<string, string> };
         expect(Object.hasOwn(state.firstSeenInactive, id)).toBe(true);

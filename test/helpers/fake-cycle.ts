@@ -24,7 +24,12 @@ export interface FakeSource extends IdentitySource {
 }
 
 /** An inactive leaver terminated `terminatedHoursAgo` before `nowMs` (none = no termination attribute). */
-export function leaver(id: string, nowMs: number, terminatedHoursAgo: number | undefined, attributes: Record<string, unknown> = {}): Identity {
+export function leaver(
+  id: string,
+  nowMs: number,
+  terminatedHoursAgo: number | undefined,
+  attributes: Record<string, unknown> = {},
+): Identity {
   return {
     id,
     name: `user-${id}`,
@@ -56,7 +61,8 @@ export function fakeSource(people: FakePerson[]): FakeSource {
       source.requests += 1;
       source.reads += 1;
       const accounts = source.people.find((p) => p.identity.id === identity.id)?.accounts ?? 'gone';
-      if (accounts === 'fail') return Promise.reject(new SourceReadError('fake GET /links failed: HTTP 500', { classified: 'fake GET /links: HTTP 500' }));
+      if (accounts === 'fail')
+        return Promise.reject(new SourceReadError('fake GET /links failed: HTTP 500', { classified: 'fake GET /links: HTTP 500' }));
       return Promise.resolve(accounts === 'gone' ? { kind: 'identity-gone' } : { kind: 'accounts', accounts });
     },
     lookupIdentity(ref) {
@@ -99,7 +105,13 @@ export function fakeConfig(dir: string, overrides: Record<string, unknown> = {})
 }
 
 /** The input of one cycle at `now`; `sender` undefined = a dry run. */
-export function cycleInput(config: Config, source: FakeSource, sender: PagerDutySender | undefined, now: Date, stdout: string[] = []): CycleInput {
+export function cycleInput(
+  config: Config,
+  source: FakeSource,
+  sender: PagerDutySender | undefined,
+  now: Date,
+  stdout: string[] = [],
+): CycleInput {
   return {
     config,
     source,
@@ -114,6 +126,9 @@ export function cycleInput(config: Config, source: FakeSource, sender: PagerDuty
 }
 
 /** The state file a cycle wrote. */
-export function readStateFile(dir: string): { incidents: Record<string, Record<string, unknown>>; firstSeenInactive: Record<string, string> } {
+export function readStateFile(dir: string): {
+  incidents: Record<string, Record<string, unknown>>;
+  firstSeenInactive: Record<string, string>;
+} {
   return JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as never;
 }

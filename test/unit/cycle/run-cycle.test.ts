@@ -93,11 +93,14 @@ describe('runCycle with a fake source and sender', () => {
 });
 
 describe('values from the source are data', () => {
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a tier valued %s is an unknown tier: the default tier pages', async (tier) => {
-    const { sender, run } = setup([{ identity: leaver('id1', NOW_MS, 9, { risk_tier: tier }), accounts: [AD] }]);
-    expect((await run()).summary).toMatchObject({ triggered: 1 });
-    expect(sender.events[0]?.payload?.custom_details).toMatchObject({ tier: 'standard', sla_hours: 8 });
-  });
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'a tier valued %s is an unknown tier: the default tier pages',
+    async (tier) => {
+      const { sender, run } = setup([{ identity: leaver('id1', NOW_MS, 9, { risk_tier: tier }), accounts: [AD] }]);
+      expect((await run()).summary).toMatchObject({ triggered: 1 });
+      expect(sender.events[0]?.payload?.custom_details).toMatchObject({ tier: 'standard', sla_hours: 8 });
+    },
+  );
 
   it.each(['constructor', 'valueOf', '__proto__', 'hasOwnProperty'])(
     'an identity id %s without a termination date: first seen is stored, and it pages once past SLA',

@@ -9,7 +9,13 @@ import { testPolicy, janeIncident } from '../../helpers/sla-fixtures.js';
 
 const policy: SlaPolicy = testPolicy();
 
-function observe(opts: { hoursAgo: number; tier?: string; accounts?: AccountsObservation | Account[]; inactive?: boolean; id?: string }): Observation {
+function observe(opts: {
+  hoursAgo: number;
+  tier?: string;
+  accounts?: AccountsObservation | Account[];
+  inactive?: boolean;
+  id?: string;
+}): Observation {
   const id = opts.id ?? 'id1';
   const identity = {
     id,
