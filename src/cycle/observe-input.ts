@@ -3,7 +3,7 @@ import type { AccountPolicy } from '../sla/account-policy.js';
 import type { Observation } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { SlaPolicy } from '../sla/policy.js';
-import type { ObserveStats } from '../sla/observe-stats.js';
+import type { ObserveStats } from '../sla/read-plan.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { VerifiedCleanState } from '../state/verified-clean.js';
 

@@ -2,12 +2,19 @@ import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
-import { assessLeaver } from '../sla/assess-leaver.js';
 import type { Observation } from '../sla/decide.js';
 import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
-import { countOutcome, emptyObserveStats, type ObserveOutcome } from '../sla/observe-stats.js';
 import { severityFor, type SlaAssessment } from '../sla/policy.js';
-import { needsDecision, planRead, verificationAfterRead, type ReadPlan } from '../sla/read-plan.js';
+import {
+  assessLeaver,
+  countOutcome,
+  emptyObserveStats,
+  needsDecision,
+  planRead,
+  verificationAfterRead,
+  type ObserveOutcome,
+  type ReadPlan,
+} from '../sla/read-plan.js';
 import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
 

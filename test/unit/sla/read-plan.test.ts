@@ -1,7 +1,7 @@
 /** The read planner and what a read means for the verification: pure, table-driven, fixed instants. */
 import { describe, expect, it } from 'vitest';
 import { observeAccountsUnderPolicy, type AccountPolicy, type AccountsObservation } from '../../../src/sla/account-policy.js';
-import { countOutcome, emptyObserveStats } from '../../../src/sla/observe-stats.js';
+import { countOutcome, emptyObserveStats } from '../../../src/sla/read-plan.js';
 import { isClean, needsDecision, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
 import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
 import type { Account } from '../../../src/source/identity-source.js';
