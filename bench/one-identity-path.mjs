@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(process.argv[2] ?? '.');
 const dist = (path) => pathToFileURL(join(root, 'dist', path)).href;
@@ -57,7 +57,7 @@ async function measure(label, run) {
   const functions = new Map();
   for (const script of result) {
     if (!script.url.startsWith(pathToFileURL(join(root, 'dist/src')).href)) continue;
-    const file = relative(join(root, 'dist'), new URL(script.url).pathname).replace(/\.js$/, '.ts');
+    const file = relative(join(root, 'dist'), fileURLToPath(script.url)).replace(/\.js$/, '.ts');
     // Named functions that ran (the module's top level, loaded before, does not count).
     const ran = script.functions.filter((f) => f.functionName !== '' && f.ranges[0].count > 0).map((f) => f.functionName);
     if (ran.length > 0) functions.set(file, [...new Set(ran)]);
@@ -69,7 +69,13 @@ async function measure(label, run) {
     for (const m of text.matchAll(/import type \{([^}]*)\}|import \{([^}]*)\}/g)) {
       for (const part of (m[1] ?? m[2]).split(',')) {
         const name = part.trim();
-        if (m[1] !== undefined ? name : name.startsWith('type ')) types.add(name.replace(/^type /, '').split(' as ')[0].trim());
+        if (m[1] !== undefined ? name : name.startsWith('type '))
+          types.add(
+            name
+              .replace(/^type /, '')
+              .split(' as ')[0]
+              .trim(),
+          );
       }
     }
   }
