@@ -104,9 +104,9 @@ export function buildCheckResult(
     tiers: Object.entries(config.slaHours).map(([tier, slaHours]) => ({ tier, slaHours, default: tier === config.leaver.defaultTier })),
     routingKey: key,
     files,
-    ...(config.isc
-      ? { isc: { baseUrl: config.isc.baseUrl, lifecycleStates: config.isc.lifecycleStates, ...iiq } }
-      : { iiq: { baseUrl: config.iiq.baseUrl, api: config.iiq.api, auth: config.iiq.auth, ...iiq } }),
+    ...(config.source.kind === 'isc'
+      ? { isc: { baseUrl: config.source.baseUrl, lifecycleStates: config.source.lifecycleStates, ...iiq } }
+      : { iiq: { baseUrl: config.source.baseUrl, api: config.source.api, auth: config.source.auth, ...iiq } }),
     pagerduty: { eventsUrl: config.pagerduty.eventsUrl, ...reachability.pagerduty },
     warnings: reachability.warnings,
     exitCode: worstExitCode(configProblem ? ExitCode.usage : ExitCode.ok, iiq.ok ? ExitCode.ok : ExitCode.sourceRead),

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { createRequestCore } from '../http/request-core.js';
-import { createIdentitySource, type SourceRequestCount } from '../iiq/create-source.js';
+import { createSource, type SourceRequestCount } from '../source/create-source.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
 import type { Redactor, Secret } from '../secrets.js';
@@ -22,18 +22,17 @@ export interface Runtime {
 
 /** Builds the IIQ source and the PagerDuty sender of a config; OAuth tokens are handed to the redactor as they arrive. */
 export function createRuntime(config: Config, logger: Logger, redactor: Redactor): Runtime {
-  const sourceSection = config.isc ?? config.iiq;
   const iiqDispatcher = createDispatcher({
-    connections: sourceSection.concurrency,
-    timeoutMs: sourceSection.timeoutSeconds * 1000,
-    caFile: sourceSection.caFile,
-    caFileKey: config.isc ? 'isc.caFile' : 'iiq.caFile',
+    connections: config.source.concurrency,
+    timeoutMs: config.source.timeoutSeconds * 1000,
+    caFile: config.source.caFile,
+    caFileKey: `${config.source.kind}.caFile`,
   });
   const pagerDutyDispatcher = createDispatcher({
     connections: config.pagerduty.concurrency,
     timeoutMs: config.pagerduty.timeoutSeconds * 1000,
   });
-  const { source, http } = createIdentitySource(config, iiqDispatcher, logger, (token) => redactor.add(token));
+  const { source, http } = createSource(config.source, { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) });
   let sender: PagerDutySender | undefined;
   return {
     source,

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { Secret } from '../secrets.js';
 import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
+import { withSourceSection } from './source-section.js';
 import { parseJsonText } from './json-text.js';
 import { describeIssues, isHttpUrl } from './config-issues.js';
 
@@ -45,9 +46,17 @@ export type IscConfig = Omit<NonNullable<ConfigFile['isc']>, 'identityUrlTemplat
   credentials: IscCredentials;
 };
 
-/** The validated config: file values with defaults, env overrides applied, paths absolute, secrets wrapped. Exactly one source section. */
+/** The configured source, told apart by `kind`: the one thing the rest of the program asks about the source section. */
+export type SourceConfig = ({ kind: 'iiq' } & IiqConfig) | ({ kind: 'isc' } & IscConfig);
+
+/**
+ * The validated config: file values with defaults, env overrides applied, paths absolute, secrets
+ * wrapped. Exactly one source section; `source` carries it with its kind (new code reads that,
+ * not `iiq`/`isc`, which stay for the code that still does).
+ */
 export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> &
   ({ iiq: IiqConfig; isc?: undefined } | { iiq?: undefined; isc: IscConfig }) & {
+    source: SourceConfig;
     pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
       source: string;
       /** Absent only where the command does not send (dry run, check). */
@@ -70,16 +79,19 @@ export { ROUTING_KEY_LENGTH } from './routing-key.js';
  */
 export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, needs: ConfigNeeds): Config {
   checkOneSource(raw);
-  const parsed = configFileSchema.safeParse(raw);
+  const parsed = configFileSchema.transform(withSourceSection).safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config: ${describeIssues(parsed.error.issues)}`);
-  const file = parsed.data;
+  const { sourceSection, ...file } = parsed.data;
 
   const problems: string[] = [];
-  const source = file.isc ? iscSection(file.isc, env, needs, problems, configDir) : iiqSection(file.iiq, env, needs, problems, configDir);
+  const source =
+    sourceSection.kind === 'isc'
+      ? iscSection(sourceSection.section, env, needs, problems, configDir)
+      : iiqSection(sourceSection.section, env, needs, problems, configDir);
   const baseUrl = source?.baseUrl;
   const eventsUrl = env.PAGERDUTY_EVENTS_URL ?? file.pagerduty.eventsUrl;
   if (!isHttpUrl(eventsUrl)) problems.push('PAGERDUTY_EVENTS_URL must be an http(s) URL without credentials in it');
-  if (!(file.leaver.defaultTier in file.slaHours)) {
+  if (!Object.hasOwn(file.slaHours, file.leaver.defaultTier)) {
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
 
@@ -98,6 +110,7 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
     ...file,
     // The source section (iiq or isc) with its secrets; the other one is undefined.
     ...credentials,
+    source: credentials.isc ? { kind: 'isc', ...credentials.isc } : { kind: 'iiq', ...credentials.iiq },
     pagerduty: {
       ...file.pagerduty,
       eventsUrl,

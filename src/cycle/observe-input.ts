@@ -3,11 +3,12 @@ import type { AccountPolicy } from '../sla/account-policy.js';
 import type { Observation } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { SlaPolicy } from '../sla/policy.js';
+import type { ObserveStats } from '../sla/read-plan.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { VerifiedCleanState } from '../state/verified-clean.js';
 
-/** What one cycle read from IIQ. */
-export interface ObserveResult {
+/** What one cycle read from the source; the counts come from the stats reducer (sla/observe-stats). */
+export interface ObserveResult extends ObserveStats {
   /** Identities past SLA or with an open incident; the others need no decision. */
   observations: Observation[];
   listingComplete: boolean;
@@ -15,24 +16,10 @@ export interface ObserveResult {
   readError: string | undefined;
   /** The same failure classified (`IIQ GET /scim/v2/Users: HTTP 500`): all that state and events may carry (spec 4.4). */
   readErrorClassified: string | undefined;
-  inactiveListed: number;
-  pastSla: number;
-  accountsFetched: number;
-  accountReadFailures: number;
-  /** Open incidents whose identity the complete listing lacked, looked up on their own (spec 4.4). */
-  identitiesLookedUp: number;
-  /** Accounts of unknown status seen outside excluded applications: counted toward breaches (spec 4.4). */
-  unknownStatusAccounts: number;
   /** First-seen-inactive instants to keep (identities without a usable termination date). */
   firstSeenInactive: Record<string, string>;
   /** Verifications to keep (spec 10): made this cycle, not yet due, or not observed on an incomplete listing. */
   verifiedClean: VerifiedCleanState;
-  /** Identities past SLA skipped because verified clean and not yet due for a re-check. */
-  verifiedCleanSkipped: number;
-  /** Verified-clean identities read again: re-check due, or termination instant or tier changed. */
-  verifiedCleanRechecked: number;
-  /** Identities read only because they own an account the source changed since the watermark. */
-  accountChangedReads: number;
 }
 
 /** What observing needs. */
@@ -49,8 +36,8 @@ export interface ObserveInput {
   observeConcurrency?: number;
   now: Date;
   logger: Logger;
-  /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
-  accountPolicy?: AccountPolicy;
+  /** Per-application grace and approved exceptions (none = the tier SLA for every account). */
+  accountPolicy: AccountPolicy;
   /** Owners of the accounts the source changed since the watermark; absent when not read this cycle. */
   changedAccountOwners?: ReadonlySet<string>;
 }

@@ -1,145 +1,132 @@
 import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
-import type { AccountsObservation } from '../sla/account-policy.js';
-import type { OpenIncident } from '../sla/incident.js';
-import { dedupKeyFor } from '../sla/incident.js';
-import { observeAccountsUnderPolicy, pastEarliestSla } from '../sla/account-policy.js';
-import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment } from '../sla/policy.js';
-import { countNotDue, verificationsStillHold, verifiedNow, type CleanVerification } from '../sla/recheck.js';
-import { decideAccountRead, verificationKeptUnread } from '../sla/account-changes.js';
+import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
+import type { Observation } from '../sla/decide.js';
+import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
+import { severityFor, type SlaAssessment } from '../sla/policy.js';
+import {
+  assessLeaver,
+  countOutcome,
+  emptyObserveStats,
+  needsDecision,
+  planRead,
+  verificationAfterRead,
+  type ObserveOutcome,
+  type ReadPlan,
+} from '../sla/read-plan.js';
+import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
 
 /**
- * Lists inactive identities page by page and reads the accounts of those past SLA (or with
- * an open incident) while the next page loads. At most two pages are in hand at once, so
- * memory does not grow with the listing. A failed read is recorded, never taken as "no accounts".
- * After a complete listing, each open incident whose identity was not listed is looked up on
- * its own: absence from an offset-paged listing is not proof (spec 4.4).
+ * Lists inactive identities page by page; for each, the planner (sla/read-plan) says skip, read
+ * or decide, and the accounts of those to read are read while the next page loads. At most two
+ * pages are in hand at once, so memory does not grow with the listing. A failed read is recorded,
+ * never taken as "no accounts". After a complete listing, each open incident whose identity was
+ * not listed is looked up on its own: absence from an offset-paged listing is not proof.
  */
 export async function observeIdentities(input: ObserveInput): Promise<ObserveResult> {
   const { source, policy, now, logger } = input;
   const nowMs = now.getTime();
-  const result: ObserveResult = {
-    observations: [],
-    listingComplete: false,
-    readError: undefined,
-    readErrorClassified: undefined,
-    inactiveListed: 0,
-    pastSla: 0,
-    accountsFetched: 0,
-    accountReadFailures: 0,
-    identitiesLookedUp: 0,
-    unknownStatusAccounts: 0,
-    firstSeenInactive: {},
-    // No prototype: an identity id such as "__proto__" is a key like any other.
-    verifiedClean: {
-      excludedApplications: [...policy.excludedApplications].sort(),
-      identities: Object.create(null) as Record<string, CleanVerification>,
-    },
-    verifiedCleanSkipped: 0,
-    verifiedCleanRechecked: 0,
-    accountChangedReads: 0,
-  };
-  const warnedTiers = new Set<string>();
-  const listed = new Set<string>();
-  const recordReadError = (error: SourceReadError): void => {
-    result.readError ??= error.message;
-    result.readErrorClassified ??= error.classified;
-  };
   const verifications = usableVerifications(input);
-  const hasOpenIncident = (identityId: string): boolean => dedupKeyFor(identityId) in input.openIncidents;
+  // No prototype: an identity id such as "__proto__" or "constructor" is a key like any other.
+  const firstSeenKept = Object.create(null) as Record<string, string>;
+  const verifiedKept = Object.create(null) as Record<string, CleanVerification>;
+  const observations: Observation[] = [];
+  const listed = new Set<string>();
+  const warnedTiers = new Set<string>();
+  let stats = emptyObserveStats();
+  let readError: SourceReadError | undefined;
+  const tally = (outcome: ObserveOutcome): void => {
+    stats = countOutcome(stats, outcome);
+  };
+  const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, dedupKeyFor(identityId));
   const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;
   // An owner of a changed account is read like one with an incident: not among the skipped.
-  const readAnyway = (identityId: string): boolean => hasOpenIncident(identityId) || ownsChangedAccount(identityId);
-  source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, readAnyway) });
+  source.expectAccountReads?.({
+    verifiedCleanNotDue: countNotDue(
+      verifications,
+      nowMs,
+      input.recheckCleanHours,
+      (id) => openIncidentOf(id) !== undefined || ownsChangedAccount(id),
+    ),
+  });
 
   const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
     if (via === 'listing') listed.add(identity.id);
-    const firstSeen = input.firstSeenInactive[identity.id];
-    const assessment = assessIdentity(identity, policy, firstSeen ? Date.parse(firstSeen) : nowMs, nowMs);
-    if (assessment.unknownTierValue !== undefined && !warnedTiers.has(assessment.unknownTierValue)) {
-      warnedTiers.add(assessment.unknownTierValue);
-      logger.warn(
-        { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
-        'tier has no SLA in slaHours: using the default tier',
-      );
+    const openIncident = openIncidentOf(identity.id);
+    const firstSeen = ownValue(input.firstSeenInactive, identity.id);
+    const assessment = assessLeaver(identity, policy, { firstSeenMs: firstSeen ? Date.parse(firstSeen) : nowMs, openIncident, nowMs });
+    warnUnknownTier(assessment);
+    if (identity.inactive && assessment.terminationSource === 'first-seen') {
+      firstSeenKept[identity.id] = firstSeen ?? new Date(assessment.terminatedAtMs).toISOString();
     }
-    const base = { identity: { id: identity.id, name: identity.name, displayName: identity.displayName }, assessment };
-    if (!identity.inactive) {
-      result.observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
-      return;
-    }
-    if (via === 'listing') result.inactiveListed += 1;
-    if (assessment.terminationSource === 'first-seen') {
-      result.firstSeenInactive[identity.id] = firstSeen ?? now.toISOString();
-    }
-    if (assessment.severity) result.pastSla += 1;
-    const hasIncident = hasOpenIncident(identity.id);
-    if (!pastEarliestSla(assessment, input.accountPolicy) && !hasIncident) return;
-    // A listing that shows no enabled account (ISC's search documents) spares the read, but only
-    // where nothing could be decided on it: it lags, so an open incident's accounts are read afresh.
-    const verification = assessment.severity && Object.hasOwn(verifications, identity.id) ? verifications[identity.id] : undefined;
-    const changed = ownsChangedAccount(identity.id);
-    const recheck = decideAccountRead({
+    const plan = planRead({
       identityId: identity.id,
-      verification,
-      terminatedAtMs: assessment.terminatedAtMs,
-      tier: assessment.tier,
-      hasOpenIncident: hasIncident,
-      nowMs,
-      recheckCleanHours: input.recheckCleanHours,
-      ownsChangedAccount: changed,
+      inactive: identity.inactive,
+      assessment,
+      openIncident,
+      verification: ownValue(verifications, identity.id),
       listedNotDisabledApplications: identity.listedNotDisabledApplications,
       excludedApplications: policy.excludedApplications,
+      accountPolicy: input.accountPolicy,
+      recheckCleanHours: input.recheckCleanHours,
+      nowMs,
+      ownsChangedAccount: ownsChangedAccount(identity.id),
     });
-    if (!recheck.read) {
-      if (recheck.reason === 'listed without enabled accounts') return;
-      result.verifiedCleanSkipped += 1;
-      result.verifiedClean.identities[identity.id] = verification as CleanVerification;
-      return;
-    }
-    if (recheck.reason === 're-check due' || recheck.reason === 'termination instant changed' || recheck.reason === 'tier changed')
-      result.verifiedCleanRechecked += 1;
-    if (recheck.reason === 'account changed') result.accountChangedReads += 1;
-    const accounts = await readAccounts(identity, assessment);
-    const kept = accounts.kind === 'failed' ? verificationKeptUnread(verification, changed) : undefined;
-    if (kept) result.verifiedClean.identities[identity.id] = kept;
-    // Clean means nothing enabled or unknown at all: an account within its grace or under an
-    // exception (spec 11) will page when that ends, so such an identity is read every cycle.
-    const clean =
-      accounts.kind === 'observed' &&
-      accounts.activeAccountCount === 0 &&
-      accounts.unknownAccountCount === 0 &&
-      !accounts.policy?.withinGraceApplications.length &&
-      !accounts.policy?.exceptedApplications.length;
-    if (clean && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
-      result.verifiedClean.identities[identity.id] = verifiedNow(nowMs, assessment.terminatedAtMs, assessment.tier);
-    }
-    // Nothing enabled, nothing unknown, no incident: nothing to decide, so nothing kept in memory.
-    if (clean && !hasIncident) return;
-    result.observations.push({ ...base, inactive: true, accounts });
+    const accounts = plan.kind === 'read' ? await readAccounts(identity, assessment) : undefined;
+    tally({ kind: 'planned', via, inactive: identity.inactive, pastSla: assessment.severity !== undefined, plan, accounts });
+    const verification = verificationOf(plan, accounts, assessment);
+    if (verification) verifiedKept[identity.id] = verification;
+    const base = { identity: { id: identity.id, name: identity.name, displayName: identity.displayName }, assessment };
+    if (plan.kind === 'decided') observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
+    // A clean read of an identity without an incident has nothing to decide: nothing kept in memory.
+    else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, inactive: true, accounts });
+  };
+
+  const verificationOf = (
+    plan: ReadPlan,
+    accounts: AccountsObservation | undefined,
+    assessment: SlaAssessment,
+  ): CleanVerification | undefined => {
+    if (plan.kind === 'skip') return plan.keepVerification;
+    if (plan.kind !== 'read' || !accounts) return undefined;
+    return verificationAfterRead({
+      accounts,
+      assessment,
+      previous: plan.verification,
+      recheckCleanHours: input.recheckCleanHours,
+      nowMs,
+      ownsChangedAccount: plan.reason === 'account changed',
+    });
+  };
+
+  const warnUnknownTier = (assessment: SlaAssessment): void => {
+    if (assessment.unknownTierValue === undefined || warnedTiers.has(assessment.unknownTierValue)) return;
+    warnedTiers.add(assessment.unknownTierValue);
+    logger.warn(
+      { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
+      'tier has no SLA in slaHours: using the default tier',
+    );
+  };
+
+  const recordReadError = (error: SourceReadError): void => {
+    readError ??= error;
   };
 
   const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
     try {
       const read = await source.fetchAccounts(identity);
-      result.accountsFetched += 1;
       if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
-      const observation: AccountsObservation = input.accountPolicy
-        ? observeAccountsUnderPolicy(read.accounts, {
-            identity,
-            assessment,
-            policy: input.accountPolicy,
-            excludedApplications: policy.excludedApplications,
-            nowMs,
-          })
-        : { kind: 'observed', ...summarizeAccounts(read.accounts, policy.excludedApplications) };
-      if (observation.kind === 'observed') result.unknownStatusAccounts += observation.unknownAccountCount;
-      return observation;
+      return observeAccountsUnderPolicy(read.accounts, {
+        identity,
+        assessment,
+        policy: input.accountPolicy,
+        excludedApplications: policy.excludedApplications,
+        nowMs,
+      });
     } catch (error) {
       if (!(error instanceof SourceReadError)) throw error;
-      result.accountReadFailures += 1;
       recordReadError(error);
       logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
       return { kind: 'failed', error: error.classified };
@@ -151,7 +138,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
     await Promise.all(
       unlisted.map(async (incident) => {
-        result.identitiesLookedUp += 1;
+        tally({ kind: 'looked-up' });
         const lastKnown = {
           identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
           assessment: lastKnownAssessment(incident, nowMs),
@@ -166,67 +153,92 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
             { identity: incident.identityName, error: error.message },
             "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
           );
-          result.observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
+          observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
           return;
         }
         logger.info(
           { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
           "open incident's identity not listed: looked up on its own",
         );
-        if (lookup.kind === 'gone') result.observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
+        if (lookup.kind === 'gone') observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
         else await observe(lookup.identity, 'lookup');
       }),
     );
   };
 
-  // A few workers take a page's identities one after another instead of starting them all at
-  // once: a few hundred pending reads (and a promise each) would outlive young-generation GCs
-  // and fill old space with garbage (peak RSS, docs/design.md, "Memory").
-  const workers = input.observeConcurrency ?? 16;
+  let listingComplete = false;
+  try {
+    await streamPages(source.listInactiveIdentities(), (identity) => observe(identity, 'listing'), input.observeConcurrency ?? 16);
+    listingComplete = true;
+  } catch (error) {
+    if (!(error instanceof SourceReadError)) throw error;
+    readError = error;
+    logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
+  }
+
+  if (listingComplete) {
+    await confirmUnlisted();
+  } else {
+    // Identities not reached keep their first-seen instant and their verification for the next cycle.
+    for (const [id, at] of Object.entries(input.firstSeenInactive)) if (!listed.has(id)) firstSeenKept[id] ??= at;
+    for (const [id, verification] of Object.entries(verifications)) {
+      // A changed account of an identity not reached must be read next cycle: its verification goes.
+      if (!listed.has(id) && !ownsChangedAccount(id)) verifiedKept[id] ??= verification;
+    }
+  }
+  if (stats.unknownStatusAccounts > 0) {
+    logger.warn(
+      { unknownStatusAccounts: stats.unknownStatusAccounts },
+      `${stats.unknownStatusAccounts} account(s) of unknown status (the source did not say whether disabled): counted toward breaches like enabled ones`,
+    );
+  }
+  return {
+    ...stats,
+    observations,
+    listingComplete,
+    readError: readError?.message,
+    readErrorClassified: readError?.classified,
+    firstSeenInactive: firstSeenKept,
+    verifiedClean: { excludedApplications: [...policy.excludedApplications].sort(), identities: verifiedKept },
+  };
+}
+
+/**
+ * Observes a listing page by page. A few workers take a page's identities one after another
+ * instead of starting them all at once: a few hundred pending reads (and a promise each) would
+ * outlive young-generation GCs and fill old space with garbage (peak RSS, docs/steady-state.md).
+ * Backpressure: the next page is read only once the one before this has been observed. Throws
+ * what the listing throws, once the pages in hand are observed.
+ */
+async function streamPages(
+  pages: AsyncIterable<readonly Identity[]>,
+  observe: (identity: Identity) => Promise<void>,
+  workers: number,
+): Promise<void> {
   const observePage = async (page: readonly Identity[]): Promise<void> => {
     let next = 0;
     const work = async (): Promise<void> => {
-      while (next < page.length) await observe(page[next++] as Identity, 'listing');
+      while (next < page.length) await observe(page[next++] as Identity);
     };
     await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
   };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
-    for await (const page of input.source.listInactiveIdentities()) {
+    for await (const page of pages) {
       const current = observePage(page);
-      // Backpressure: read the next page only once the one before this has been observed.
       await previousPage;
       previousPage = current;
     }
-    await previousPage;
-    result.listingComplete = true;
   } catch (error) {
     await previousPage.catch(() => undefined);
-    if (!(error instanceof SourceReadError)) throw error;
-    result.readError = error.message;
-    result.readErrorClassified = error.classified;
-    logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
+    throw error;
   }
+  await previousPage;
+}
 
-  if (result.listingComplete) {
-    await confirmUnlisted();
-  } else {
-    // Identities not reached keep their first-seen instant for the next cycle.
-    for (const [id, at] of Object.entries(input.firstSeenInactive)) {
-      if (!listed.has(id)) result.firstSeenInactive[id] ??= at;
-    }
-    for (const [id, verification] of Object.entries(verifications)) {
-      const kept = listed.has(id) ? undefined : verificationKeptUnread(verification, ownsChangedAccount(id));
-      if (kept) result.verifiedClean.identities[id] ??= kept;
-    }
-  }
-  if (result.unknownStatusAccounts > 0) {
-    logger.warn(
-      { unknownStatusAccounts: result.unknownStatusAccounts },
-      `${result.unknownStatusAccounts} account(s) of unknown status (IIQ did not say whether disabled): counted toward breaches like enabled ones`,
-    );
-  }
-  return result;
+/** A value of a map keyed by a value from the source: only the map's own entries, never its prototype's. */
+function ownValue<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 /** Where an identity stood when its incident was last sent: the decision for a gone identity needs no more. */

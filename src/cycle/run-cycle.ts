@@ -77,7 +77,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     firstSeenInactive: state.firstSeenInactive,
     verifiedClean: state.verifiedClean,
     recheckCleanHours: config.leaver.recheckCleanHours,
-    observeConcurrency: 2 * (config.isc?.concurrency ?? config.iiq?.concurrency ?? 8),
+    observeConcurrency: 2 * config.source.concurrency,
     now,
     logger,
     accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },

@@ -1,28 +1,19 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config/config.js';
-import { createIscIdentitySource } from '../isc/create-isc-source.js';
+import type { IiqConfig } from '../config/config.js';
 import { createBasicAuth, type IiqAuth } from './auth.js';
-import { createIiqHttp } from './http.js';
+import { createIiqHttp, type IiqHttp } from './http.js';
 import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
 import { createScimSource } from './scim/scim-source.js';
 import type { IdentitySource } from '../source/identity-source.js';
 
-/** How many requests a source has sent (attempts, not calls), for the summary. */
-export interface SourceRequestCount {
-  readonly requestCount: number;
-}
-
-/** An identity source for the configured source (IIQ REST/SCIM or ISC), and the HTTP client under it (for request counts). */
-export function createIdentitySource(
-  config: Config,
-  dispatcher: Dispatcher,
-  logger?: Logger,
-  onSecret?: (value: string) => void,
-): { source: IdentitySource; http: SourceRequestCount } {
-  if (config.isc) return createIscIdentitySource(config.isc, { dispatcher, logger, onSecret });
-  const { iiq } = config;
+/** The IIQ source (REST or SCIM) of an `iiq` config section, and the HTTP client under it (for request counts). */
+export function createIiqIdentitySource(
+  iiq: IiqConfig,
+  deps: { dispatcher: Dispatcher; logger?: Logger | undefined; onSecret?: ((value: string) => void) | undefined },
+): { source: IdentitySource; http: IiqHttp } {
+  const { dispatcher, logger, onSecret } = deps;
   const timeoutMs = iiq.timeoutSeconds * 1000;
   const credentials = iiq.credentials;
   if (credentials.kind !== 'basic' && credentials.kind !== 'oauth') throw new Error('IIQ credentials were not loaded for this command');

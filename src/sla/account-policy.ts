@@ -25,7 +25,7 @@ export type QuietReason = 'exception approved' | 'within application grace';
 /** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
 export type AccountsObservation =
   | { kind: 'not-fetched' }
-  | ({ kind: 'observed' } & AccountSummary & { policy?: AccountVerdict })
+  | ({ kind: 'observed' } & AccountSummary & { policy: AccountVerdict })
   | { kind: 'identity-gone' }
   | { kind: 'failed'; error: string };
 
@@ -151,12 +151,8 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
 }
 
 /** True once the identity's accounts must be read: past its tier SLA, or past an application's shorter own SLA. */
-export function pastEarliestSla(
-  assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>,
-  policy: AccountPolicy | undefined,
-): boolean {
+export function pastEarliestSla(assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>, policy: AccountPolicy): boolean {
   if (assessment.severity) return true;
-  if (!policy) return false;
   return severityFor(assessment.elapsedMs, earliestSlaHoursOf(assessment.slaHours, policy.applicationSlaHours)) !== undefined;
 }
 

@@ -106,7 +106,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   }
   // With grace and exceptions (spec 11) the counted accounts carry their own SLA and severity.
   const verdict = accounts.policy;
-  if (!(verdict ? verdict.pastSla : assessment.severity)) {
+  if (!verdict.pastSla) {
     if (!previous) return undefined;
     // Only a changed termination instant un-breaches an identity; a clock stepped back does not (spec 5).
     return Date.parse(previous.terminationDate) !== assessment.terminatedAtMs
@@ -119,9 +119,9 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   }
   // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
   if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
-    return previous && { action: 'resolve', reason: verdict?.quietReason ?? 'accounts disabled', incident: previous };
+    return previous && { action: 'resolve', reason: verdict.quietReason ?? 'accounts disabled', incident: previous };
   }
-  const severity = verdict ? verdict.severity : assessment.severity;
+  const { severity } = verdict;
   if (!severity) return previous && { action: 'hold', reason: 'no counted account is past its SLA', incident: previous };
 
   const breach: Breach = {
@@ -130,7 +130,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     identityName: observation.identity.name,
     displayName: observation.identity.displayName,
     tier: assessment.tier,
-    slaHours: verdict?.slaHours ?? assessment.slaHours,
+    slaHours: verdict.slaHours,
     severity,
     activeApplications: accounts.activeApplications,
     activeAccountCount: accounts.activeAccountCount,
@@ -139,15 +139,15 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
       : {}),
     terminationDate: new Date(assessment.terminatedAtMs).toISOString(),
     terminationSource: assessment.terminationSource,
-    slaDeadline: new Date(verdict?.slaDeadlineMs ?? assessment.slaDeadlineMs).toISOString(),
+    slaDeadline: new Date(verdict.slaDeadlineMs).toISOString(),
     elapsedHours: Math.round((assessment.elapsedMs / HOUR_MS) * 10) / 10,
-    ...(verdict?.slaApplication ? { slaApplication: verdict.slaApplication } : {}),
-    ...(verdict?.withinGraceApplications.length ? { withinGraceApplications: verdict.withinGraceApplications } : {}),
-    ...(verdict?.exceptedApplications.length ? { exceptedApplications: verdict.exceptedApplications } : {}),
+    ...(verdict.slaApplication ? { slaApplication: verdict.slaApplication } : {}),
+    ...(verdict.withinGraceApplications.length ? { withinGraceApplications: verdict.withinGraceApplications } : {}),
+    ...(verdict.exceptedApplications.length ? { exceptedApplications: verdict.exceptedApplications } : {}),
   };
   let reason = retriggerReason(breach, previous, input);
   // An account an expired exception kept quiet pages again: say why (spec 11).
-  if (verdict?.exceptionExpired && (reason === 'first breach' || reason === 'active applications changed')) reason = 'exception expired';
+  if (verdict.exceptionExpired && (reason === 'first breach' || reason === 'active applications changed')) reason = 'exception expired';
   if (!reason) return undefined;
   return { action: previous ? 'retrigger' : 'trigger', reason, breach, previous };
 }

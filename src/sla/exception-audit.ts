@@ -35,7 +35,7 @@ export function planExceptionRecords(
   for (const [key, expiresAt] of Object.entries(recorded)) if (Date.parse(expiresAt) > nowMs) next[key] = expiresAt;
   const records: ExceptionAuditRecord[] = [];
   for (const observation of observations) {
-    if (observation.accounts.kind !== 'observed' || !observation.accounts.policy) continue;
+    if (observation.accounts.kind !== 'observed') continue;
     for (const { exception, applications } of observation.accounts.policy.applied) {
       const key = `${observation.identity.id}:${exception.fingerprint}`;
       if (key in next) continue;

@@ -36,7 +36,7 @@ export function assessIdentity(identity: Identity, policy: SlaPolicy, firstSeenM
   const rawTier = policy.tierAttribute === undefined ? undefined : identity.attributes[policy.tierAttribute];
   const matchedTier = typeof rawTier === 'string' ? matchTier(rawTier, policy.slaHours) : undefined;
   const tier = matchedTier ?? policy.defaultTier;
-  const slaHours = policy.slaHours[tier] ?? Number.NaN;
+  const slaHours = Object.hasOwn(policy.slaHours, tier) ? (policy.slaHours[tier] ?? Number.NaN) : Number.NaN;
   const parsed = parseTerminationInstant(identity.attributes[policy.terminationDateAttribute], policy.timeZone);
   const terminatedAtMs = parsed ?? firstSeenMs;
   const slaDeadlineMs = terminatedAtMs + slaHours * HOUR_MS;
@@ -104,9 +104,10 @@ export function summarizeAccounts(accounts: readonly Account[], excludedApplicat
   };
 }
 
-// Tier names are configured by hand; accept IIQ's value in any letter case.
+// Tier names are configured by hand; accept IIQ's value in any letter case. The value is data:
+// "constructor" or "__proto__" must not find the object's own machinery (Object.hasOwn, not `in`).
 function matchTier(value: string, slaHours: Readonly<Record<string, number>>): string | undefined {
-  if (value in slaHours) return value;
+  if (Object.hasOwn(slaHours, value)) return value;
   const lower = value.trim().toLowerCase();
   return Object.keys(slaHours).find((tier) => tier.toLowerCase() === lower);
 }

@@ -20,20 +20,23 @@ export interface SourceProfile {
 
 /** The profile of the configured source. */
 export function sourceProfileOf(config: Config): SourceProfile {
-  if (config.isc) {
-    return {
-      label: 'ISC',
-      component: 'identity-security-cloud',
-      identityLinkText: 'Identity in Identity Security Cloud',
-      baseUrl: config.isc.baseUrl,
-      identityUrlTemplate: config.isc.identityUrlTemplate,
-    };
+  const { source } = config;
+  switch (source.kind) {
+    case 'isc':
+      return {
+        label: 'ISC',
+        component: 'identity-security-cloud',
+        identityLinkText: 'Identity in Identity Security Cloud',
+        baseUrl: source.baseUrl,
+        identityUrlTemplate: source.identityUrlTemplate,
+      };
+    case 'iiq':
+      return {
+        label: 'IIQ',
+        component: 'identityiq',
+        identityLinkText: 'Identity in IdentityIQ',
+        baseUrl: source.baseUrl,
+        identityUrlTemplate: source.identityUrlTemplate,
+      };
   }
-  return {
-    label: 'IIQ',
-    component: 'identityiq',
-    identityLinkText: 'Identity in IdentityIQ',
-    baseUrl: config.iiq.baseUrl,
-    identityUrlTemplate: config.iiq.identityUrlTemplate,
-  };
 }

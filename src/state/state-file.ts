@@ -9,6 +9,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
 import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
 import { firstIssue } from '../parse/first-issue.js';
+import { ownKeyRecord } from '../parse/own-key-record.js';
 
 /** What the watchdog remembers between cycles (spec 6). */
 export interface WatchdogState {
@@ -71,7 +72,8 @@ const openStorm = z.object({
 const stateSchema = z.object({
   version: z.literal(1),
   incidents: z.record(z.string(), openIncident),
-  firstSeenInactive: z.record(z.string(), isoInstant),
+  // Keyed by identity ids from the source: "__proto__" is an id like any other.
+  firstSeenInactive: ownKeyRecord(isoInstant),
   health: z
     .object({ consecutiveFailures: z.number().int().min(0), lastError: z.string().optional(), incidentOpen: z.boolean() })
     .transform((health): HealthState => ({ ...health, lastError: health.lastError }))
@@ -92,7 +94,7 @@ export function emptyState(): WatchdogState {
   return {
     version: 1,
     incidents: {},
-    firstSeenInactive: {},
+    firstSeenInactive: Object.create(null) as Record<string, string>,
     health: HEALTHY,
     storms: {},
     exceptionsRecorded: {},

@@ -115,6 +115,7 @@ describe('a simulated week of re-enabled accounts', () => {
       const observed = await observeIdentities({
         source,
         policy,
+        accountPolicy: { applicationSlaHours: {}, exceptions: [] },
         openIncidents: {},
         firstSeenInactive: {},
         verifiedClean,

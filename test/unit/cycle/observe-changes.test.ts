@@ -49,6 +49,7 @@ const observe = (source: IdentitySource, nowMs: number, verifiedClean: VerifiedC
   observeIdentities({
     source,
     policy: testPolicy(),
+    accountPolicy: { applicationSlaHours: {}, exceptions: [] },
     openIncidents: {},
     firstSeenInactive: {},
     verifiedClean,

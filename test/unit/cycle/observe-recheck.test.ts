@@ -65,6 +65,7 @@ const observe = (source: IdentitySource, nowMs: number, verifiedClean: VerifiedC
     recheckCleanHours: 24,
     now: new Date(nowMs),
     logger: pino({ level: 'silent' }),
+    accountPolicy: { applicationSlaHours: {}, exceptions: [] },
     ...extra,
   });
 

@@ -1,14 +1,8 @@
 /** The change read's pure rules: the plan, the watermark, the read decision, and the verification kept. */
 import { describe, expect, it } from 'vitest';
-import {
-  CHANGE_WATERMARK_SKEW_MS,
-  decideAccountRead,
-  decideWatermark,
-  planChangeRead,
-  skipOnListedAccounts,
-  verificationKeptUnread,
-  type ChangeReadOutcome,
-} from '../../../src/sla/account-changes.js';
+import { CHANGE_WATERMARK_SKEW_MS, decideWatermark, planChangeRead, type ChangeReadOutcome } from '../../../src/sla/account-changes.js';
+import { countOutcome, emptyObserveStats, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
+import { janeIncident } from '../../helpers/sla-fixtures.js';
 import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
@@ -59,83 +53,91 @@ describe('decideWatermark', () => {
   });
 });
 
-describe('decideAccountRead', () => {
+describe('planRead with a changed account', () => {
   const id = 'a1';
   const verifiedAtMs = T0 - HOUR;
-  const verification: CleanVerification = [verifiedAtMs / 1000, T0 - 100 * HOUR, 'standard'];
-  const notDueMs = T0;
+  const terminatedAtMs = T0 - 100 * HOUR;
+  const verification: CleanVerification = [verifiedAtMs / 1000, terminatedAtMs, 'standard'];
   const dueMs = recheckDueAtMs(id, verifiedAtMs, 24);
-  const base = {
+  const base: ReadPlanInput = {
     identityId: id,
+    inactive: true,
+    assessment: { severity: 'error', slaHours: 8, elapsedMs: 100 * HOUR, terminatedAtMs, tier: 'standard' },
+    openIncident: undefined,
     verification,
-    terminatedAtMs: T0 - 100 * HOUR,
-    tier: 'standard',
-    hasOpenIncident: false,
-    nowMs: notDueMs,
-    recheckCleanHours: 24,
-    listedNotDisabledApplications: undefined as readonly string[] | undefined,
+    listedNotDisabledApplications: undefined,
     excludedApplications: new Set(['HR Archive']),
+    accountPolicy: { applicationSlaHours: {}, exceptions: [] },
+    recheckCleanHours: 24,
+    nowMs: T0,
   };
-  it.each<[string, Partial<typeof base> & { ownsChangedAccount?: boolean }, { read: boolean; reason: string }]>([
-    ['verified clean, not due, nothing changed: skipped', {}, { read: false, reason: 'verified clean' }],
-    ['verified clean, not due, owns a changed account: read', { ownsChangedAccount: true }, { read: true, reason: 'account changed' }],
+  it.each<[string, Partial<ReadPlanInput>, { kind: string; reason: string }]>([
+    ['verified clean, not due, nothing changed: skipped', {}, { kind: 'skip', reason: 'verified clean, re-check not due' }],
+    ['verified clean, not due, owns a changed account: read', { ownsChangedAccount: true }, { kind: 'read', reason: 'account changed' }],
     [
       'due anyway: its own reason, not counted as a change',
       { ownsChangedAccount: true, nowMs: dueMs },
-      { read: true, reason: 're-check due' },
+      { kind: 'read', reason: 're-check due' },
     ],
-    ['never verified: read anyway', { ownsChangedAccount: true, verification: undefined }, { read: true, reason: 'not verified clean' }],
-    ['open incident: read anyway', { ownsChangedAccount: true, hasOpenIncident: true }, { read: true, reason: 'open incident' }],
-    ['schedule off: read anyway', { ownsChangedAccount: true, recheckCleanHours: 0 }, { read: true, reason: 'read every cycle' }],
+    ['never verified: read anyway', { ownsChangedAccount: true, verification: undefined }, { kind: 'read', reason: 'first read' }],
+    ['open incident: read anyway', { ownsChangedAccount: true, openIncident: janeIncident() }, { kind: 'read', reason: 'open incident' }],
+    ['schedule off: read anyway', { ownsChangedAccount: true, recheckCleanHours: 0 }, { kind: 'read', reason: 'read every cycle' }],
     [
       'listing shows nothing enabled, nothing changed: skipped on the listing',
       { verification: undefined, listedNotDisabledApplications: ['HR Archive'] },
-      { read: false, reason: 'listed without enabled accounts' },
+      { kind: 'skip', reason: 'listing shows nothing enabled' },
     ],
     [
       'listing shows nothing enabled, owns a changed account: read',
       { verification: undefined, listedNotDisabledApplications: [], ownsChangedAccount: true },
-      { read: true, reason: 'account changed' },
+      { kind: 'read', reason: 'account changed' },
     ],
     [
       'listing shows an enabled account: the schedule decides',
       { listedNotDisabledApplications: ['Active Directory'], ownsChangedAccount: true },
-      { read: true, reason: 'account changed' },
+      { kind: 'read', reason: 'account changed' },
     ],
     [
       'listing shows nothing enabled but an incident is open: read for the incident',
-      { listedNotDisabledApplications: [], hasOpenIncident: true },
-      { read: true, reason: 'open incident' },
+      { listedNotDisabledApplications: [], openIncident: janeIncident() },
+      { kind: 'read', reason: 'open incident' },
     ],
   ])('%s', (_name, overrides, expected) => {
-    expect(decideAccountRead({ ...base, ...overrides })).toMatchObject(expected);
+    expect(planRead({ ...base, ...overrides })).toMatchObject(expected);
+  });
+
+  it('an account-changed read is counted apart from the re-checks', () => {
+    const plan = planRead({ ...base, ownsChangedAccount: true });
+    const stats = countOutcome(emptyObserveStats(), {
+      kind: 'planned',
+      via: 'listing',
+      inactive: true,
+      pastSla: true,
+      plan,
+      accounts: undefined,
+    });
+    expect(stats).toMatchObject({ accountChangedReads: 1, verifiedCleanRechecked: 0 });
   });
 });
 
-describe('skipOnListedAccounts', () => {
-  const excluded = new Set(['HR Archive']);
-  it.each<[readonly string[] | undefined, boolean, boolean, boolean]>([
-    [undefined, false, false, false],
-    [[], false, false, true],
-    [['HR Archive'], false, false, true],
-    [['Active Directory'], false, false, false],
-    [[], true, false, false],
-    [[], false, true, false],
-  ])('listed %j, incident %s, changed %s: skip %s', (listed, hasOpenIncident, ownsChangedAccount, skip) => {
-    expect(
-      skipOnListedAccounts({ listedNotDisabledApplications: listed, excludedApplications: excluded, hasOpenIncident, ownsChangedAccount }),
-    ).toBe(skip);
-  });
-});
-
-describe('verificationKeptUnread', () => {
+describe('verificationAfterRead of a failed read', () => {
   const verification: CleanVerification = [T0 / 1000, T0 - HOUR, 'standard'];
+  const failed = { kind: 'failed', error: 'ISC GET /v3/accounts: HTTP 500' } as const;
   it.each([
     [verification, false, verification],
     [verification, true, undefined],
     [undefined, true, undefined],
     [undefined, false, undefined],
-  ] as const)('verification %j, owns a changed account %s', (given, changed, kept) => {
-    expect(verificationKeptUnread(given, changed)).toEqual(kept);
+  ] as const)('verification %j, owns a changed account %s', (previous, ownsChangedAccount, kept) => {
+    expect(
+      verificationAfterRead({
+        accounts: failed,
+        assessment: { severity: 'error', terminatedAtMs: T0 - HOUR, tier: 'standard' },
+        previous,
+        recheckCleanHours: 24,
+        nowMs: T0,
+        ownsChangedAccount,
+      }),
+    ).toEqual(kept);
   });
 });

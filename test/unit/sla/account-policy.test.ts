@@ -182,7 +182,7 @@ describe('per-application grace (applicationSlaHours)', () => {
     expect(pastEarliestSla(assessment(1.5), { applicationSlaHours: GRACE, exceptions: [] })).toBe(true);
     expect(pastEarliestSla(assessment(0.5), { applicationSlaHours: GRACE, exceptions: [] })).toBe(false);
     expect(pastEarliestSla(assessment(1.5), { applicationSlaHours: { 'Exchange Online': 720 }, exceptions: [] })).toBe(false);
-    expect(pastEarliestSla(assessment(1.5), undefined)).toBe(false);
+    expect(pastEarliestSla(assessment(1.5), { applicationSlaHours: {}, exceptions: [] })).toBe(false);
   });
 
   it('without grace or exceptions the verdict is the tier SLA of before', () => {

@@ -1,5 +1,6 @@
 /** decide() against clock steps and unconfirmed deliveries (spec 5). Pure, fixed instants. */
 import { describe, expect, it } from 'vitest';
+import { observeAccountsUnderPolicy } from '../../../src/sla/account-policy.js';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
@@ -17,17 +18,19 @@ function observe(nowMs: number, terminatedMs = TERMINATED, applications = ['Acti
     inactive: true,
     attributes: { hrTerminationDate: new Date(terminatedMs).toISOString(), risk_tier: 'privileged' },
   };
+  const assessment = assessIdentity(identity, policy, nowMs, nowMs);
+  const accounts = applications.map((application) => ({ application, status: 'enabled' as const }));
   return {
     identity,
     inactive: true,
-    assessment: assessIdentity(identity, policy, nowMs, nowMs),
-    accounts: {
-      kind: 'observed',
-      activeApplications: applications,
-      activeAccountCount: applications.length,
-      unknownApplications: [],
-      unknownAccountCount: 0,
-    },
+    assessment,
+    accounts: observeAccountsUnderPolicy(accounts, {
+      identity,
+      assessment,
+      policy: { applicationSlaHours: {}, exceptions: [] },
+      excludedApplications: policy.excludedApplications,
+      nowMs,
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AccountsObservation } from '../../../src/sla/account-policy.js';
+import { observeAccountsUnderPolicy, type AccountsObservation } from '../../../src/sla/account-policy.js';
+import type { Account } from '../../../src/source/identity-source.js';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, severityFor, summarizeAccounts, type SlaPolicy } from '../../../src/sla/policy.js';
@@ -8,7 +9,13 @@ import { testPolicy, janeIncident } from '../../helpers/sla-fixtures.js';
 
 const policy: SlaPolicy = testPolicy();
 
-function observe(opts: { hoursAgo: number; tier?: string; accounts?: AccountsObservation; inactive?: boolean; id?: string }): Observation {
+function observe(opts: {
+  hoursAgo: number;
+  tier?: string;
+  accounts?: AccountsObservation | Account[];
+  inactive?: boolean;
+  id?: string;
+}): Observation {
   const id = opts.id ?? 'id1';
   const identity = {
     id,
@@ -17,26 +24,38 @@ function observe(opts: { hoursAgo: number; tier?: string; accounts?: AccountsObs
     inactive: opts.inactive ?? true,
     attributes: { hrTerminationDate: new Date(NOW - opts.hoursAgo * HOUR).toISOString(), risk_tier: opts.tier ?? 'privileged' },
   };
+  const assessment = assessIdentity(identity, policy, NOW, NOW);
+  const accounts = opts.accounts ?? observed(['Active Directory']);
   return {
     identity,
     inactive: identity.inactive,
-    assessment: assessIdentity(identity, policy, NOW, NOW),
-    accounts: opts.accounts ?? observed(['Active Directory']),
+    assessment,
+    // Accounts as read go through the account policy (no grace, no exceptions), as the cycle does.
+    accounts: Array.isArray(accounts)
+      ? observeAccountsUnderPolicy(accounts, {
+          identity,
+          assessment,
+          policy: { applicationSlaHours: {}, exceptions: [] },
+          excludedApplications: policy.excludedApplications,
+          nowMs: NOW,
+        })
+      : accounts,
   };
 }
 
+/** Enabled accounts of `applications`, and `unknownAccountCount` accounts of unknown status spread over `unknownApplications`. */
 function observed(
   applications: string[],
   unknownAccountCount = 0,
   unknownApplications = unknownAccountCount > 0 ? ['GitHub'] : [],
-): AccountsObservation {
-  return {
-    kind: 'observed',
-    activeApplications: applications,
-    activeAccountCount: applications.length,
-    unknownAccountCount,
-    unknownApplications,
-  };
+): Account[] {
+  return [
+    ...applications.map((application): Account => ({ application, status: 'enabled' })),
+    ...Array.from({ length: unknownAccountCount }, (_, i): Account => ({
+      application: unknownApplications[i % unknownApplications.length] ?? 'GitHub',
+      status: 'unknown',
+    })),
+  ];
 }
 
 const incident = (overrides: Partial<OpenIncident> = {}): OpenIncident => janeIncident(overrides);

@@ -1,0 +1,236 @@
+import type { Identity } from '../source/identity-source.js';
+import type { AccountPolicy, AccountsObservation } from './account-policy.js';
+import { pastEarliestSla } from './account-policy.js';
+import type { OpenIncident } from './incident.js';
+import { assessIdentity, severityFor, type SlaAssessment, type SlaPolicy } from './policy.js';
+import { decideRecheck, verifiedNow, type CleanVerification } from './recheck.js';
+import { HOUR_MS } from './time-units.js';
+
+/** What assessing a leaver looks at besides the identity and the policy. */
+export interface AssessLeaverInput {
+  /** When the identity was first seen inactive (the cycle's instant when never). */
+  firstSeenMs: number;
+  /** The identity's open incident, if any. */
+  openIncident: OpenIncident | undefined;
+  nowMs: number;
+}
+
+/**
+ * Pure: where a leaver stands against its SLA. While an incident is open, a termination attribute
+ * that disappears or becomes unparseable (an HR glitch) is not a remediation: the incident keeps
+ * the instant it was opened with. Only a valid instant (one now in the future included) replaces it.
+ */
+export function assessLeaver(identity: Identity, policy: SlaPolicy, input: AssessLeaverInput): SlaAssessment {
+  const assessment = assessIdentity(identity, policy, input.firstSeenMs, input.nowMs);
+  const incident = input.openIncident;
+  if (assessment.terminationSource === 'attribute' || incident === undefined) return assessment;
+  const openedWithMs = Date.parse(incident.terminationDate);
+  if (!Number.isFinite(openedWithMs) || openedWithMs === assessment.terminatedAtMs) return assessment;
+  const elapsedMs = input.nowMs - openedWithMs;
+  return {
+    ...assessment,
+    terminatedAtMs: openedWithMs,
+    terminationSource: incident.terminationSource,
+    slaDeadlineMs: openedWithMs + assessment.slaHours * HOUR_MS,
+    elapsedMs,
+    severity: severityFor(elapsedMs, assessment.slaHours),
+  };
+}
+
+/** Why an identity's accounts are not read, and no observation of it goes to the decision. */
+export type SkipReason = 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
+
+/** Why an identity's accounts are read this cycle. */
+export type PlannedReadReason =
+  'first read' | 'read every cycle' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed' | 'account changed';
+
+/** Why an identity goes to the decision without an account read. */
+export type DecidedReason = 'identity no longer inactive';
+
+/**
+ * What to do with one identity the source listed (or looked up), with one named reason.
+ * `rechecksVerification`: the read re-checks an identity verified clean (counted apart).
+ * `keepVerification`: the verification to carry into the next cycle's state when nothing is read.
+ */
+export type ReadPlan =
+  | { kind: 'skip'; reason: SkipReason; keepVerification: CleanVerification | undefined }
+  | { kind: 'read'; reason: PlannedReadReason; rechecksVerification: boolean; verification: CleanVerification | undefined }
+  | { kind: 'decided'; reason: DecidedReason };
+
+/** Everything planning one identity looks at; nothing else is read. */
+export interface ReadPlanInput {
+  identityId: string;
+  /** The source says the identity is inactive (a leaver). */
+  inactive: boolean;
+  assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs' | 'terminatedAtMs' | 'tier'>;
+  openIncident: OpenIncident | undefined;
+  /** The identity's verification from earlier cycles, if one still holds. */
+  verification: CleanVerification | undefined;
+  /** Applications the listing shows not disabled; undefined = the listing does not say. */
+  listedNotDisabledApplications: readonly string[] | undefined;
+  excludedApplications: ReadonlySet<string>;
+  accountPolicy: AccountPolicy;
+  /** `leaver.recheckCleanHours`; 0 = read every identity past SLA every cycle. */
+  recheckCleanHours: number;
+  nowMs: number;
+  /**
+   * The source reports that one of the identity's accounts changed since the last cycle: read it
+   * whatever its verification says. Absent = the source cannot say.
+   */
+  ownsChangedAccount?: boolean;
+}
+
+const RECHECK_REASONS: ReadonlySet<string> = new Set(['re-check due', 'termination instant changed', 'tier changed']);
+
+/**
+ * Pure: skip one identity, read its accounts, or hand it to the decision as it is. An active
+ * identity needs no read (its incident resolves on that alone); one not yet past any SLA and
+ * without an incident is not read; a listing that shows nothing enabled spares the read only
+ * where nothing would be decided on it (it lags, so an open incident is read afresh); a
+ * verified-clean identity is read again only when its re-check falls due or what it was verified
+ * under changed (spec 10).
+ */
+export function planRead(input: ReadPlanInput): ReadPlan {
+  if (!input.inactive) return { kind: 'decided', reason: 'identity no longer inactive' };
+  const hasIncident = input.openIncident !== undefined;
+  if (!hasIncident && !pastEarliestSla(input.assessment, input.accountPolicy)) {
+    return { kind: 'skip', reason: 'not past SLA', keepVerification: undefined };
+  }
+  const changed = input.ownsChangedAccount === true;
+  const listed = input.listedNotDisabledApplications;
+  if (!hasIncident && listed?.every((application) => input.excludedApplications.has(application))) {
+    // The listing lags; a changed account is fresher news than the document that says nothing is enabled.
+    return changed
+      ? { kind: 'read', reason: 'account changed', rechecksVerification: false, verification: undefined }
+      : { kind: 'skip', reason: 'listing shows nothing enabled', keepVerification: undefined };
+  }
+  // A verification is made only under the tier SLA; one past only an application's earlier SLA is read every cycle.
+  const verification = input.assessment.severity ? input.verification : undefined;
+  const recheck = decideRecheck({
+    identityId: input.identityId,
+    verification,
+    terminatedAtMs: input.assessment.terminatedAtMs,
+    tier: input.assessment.tier,
+    hasOpenIncident: hasIncident,
+    nowMs: input.nowMs,
+    recheckCleanHours: input.recheckCleanHours,
+    ownsChangedAccount: changed,
+  });
+  if (!recheck.read) return { kind: 'skip', reason: 'verified clean, re-check not due', keepVerification: verification };
+  const reason: PlannedReadReason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
+  return { kind: 'read', reason, rechecksVerification: RECHECK_REASONS.has(recheck.reason), verification };
+}
+
+/**
+ * Clean: nothing enabled and nothing unknown at all. An account within its grace or under an
+ * exception (spec 11) will page when that ends, so such an identity is not clean.
+ */
+export function isClean(accounts: AccountsObservation): boolean {
+  return (
+    accounts.kind === 'observed' &&
+    accounts.activeAccountCount === 0 &&
+    accounts.unknownAccountCount === 0 &&
+    accounts.policy.withinGraceApplications.length === 0 &&
+    accounts.policy.exceptedApplications.length === 0
+  );
+}
+
+/** What an account read (done as planned) means for the identity's verification. */
+export interface VerificationAfterReadInput {
+  accounts: AccountsObservation;
+  assessment: Pick<SlaAssessment, 'severity' | 'terminatedAtMs' | 'tier'>;
+  /** The verification the read was planned with. */
+  previous: CleanVerification | undefined;
+  recheckCleanHours: number;
+  nowMs: number;
+  /** The read was made because one of the identity's accounts changed. */
+  ownsChangedAccount?: boolean;
+}
+
+/**
+ * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
+ * now; a failed read keeps the one it had (nothing was learnt) unless an account of the identity
+ * changed, which the next cycle must then read; anything else keeps none.
+ */
+export function verificationAfterRead(input: VerificationAfterReadInput): CleanVerification | undefined {
+  const { accounts, assessment } = input;
+  if (accounts.kind === 'failed') return input.ownsChangedAccount === true ? undefined : input.previous;
+  if (isClean(accounts) && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
+    return verifiedNow(input.nowMs, assessment.terminatedAtMs, assessment.tier);
+  }
+  return undefined;
+}
+
+/** Whether an observation goes to the decision: anything but a clean read of an identity without an incident. */
+export function needsDecision(accounts: AccountsObservation, hasOpenIncident: boolean): boolean {
+  return hasOpenIncident || !isClean(accounts);
+}
+
+/** The counts one observation pass reports (the summary's source-side numbers). */
+export interface ObserveStats {
+  /** Inactive identities the listing returned. */
+  inactiveListed: number;
+  /** Inactive identities past their tier SLA (listed or looked up). */
+  pastSla: number;
+  /** Account reads that returned (accounts, or the identity gone). */
+  accountsFetched: number;
+  accountReadFailures: number;
+  /** Open incidents whose identity the complete listing lacked, looked up on their own. */
+  identitiesLookedUp: number;
+  /** Accounts of unknown status seen outside excluded applications. */
+  unknownStatusAccounts: number;
+  /** Identities past SLA skipped as verified clean, re-check not due. */
+  verifiedCleanSkipped: number;
+  /** Verified-clean identities read again (re-check due, or what they were verified under changed). */
+  verifiedCleanRechecked: number;
+  /** Identities read only because they own an account the source changed since the watermark. */
+  accountChangedReads: number;
+}
+
+/** What happened to one identity in a pass: how it came, what was planned, what the read found. */
+export type ObserveOutcome =
+  | {
+      kind: 'planned';
+      via: 'listing' | 'lookup';
+      inactive: boolean;
+      pastSla: boolean;
+      plan: ReadPlan;
+      /** The read's result, when the plan was to read. */
+      accounts: AccountsObservation | undefined;
+    }
+  /** An unlisted open incident's identity looked up on its own (whatever the lookup found). */
+  | { kind: 'looked-up' };
+
+/** No identity seen yet. */
+export function emptyObserveStats(): ObserveStats {
+  return {
+    inactiveListed: 0,
+    pastSla: 0,
+    accountsFetched: 0,
+    accountReadFailures: 0,
+    identitiesLookedUp: 0,
+    unknownStatusAccounts: 0,
+    verifiedCleanSkipped: 0,
+    verifiedCleanRechecked: 0,
+    accountChangedReads: 0,
+  };
+}
+
+/** Pure: the counts after one more outcome. Every count follows from the plan and the read; none is kept by hand. */
+export function countOutcome(stats: ObserveStats, outcome: ObserveOutcome): ObserveStats {
+  if (outcome.kind === 'looked-up') return { ...stats, identitiesLookedUp: stats.identitiesLookedUp + 1 };
+  const { plan, accounts } = outcome;
+  const inactive = outcome.inactive ? 1 : 0;
+  const read = plan.kind === 'read' ? 1 : 0;
+  return {
+    inactiveListed: stats.inactiveListed + (outcome.via === 'listing' ? inactive : 0),
+    pastSla: stats.pastSla + (outcome.inactive && outcome.pastSla ? 1 : 0),
+    accountsFetched: stats.accountsFetched + (accounts && accounts.kind !== 'failed' ? 1 : 0),
+    accountReadFailures: stats.accountReadFailures + (accounts?.kind === 'failed' ? 1 : 0),
+    identitiesLookedUp: stats.identitiesLookedUp,
+    unknownStatusAccounts: stats.unknownStatusAccounts + (accounts?.kind === 'observed' ? accounts.unknownAccountCount : 0),
+    verifiedCleanSkipped: stats.verifiedCleanSkipped + (plan.kind === 'skip' && plan.keepVerification !== undefined ? 1 : 0),
+    verifiedCleanRechecked: stats.verifiedCleanRechecked + (read && plan.kind === 'read' && plan.rechecksVerification ? 1 : 0),
+    accountChangedReads: stats.accountChangedReads + (plan.kind === 'read' && plan.reason === 'account changed' ? 1 : 0),
+  };
+}
