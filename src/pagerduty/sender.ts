@@ -13,9 +13,12 @@ import { omitKeys } from '../omit-keys.js';
 /**
  * The outcome of delivering one event, after all attempts. `rejected`: PagerDuty refused the
  * event itself (4xx other than 408/429), so sending it again unchanged will not help.
+ * `unconfirmed`: at least one attempt's request went out but its answer never came (a timeout or
+ * a reset after the body was sent), so PagerDuty may have accepted the event.
  */
 export type DeliveryResult =
-  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true };
+  | { ok: true; attempts: number }
+  | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -52,6 +55,8 @@ class DeliveryError extends Error {
     message: string,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    /** The request may have reached PagerDuty: it went out, and no answer came back. */
+    readonly unconfirmed = false,
   ) {
     super(message);
   }
@@ -71,7 +76,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   const scrub = (text: string): string => (routingKey ? text.replaceAll(routingKey, '[REDACTED]') : text);
 
   async function post(event: PagerDutyEvent): Promise<void> {
-    let response: Response;
+    let response: Response | undefined;
     let text: string;
     try {
       response = await fetchVia(options.dispatcher, options.eventsUrl, {
@@ -90,7 +95,12 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     } catch (error) {
       if (error instanceof AbortError) throw error;
       const reason = describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'pagerduty.eventsUrl' });
-      throw new DeliveryError(scrub(`network error: ${reason}`));
+      throw new DeliveryError(
+        scrub(`network error: ${reason}`),
+        undefined,
+        undefined,
+        response !== undefined || mayHaveBeenSent(error),
+      );
     }
     const statusClass = classifyStatus(response.status);
     if (statusClass === 'ok') return;
@@ -124,12 +134,13 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   async function deliver(event: PagerDutyEvent, signal: AbortSignal | undefined): Promise<DeliveryResult> {
     let attempts = 0;
     // Set inside the attempt callback: a property, so the catch below is not narrowed to its initial value.
-    const progress = { accepted: false };
+    const progress = { accepted: false, unconfirmed: false };
     const stopped = (): DeliveryResult => ({
       ok: false,
       attempts,
       error: `not sent: the run is stopping (${describeReason(signal?.reason)})`,
       stopped: true,
+      ...(progress.unconfirmed ? { unconfirmed: true as const } : {}),
     });
     // A function, not a narrowed property: the signal can abort while an attempt is awaited.
     const isStopping = (): boolean => signal?.aborted === true;
@@ -152,6 +163,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
           randomize: true,
           onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
             const failure = error instanceof DeliveryError ? error : undefined;
+            if (failure?.unconfirmed) progress.unconfirmed = true;
             // Throttling and Retry-After concern the routing key, not this event: hold every send back.
             if (failure?.status === 429) {
               pacer.slowDown();
@@ -178,16 +190,39 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     } catch (error) {
       // p-retry checks the signal after a successful attempt too: an accepted event is delivered, whatever happened since.
       if (progress.accepted) return { ok: true, attempts };
+      // An earlier attempt that went unanswered may have been accepted, whatever the later ones got.
+      if (error instanceof DeliveryError && error.unconfirmed) progress.unconfirmed = true;
       if (isStopping()) return stopped();
       const status = error instanceof DeliveryError ? error.status : undefined;
       // A redirect is the URL or the proxy, not PagerDuty refusing this event.
       const rejected = status !== undefined && !isRedirect(status) && classifyStatus(status) === 'fail';
-      return { ok: false, attempts, error: scrub((error as Error).message), ...(rejected ? { rejected } : {}) };
+      return {
+        ok: false,
+        attempts,
+        error: scrub((error as Error).message),
+        ...(rejected ? { rejected } : {}),
+        ...(progress.unconfirmed ? { unconfirmed: true as const } : {}),
+      };
     }
   }
 
   return { send: (event, signal) => limit(() => deliver(event, signal)) };
 }
+
+/**
+ * Whether a request that failed without an answer may have reached PagerDuty: a timeout or a
+ * connection closed mid-request may come after the body was sent (counted as possibly sent: a
+ * resolve PagerDuty has no incident for is harmless, a lost open incident is not); a refused
+ * connection, an unknown host or a TLS failure come before it.
+ */
+function mayHaveBeenSent(error: unknown): boolean {
+  const err = error as { name?: unknown; code?: unknown; cause?: { name?: unknown; code?: unknown } };
+  if (err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError') return true;
+  const code = err.cause?.code ?? err.code;
+  return typeof code === 'string' && ANSWER_LOST.has(code);
+}
+
+const ANSWER_LOST = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 function isRedirect(status: number): boolean {
   return status >= 300 && status < 400;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
-import { classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
+import { DEDUP_KEY_PREFIX, classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
 import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { kindOfChange, type StateChange } from '../sla/state-change.js';
+import { dedupKeyOfChange, kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditEventLine } from '../state/audit-line.js';
 import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
@@ -31,7 +31,7 @@ export interface ReplayState {
 export type ReplayStep =
   | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter; change: StateChange | undefined }
   | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
-  | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
+  | { kind: 'keep'; entry: DeadLetterEntry; reason: string; foreign?: true };
 
 /**
  * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
@@ -46,10 +46,12 @@ export function planReplay(
   history: ReadonlyMap<string, IncidentHistory>,
 ): ReplayStep[] {
   const lastLineOf = new Map<string, number>();
-  for (const entry of entries) if (entry.letter) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
+  for (const entry of entries) if (entry.letter && !foreignReason(entry.letter)) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
   return entries.map((entry): ReplayStep => {
     if (!entry.letter) return { kind: 'keep', entry, reason: `unparseable: ${entry.problem}` };
     const letter = entry.letter;
+    const notOurs = foreignReason(letter);
+    if (notOurs) return { kind: 'keep', entry, reason: notOurs, foreign: true };
     const key = letter.event.dedup_key;
     const laterLine = lastLineOf.get(key) ?? entry.line;
     if (laterLine !== entry.line) return { kind: 'drop', entry, reason: `superseded by line ${laterLine} for the same incident` };
@@ -77,6 +79,19 @@ export function planReplay(
       return { kind: 'drop', entry, reason: 'incident re-sent since (state file)' };
     return { kind: 'send', entry, letter, change: letter.change ?? legacyChange(letter.event, kind, state, seen) };
   });
+}
+
+/**
+ * Why a line is not the watchdog's to send, if it is not: its dedup key lacks our prefix (a
+ * hand-edited or pasted line would otherwise go out with our routing key), or its recorded change
+ * is about another incident than its event. Pure.
+ */
+export function foreignReason(letter: DeadLetter): string | undefined {
+  const key = letter.event.dedup_key;
+  if (!key.startsWith(DEDUP_KEY_PREFIX)) return `dedup key is not the watchdog's (no ${DEDUP_KEY_PREFIX} prefix): never replayed`;
+  if (letter.change && dedupKeyOfChange(letter.change) !== key)
+    return "the recorded change is about another incident than the event's dedup key: never replayed";
+  return undefined;
 }
 
 /**

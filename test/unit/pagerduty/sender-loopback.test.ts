@@ -76,9 +76,14 @@ describe('sender on loopback', () => {
     expect(lines.find((l) => l.msg === 'PagerDuty delivery attempt failed')?.error).toBe('network error: no answer within 0.5 s (timeout)');
   });
 
-  it('dead-letters after 4 attempts when every request hangs', async () => {
+  it('dead-letters after 4 attempts when every request hangs, saying it may have been accepted (unconfirmed)', async () => {
     const { pagerDuty, sender } = await setup({ respond: () => ({ status: 0, hang: true }) }, { timeoutMs: 200 });
-    expect(await sender.send(event(1))).toEqual({ ok: false, attempts: 4, error: 'network error: no answer within 0.2 s (timeout)' });
+    expect(await sender.send(event(1))).toEqual({
+      ok: false,
+      attempts: 4,
+      error: 'network error: no answer within 0.2 s (timeout)',
+      unconfirmed: true,
+    });
     expect(pagerDuty.received).toHaveLength(4);
   });
 

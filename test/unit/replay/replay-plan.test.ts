@@ -326,7 +326,7 @@ describe('replayDeadLetters', () => {
     const replay = () =>
       replayDeadLetters({
         ...paths,
-        sender,
+        mode: { kind: 'deliver', sender },
         concurrency: options.concurrency ?? 2,
         alertAfterFailures: 3,
         logger,
@@ -349,7 +349,7 @@ describe('replayDeadLetters', () => {
     const outcome = await t.replay();
     expect(outcome).toEqual({
       exitCode: 0,
-      summary: { lines: 1, delivered: 1, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, remaining: 0 },
+      summary: { lines: 1, delivered: 1, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, foreign: 0, remaining: 0 },
     });
     expect(t.sent.map((e) => e.dedup_key)).toEqual([KEY]);
     expect(existsSync(t.paths.deadLetterPath)).toBe(false);
