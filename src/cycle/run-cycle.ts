@@ -49,11 +49,16 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const { config, logger, now } = input;
   const startedMs = Date.now();
   // Before anything else: the journal of a run that was killed (or hit a full disk) is folded in.
-  const { state, corrupt } = await loadState(config.state.path, new Date(), { logger, write: !dryRun, moveCorruptAside: !dryRun });
+  const { state, corrupt, rebuilt } = await loadState(config.state.path, new Date(), {
+    logger,
+    write: !dryRun,
+    moveCorruptAside: !dryRun,
+    auditPath: config.audit.path,
+  });
   if (corrupt) {
     logger.error(
-      { path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason },
-      'STATE FILE CORRUPT: moved aside; continuing from IIQ alone (open incidents will be re-sent)',
+      { path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason, rebuiltFromAudit: rebuilt },
+      `STATE FILE CORRUPT: ${corrupt.movedTo ? 'moved aside' : 'left in place (dry run)'}; open incidents rebuilt from the audit log, the rest comes from the source again`,
     );
   }
   const previousEvaluatedAtMs = state.lastEvaluatedAt === undefined ? undefined : Date.parse(state.lastEvaluatedAt);

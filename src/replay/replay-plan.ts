@@ -6,6 +6,7 @@ import type { OpenIncident } from '../sla/incident.js';
 import { dedupKeyOfChange, kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditEventLine } from '../state/audit-line.js';
+import { incidentFromAudit } from '../state/rebuild-from-audit.js';
 import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 
@@ -206,41 +207,6 @@ export function legacyChange(
       terminationSource: d.termination_date_source === 'first-seen-inactive' ? 'first-seen' : 'attribute',
       slaDeadline: d.sla_deadline,
     },
-  };
-}
-
-/**
- * The open incident as the audit log last described it (for a resolve the state no longer
- * knows); undefined when the line lacks the incident's facts (a hand-edited or foreign line).
- */
-export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident | undefined {
-  const r = open.record;
-  const { identity_id, identity_name, sla_hours, termination_date, sla_deadline, active_applications, active_account_count } = r;
-  if (
-    identity_id === undefined ||
-    identity_name === undefined ||
-    sla_hours === undefined ||
-    termination_date === undefined ||
-    sla_deadline === undefined ||
-    active_applications === undefined ||
-    active_account_count === undefined
-  )
-    return undefined;
-  return {
-    dedupKey: r.dedup_key,
-    identityId: identity_id,
-    identityName: identity_name,
-    displayName: identity_name,
-    tier: r.tier,
-    slaHours: sla_hours,
-    severity: r.severity === 'error' ? 'error' : 'warning',
-    activeApplications: active_applications,
-    activeAccountCount: active_account_count,
-    terminationDate: termination_date,
-    terminationSource: 'attribute',
-    slaDeadline: sla_deadline,
-    firstSentAt: open.firstSentAt,
-    lastSentAt: r.sent_at,
   };
 }
 
