@@ -24,6 +24,7 @@ afterEach(() => folders.splice(0).forEach((dir) => rmSync(dir, { recursive: true
 function setup(answer: (event: PagerDutyEvent, index: number, signal?: AbortSignal) => DeliveryResult | Promise<DeliveryResult>) {
   const dir = mkdtempSync(join(tmpdir(), 'watchdog-loop-'));
   folders.push(dir);
+  const deadLetterPath = join(dir, 'dead_letter.jsonl');
   const sent: PagerDutyEvent[] = [];
   const sender: PagerDutySender = {
     send: (event, signal) => {
@@ -36,7 +37,7 @@ function setup(answer: (event: PagerDutyEvent, index: number, signal?: AbortSign
   const options: DeliveryLoopOptions = {
     statePath: join(dir, 'state.json'),
     auditPath: join(dir, 'audit.jsonl'),
-    deadLetterPath: join(dir, 'dead_letter.jsonl'),
+    deadLetterPath,
     book: { incidents: {}, storms: {}, health: HEALTHY },
     sender,
     logger,
@@ -51,7 +52,7 @@ function setup(answer: (event: PagerDutyEvent, index: number, signal?: AbortSign
     );
   const readState = () => JSON.parse(readFileSync(options.statePath, 'utf8')) as ReturnType<typeof emptyState>;
   const lines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : []);
-  return { dir, options, sent, logs, run, readState, lines };
+  return { dir, deadLetterPath, options, sent, logs, run, readState, lines };
 }
 
 const trigger = (n: number): PlannedDelivery => {
@@ -99,7 +100,7 @@ describe('DeliveryLoop', () => {
       { kind: 'delivered', attempts: 1 },
     ]);
     expect(Object.keys(t.readState().incidents)).toEqual(['iiq-leaver-sla-id2']);
-    const [letter] = t.lines(t.options.deadLetterPath).map((l) => JSON.parse(l) as { event: PagerDutyEvent; change: StateChange });
+    const [letter] = t.lines(t.deadLetterPath).map((l) => JSON.parse(l) as { event: PagerDutyEvent; change: StateChange });
     expect(letter?.event.dedup_key).toBe('iiq-leaver-sla-id1');
     expect(letter?.change.kind).toBe('incident-open');
   });
@@ -109,7 +110,7 @@ describe('DeliveryLoop', () => {
     const { result } = await t.run([trigger(1)]);
     expect(result[0]).toMatchObject({ kind: 'failed', unconfirmed: true });
     expect(t.readState().incidents['iiq-leaver-sla-id1']).toMatchObject({ unconfirmed: true, identityId: 'id1' });
-    expect(t.lines(t.options.deadLetterPath)).toHaveLength(1);
+    expect(t.lines(t.deadLetterPath)).toHaveLength(1);
     expect(t.lines(t.options.auditPath)).toHaveLength(0);
   });
 
@@ -123,7 +124,7 @@ describe('DeliveryLoop', () => {
     expect(result.map((o) => o.kind)).toEqual(['delivered', 'not-sent', 'not-sent']);
     expect(t.sent).toHaveLength(1);
     expect(Object.keys(t.readState().incidents)).toEqual(['iiq-leaver-sla-id1']);
-    expect(t.lines(t.options.deadLetterPath)).toHaveLength(0);
+    expect(t.lines(t.deadLetterPath)).toHaveLength(0);
   });
 
   it('a state file that cannot be written: LocalFileError (exit 5), and the journal keeps every accepted event for the next run', async () => {
@@ -144,13 +145,13 @@ describe('DeliveryLoop', () => {
     const t = setup(() => ok());
     const failedAt = '2026-11-24T10:00:00.000Z';
     const { event, change } = trigger(1);
-    writeFileSync(t.options.deadLetterPath, `${JSON.stringify({ failedAt, attempts: 4, error: 'HTTP 500', event, change })}\n`);
+    writeFileSync(t.deadLetterPath, `${JSON.stringify({ failedAt, attempts: 4, error: 'HTTP 500', event, change })}\n`);
     writeFileSync(
       t.options.auditPath,
       `${JSON.stringify({ sent_at: '2026-11-24T11:00:00.000Z', event_action: 'resolve', dedup_key: 'iiq-leaver-sla-id1', tier: 'standard' })}\n`,
     );
     const outcome = await replayDeadLetters({
-      deadLetterPath: t.options.deadLetterPath,
+      deadLetterPath: t.deadLetterPath,
       statePath: t.options.statePath,
       auditPath: t.options.auditPath,
       mode: { kind: 'deliver', sender: t.options.sender },
