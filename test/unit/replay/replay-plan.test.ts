@@ -73,6 +73,7 @@ function withChange(l: DeadLetter): DeadLetter {
   };
   return { ...l, change: { kind: 'incident-open', reason: 'first breach', incident: facts, audit: true } };
 }
+const HEALTHY_STATE: HealthState = { consecutiveFailures: 0, lastError: undefined, incidentOpen: false };
 const line = (l: DeadLetter | string): string => (typeof l === 'string' ? l : JSON.stringify(l));
 
 function incident(lastSentAt: string, key = KEY): OpenIncident {
@@ -267,6 +268,20 @@ describe('planReplay', () => {
       historyOf(records, keys),
     );
     expect(steps.map((s) => (s.kind === 'send' ? 'send' : `${s.kind}: ${s.reason}`))).toEqual(expected);
+  });
+
+  it('keeps, never sends, a line whose dedup key is not ours or whose change is about another incident', () => {
+    const foreign = letter(resolve('acme-prod-db-outage-7731'));
+    const mismatched = { ...withChange(letter(trigger())), event: { ...trigger(), dedup_key: 'iiq-leaver-sla-someone-else' } };
+    const steps = planReplay(
+      parseDeadLetters([foreign, mismatched].map(line).join('\n')),
+      { incidents: {}, storms: {}, health: HEALTHY_STATE, alertAfterFailures: 3 },
+      new Map(),
+    );
+    expect(steps.map((step) => [step.kind, step.kind === 'keep' ? step.foreign : undefined])).toEqual([
+      ['keep', true],
+      ['keep', true],
+    ]);
   });
 
   it('keeps unparseable lines with their reason, skips blank lines, strips a stray routing key', () => {
