@@ -164,4 +164,28 @@ describe('DeliveryLoop', () => {
     expect(t.sent).toEqual([]);
     expect(existsSync(t.options.statePath) ? t.readState().incidents : {}).toEqual({});
   });
+
+  it('a dry-run replay prints what it would send and changes nothing', async () => {
+    const t = setup(() => ok());
+    const { event, change } = trigger(1);
+    const content = `${JSON.stringify({ failedAt: '2026-11-24T10:00:00.000Z', attempts: 4, error: 'HTTP 500', event, change })}\n`;
+    writeFileSync(t.deadLetterPath, content);
+    const printed: string[] = [];
+    const outcome = await replayDeadLetters({
+      deadLetterPath: t.deadLetterPath,
+      statePath: t.options.statePath,
+      auditPath: t.options.auditPath,
+      mode: { kind: 'dry-run' },
+      concurrency: 1,
+      logger: t.options.logger,
+      alertAfterFailures: 3,
+      clock: () => NOW,
+      writeStdout: (text) => printed.push(text),
+    });
+    expect(outcome).toMatchObject({ exitCode: ExitCode.deadLettered, summary: { notAttempted: 1, remaining: 1 } });
+    expect(printed.map((text) => JSON.parse(text) as unknown)).toEqual([{ action: 'replay', line: 1, event }]);
+    expect(t.sent).toEqual([]);
+    expect(readFileSync(t.deadLetterPath, 'utf8')).toBe(content);
+    expect(existsSync(t.options.statePath)).toBe(false);
+  });
 });
