@@ -70,9 +70,7 @@ export async function deliverCycle(
 export function planHealthDelivery(decision: HealthDecision, source: string, now: Date): PlannedDelivery | undefined {
   if (!decision.action) return undefined;
   const event =
-    decision.action === 'trigger'
-      ? buildHealthTriggerEvent(decision.next, source, now)
-      : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
+    decision.action === 'trigger' ? buildHealthTriggerEvent(decision.next, source, now) : buildResolveEvent({ dedupKey: HEALTH_DEDUP_KEY });
   return { event, change: { kind: 'health', incidentOpen: decision.action === 'trigger' } };
 }
 

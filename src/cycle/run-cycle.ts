@@ -22,7 +22,9 @@ import { appendExceptionRecords } from '../state/exception-log.js';
 export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
   const { mode } = input;
   // A dry run writes nothing, the lock included: it may run beside a scheduled cycle.
-  return mode.kind === 'dry-run' ? cycleWithMetrics(input) : withRunLock(input.config.state.path, input.logger, () => cycleWithMetrics(input));
+  return mode.kind === 'dry-run'
+    ? cycleWithMetrics(input)
+    : withRunLock(input.config.state.path, input.logger, () => cycleWithMetrics(input));
 }
 
 async function cycleWithMetrics(input: CycleInput): Promise<CycleOutcome> {

@@ -130,8 +130,7 @@ export class DeliveryLoop {
     }
     const unconfirmed = result.unconfirmed === true;
     if (ticket) await (unconfirmed ? this.recorder.unconfirmed(ticket, at) : this.recorder.failed(ticket, at));
-    if (unconfirmed)
-      logger.warn(about, 'PagerDuty event sent but never answered: recorded as possibly open, resolved once remediated');
+    if (unconfirmed) logger.warn(about, 'PagerDuty event sent but never answered: recorded as possibly open, resolved once remediated');
     if (result.stopped) {
       logger.warn(about, 'PagerDuty event not sent: the run is stopping (the next cycle sends it)');
       return { kind: 'not-sent', why: 'stopping' };

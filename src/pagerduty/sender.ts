@@ -17,8 +17,7 @@ import { omitKeys } from '../omit-keys.js';
  * a reset after the body was sent), so PagerDuty may have accepted the event.
  */
 export type DeliveryResult =
-  | { ok: true; attempts: number }
-  | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
+  { ok: true; attempts: number } | { ok: false; attempts: number; error: string; rejected?: boolean; stopped?: true; unconfirmed?: true };
 
 /** Delivers events to the PagerDuty Events API v2. */
 export interface PagerDutySender {
@@ -95,12 +94,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
     } catch (error) {
       if (error instanceof AbortError) throw error;
       const reason = describeNetworkError(error, { timeoutMs: options.timeoutMs, urlKey: 'pagerduty.eventsUrl' });
-      throw new DeliveryError(
-        scrub(`network error: ${reason}`),
-        undefined,
-        undefined,
-        response !== undefined || mayHaveBeenSent(error),
-      );
+      throw new DeliveryError(scrub(`network error: ${reason}`), undefined, undefined, response !== undefined || mayHaveBeenSent(error));
     }
     const statusClass = classifyStatus(response.status);
     if (statusClass === 'ok') return;

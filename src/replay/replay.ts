@@ -116,13 +116,11 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
     summary[step.kind === 'drop' ? 'superseded' : step.foreign ? 'foreign' : 'unparseable'] += 1;
   }
   const sends = steps.filter((step): step is SendStep => step.kind === 'send');
-  const planned = sends.map(
-    (step): PlannedDelivery => ({
-      event: step.letter.event,
-      change: step.change && withReplayReason(step.change, REPLAY_REASON),
-      reason: REPLAY_REASON,
-    }),
-  );
+  const planned = sends.map((step): PlannedDelivery => ({
+    event: step.letter.event,
+    change: step.change && withReplayReason(step.change, REPLAY_REASON),
+    reason: REPLAY_REASON,
+  }));
 
   if (input.mode.kind === 'dry-run') {
     for (const [i, step] of sends.entries())

@@ -98,11 +98,9 @@ export class DeliveryRecorder {
    * it. Never throws.
    */
   async unconfirmed(ticket: DeliveryTicket, at: string): Promise<void> {
-    await this.journal
-      .append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'unconfirmed', at }])
-      .catch((error: unknown) => {
-        this.#fail(error as WatchdogError);
-      });
+    await this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'unconfirmed', at }]).catch((error: unknown) => {
+      this.#fail(error as WatchdogError);
+    });
     applyEffect(this.#book, unconfirmedEffect(this.#book, ticket.change, at));
   }
 
