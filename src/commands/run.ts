@@ -5,6 +5,7 @@ import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { formatKeyValueTable } from '../log.js';
 import type { CycleSummary } from '../cycle/cycle-input.js';
 import { runCycle } from '../cycle/run-cycle.js';
+import { DRY_RUN, deliverWith } from '../delivery/mode.js';
 import { createRuntime } from './runtime.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { parseInstantArgument } from './parse-instant.js';
@@ -38,7 +39,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
           const outcome = await runCycle({
             config,
             source: runtime.source,
-            sender: options.dryRun ? undefined : runtime.sender(),
+            mode: options.dryRun ? DRY_RUN : deliverWith(runtime.sender()),
             now,
             logger,
             writeStdout: context.writeStdout,

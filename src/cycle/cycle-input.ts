@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { ExitCode } from '../errors.js';
-import type { PagerDutySender } from '../pagerduty/sender.js';
+import type { DeliveryMode } from '../delivery/mode.js';
 import type { ApprovedException } from '../sla/exceptions.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { DeliveryCounts } from './notifications.js';
@@ -10,8 +10,8 @@ import type { DeliveryCounts } from './notifications.js';
 export interface CycleInput {
   config: Config;
   source: IdentitySource;
-  /** Absent in a dry run: nothing is sent. */
-  sender: PagerDutySender | undefined;
+  /** A dry run sends and writes nothing; `deliver` sends through its sender and records every answer. */
+  mode: DeliveryMode;
   /** The instant the cycle evaluates at (`--now`, or the clock). */
   now: Date;
   logger: Logger;

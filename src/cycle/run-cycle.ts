@@ -1,4 +1,5 @@
-import { deliverAndRecord } from './deliver-and-record.js';
+import { deliverCycle } from './deliver-cycle.js';
+import { withRunLock } from '../delivery/with-run-lock.js';
 import { ExitCode, describeError, worstExitCode } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
@@ -13,18 +14,22 @@ import { exitCodeForStop, untilStopped } from './stop-signal.js';
 import { countOpenByTier, metricsSampleOf, writeCycleMetrics } from '../state/metrics.js';
 import { removeAbandonedTempFiles } from '../state/atomic-file.js';
 import { loadState } from '../state/load-state.js';
-import { guardLocalFile } from '../state/local-file.js';
 import { appendExceptionRecords } from '../state/exception-log.js';
-import { acquireRunLock } from '../state/run-lock.js';
 
 /**
  * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
  * LockHeldError (exit 4); an IIQ read failure is part of the outcome (exit 3).
  */
 export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
-  const dryRun = input.sender === undefined;
-  const lockPath = `${input.config.state.path}.lock`;
-  const lock = dryRun ? undefined : await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
+  const { mode } = input;
+  // A dry run writes nothing, the lock included: it may run beside a scheduled cycle.
+  return mode.kind === 'dry-run'
+    ? cycleWithMetrics(input)
+    : withRunLock(input.config.state.path, input.logger, () => cycleWithMetrics(input));
+}
+
+async function cycleWithMetrics(input: CycleInput): Promise<CycleOutcome> {
+  const dryRun = input.mode.kind === 'dry-run';
   const onStop = (): void =>
     input.logger.warn(
       { signal: String(input.stop?.reason) },
@@ -40,11 +45,6 @@ export async function runCycle(input: CycleInput): Promise<CycleOutcome> {
     return outcome;
   } finally {
     input.stop?.removeEventListener('abort', onStop);
-    await lock
-      ?.release()
-      .catch((error: unknown) =>
-        input.logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed (the next run takes it over)'),
-      );
   }
 }
 
@@ -52,11 +52,16 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const { config, logger, now } = input;
   const startedMs = Date.now();
   // Before anything else: the journal of a run that was killed (or hit a full disk) is folded in.
-  const { state, corrupt } = await loadState(config.state.path, new Date(), { logger, write: !dryRun, moveCorruptAside: !dryRun });
+  const { state, corrupt, rebuilt } = await loadState(config.state.path, new Date(), {
+    logger,
+    write: !dryRun,
+    moveCorruptAside: !dryRun,
+    auditPath: config.audit.path,
+  });
   if (corrupt) {
     logger.error(
-      { path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason },
-      'STATE FILE CORRUPT: moved aside; continuing from IIQ alone (open incidents will be re-sent)',
+      { path: config.state.path, movedTo: corrupt.movedTo, reason: corrupt.reason, rebuiltFromAudit: rebuilt },
+      `STATE FILE CORRUPT: ${corrupt.movedTo ? 'moved aside' : 'left in place (dry run)'}; open incidents rebuilt from the audit log, the rest comes from the source again`,
     );
   }
   const previousEvaluatedAtMs = state.lastEvaluatedAt === undefined ? undefined : Date.parse(state.lastEvaluatedAt);
@@ -130,7 +135,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
 
   let counts: DeliveryCounts;
   let openIncidents = state.incidents;
-  if (input.sender === undefined) {
+  if (input.mode.kind === 'dry-run') {
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
     }
@@ -145,7 +150,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
     const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean, accountChanges };
-    const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
+    const delivered = await deliverCycle(input, input.mode.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
   }
@@ -186,7 +191,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
 /** The outcome of a cycle stopped before it decided anything. */
 function interrupted(input: CycleInput, startedMs: number, incidents: Parameters<typeof countOpenByTier>[0]): CycleOutcome {
   const summary: CycleSummary = {
-    dryRun: input.sender === undefined,
+    dryRun: input.mode.kind === 'dry-run',
     inactiveListed: 0,
     pastSla: 0,
     linksFetched: 0,

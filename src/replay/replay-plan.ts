@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
-import { classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
+import { DEDUP_KEY_PREFIX, classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
 import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { kindOfChange, type StateChange } from '../sla/state-change.js';
+import { dedupKeyOfChange, kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditEventLine } from '../state/audit-line.js';
+import { incidentFromAudit } from '../state/rebuild-from-audit.js';
 import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 
@@ -31,7 +32,7 @@ export interface ReplayState {
 export type ReplayStep =
   | { kind: 'send'; entry: DeadLetterEntry; letter: DeadLetter; change: StateChange | undefined }
   | { kind: 'drop'; entry: DeadLetterEntry; reason: string }
-  | { kind: 'keep'; entry: DeadLetterEntry; reason: string };
+  | { kind: 'keep'; entry: DeadLetterEntry; reason: string; foreign?: true };
 
 /**
  * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
@@ -46,10 +47,12 @@ export function planReplay(
   history: ReadonlyMap<string, IncidentHistory>,
 ): ReplayStep[] {
   const lastLineOf = new Map<string, number>();
-  for (const entry of entries) if (entry.letter) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
+  for (const entry of entries) if (entry.letter && !foreignReason(entry.letter)) lastLineOf.set(entry.letter.event.dedup_key, entry.line);
   return entries.map((entry): ReplayStep => {
     if (!entry.letter) return { kind: 'keep', entry, reason: `unparseable: ${entry.problem}` };
     const letter = entry.letter;
+    const notOurs = foreignReason(letter);
+    if (notOurs) return { kind: 'keep', entry, reason: notOurs, foreign: true };
     const key = letter.event.dedup_key;
     const laterLine = lastLineOf.get(key) ?? entry.line;
     if (laterLine !== entry.line) return { kind: 'drop', entry, reason: `superseded by line ${laterLine} for the same incident` };
@@ -77,6 +80,19 @@ export function planReplay(
       return { kind: 'drop', entry, reason: 'incident re-sent since (state file)' };
     return { kind: 'send', entry, letter, change: letter.change ?? legacyChange(letter.event, kind, state, seen) };
   });
+}
+
+/**
+ * Why a line is not the watchdog's to send, if it is not: its dedup key lacks our prefix (a
+ * hand-edited or pasted line would otherwise go out with our routing key), or its recorded change
+ * is about another incident than its event. Pure.
+ */
+export function foreignReason(letter: DeadLetter): string | undefined {
+  const key = letter.event.dedup_key;
+  if (!key.startsWith(DEDUP_KEY_PREFIX)) return `dedup key is not the watchdog's (no ${DEDUP_KEY_PREFIX} prefix): never replayed`;
+  if (letter.change && dedupKeyOfChange(letter.change) !== key)
+    return "the recorded change is about another incident than the event's dedup key: never replayed";
+  return undefined;
 }
 
 /**
@@ -191,41 +207,6 @@ export function legacyChange(
       terminationSource: d.termination_date_source === 'first-seen-inactive' ? 'first-seen' : 'attribute',
       slaDeadline: d.sla_deadline,
     },
-  };
-}
-
-/**
- * The open incident as the audit log last described it (for a resolve the state no longer
- * knows); undefined when the line lacks the incident's facts (a hand-edited or foreign line).
- */
-export function incidentFromAudit(open: NonNullable<IncidentHistory['open']>): OpenIncident | undefined {
-  const r = open.record;
-  const { identity_id, identity_name, sla_hours, termination_date, sla_deadline, active_applications, active_account_count } = r;
-  if (
-    identity_id === undefined ||
-    identity_name === undefined ||
-    sla_hours === undefined ||
-    termination_date === undefined ||
-    sla_deadline === undefined ||
-    active_applications === undefined ||
-    active_account_count === undefined
-  )
-    return undefined;
-  return {
-    dedupKey: r.dedup_key,
-    identityId: identity_id,
-    identityName: identity_name,
-    displayName: identity_name,
-    tier: r.tier,
-    slaHours: sla_hours,
-    severity: r.severity === 'error' ? 'error' : 'warning',
-    activeApplications: active_applications,
-    activeAccountCount: active_account_count,
-    terminationDate: termination_date,
-    terminationSource: 'attribute',
-    slaDeadline: sla_deadline,
-    firstSentAt: open.firstSentAt,
-    lastSentAt: r.sent_at,
   };
 }
 

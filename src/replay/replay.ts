@@ -1,17 +1,15 @@
 import { readFile, rm } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { ExitCode, describeError } from '../errors.js';
+import { ExitCode } from '../errors.js';
+import { DeliveryLoop, type DeliveryOutcome, type PlannedDelivery } from '../delivery/delivery-loop.js';
+import type { DeliveryMode } from '../delivery/mode.js';
+import { withRunLock } from '../delivery/with-run-lock.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
-import type { PagerDutySender } from '../pagerduty/sender.js';
-import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
-import { parseDeadLetters } from '../state/dead-letter-file.js';
+import { parseDeadLetterBytes, renderKeptLines } from '../state/dead-letter-file.js';
 import { readAuditHistory } from './audit-history.js';
 import { guardLocalFile } from '../state/local-file.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
-import { DeliveryRecorder, missingTicket, type DeliveryTicket } from '../state/delivery-recorder.js';
-import { loadState, saveState } from '../state/load-state.js';
-import { acquireRunLock } from '../state/run-lock.js';
+import { loadState } from '../state/load-state.js';
 import { exitCodeForStop } from '../cycle/stop-signal.js';
 
 /** What a replay needs; I/O is injected so tests can swap it. */
@@ -19,7 +17,8 @@ export interface ReplayInput {
   deadLetterPath: string;
   statePath: string;
   auditPath: string;
-  sender: PagerDutySender;
+  /** A dry run prints what it would send (stdout, one JSON line each) and changes nothing. */
+  mode: DeliveryMode;
   /** How many lines are in flight at once (the sender paces and limits on its own as well). */
   concurrency: number;
   logger: Logger;
@@ -29,6 +28,10 @@ export interface ReplayInput {
   clock?: () => Date;
   /** Aborts (reason `SIGTERM` / `SIGINT`) when replay must stop: no new event is sent, what was delivered is recorded. */
   stop?: AbortSignal;
+  /** Where a dry run prints its plan. */
+  writeStdout?: (text: string) => void;
+  /** Last resort for an event no file can take (not used by replay's own lines, which stay in place). */
+  writeStderr?: (text: string) => void;
 }
 
 /** Counts of the final log record. */
@@ -39,6 +42,8 @@ export interface ReplaySummary {
   failed: number;
   notAttempted: number;
   unparseable: number;
+  /** Lines whose dedup key is not the watchdog's: kept untouched, never sent. */
+  foreign: number;
   remaining: number;
 }
 
@@ -50,46 +55,44 @@ export interface ReplayOutcome {
 
 export const REPLAY_REASON = 'dead-letter replay';
 
+type SendStep = Extract<ReplayStep, { kind: 'send' }>;
+
 /**
  * `replay` (spec 6): under the run lock, re-sends the dead-lettered events that still stand,
- * in file order, with the current routing key; records delivered ones in state and audit as a
- * cycle would; rewrites the file atomically with the lines that remain (deletes it when none).
+ * in file order, with the current routing key, through the same journaled delivery loop as a
+ * cycle; rewrites the file atomically with the lines that remain, each byte for byte as it was
+ * (deletes it when none). Only the watchdog's own dedup keys are ever sent.
  */
 export async function replayDeadLetters(input: ReplayInput): Promise<ReplayOutcome> {
-  const lockPath = `${input.statePath}.lock`;
-  const lock = await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
-  try {
-    return await replay(input);
-  } finally {
-    await lock
-      .release()
-      .catch((error: unknown) => input.logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed'));
-  }
+  if (input.mode.kind === 'dry-run') return replay(input);
+  return withRunLock(input.statePath, input.logger, () => replay(input));
 }
 
 async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const { logger } = input;
   const clock = input.clock ?? (() => new Date());
-  let text: string;
+  const dryRun = input.mode.kind === 'dry-run';
+  let content: Buffer;
   try {
-    text = await readFile(input.deadLetterPath, 'utf8');
+    content = await readFile(input.deadLetterPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return outcome(logger, zero());
     logger.fatal({ path: input.deadLetterPath, error: (error as Error).message }, 'dead-letter file unreadable: nothing replayed');
     return outcome(logger, { ...zero(), remaining: 1 });
   }
-  const entries = parseDeadLetters(text);
+  const entries = parseDeadLetterBytes(content);
   const keys = new Set(entries.flatMap((entry) => (entry.letter ? [entry.letter.event.dedup_key] : [])));
+  const untouched = (): ReplayOutcome => outcome(logger, { ...zero(), lines: entries.length, remaining: entries.length });
 
   // The journal of an interrupted run comes first: replay must see every incident it opened.
-  const { state, corrupt } = await loadState(input.statePath, clock(), { logger, write: true, moveCorruptAside: false });
+  const { state, corrupt } = await loadState(input.statePath, clock(), { logger, write: !dryRun, moveCorruptAside: false });
   if (corrupt) {
     // Without the open incidents, supersession cannot be judged safely: touch nothing.
     logger.fatal(
       { path: input.statePath, reason: corrupt.reason },
-      'STATE FILE CORRUPT: nothing replayed; run a cycle first (it moves the file aside), then replay',
+      'STATE FILE CORRUPT: nothing replayed; run a cycle first (it moves the file aside and rebuilds the open incidents), then replay',
     );
-    return outcome(logger, { ...zero(), lines: entries.length, remaining: entries.length });
+    return untouched();
   }
   let history: Map<string, IncidentHistory>;
   try {
@@ -100,132 +103,102 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
       { path: input.auditPath, error: (error as Error).message },
       'audit log unreadable: nothing replayed (superseded events cannot be told)',
     );
-    return outcome(logger, { ...zero(), lines: entries.length, remaining: entries.length });
+    return untouched();
   }
   const steps = planReplay(entries, { ...state, alertAfterFailures: input.alertAfterFailures }, history);
 
   const summary: ReplaySummary = { ...zero(), lines: entries.length };
   const remaining = new Set<number>();
-  const sends = steps.filter((step): step is Extract<ReplayStep, { kind: 'send' }> => step.kind === 'send');
-  const halt = new AbortController();
-  const forwardStop = (): void => halt.abort(input.stop?.reason);
-  if (input.stop?.aborted) forwardStop();
-  input.stop?.addEventListener('abort', forwardStop, { once: true });
-  // Every delivery goes through the journal, as in a cycle: a replay killed half-way loses nothing.
-  const recorder =
-    sends.length === 0
-      ? undefined
-      : await DeliveryRecorder.open(input.statePath, { incidents: state.incidents, storms: state.storms, health: state.health }, () =>
-          halt.abort('journal'),
-        );
-  try {
-    const tickets = new Map<number, DeliveryTicket>();
-    const recordable = sends.flatMap((step) => (step.change ? [{ step, change: step.change }] : []));
-    const issued = recorder
-      ? await recorder.intend(
-          recordable.map(({ step, change }) => ({
-            dedupKey: step.letter.event.dedup_key,
-            eventAction: step.letter.event.event_action,
-            change: withReplayReason(change, REPLAY_REASON),
-          })),
-          clock().toISOString(),
-        )
-      : [];
-    recordable.forEach(({ step }, i) => tickets.set(step.entry.line, issued[i] ?? missingTicket()));
-    let unavailable = false;
-    const limit = pLimit(input.concurrency);
-    await Promise.all(
-      steps.map((step) =>
-        limit(async () => {
-          if (step.kind !== 'send') {
-            logStep(logger, step);
-            if (step.kind === 'keep') remaining.add(step.entry.line);
-            summary[step.kind === 'drop' ? 'superseded' : 'unparseable'] += 1;
-            return;
-          }
-          const { event } = step.letter;
-          const ticket = tickets.get(step.entry.line);
-          if (unavailable || halt.signal.aborted) {
-            remaining.add(step.entry.line);
-            summary.notAttempted += 1;
-            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
-            logger.warn(
-              { line: step.entry.line, dedup_key: event.dedup_key },
-              unavailable
-                ? 'dead-letter line kept: not attempted, PagerDuty is still failing'
-                : 'dead-letter line kept: not attempted, replay is stopping',
-            );
-            return;
-          }
-          const result = await input.sender.send(event, halt.signal);
-          if (!result.ok) {
-            remaining.add(step.entry.line);
-            if (ticket && recorder) await recorder.failed(ticket, clock().toISOString());
-            if (result.stopped) {
-              summary.notAttempted += 1;
-              return;
-            }
-            summary.failed += 1;
-            // A rejected event says nothing about PagerDuty's health; exhausted retries do.
-            if (!result.rejected) unavailable = true;
-            logger.error(
-              {
-                line: step.entry.line,
-                dedup_key: event.dedup_key,
-                event_action: event.event_action,
-                attempts: result.attempts,
-                error: result.error,
-              },
-              'dead-letter line kept: still undeliverable',
-            );
-            return;
-          }
-          summary.delivered += 1;
-          logger.info(
-            { line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action, attempts: result.attempts },
-            'dead-lettered event delivered',
-          );
-          if (!ticket || !recorder) {
-            logger.warn({ dedup_key: event.dedup_key }, 'replayed event describes no incident: state and audit left as they were');
-            return;
-          }
-          if (step.change?.kind === 'incident-close' && !step.change.incident && !state.incidents[event.dedup_key]) {
-            logger.warn({ dedup_key: event.dedup_key }, 'replayed resolve for an incident neither state nor audit knows: no audit line');
-          }
-          const records: AuditRecord[] = await recorder.delivered(ticket, clock().toISOString());
-          await appendAuditRecords(records, input.auditPath, logger);
-        }),
-      ),
+  for (const step of steps) {
+    if (step.kind === 'send') continue;
+    logStep(logger, step);
+    if (step.kind === 'keep') remaining.add(step.entry.line);
+    summary[step.kind === 'drop' ? 'superseded' : step.foreign ? 'foreign' : 'unparseable'] += 1;
+  }
+  const sends = steps.filter((step): step is SendStep => step.kind === 'send');
+  const planned = sends.map((step): PlannedDelivery => ({
+    event: step.letter.event,
+    change: step.change && withReplayReason(step.change, REPLAY_REASON),
+    reason: REPLAY_REASON,
+  }));
+
+  if (input.mode.kind === 'dry-run') {
+    for (const [i, step] of sends.entries())
+      input.writeStdout?.(`${JSON.stringify({ action: 'replay', line: step.entry.line, event: planned[i]?.event })}\n`);
+    return outcome(logger, { ...summary, notAttempted: sends.length, remaining: remaining.size + sends.length });
+  }
+  if (sends.length > 0) {
+    const { result: outcomes } = await DeliveryLoop.run(
+      {
+        statePath: input.statePath,
+        auditPath: input.auditPath,
+        // A line that still fails stays where it is: the file is rewritten below.
+        deadLetterPath: undefined,
+        book: { incidents: state.incidents, storms: state.storms, health: state.health },
+        sender: input.mode.sender,
+        logger,
+        clock,
+        stop: input.stop,
+        writeStderr: input.writeStderr ?? (() => undefined),
+      },
+      (loop) => loop.deliver(planned, { concurrency: input.concurrency, stopWhenUnavailable: true }),
+      (book) => ({ ...state, ...book }),
     );
-  } finally {
-    input.stop?.removeEventListener('abort', forwardStop);
-    await recorder?.close();
+    sends.forEach((step, i) => {
+      countSend(logger, step, outcomes[i], summary, state.incidents);
+      if (outcomes[i]?.kind !== 'delivered') remaining.add(step.entry.line);
+    });
   }
 
-  if (recorder) {
-    try {
-      await saveState(input.statePath, { ...state, ...recorder.book });
-    } catch (error) {
-      if (!recorder.failure) throw error;
-      logger.error({ error: describeError(error) }, 'the state file could not be written either: the next run folds the journal');
-    }
-    if (recorder.failure) throw recorder.failure;
-  }
   const kept = entries.filter((entry) => remaining.has(entry.line));
   summary.remaining = kept.length;
   // Nothing left: the file is removed, so "no dead-letter file" means "nothing undelivered".
   await guardLocalFile('rewrite the dead-letter file', input.deadLetterPath, () =>
-    kept.length === 0
-      ? rm(input.deadLetterPath, { force: true })
-      : writeFileAtomic(input.deadLetterPath, kept.map((entry) => `${entry.raw}\n`).join('')),
+    kept.length === 0 ? rm(input.deadLetterPath, { force: true }) : writeFileAtomic(input.deadLetterPath, renderKeptLines(kept)),
   );
   return outcome(logger, summary, exitCodeForStop(input.stop));
+}
+
+function countSend(
+  logger: Logger,
+  step: SendStep,
+  result: DeliveryOutcome | undefined,
+  summary: ReplaySummary,
+  incidents: Readonly<Record<string, unknown>>,
+): void {
+  const { event } = step.letter;
+  const where = { line: step.entry.line, dedup_key: event.dedup_key, event_action: event.event_action };
+  if (result === undefined || result.kind === 'not-sent') {
+    summary.notAttempted += 1;
+    logger.warn(
+      where,
+      result?.why === 'unavailable'
+        ? 'dead-letter line kept: not attempted, PagerDuty is still failing'
+        : 'dead-letter line kept: not attempted, replay is stopping',
+    );
+    return;
+  }
+  if (result.kind === 'failed') {
+    summary.failed += 1;
+    logger.error({ ...where, attempts: result.attempts, error: result.error }, 'dead-letter line kept: still undeliverable');
+    return;
+  }
+  summary.delivered += 1;
+  logger.info({ ...where, attempts: result.attempts }, 'dead-lettered event delivered');
+  if (!step.change) logger.warn(where, 'replayed event describes no incident: state and audit left as they were');
+  else if (step.change.kind === 'incident-close' && !step.change.incident && !(event.dedup_key in incidents))
+    logger.warn(where, 'replayed resolve for an incident neither state nor audit knows: no audit line');
 }
 
 function logStep(logger: Logger, step: Exclude<ReplayStep, { kind: 'send' }>): void {
   const key = step.entry.letter?.event.dedup_key;
   if (step.kind === 'drop')
     logger.info({ line: step.entry.line, dedup_key: key, reason: step.reason }, 'dead-letter line dropped: superseded');
+  else if (step.foreign)
+    logger.error(
+      { line: step.entry.line, dedup_key: key?.slice(0, 255), reason: step.reason },
+      'dead-letter line kept untouched: not a watchdog event, never sent; remove it by hand',
+    );
   else
     logger.error(
       { line: step.entry.line, reason: step.reason, text: step.entry.raw.slice(0, 200) },
@@ -234,7 +207,7 @@ function logStep(logger: Logger, step: Exclude<ReplayStep, { kind: 'send' }>): v
 }
 
 function zero(): ReplaySummary {
-  return { lines: 0, delivered: 0, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, remaining: 0 };
+  return { lines: 0, delivered: 0, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, foreign: 0, remaining: 0 };
 }
 
 function outcome(logger: Logger, summary: ReplaySummary, stopped?: ExitCode): ReplayOutcome {

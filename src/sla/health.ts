@@ -33,3 +33,17 @@ export function decideHealth(previous: HealthState, failure: string | undefined,
   if (previous.incidentOpen || next.consecutiveFailures < alertAfterFailures) return { next, action: undefined };
   return { next: { ...next, incidentOpen: true }, action: 'trigger' };
 }
+
+/** What became of the health event: none was needed, PagerDuty accepted it, it failed, or it was never sent (the run stopped). */
+export type HealthDelivery = 'none' | 'delivered' | 'failed' | 'not-sent';
+
+/**
+ * The health state to keep after the cycle: the decision's, except that the incident is only
+ * opened or closed by a delivered event, and a run stopping before its event went out leaves the
+ * health as it was (the next cycle decides again). Pure.
+ */
+export function settleHealth(previous: HealthState, decision: HealthDecision, delivery: HealthDelivery): HealthState {
+  if (delivery === 'not-sent') return previous;
+  if (delivery === 'failed') return { ...decision.next, incidentOpen: previous.incidentOpen };
+  return decision.next;
+}

@@ -1,50 +1,69 @@
-/** PagerDuty severities the watchdog uses: `warning` past SLA, `error` past 2 × SLA. */
-export type Severity = 'warning' | 'error';
+import { z } from 'zod';
+import { isoInstant } from '../parse/iso-instant.js';
 
-/** What a breach is, as the decision step establishes it. Instants are ISO 8601 strings. */
-export interface Breach {
-  dedupKey: string;
-  identityId: string;
-  identityName: string;
-  displayName: string;
-  tier: string;
-  slaHours: number;
-  severity: Severity;
+/** PagerDuty severities the watchdog uses: `warning` past SLA, `error` past 2 × SLA. */
+export const severitySchema = z.enum(['warning', 'error']);
+
+/** PagerDuty severities the watchdog uses: `warning` past SLA, `error` past 2 × SLA. */
+export type Severity = z.output<typeof severitySchema>;
+
+/**
+ * An identity incident's facts as its trigger states them (instants are ISO 8601 strings). The
+ * one schema of an incident: the state file, the journal, the dead-letter file and replay all
+ * parse through it (or through openIncidentSchema, which extends it), so a fact added here is
+ * kept by every one of them.
+ */
+export const incidentFactsSchema = z.object({
+  dedupKey: z.string().min(1),
+  identityId: z.string(),
+  identityName: z.string(),
+  displayName: z.string(),
+  tier: z.string(),
+  slaHours: z.number(),
+  severity: severitySchema,
   /** Sorted, distinct application names; never account identifiers. */
-  activeApplications: string[];
-  activeAccountCount: number;
+  activeApplications: z.array(z.string()),
+  activeAccountCount: z.number(),
   /** Sorted, distinct applications with an account of unknown status (counted toward the breach); absent = none. */
-  unknownApplications?: string[];
+  unknownApplications: z.array(z.string()).optional(),
   /** Accounts of unknown status; absent = none. */
-  unknownAccountCount?: number;
-  terminationDate: string;
-  terminationSource: 'attribute' | 'first-seen';
-  slaDeadline: string;
-  elapsedHours: number;
+  unknownAccountCount: z.number().optional(),
+  terminationDate: isoInstant,
+  terminationSource: z.enum(['attribute', 'first-seen']),
+  slaDeadline: isoInstant,
   /** The application whose own SLA (applicationSlaHours) `slaHours` is; absent = the tier's. */
-  slaApplication?: string;
-  /** Enabled accounts not yet past their application's own SLA (spec 11); absent when none. */
-  withinGraceApplications?: string[];
-  /** Enabled accounts an approved exception covers (spec 11); absent when none. */
-  exceptedApplications?: string[];
-}
+  slaApplication: z.string().optional(),
+  /** Enabled accounts not yet past their application's own SLA; absent when none. */
+  withinGraceApplications: z.array(z.string()).optional(),
+  /** Enabled accounts an approved exception covers; absent when none. */
+  exceptedApplications: z.array(z.string()).optional(),
+});
+
+/** An identity incident's facts as its trigger states them (no sent-at instants). */
+export type IncidentFacts = z.output<typeof incidentFactsSchema>;
+
+/** An incident the watchdog has opened in PagerDuty, as kept in the state file (and carried by a resolve). */
+export const openIncidentSchema = incidentFactsSchema.extend({
+  firstSentAt: isoInstant,
+  lastSentAt: isoInstant,
+  /** Set when an application incident (storm control) pages for this identity instead of its own. */
+  coveredBy: z.string().optional(),
+  /**
+   * Set when an event for this incident went out but its answer never came (a killed run, or a
+   * timeout after the request was sent): the incident may be open, and the next cycle re-sends it.
+   */
+  unconfirmed: z.literal(true).optional(),
+});
+
+/** An incident the watchdog has opened in PagerDuty, as kept in the state file. */
+export type OpenIncident = z.output<typeof openIncidentSchema>;
+
+/** What a breach is, as the decision step establishes it: the incident's facts and how late it is now. */
+export type Breach = IncidentFacts & { elapsedHours: number };
 
 /** Every application that makes the breach: enabled and unknown-status accounts alike, sorted and distinct. */
 export function breachApplications(breach: Pick<Breach, 'activeApplications' | 'unknownApplications'>): string[] {
   return [...new Set([...breach.activeApplications, ...(breach.unknownApplications ?? [])])].sort();
-}
-
-/** An incident the watchdog has opened in PagerDuty, as kept in the state file. */
-export interface OpenIncident extends Omit<Breach, 'elapsedHours'> {
-  firstSentAt: string;
-  lastSentAt: string;
-  /** Set when an application incident (storm control) pages for this identity instead of its own. */
-  coveredBy?: string;
-  /**
-   * Set when a killed run had sent (or queued) this trigger but never learnt whether PagerDuty
-   * accepted it (journal recovery): the incident may be open, and the next cycle re-sends it.
-   */
-  unconfirmed?: true;
 }
 
 /** The dedup key of an identity's incident (spec 5); kept for callers, the rules live in dedup-keys.ts. */

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTH_DEDUP_KEY } from './dedup-keys.js';
-import type { OpenIncident, Severity } from './incident.js';
+import { incidentFactsSchema, openIncidentSchema, severitySchema as severity, type IncidentFacts, type OpenIncident } from './incident.js';
 import type { OpenStorm } from './storm.js';
 
-/** An identity incident's facts as its trigger states them (no sent-at instants). */
-export type IncidentFacts = Omit<OpenIncident, 'firstSentAt' | 'lastSentAt' | 'coveredBy' | 'unconfirmed'>;
+/** An identity incident's facts as its trigger states them; defined with its schema in incident.ts. */
+export type { IncidentFacts } from './incident.js';
 
 /** An application incident's facts as its trigger states them. */
 export type ApplicationIncidentFacts = Pick<OpenStorm, 'dedupKey' | 'application' | 'severity' | 'identityCount'>;
@@ -26,30 +25,9 @@ export type StateChange =
   /** The watchdog's own health incident is opened or closed. */
   | { kind: 'health'; incidentOpen: boolean };
 
-const severity = z.enum(['warning', 'error']) satisfies z.ZodType<Severity>;
-
-// Loose: facts added to incidents later pass through a journal or dead-letter line unchanged.
-const incidentFacts = z.looseObject({
-  dedupKey: z.string().min(1),
-  identityId: z.string(),
-  identityName: z.string(),
-  displayName: z.string(),
-  tier: z.string(),
-  slaHours: z.number(),
-  severity,
-  activeApplications: z.array(z.string()),
-  activeAccountCount: z.number(),
-  terminationDate: isoInstant,
-  terminationSource: z.enum(['attribute', 'first-seen']),
-  slaDeadline: isoInstant,
-});
-
-const openIncident = incidentFacts.extend({
-  firstSentAt: isoInstant,
-  lastSentAt: isoInstant,
-  coveredBy: z.string().optional(),
-  unconfirmed: z.literal(true).optional(),
-});
+// One schema per incident (sla/incident.ts): the journal and the dead-letter file keep every fact the state file keeps.
+const incidentFacts = incidentFactsSchema;
+const openIncident = openIncidentSchema;
 
 /** Parses a StateChange read back from the journal or a dead-letter line. */
 export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('kind', [

@@ -6,12 +6,13 @@ import { basename, dirname, join } from 'node:path';
  * Replaces a file atomically: write a temp file beside it, fsync, rename over. A crash at any
  * moment leaves the old file or the new one, never a torn one.
  */
-export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o600): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'w', mode);
     try {
-      await handle.writeFile(content, 'utf8');
+      // A string is written as UTF-8; bytes as they are (replay keeps lines of any encoding unchanged).
+      await handle.writeFile(content);
       await handle.sync();
     } finally {
       await handle.close();

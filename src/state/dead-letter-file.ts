@@ -18,8 +18,12 @@ export interface DeadLetter {
   change?: StateChange;
 }
 
-/** One non-blank line of the dead-letter file: parsed, or the reason it could not be. */
-export type DeadLetterEntry = { line: number; raw: string } & (
+/**
+ * One non-blank line of the dead-letter file: parsed, or the reason it could not be. `bytes` is
+ * the line exactly as stored (without its newline): a line that stays is written back from it,
+ * byte for byte, whatever its encoding; `raw` is its UTF-8 reading, for parsing and logs.
+ */
+export type DeadLetterEntry = { line: number; raw: string; bytes: Buffer } & (
   { letter: DeadLetter; problem?: undefined } | { letter?: undefined; problem: string }
 );
 
@@ -54,14 +58,34 @@ const letterSchema = z.object({
   change: stateChangeSchema.optional(),
 });
 
-/** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
+/** Parses the dead-letter file's text. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
 export function parseDeadLetters(text: string): DeadLetterEntry[] {
+  return parseDeadLetterBytes(Buffer.from(text, 'utf8'));
+}
+
+/**
+ * Parses the dead-letter file as stored (bytes, not decoded text, so that a line in another
+ * encoding can be kept exactly as it is). Pure; blank lines are skipped.
+ */
+export function parseDeadLetterBytes(content: Buffer): DeadLetterEntry[] {
   const entries: DeadLetterEntry[] = [];
-  text.split('\n').forEach((rawLine, index) => {
-    const raw = rawLine.replace(/\r$/, '');
-    if (raw.trim() !== '') entries.push({ line: index + 1, raw, ...parseDeadLetterLine(raw) });
-  });
+  let start = 0;
+  let index = 0;
+  while (start < content.length) {
+    const end = content.indexOf(0x0a, start);
+    const stop = end === -1 ? content.length : end;
+    const bytes = content.subarray(start, stop);
+    const raw = bytes.toString('utf8').replace(/\r$/, '');
+    index += 1;
+    if (raw.trim() !== '') entries.push({ line: index, raw, bytes, ...parseDeadLetterLine(raw) });
+    start = stop + 1;
+  }
   return entries;
+}
+
+/** The dead-letter file's content with exactly these lines, each as stored. Pure. */
+export function renderKeptLines(entries: readonly Pick<DeadLetterEntry, 'bytes'>[]): Buffer {
+  return Buffer.concat(entries.flatMap((entry) => [entry.bytes, Buffer.from('\n')]));
 }
 
 function parseDeadLetterLine(raw: string): { letter: DeadLetter } | { problem: string } {

@@ -1,6 +1,6 @@
 import type { WatchdogError } from '../errors.js';
 import type { StateChange } from '../sla/state-change.js';
-import { applyEffect, copyBook, deliveryEffect, type DeliveryBook } from './apply-delivery.js';
+import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
 import type { AuditRecord } from './audit-log.js';
 import { JournalWriter, journalPathFor } from './journal.js';
 
@@ -90,6 +90,18 @@ export class DeliveryRecorder {
     await this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'failed', at }]).catch((error: unknown) => {
       this.#fail(error as WatchdogError);
     });
+  }
+
+  /**
+   * The ticket's event went out but no answer came: PagerDuty may have it open, so the state
+   * keeps (or records) the incident as possibly open, and the next cycle re-sends or resolves
+   * it. Never throws.
+   */
+  async unconfirmed(ticket: DeliveryTicket, at: string): Promise<void> {
+    await this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'unconfirmed', at }]).catch((error: unknown) => {
+      this.#fail(error as WatchdogError);
+    });
+    applyEffect(this.#book, unconfirmedEffect(this.#book, ticket.change, at));
   }
 
   /** Records changes that send nothing (identities under an application incident). Throws LocalFileError. */

@@ -15,17 +15,18 @@ export function journalPathFor(statePath: string): string {
 /**
  * One line of the journal (JSON lines, append-only, fsynced). `sending` is written before an
  * event goes out, `delivered` once PagerDuty accepted it, `failed` when it was dead-lettered or
- * not sent; `recorded` is a change without an event. `run` + `seq` tie a line to its `sending`.
+ * not sent, `unconfirmed` when it went out but no answer came (it may be open in PagerDuty);
+ * `recorded` is a change without an event. `run` + `seq` tie a line to its `sending`.
  */
 export type JournalLine =
   | { journal: 1; run: string; seq: number; step: 'sending'; at: string; dedup_key: string; event_action: string; change: StateChange }
-  | { journal: 1; run: string; seq: number; step: 'delivered' | 'failed'; at: string }
+  | { journal: 1; run: string; seq: number; step: 'delivered' | 'failed' | 'unconfirmed'; at: string }
   | { journal: 1; run: string; seq: number; step: 'recorded'; at: string; change: StateChange };
 
 const base = { journal: z.literal(1), run: z.string(), seq: z.number().int().min(0), at: z.string() };
 const lineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('step', [
   z.object({ ...base, step: z.literal('sending'), dedup_key: z.string(), event_action: z.string(), change: stateChangeSchema }),
-  z.object({ ...base, step: z.enum(['delivered', 'failed']) }),
+  z.object({ ...base, step: z.enum(['delivered', 'failed', 'unconfirmed']) }),
   z.object({ ...base, step: z.literal('recorded'), change: stateChangeSchema }),
 ]);
 
@@ -87,6 +88,9 @@ export function foldJournal(book: Readonly<DeliveryBook>, lines: readonly Journa
       if (line.step === 'delivered') {
         apply(deliveryEffect(fold.book, sending.change, line.at));
         fold.delivered += 1;
+      } else if (line.step === 'unconfirmed') {
+        apply(unconfirmedEffect(fold.book, sending.change, sending.at));
+        fold.unconfirmed.push(sending.dedup_key);
       } else fold.failed += 1;
     }
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { RecordedExceptions } from '../sla/exception-audit.js';
-import type { OpenIncident } from '../sla/incident.js';
+import { openIncidentSchema, type OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
@@ -38,27 +38,6 @@ export interface AccountChangesState {
   accountChangedReads: number;
 }
 
-const openIncident = z.object({
-  dedupKey: z.string(),
-  identityId: z.string(),
-  identityName: z.string(),
-  displayName: z.string(),
-  tier: z.string(),
-  slaHours: z.number(),
-  severity: z.enum(['warning', 'error']),
-  activeApplications: z.array(z.string()),
-  activeAccountCount: z.number(),
-  unknownApplications: z.array(z.string()).optional(),
-  unknownAccountCount: z.number().optional(),
-  terminationDate: isoInstant,
-  terminationSource: z.enum(['attribute', 'first-seen']),
-  slaDeadline: isoInstant,
-  firstSentAt: isoInstant,
-  lastSentAt: isoInstant,
-  coveredBy: z.string().optional(),
-  unconfirmed: z.literal(true).optional(),
-});
-
 const openStorm = z.object({
   dedupKey: z.string(),
   application: z.string(),
@@ -71,7 +50,7 @@ const openStorm = z.object({
 
 const stateSchema = z.object({
   version: z.literal(1),
-  incidents: z.record(z.string(), openIncident),
+  incidents: z.record(z.string(), openIncidentSchema),
   // Keyed by identity ids from the source: "__proto__" is an id like any other.
   firstSeenInactive: ownKeyRecord(isoInstant),
   health: z

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { parseConfig, type Config } from '../../src/config/config.js';
 import type { CycleInput } from '../../src/cycle/cycle-input.js';
 import type { PagerDutyEvent } from '../../src/pagerduty/events.js';
+import { DRY_RUN, deliverWith } from '../../src/delivery/mode.js';
 import type { DeliveryResult, PagerDutySender } from '../../src/pagerduty/sender.js';
 import type { Account, Identity, IdentitySource } from '../../src/source/identity-source.js';
 import { SourceReadError } from '../../src/source/source-read-error.js';
@@ -115,7 +116,7 @@ export function cycleInput(
   return {
     config,
     source,
-    sender,
+    mode: sender ? deliverWith(sender) : DRY_RUN,
     now,
     logger: pino({ level: 'silent' }),
     writeStdout: (text) => void stdout.push(text),

@@ -202,10 +202,13 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
         const outcome = await runCycle({
           config,
           source: adapter.source(httpClient),
-          sender: {
-            send: (event) => {
-              sent.push(event);
-              return Promise.resolve({ ok: true, attempts: 1 });
+          mode: {
+            kind: 'deliver',
+            sender: {
+              send: (event) => {
+                sent.push(event);
+                return Promise.resolve({ ok: true, attempts: 1 });
+              },
             },
           },
           now: NOW,

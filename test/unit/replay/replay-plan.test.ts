@@ -73,6 +73,7 @@ function withChange(l: DeadLetter): DeadLetter {
   };
   return { ...l, change: { kind: 'incident-open', reason: 'first breach', incident: facts, audit: true } };
 }
+const HEALTHY_STATE: HealthState = { consecutiveFailures: 0, lastError: undefined, incidentOpen: false };
 const line = (l: DeadLetter | string): string => (typeof l === 'string' ? l : JSON.stringify(l));
 
 function incident(lastSentAt: string, key = KEY): OpenIncident {
@@ -269,6 +270,20 @@ describe('planReplay', () => {
     expect(steps.map((s) => (s.kind === 'send' ? 'send' : `${s.kind}: ${s.reason}`))).toEqual(expected);
   });
 
+  it('keeps, never sends, a line whose dedup key is not ours or whose change is about another incident', () => {
+    const foreign = letter(resolve('acme-prod-db-outage-7731'));
+    const mismatched = { ...withChange(letter(trigger())), event: { ...trigger(), dedup_key: 'iiq-leaver-sla-someone-else' } };
+    const steps = planReplay(
+      parseDeadLetters([foreign, mismatched].map(line).join('\n')),
+      { incidents: {}, storms: {}, health: HEALTHY_STATE, alertAfterFailures: 3 },
+      new Map(),
+    );
+    expect(steps.map((step) => [step.kind, step.kind === 'keep' ? step.foreign : undefined])).toEqual([
+      ['keep', true],
+      ['keep', true],
+    ]);
+  });
+
   it('keeps unparseable lines with their reason, skips blank lines, strips a stray routing key', () => {
     const text = [
       '{not json',
@@ -326,7 +341,7 @@ describe('replayDeadLetters', () => {
     const replay = () =>
       replayDeadLetters({
         ...paths,
-        sender,
+        mode: { kind: 'deliver', sender },
         concurrency: options.concurrency ?? 2,
         alertAfterFailures: 3,
         logger,
@@ -349,7 +364,7 @@ describe('replayDeadLetters', () => {
     const outcome = await t.replay();
     expect(outcome).toEqual({
       exitCode: 0,
-      summary: { lines: 1, delivered: 1, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, remaining: 0 },
+      summary: { lines: 1, delivered: 1, superseded: 0, failed: 0, notAttempted: 0, unparseable: 0, foreign: 0, remaining: 0 },
     });
     expect(t.sent.map((e) => e.dedup_key)).toEqual([KEY]);
     expect(existsSync(t.paths.deadLetterPath)).toBe(false);
