@@ -1,14 +1,13 @@
-import { readFile, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ExitCode, describeError } from '../errors.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
 import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
-import { parseDeadLetters } from '../state/dead-letter-file.js';
+import { readDeadLetters, type DeadLetterEntry } from '../state/dead-letter-file.js';
+import { rewriteKeepingLines } from '../state/json-lines.js';
 import { readAuditHistory } from './audit-history.js';
-import { guardLocalFile } from '../state/local-file.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { describeFileCause, guardLocalFile } from '../state/local-file.js';
 import { DeliveryRecorder, missingTicket, type DeliveryTicket } from '../state/delivery-recorder.js';
 import { loadState, saveState } from '../state/load-state.js';
 import { acquireRunLock } from '../state/run-lock.js';
@@ -70,15 +69,18 @@ export async function replayDeadLetters(input: ReplayInput): Promise<ReplayOutco
 async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const { logger } = input;
   const clock = input.clock ?? (() => new Date());
-  let text: string;
+  let read: DeadLetterEntry[] | undefined;
   try {
-    text = await readFile(input.deadLetterPath, 'utf8');
+    read = await readDeadLetters(input.deadLetterPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return outcome(logger, zero());
-    logger.fatal({ path: input.deadLetterPath, error: (error as Error).message }, 'dead-letter file unreadable: nothing replayed');
+    logger.fatal(
+      { path: input.deadLetterPath, error: describeFileCause(input.deadLetterPath, error) },
+      'dead-letter file unreadable: nothing replayed',
+    );
     return outcome(logger, { ...zero(), remaining: 1 });
   }
-  const entries = parseDeadLetters(text);
+  if (read === undefined) return outcome(logger, zero());
+  const entries = read;
   const keys = new Set(entries.flatMap((entry) => (entry.letter ? [entry.letter.event.dedup_key] : [])));
 
   // The journal of an interrupted run comes first: replay must see every incident it opened.
@@ -93,7 +95,9 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   }
   let history: Map<string, IncidentHistory>;
   try {
-    history = await readAuditHistory(input.auditPath, keys);
+    history = await readAuditHistory(input.auditPath, keys, (skipped) =>
+      logger.warn({ path: input.auditPath, ...skipped }, 'audit line skipped: too long to read'),
+    );
   } catch (error) {
     // Without the audit log a resolved incident could be re-opened: touch nothing.
     logger.fatal(
@@ -214,10 +218,9 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const kept = entries.filter((entry) => remaining.has(entry.line));
   summary.remaining = kept.length;
   // Nothing left: the file is removed, so "no dead-letter file" means "nothing undelivered".
+  // Streamed from the file itself, byte for byte: a kept line too long to read is copied, never held whole.
   await guardLocalFile('rewrite the dead-letter file', input.deadLetterPath, () =>
-    kept.length === 0
-      ? rm(input.deadLetterPath, { force: true })
-      : writeFileAtomic(input.deadLetterPath, kept.map((entry) => `${entry.raw}\n`).join('')),
+    rewriteKeepingLines(input.deadLetterPath, (line) => remaining.has(line)),
   );
   return outcome(logger, summary, exitCodeForStop(input.stop));
 }

@@ -4,6 +4,7 @@ import { firstIssue } from '../parse/first-issue.js';
 import { isoInstant } from '../parse/iso-instant.js';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { appendJsonLine } from './atomic-file.js';
+import { readJsonLines } from './json-lines.js';
 import { omitKeys } from '../omit-keys.js';
 
 /**
@@ -62,6 +63,18 @@ export function parseDeadLetters(text: string): DeadLetterEntry[] {
     if (raw.trim() !== '') entries.push({ line: index + 1, raw, ...parseDeadLetterLine(raw) });
   });
   return entries;
+}
+
+/** Streams the dead-letter file into entries (a line over 1 MB becomes an entry with its problem and no text); undefined when there is none. */
+export async function readDeadLetters(path: string): Promise<DeadLetterEntry[] | undefined> {
+  const entries: DeadLetterEntry[] = [];
+  const found = await readJsonLines(
+    path,
+    (raw, line) => entries.push({ line, raw, ...parseDeadLetterLine(raw) }),
+    ({ line, reason }) => entries.push({ line, raw: '', problem: reason }),
+  );
+  entries.sort((a, b) => a.line - b.line);
+  return found ? entries : undefined;
 }
 
 function parseDeadLetterLine(raw: string): { letter: DeadLetter } | { problem: string } {
