@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
 /** A config file is a few kilobytes; an exceptions file a few thousand entries. Anything larger is not one. */
@@ -34,16 +34,19 @@ export function describeEncodingProblem(bytes: Uint8Array): string | undefined {
 /**
  * Reads a JSON file the operator wrote (the config, the exceptions file) as UTF-8 text, or
  * throws ConfigError (exit 2) naming it (`name`, e.g. "config file ./config.json"): a folder, a
- * device, a file over `maxBytes`, UTF-16 or NUL bytes. A pipe is read (`--config <(…)`) but
- * never past `maxBytes`, so /dev/zero or a runaway generator cannot fill the memory.
+ * pipe, a device, a file over `maxBytes`, UTF-16 or NUL bytes. Never read past `maxBytes`, so a
+ * file that grows while read cannot fill the memory.
  * Other errors (ENOENT, EACCES) are thrown as they are, for the caller to word.
  */
 export function readOperatorJsonText(path: string, name: string, maxBytes: number): string {
-  const fd = openSync(path, constants.O_RDONLY);
+  // Looked at before opening: opening a FIFO without a writer blocks the whole process, signals included.
+  const before = statSync(path);
+  if (before.isDirectory()) throw new ConfigError(`${name} is a folder, not a file`);
+  if (!before.isFile()) throw new ConfigError(`${name} is not a regular file (a pipe, device or socket): give the path of a file`);
+  const fd = openSync(path, constants.O_RDONLY | ((constants as Partial<typeof constants>).O_NONBLOCK ?? 0));
   try {
     const info = fstatSync(fd);
-    if (info.isDirectory()) throw new ConfigError(`${name} is a folder, not a file`);
-    if (!info.isFile() && !info.isFIFO()) throw new ConfigError(`${name} is not a regular file (a device or socket)`);
+    if (!info.isFile()) throw new ConfigError(`${name} is not a regular file (a pipe, device or socket): give the path of a file`);
     if (info.isFile() && info.size > maxBytes)
       throw new ConfigError(`${name} is ${describeBytes(info.size)}, over the ${describeBytes(maxBytes)} a file of this kind can be`);
     const bytes = readAtMost(fd, maxBytes + 1);

@@ -292,6 +292,18 @@ describe('operator inputs refused before anything is contacted (exit 2)', () => 
     );
   });
 
+  it.skipIf(!isPosix)('a FIFO as the exceptions file or the config: exit 2 at once, never blocked on (no writer ever comes)', async () => {
+    const dir = makeTempDir('watchdog-config-fifo-');
+    configIn(dir, { exceptions: { path: './exceptions.json' } });
+    execFileSync('mkfifo', [join(dir, 'exceptions.json'), join(dir, 'fifo-config.json')]);
+    const exceptions = await run(dir);
+    expect(exceptions.code).toBe(2);
+    expect(configError(exceptions)).toMatch(/exceptions file .*exceptions\.json \(exceptions\.path\) is not a regular file \(a pipe/);
+    const fifo = await runCli(['report', '--config', join(dir, 'fifo-config.json')], { cwd: dir, env: {} });
+    expect(fifo.code).toBe(2);
+    expect(configError(fifo)).toMatch(/config file .*fifo-config\.json is not a regular file/);
+  });
+
   it.each([
     [
       'iiq.baseUrl with a query and fragment',
