@@ -109,7 +109,7 @@ describe('event size limit', () => {
       CONTEXT,
       NOW,
     );
-    const details = event.payload!.custom_details as Record<string, unknown>;
+    const details = event.payload!.custom_details;
     expect(wireBytes(event)).toBeLessThan(MAX_EVENT_BYTES);
     expect(details.unknown_status_account_count).toBe(6_000);
     expect(details.active_account_count).toBe(2);
