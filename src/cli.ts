@@ -9,7 +9,8 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import type { WatchdogEnv } from './config/config.js';
-import { ConfigError, ExitCode, describeError } from './errors.js';
+import { ExitCode, ReportedError, UNEXPECTED_FAILURE_EXIT_CODE, WatchdogError, describeError } from './errors.js';
+import { asLocalFileError } from './state/local-file.js';
 import { applyMemoryPosture } from './memory-posture.js';
 import { Redactor } from './secrets.js';
 import { exitCodeForSignalName, listenForStop } from './cycle/stop-signal.js';
@@ -67,16 +68,30 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? ExitCode.ok : ExitCode.usage;
-    }
-    if (error instanceof ConfigError) {
-      context.writeStderr(`error: ${error.message}\n`);
-      return ExitCode.usage;
-    }
-    throw error;
+    // Commander printed its own message; a ReportedError was logged by the command.
+    if (!(error instanceof CommanderError) && !(error instanceof ReportedError)) context.writeStderr(`error: ${describeFailure(error)}\n`);
+    return exitCodeOf(error);
   }
   return exitCode;
+}
+
+/**
+ * The one map from a thrown error to the exit code of the contract: a typed error carries its
+ * own; a file failure nobody named is 5; anything else is UNEXPECTED_FAILURE_EXIT_CODE (3).
+ */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof ReportedError) return exitCodeOf(error.error);
+  if (error instanceof CommanderError) {
+    return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? ExitCode.ok : ExitCode.usage;
+  }
+  const typed = error instanceof WatchdogError ? error : asLocalFileError(error);
+  return typed ? typed.exitCode : UNEXPECTED_FAILURE_EXIT_CODE;
+}
+
+/** One line for an error: a typed one's message; anything else marked as unexpected. */
+function describeFailure(error: unknown): string {
+  const typed = error instanceof WatchdogError ? error : asLocalFileError(error);
+  return typed ? typed.message : `unexpected failure: ${describeError(error)}`;
 }
 
 // The only place that exits, and only once stdout and stderr have drained: on Linux a pipe is
@@ -87,6 +102,6 @@ function exitAfterFlush(code: number): void {
 
 applyMemoryPosture();
 main(process.argv).then(exitAfterFlush, (error: unknown) => {
-  process.stderr.write(`error: ${describeError(error)}\n`);
-  exitAfterFlush(ExitCode.usage);
+  process.stderr.write(`error: ${describeFailure(error)}\n`);
+  exitAfterFlush(exitCodeOf(error));
 });

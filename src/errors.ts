@@ -42,6 +42,25 @@ export class LocalFileError extends WatchdogError {
   override readonly name = 'LocalFileError';
 }
 
+/**
+ * The exit code of an error that carries none (a bug, or a failure nobody classified): 3, the
+ * failed cycle. Not 2, which promises that nothing was contacted (a bug may strike mid-cycle);
+ * 3 counts toward the health alert and shows as a failure in every scheduler, and the error
+ * stops the command before anything is resolved on what it was computing.
+ */
+export const UNEXPECTED_FAILURE_EXIT_CODE: ExitCode = ExitCode.sourceRead;
+
+/**
+ * An error a command has already reported (one fatal log line); the entry point maps `error`
+ * to its exit code without printing it again.
+ */
+export class ReportedError extends Error {
+  override readonly name = 'ReportedError';
+  constructor(readonly error: unknown) {
+    super(describeError(error), { cause: error });
+  }
+}
+
 /** The higher code wins when two apply (spec 2). */
 export function worstExitCode(...codes: ExitCode[]): ExitCode {
   return codes.reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { Level, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
 import { environmentOverrides } from '../config/env-overrides.js';
-import { ExitCode, WatchdogError, describeError } from '../errors.js';
+import { ReportedError, WatchdogError, describeError } from '../errors.js';
 import { asLocalFileError } from '../state/local-file.js';
 import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat, type LogStyle } from '../log.js';
 import type { Redactor } from '../secrets.js';
@@ -16,7 +16,7 @@ export interface CommandContext {
   writeStdout: (text: string) => void;
   /** stderr, secrets redacted: logs. */
   writeStderr: (text: string) => void;
-  /** Records the command's exit code for the entry point. */
+  /** Records the outcome of a command that ran to its end (0, 1, 3 for a partial read...); failures are thrown instead. */
   setExitCode(code: number): void;
   /** Aborts on SIGTERM / SIGINT (reason: the signal's name) once the command called stopGracefully(). */
   stop: AbortSignal;
@@ -52,8 +52,9 @@ export function commandLogStyle(context: CommandContext, options: Pick<CommonOpt
 }
 
 /**
- * Loads the config and runs a command body; a WatchdogError becomes its exit code and one
- * fatal log line, anything unexpected one line too (never a bare stack trace).
+ * Loads the config and runs a command body, returning its outcome (the exit code of a command
+ * that ran to its end). A failure is logged as one fatal line (never a bare stack trace) and
+ * thrown on as a ReportedError: the entry point alone maps it to its exit code.
  */
 export async function withConfig(
   context: CommandContext,
@@ -76,11 +77,8 @@ export async function withConfig(
   } catch (caught) {
     // A file failure nobody named is still exit 5 with its path, never "unexpected failure".
     const error = asLocalFileError(caught) ?? caught;
-    if (error instanceof WatchdogError) {
-      logger.fatal({ exitCode: error.exitCode }, error.message);
-      return error.exitCode;
-    }
-    logger.fatal({ error: describeError(error), stack: (error as Error).stack }, `unexpected failure: ${describeError(error)}`);
-    return ExitCode.sourceRead;
+    if (error instanceof WatchdogError) logger.fatal({ exitCode: error.exitCode }, error.message);
+    else logger.fatal({ error: describeError(error), stack: (error as Error).stack }, `unexpected failure: ${describeError(error)}`);
+    throw new ReportedError(error);
   }
 }

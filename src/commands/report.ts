@@ -8,6 +8,7 @@ import { readAuditBreaches } from '../report/read-audit.js';
 import { buildFullReport } from '../report/full-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { writeFileAtomic } from '../state/atomic-file.js';
+import { describeFileCause } from '../state/local-file.js';
 import { parseInstantArgument } from './parse-instant.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
@@ -75,9 +76,9 @@ function parseReportNow(value: string | undefined): number {
 async function writeReportFile(path: string, text: string, logger: Logger): Promise<void> {
   const target = resolve(path);
   try {
-    await writeFileAtomic(target, text, 0o644);
+    await writeFileAtomic(target, text);
   } catch (error) {
-    throw new ConfigError(`--output ${target} could not be written: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(`--output ${target} could not be written: ${describeFileCause(target, error)}`);
   }
   logger.info({ path: target, bytes: Buffer.byteLength(text) }, 'report written');
 }

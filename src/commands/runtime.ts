@@ -7,6 +7,7 @@ import { createSource, type SourceRequestCount } from '../source/create-source.j
 import type { IdentitySource } from '../source/identity-source.js';
 import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
 import type { Redactor, Secret } from '../secrets.js';
+import { ConfigError } from '../errors.js';
 
 /** The I/O a command uses, built from config: one pooled client per upstream host. */
 export interface Runtime {
@@ -39,7 +40,7 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
     iiqHttp: http,
     sender() {
       const routingKey = config.pagerduty.routingKey;
-      if (!routingKey) throw new Error('PAGERDUTY_ROUTING_KEY is not set');
+      if (!routingKey) throw new ConfigError('PAGERDUTY_ROUTING_KEY is not set');
       sender ??= createConfiguredSender(config, routingKey, pagerDutyDispatcher, logger);
       return sender;
     },

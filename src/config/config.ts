@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
@@ -7,10 +7,12 @@ import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
 import { withSourceSection } from './source-section.js';
 import { parseJsonText } from './json-text.js';
-import { describeIssues, isHttpUrl } from './config-issues.js';
+import { MAX_CONFIG_BYTES, readOperatorJsonText } from './config-text.js';
+import { baseUrlProblem, describeIssues } from './config-issues.js';
+import { proxyEnvironmentProblems, type ProxyEnv } from './proxy-env.js';
 
 /** Environment variables the watchdog reads (spec 3, 4.2.1). */
-export interface WatchdogEnv {
+export interface WatchdogEnv extends ProxyEnv {
   IIQ_USERNAME?: string;
   IIQ_PASSWORD?: string;
   IIQ_CLIENT_ID?: string;
@@ -90,7 +92,11 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
       : iiqSection(sourceSection.section, env, needs, problems, configDir);
   const baseUrl = source?.baseUrl;
   const eventsUrl = env.PAGERDUTY_EVENTS_URL ?? file.pagerduty.eventsUrl;
-  if (!isHttpUrl(eventsUrl)) problems.push('PAGERDUTY_EVENTS_URL must be an http(s) URL without credentials in it');
+  if (env.PAGERDUTY_EVENTS_URL !== undefined) {
+    const problem = baseUrlProblem(env.PAGERDUTY_EVENTS_URL);
+    if (problem) problems.push(`PAGERDUTY_EVENTS_URL ${problem}`);
+  }
+  problems.push(...proxyEnvironmentProblems(env));
   if (!Object.hasOwn(file.slaHours, file.leaver.defaultTier)) {
     problems.push(`leaver.defaultTier "${file.leaver.defaultTier}" has no entry in slaHours`);
   }
@@ -142,8 +148,9 @@ function iiqSection(
   if (!iiq) return undefined; // checkOneSource already said so
   const baseUrl = (env.IIQ_BASE_URL ?? iiq.baseUrl)?.replace(/\/+$/, '');
   if (!baseUrl) problems.push('iiq.baseUrl is required (or set IIQ_BASE_URL)');
-  else if (env.IIQ_BASE_URL !== undefined && !isHttpUrl(env.IIQ_BASE_URL)) {
-    problems.push('IIQ_BASE_URL must be an http(s) URL without credentials in it');
+  else if (env.IIQ_BASE_URL !== undefined) {
+    const problem = baseUrlProblem(env.IIQ_BASE_URL);
+    if (problem) problems.push(`IIQ_BASE_URL ${problem}`);
   }
   const credentials = needs.iiqCredentials === false ? { kind: 'none' as const } : readCredentials(iiq.auth, env, problems);
   if (!baseUrl || !credentials) return undefined;
@@ -222,8 +229,9 @@ function checkOneSource(raw: unknown): void {
 export function loadConfig(path: string, env: WatchdogEnv, needs: ConfigNeeds): Config {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readOperatorJsonText(path, `config file ${path}`, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new ConfigError(

@@ -11,6 +11,26 @@ export const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http(s) URL without credentials in it');
 
+/** True when the URL text carries a query or a fragment (even an empty one: a bare "?" or "#"). */
+export function hasQueryOrFragment(value: string): boolean {
+  return /[?#]/.test(value);
+}
+
+/**
+ * A base URL the watchdog appends paths to (or posts to): an http(s) URL with neither query nor
+ * fragment, since `<base>?x=1/rest/identities` would send the path inside the query.
+ */
+export const baseUrl = httpUrl.refine(
+  (value) => !hasQueryOrFragment(value),
+  'must carry no query ("?…") or fragment ("#…"): give the bare base URL',
+);
+
+/**
+ * The heartbeat URL is called as it is, so a query is part of it (push monitors such as Uptime
+ * Kuma take `?status=up`); a fragment is never sent to the server, so one is surely a mistake.
+ */
+const heartbeatUrl = httpUrl.refine((value) => !value.includes('#'), 'must carry no fragment ("#…"): it is never sent to the server');
+
 const timeZone = z.string().refine((zone) => {
   if (zone === 'UTC') return true; // no Intl for the default: its time-zone data costs about 8 MB of memory
   try {
@@ -25,7 +45,7 @@ const timeZone = z.string().refine((zone) => {
 export const configFileSchema = z.strictObject({
   iiq: z
     .strictObject({
-      baseUrl: httpUrl.optional(),
+      baseUrl: baseUrl.optional(),
       api: z.enum(['rest', 'scim']).default('rest'),
       auth: z.enum(['basic', 'oauth']).default('basic'),
       pageSize: boundedNumber('iiq.pageSize').default(250),
@@ -41,7 +61,7 @@ export const configFileSchema = z.strictObject({
   /** Identity Security Cloud as the source instead of IIQ (spec 9); exactly one of the two. */
   isc: z
     .strictObject({
-      baseUrl: httpUrl,
+      baseUrl: baseUrl,
       // Technical names, e.g. "inactive"; they go into a search query, so no operators.
       lifecycleStates: z
         .array(
@@ -82,7 +102,7 @@ export const configFileSchema = z.strictObject({
   exceptions: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
   pagerduty: z
     .strictObject({
-      eventsUrl: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
+      eventsUrl: baseUrl.default('https://events.pagerduty.com/v2/enqueue'),
       source: z.string().min(1).optional(),
       retries: boundedNumber('pagerduty.retries').default(3),
       retryMinDelayMs: boundedNumber('pagerduty.retryMinDelayMs').default(1000),
@@ -98,7 +118,7 @@ export const configFileSchema = z.strictObject({
   health: z
     .strictObject({
       alertAfterFailures: boundedNumber('health.alertAfterFailures').default(3),
-      heartbeatUrl: httpUrl.nullable().default(null),
+      heartbeatUrl: heartbeatUrl.nullable().default(null),
     })
     .prefault({}),
   storm: z.strictObject({ threshold: boundedNumber('storm.threshold').default(25) }).prefault({}),

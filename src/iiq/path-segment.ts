@@ -8,3 +8,11 @@ export function encodePathSegment(value: string): string {
   const encoded = encodeURIComponent(value);
   return /^\.+$/.test(value) ? encoded.replace(/\./g, '%2E') : encoded;
 }
+
+/**
+ * True for `.` and `..`: however they are encoded, a server or proxy in front of IIQ may fold
+ * `%2E%2E` into "one level up" and answer for another path, so such a name is never read by path.
+ */
+export function isDotSegment(value: string): boolean {
+  return value === '.' || value === '..';
+}

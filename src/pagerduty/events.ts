@@ -1,5 +1,6 @@
 import type { Breach, OpenIncident } from '../sla/incident.js';
 import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { fitEvent } from './fit-event.js';
 
 /** A PagerDuty Events API v2 event as the watchdog stores it: the routing key is added only on the wire. */
 export interface PagerDutyEvent {
@@ -33,9 +34,7 @@ export interface EventContext {
 }
 
 export const CLIENT_NAME = PRODUCT_NAME;
-export const MAX_SUMMARY_CHARS = 1024;
-/** PagerDuty rejects events over 512 KB. */
-export const MAX_EVENT_BYTES = 512 * 1024;
+export { MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, fitEvent, fitSummary, wireBytes } from './fit-event.js';
 
 /** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
@@ -108,61 +107,4 @@ export function identityUrl(id: string, name: string, context: EventContext): st
     .replaceAll('{baseUrl}', context.baseUrl)
     .replaceAll('{id}', encodeURIComponent(id))
     .replaceAll('{name}', encodeURIComponent(name));
-}
-
-/**
- * Keeps an event inside PagerDuty's limits (spec 5): the summary is cut to 1023 characters
- * plus "…", and applications are dropped from custom_details (the count stays) until the
- * event, routing key included, is under 512 KB.
- */
-export function fitEvent(event: PagerDutyEvent): PagerDutyEvent {
-  if (!event.payload) return event;
-  const { summary } = event.payload;
-  const payload = {
-    ...event.payload,
-    summary: fitSummary(summary),
-    custom_details: { ...event.payload.custom_details },
-  };
-  const fitted = { ...event, payload };
-  const applications = payload.custom_details.active_applications;
-  if (!Array.isArray(applications) || wireBytes(fitted) < MAX_EVENT_BYTES) return fitted;
-  // Binary search for the most applications that fit: O(log n) serialisations of a large event.
-  let low = 0;
-  let high = applications.length - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (wireBytes(withApplications(fitted, applications, middle)) < MAX_EVENT_BYTES) low = middle;
-    else high = middle - 1;
-  }
-  return withApplications(fitted, applications, low);
-}
-
-/** At most MAX_SUMMARY_CHARS characters: cut to one less plus "…", never inside a surrogate pair. */
-export function fitSummary(summary: string): string {
-  if (summary.length <= MAX_SUMMARY_CHARS) return summary;
-  let cut = MAX_SUMMARY_CHARS - 1;
-  const last = summary.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
-  return `${summary.slice(0, cut)}…`;
-}
-
-function withApplications(event: PagerDutyEvent, applications: unknown[], keep: number): PagerDutyEvent {
-  const payload = event.payload;
-  if (!payload) return event;
-  return {
-    ...event,
-    payload: {
-      ...payload,
-      custom_details: {
-        ...payload.custom_details,
-        active_applications: applications.slice(0, keep),
-        active_applications_omitted: applications.length - keep,
-      },
-    },
-  };
-}
-
-/** Size of the event as sent: with a 32-character routing key. */
-export function wireBytes(event: PagerDutyEvent): number {
-  return Buffer.byteLength(JSON.stringify({ routing_key: 'x'.repeat(32), ...event }));
 }

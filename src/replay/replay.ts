@@ -1,14 +1,13 @@
-import { readFile, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExitCode } from '../errors.js';
 import { DeliveryLoop, type DeliveryOutcome, type PlannedDelivery } from '../delivery/delivery-loop.js';
 import type { DeliveryMode } from '../delivery/mode.js';
 import { withRunLock } from '../delivery/with-run-lock.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
-import { parseDeadLetterBytes, renderKeptLines } from '../state/dead-letter-file.js';
+import { readDeadLetters } from '../state/dead-letter-file.js';
+import { rewriteKeepingLines } from '../state/json-lines.js';
 import { readAuditHistory } from './audit-history.js';
-import { guardLocalFile } from '../state/local-file.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
+import { describeFileCause, guardLocalFile } from '../state/local-file.js';
 import { loadState } from '../state/load-state.js';
 import { exitCodeForStop } from '../cycle/stop-signal.js';
 
@@ -72,15 +71,18 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const { logger } = input;
   const clock = input.clock ?? (() => new Date());
   const dryRun = input.mode.kind === 'dry-run';
-  let content: Buffer;
+  let read: Awaited<ReturnType<typeof readDeadLetters>>;
   try {
-    content = await readFile(input.deadLetterPath);
+    read = await readDeadLetters(input.deadLetterPath);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return outcome(logger, zero());
-    logger.fatal({ path: input.deadLetterPath, error: (error as Error).message }, 'dead-letter file unreadable: nothing replayed');
+    logger.fatal(
+      { path: input.deadLetterPath, error: describeFileCause(input.deadLetterPath, error) },
+      'dead-letter file unreadable: nothing replayed',
+    );
     return outcome(logger, { ...zero(), remaining: 1 });
   }
-  const entries = parseDeadLetterBytes(content);
+  if (read === undefined) return outcome(logger, zero());
+  const entries = read;
   const keys = new Set(entries.flatMap((entry) => (entry.letter ? [entry.letter.event.dedup_key] : [])));
   const untouched = (): ReplayOutcome => outcome(logger, { ...zero(), lines: entries.length, remaining: entries.length });
 
@@ -96,7 +98,9 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   }
   let history: Map<string, IncidentHistory>;
   try {
-    history = await readAuditHistory(input.auditPath, keys);
+    history = await readAuditHistory(input.auditPath, keys, (skipped) =>
+      logger.warn({ path: input.auditPath, ...skipped }, 'audit line skipped: too long to read'),
+    );
   } catch (error) {
     // Without the audit log a resolved incident could be re-opened: touch nothing.
     logger.fatal(
@@ -153,8 +157,9 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const kept = entries.filter((entry) => remaining.has(entry.line));
   summary.remaining = kept.length;
   // Nothing left: the file is removed, so "no dead-letter file" means "nothing undelivered".
+  // Streamed from the file itself, byte for byte: a kept line too long to read is copied, never held whole.
   await guardLocalFile('rewrite the dead-letter file', input.deadLetterPath, () =>
-    kept.length === 0 ? rm(input.deadLetterPath, { force: true }) : writeFileAtomic(input.deadLetterPath, renderKeptLines(kept)),
+    rewriteKeepingLines(input.deadLetterPath, (line) => remaining.has(line)),
   );
   return outcome(logger, summary, exitCodeForStop(input.stop));
 }

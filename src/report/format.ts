@@ -102,8 +102,12 @@ function alignRows(rows: readonly string[][]): string[] {
   );
 }
 
-// Quote when needed; a leading = + - @ is neutralised so a spreadsheet does not run it as a formula.
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
+/**
+ * One CSV cell, quoted when needed. Every cell a spreadsheet would run as a formula (one starting
+ * with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, whatever it holds: a
+ * cell that merely looks like a number is text from the audit log all the same. Pure.
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -20,12 +20,17 @@ export async function readAuditBreaches(path: string): Promise<AuditRead> {
   const builder = new BreachBuilder();
   const skipped: AuditRead['skipped'] = [];
   const exceptions: ExceptionFacts[] = [];
-  const found = await readJsonLines(path, (text, lineNumber) => {
-    const line = parseAuditLine(text);
-    if (line.ok && line.exception) exceptions.push(line.exception);
-    else if (line.ok) builder.add(line.facts);
-    else skipped.push({ line: lineNumber, reason: line.reason });
-  });
+  const found = await readJsonLines(
+    path,
+    (text, lineNumber) => {
+      const line = parseAuditLine(text);
+      if (line.ok && line.exception) exceptions.push(line.exception);
+      else if (line.ok) builder.add(line.facts);
+      else skipped.push({ line: lineNumber, reason: line.reason });
+    },
+    (skippedLine) => skipped.push(skippedLine),
+  );
+  skipped.sort((a, b) => a.line - b.line);
   if (!found) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions };
   return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true, exceptions };
 }

@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { assertRegularOrAbsent, openRegularFile } from './regular-file.js';
 
 /**
  * Replaces a file atomically: write a temp file beside it, fsync, rename over. A crash at any
- * moment leaves the old file or the new one, never a torn one.
+ * moment leaves the old file or the new one, never a torn one. The file is its owner's only
+ * (0600): umask can only take permissions away, so it is 0600 whatever the umask.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  // A FIFO, device or folder at the path is someone else's: refused, never replaced by the rename.
+  await assertRegularOrAbsent(path);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const handle = await open(temp, 'w', mode);
+    const handle = await openRegularFile(temp, 'createExclusive');
     try {
       // A string is written as UTF-8; bytes as they are (replay keeps lines of any encoding unchanged).
       await handle.writeFile(content);
@@ -51,7 +55,7 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
 
 /** Appends one JSON line (one write call, so concurrent readers see whole lines). */
 export async function appendJsonLine(path: string, record: unknown): Promise<void> {
-  const handle = await open(path, 'a', 0o600);
+  const handle = await openRegularFile(path, 'append');
   try {
     await handle.appendFile(`${JSON.stringify(record)}\n`, 'utf8');
   } finally {

@@ -4,6 +4,7 @@ import { firstIssue } from '../parse/first-issue.js';
 import { isoInstant } from '../parse/iso-instant.js';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { appendJsonLine } from './atomic-file.js';
+import { readJsonLines } from './json-lines.js';
 import { omitKeys } from '../omit-keys.js';
 
 /**
@@ -18,12 +19,8 @@ export interface DeadLetter {
   change?: StateChange;
 }
 
-/**
- * One non-blank line of the dead-letter file: parsed, or the reason it could not be. `bytes` is
- * the line exactly as stored (without its newline): a line that stays is written back from it,
- * byte for byte, whatever its encoding; `raw` is its UTF-8 reading, for parsing and logs.
- */
-export type DeadLetterEntry = { line: number; raw: string; bytes: Buffer } & (
+/** One non-blank line of the dead-letter file: parsed, or the reason it could not be. */
+export type DeadLetterEntry = { line: number; raw: string } & (
   { letter: DeadLetter; problem?: undefined } | { letter?: undefined; problem: string }
 );
 
@@ -58,34 +55,26 @@ const letterSchema = z.object({
   change: stateChangeSchema.optional(),
 });
 
-/** Parses the dead-letter file's text. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
+/** Parses the dead-letter file. Pure; blank lines are skipped, a bad line becomes an entry with its problem. */
 export function parseDeadLetters(text: string): DeadLetterEntry[] {
-  return parseDeadLetterBytes(Buffer.from(text, 'utf8'));
-}
-
-/**
- * Parses the dead-letter file as stored (bytes, not decoded text, so that a line in another
- * encoding can be kept exactly as it is). Pure; blank lines are skipped.
- */
-export function parseDeadLetterBytes(content: Buffer): DeadLetterEntry[] {
   const entries: DeadLetterEntry[] = [];
-  let start = 0;
-  let index = 0;
-  while (start < content.length) {
-    const end = content.indexOf(0x0a, start);
-    const stop = end === -1 ? content.length : end;
-    const bytes = content.subarray(start, stop);
-    const raw = bytes.toString('utf8').replace(/\r$/, '');
-    index += 1;
-    if (raw.trim() !== '') entries.push({ line: index, raw, bytes, ...parseDeadLetterLine(raw) });
-    start = stop + 1;
-  }
+  text.split('\n').forEach((rawLine, index) => {
+    const raw = rawLine.replace(/\r$/, '');
+    if (raw.trim() !== '') entries.push({ line: index + 1, raw, ...parseDeadLetterLine(raw) });
+  });
   return entries;
 }
 
-/** The dead-letter file's content with exactly these lines, each as stored. Pure. */
-export function renderKeptLines(entries: readonly Pick<DeadLetterEntry, 'bytes'>[]): Buffer {
-  return Buffer.concat(entries.flatMap((entry) => [entry.bytes, Buffer.from('\n')]));
+/** Streams the dead-letter file into entries (a line over 1 MB becomes an entry with its problem and no text); undefined when there is none. */
+export async function readDeadLetters(path: string): Promise<DeadLetterEntry[] | undefined> {
+  const entries: DeadLetterEntry[] = [];
+  const found = await readJsonLines(
+    path,
+    (raw, line) => entries.push({ line, raw, ...parseDeadLetterLine(raw) }),
+    ({ line, reason }) => entries.push({ line, raw: '', problem: reason }),
+  );
+  entries.sort((a, b) => a.line - b.line);
+  return found ? entries : undefined;
 }
 
 function parseDeadLetterLine(raw: string): { letter: DeadLetter } | { problem: string } {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
 import { guardLocalFile, localFileError } from './local-file.js';
+import { openRegularFile, readRegularFileText } from './regular-file.js';
 import { firstIssue } from '../parse/first-issue.js';
 
 /** The journal of a state file: `<state.path>.journal`. */
@@ -104,9 +105,8 @@ export function foldJournal(book: Readonly<DeliveryBook>, lines: readonly Journa
 /** The journal's text; undefined when there is none. Throws LocalFileError when it exists but cannot be read. */
 export async function readJournalText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readRegularFileText(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw localFileError('read the journal', path, error);
   }
 }
@@ -132,7 +132,7 @@ export class JournalWriter {
 
   /** Opens (creates) the journal for appending; the folder entry is synced so the file survives a power loss. */
   static async open(path: string): Promise<JournalWriter> {
-    const handle = await guardLocalFile('create the journal', path, () => open(path, 'a', 0o600));
+    const handle = await guardLocalFile('create the journal', path, () => openRegularFile(path, 'append'));
     await syncFolder(dirname(path));
     return new JournalWriter(path, handle);
   }

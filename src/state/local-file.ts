@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LocalFileError, WatchdogError, describeError } from '../errors.js';
+import { NOT_REGULAR_FILE, NotRegularFileError } from './regular-file.js';
 
 // What an operator reads after the errno code: the usual causes of a failed local write.
 const CAUSES: Record<string, string> = {
@@ -21,10 +22,11 @@ const CAUSES: Record<string, string> = {
 };
 
 /** The errno codes that mean "this local file cannot be used", as opposed to a bug. */
-export const LOCAL_FILE_CODES: ReadonlySet<string> = new Set([...Object.keys(CAUSES), 'ENOENT']);
+export const LOCAL_FILE_CODES: ReadonlySet<string> = new Set([...Object.keys(CAUSES), 'ENOENT', NOT_REGULAR_FILE]);
 
 /** "ENOSPC (no space left on device)"; for ENOENT, which folder is missing. Reads the file system only for ENOENT. */
 export function describeFileCause(path: string, error: unknown): string {
+  if (error instanceof NotRegularFileError) return `it is ${error.kind}, not a regular file (refused rather than waited on)`;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (!code) return describeError(error);
   if (code === 'ENOENT') {

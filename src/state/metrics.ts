@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
 import type { CycleSummary } from '../cycle/cycle-input.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { readRegularFileText } from './regular-file.js';
 
 const PREFIX = 'iiq_leaver_sla_watchdog';
 const LAST_SUCCESS = `${PREFIX}_last_success_timestamp_seconds`;
@@ -121,12 +121,18 @@ export function parseLastSuccessMs(text: string): number | undefined {
 }
 
 /**
- * Writes the textfile atomically (readable by the exporter: 0644). The last-success
- * timestamp advances only on exit 0; otherwise it is carried over from the file being replaced.
+ * Writes the textfile atomically, 0600 like every file the watchdog creates (the exporter reads
+ * it as the same user, or through a group ACL on the folder). The last-success timestamp
+ * advances only on exit 0; otherwise it is carried over from the file being replaced.
  */
 export async function writeMetricsFile(path: string, sample: Omit<MetricsSample, 'lastSuccessAtMs'>): Promise<void> {
-  const lastSuccessAtMs = sample.exitCode === 0 ? sample.finishedAtMs : parseLastSuccessMs(await readFile(path, 'utf8').catch(() => ''));
-  await writeFileAtomic(path, renderMetrics({ ...sample, lastSuccessAtMs }), 0o644);
+  const lastSuccessAtMs = sample.exitCode === 0 ? sample.finishedAtMs : parseLastSuccessMs(await readPreviousMetrics(path));
+  await writeFileAtomic(path, renderMetrics({ ...sample, lastSuccessAtMs }));
+}
+
+// The file being replaced: a missing one is empty; a FIFO or device there is refused (never read until it ends).
+async function readPreviousMetrics(path: string): Promise<string> {
+  return (await readRegularFileText(path)) ?? '';
 }
 
 /** writeMetricsFile for the end of a cycle: a failure is logged, never changes the cycle's exit code. */

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LockHeldError } from '../errors.js';
+import { openRegularFile } from './regular-file.js';
 
 /** A lock older than this (no heartbeat) belongs to a run that died: take it over. */
 export const LOCK_STALE_MS = 120_000;
@@ -130,7 +131,7 @@ function holdLock(lockPath: string, token: string): RunLock {
 async function createExclusive(path: string, content: string): Promise<boolean> {
   let handle;
   try {
-    handle = await open(path, 'wx', 0o600);
+    handle = await openRegularFile(path, 'createExclusive');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
@@ -147,7 +148,7 @@ async function createExclusive(path: string, content: string): Promise<boolean> 
 async function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await openRegularFile(path, 'read');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -1,4 +1,4 @@
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTHY, type HealthState } from '../sla/health.js';
@@ -7,6 +7,7 @@ import { openIncidentSchema, type OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
+import { readRegularFileText } from './regular-file.js';
 import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
 import { firstIssue } from '../parse/first-issue.js';
 import { ownKeyRecord } from '../parse/own-key-record.js';
@@ -99,9 +100,10 @@ export async function readState(path: string, now: Date, options: { moveCorruptA
       : Promise.resolve({ state: emptyState(), corrupt: { movedTo: undefined, reason } });
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const read = await readRegularFileText(path);
+    if (read === undefined) return { state: emptyState() };
+    text = read;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState() };
     throw localFileError('read the state file', path, error);
   }
   let reason: string;

@@ -113,8 +113,7 @@ describe('writeMetricsFile', () => {
     expect(parseLastSuccessMs(text)).toBe(2_000_000);
     expect(text).toContain('\niiq_leaver_sla_watchdog_last_run_timestamp_seconds 3000\n');
     expect(text).toContain('\niiq_leaver_sla_watchdog_last_run_exit_code 1\n');
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- reading the umask is the point: the file's mode depends on it (single-threaded test)
-    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o644 & ~process.umask());
+    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -1,7 +1,7 @@
 import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard } from '../parse.js';
-import { encodePathSegment } from '../path-segment.js';
+import { encodePathSegment, isDotSegment } from '../path-segment.js';
 import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import { withRestApiHint } from './api-hint.js';
 import { restIdentity, restIdentityPage, restLinks } from './schema.js';
@@ -17,6 +17,7 @@ export function isRestNotFound(body: unknown): boolean {
 /** IIQ REST adapter (spec 4.1): identities paged with start/limit, links and lookups per identity name. */
 export function createRestSource(http: IiqHttp, pageSize: number): IdentitySource {
   async function lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
+    refuseDotName(ref, 'GET /rest/identities/{name}');
     const path = `/rest/identities/${encodePathSegment(ref.name)}`;
     const answer = await http.getJsonOrNotFound(path, isRestNotFound, restIdentity, 'GET /rest/identities/{name}');
     if (answer.kind === 'not-found') return { kind: 'gone' };
@@ -64,6 +65,7 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     },
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {
+      refuseDotName(identity, 'GET /rest/identities/{name}/links');
       const path = `/rest/identities/${encodePathSegment(identity.name)}/links`;
       const answer = await http.getJsonOrNotFound(path, isRestNotFound, restLinks, 'GET /rest/identities/{name}/links');
       if (answer.kind === 'not-found') {
@@ -80,4 +82,17 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
 
     lookupIdentity,
   };
+}
+
+/**
+ * An identity named `.` or `..` cannot be read safely by path (a server may normalise even
+ * `%2E%2E` and answer for another path, whose 404 would look like "gone"): its read fails, naming
+ * the identity, and SCIM (which addresses identities by id) is the way to read it.
+ */
+function refuseDotName(ref: { id: string; name: string }, label: string): void {
+  if (!isDotSegment(ref.name)) return;
+  throw new SourceReadError(
+    `IIQ ${label}: identity "${ref.name}" (${ref.id}) cannot be read by name through the REST API: a server in front of IIQ may take "${ref.name}" as a folder and answer for another path; set "api": "scim" in the iiq section (SCIM reads identities by id)`,
+    { classified: `IIQ ${label}: a name of dots cannot be read by path` },
+  );
 }

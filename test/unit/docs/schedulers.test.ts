@@ -69,6 +69,12 @@ describe('Task Scheduler XML', () => {
     expect([...TEMPLATE.matchAll(/<LogonType>(\w+)<\/LogonType>/g)].map((m) => m[1])).toEqual(['Password']);
   });
 
+  it('declares the task version the schema fixes (1.3), read from the schema fragment itself', () => {
+    const fixed = /<xs:attribute name="version"[^>]*\bfixed="([^"]+)"/.exec(readFileSync(XSD, 'utf8'))?.[1];
+    expect(fixed).toBe('1.3');
+    expect(/<Task\b[^>]*\bversion="([^"]+)"/.exec(TEMPLATE)?.[1]).toBe(fixed);
+  });
+
   it.skipIf(!HAS_XMLLINT)('validates against the schema fragment, as shipped and as registered for an account or a gMSA', () => {
     expect(schemaErrors(TEMPLATE)).toBeNull();
     expect(schemaErrors(asRegisteredFor('CORP\\svc-leaver-watchdog'))).toBeNull();
@@ -80,5 +86,6 @@ describe('Task Scheduler XML', () => {
     expect(enabledLate).not.toBe(TEMPLATE);
     expect(schemaErrors(enabledLate)).toMatch(/Enabled.*not expected/);
     expect(schemaErrors(TEMPLATE.replace('<LogonType>Password</LogonType>', '<LogonType>ServiceAccount</LogonType>'))).toMatch(/LogonType/);
+    expect(schemaErrors(TEMPLATE.replace('<Task version="1.3"', '<Task version="1.4"'))).toMatch(/version/);
   });
 });

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { encodePathSegment } from '../../../src/iiq/path-segment.js';
 import { createRestSource } from '../../../src/iiq/rest/rest-source.js';
@@ -135,10 +136,9 @@ describe('identity names travel as one path segment', () => {
     await new Promise<void>((resolve) => wire.listen(0, '127.0.0.1', resolve));
     try {
       const source = rest({ baseUrl: `http://127.0.0.1:${(wire.address() as AddressInfo).port}/identityiq`, transport: 'undici' });
-      for (const name of ['.', '..', 'CORP/jdoe', 'a?b#c%']) await source.fetchAccounts(identity(name));
+      for (const name of ['...', 'CORP/jdoe', 'a?b#c%']) await source.fetchAccounts(identity(name));
       expect(seen).toEqual([
-        '/identityiq/rest/identities/%2E/links',
-        '/identityiq/rest/identities/%2E%2E/links',
+        '/identityiq/rest/identities/%2E%2E%2E/links',
         '/identityiq/rest/identities/CORP%2Fjdoe/links',
         '/identityiq/rest/identities/a%3Fb%23c%25/links',
       ]);
@@ -148,10 +148,24 @@ describe('identity names travel as one path segment', () => {
   });
 
   it('the fetch transport refuses a path it would normalise instead of reading another one', async () => {
-    const error = await errorOf(rest().fetchAccounts(identity('..')));
+    // REST never builds such a path any more (dot names are refused first); the transport's own guard stays.
+    const error = await errorOf(client().getJson('/rest/identities/%2E%2E/links', z.unknown(), 'GET /rest/identities/{name}/links'));
     expect(error).toBeInstanceOf(SourceReadError);
     expect(error?.classified).toBe('IIQ GET /rest/identities/%2E%2E/links: path not sendable');
   });
+
+  it.each(['.', '..'])(
+    'REST never reads `%s` by path (a server may normalise %%2E%%2E): links and lookup fail naming it, suggesting SCIM',
+    async (name) => {
+      for (const read of [rest().fetchAccounts(identity(name, 'id-dots')), rest().lookupIdentity({ id: 'id-dots', name })]) {
+        const error = await errorOf(read);
+        expect(error).toBeInstanceOf(SourceReadError);
+        expect(error?.message).toContain(`identity "${name}" (id-dots) cannot be read by name`);
+        expect(error?.message).toContain('"api": "scim"');
+        expect(error?.classified).toMatch(/^IIQ GET \/rest\/identities\/\{name\}(\/links)?: a name of dots cannot be read by path$/);
+      }
+    },
+  );
 });
 
 describe('SCIM lookupIdentity (Users/<id>)', () => {

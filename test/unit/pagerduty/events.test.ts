@@ -1,4 +1,5 @@
 /** PagerDuty payload limits (spec 5): summary ≤ 1024 characters, event < 512 KB with the application count kept. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildTriggerEvent, fitEvent, fitSummary, MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, wireBytes } from '../../../src/pagerduty/events.js';
 import type { Breach } from '../../../src/sla/incident.js';
@@ -91,5 +92,79 @@ describe('event size limit', () => {
   it('counts the routing key that is added on the wire', () => {
     const event = buildTriggerEvent(breach(), CONTEXT, NOW);
     expect(wireBytes(event)).toBe(Buffer.byteLength(JSON.stringify({ routing_key: 'x'.repeat(32), ...event })));
+  });
+
+  it('a leaver with 6,000 accounts of unknown status: every application list is cut (counts kept) until the event fits', () => {
+    const names = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix} ${String(i).padStart(5, '0')} ${'x'.repeat(80)}`);
+    const unknown = names('Unknown App', 6_000);
+    const event = buildTriggerEvent(
+      breach({
+        activeApplications: names('Active App', 300),
+        unknownApplications: unknown,
+        unknownAccountCount: 6_000,
+        withinGraceApplications: names('Grace App', 1_000),
+        exceptedApplications: names('Excepted App', 1_000),
+      }),
+      CONTEXT,
+      NOW,
+    );
+    const details = event.payload!.custom_details;
+    expect(wireBytes(event)).toBeLessThan(MAX_EVENT_BYTES);
+    expect(details.unknown_status_account_count).toBe(6_000);
+    expect(details.active_account_count).toBe(2);
+    for (const [list, total] of [
+      ['active_applications', 300],
+      ['unknown_status_applications', 6_000],
+      ['within_grace_applications', 1_000],
+      ['excepted_applications', 1_000],
+    ] as const) {
+      const kept = (details[list] as string[]).length;
+      expect(kept + ((details[`${list}_omitted`] as number | undefined) ?? 0)).toBe(total);
+    }
+    expect((details.unknown_status_applications as string[]).length).toBeLessThan(6_000);
+  });
+
+  it('property: any event fits under 512 KB, whatever its lists and strings, and a list cut says how many it lost', () => {
+    const text = fc.string({ maxLength: 300 });
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.stringMatching(/^x_[a-z_]{1,12}$/),
+          fc.oneof(
+            fc.array(text, { maxLength: 2_000 }),
+            fc.string({ maxLength: 1 }).chain((c) => fc.integer({ min: 0, max: 800_000 }).map((n) => c.repeat(n) || 'x'.repeat(n))),
+            fc.integer(),
+          ),
+          { maxKeys: 6 },
+        ),
+        fc.integer({ min: 0, max: 700_000 }),
+        (details, nameLength) => {
+          const event = {
+            event_action: 'trigger' as const,
+            dedup_key: 'iiq-leaver-sla-x',
+            payload: {
+              summary: 'S'.repeat(2_000),
+              source: 'iiq.example.com',
+              severity: 'warning' as const,
+              timestamp: NOW.toISOString(),
+              component: 'identityiq',
+              group: 'standard',
+              class: 'leaver-sla-breach',
+              custom_details: { ...details, identity_name: 'n'.repeat(nameLength) },
+            },
+            links: [{ href: `https://iiq.example.com/${'n'.repeat(nameLength)}`, text: 'Identity in IdentityIQ' }],
+          };
+          const fitted = fitEvent(event);
+          expect(wireBytes(fitted)).toBeLessThan(MAX_EVENT_BYTES);
+          for (const [key, value] of Object.entries(details)) {
+            if (!Array.isArray(value)) continue;
+            const kept = (fitted.payload!.custom_details[key] as unknown[]).length;
+            expect(kept + ((fitted.payload!.custom_details[`${key}_omitted`] as number | undefined) ?? 0)).toBe(value.length);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
