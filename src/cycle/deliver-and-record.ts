@@ -36,7 +36,7 @@ export async function deliverAndRecord(
   input.stop?.addEventListener('abort', forwardStop, { once: true });
   const recorder = await DeliveryRecorder.open(
     config.state.path,
-    { incidents: state.incidents, storms: state.storms, health: state.health },
+    { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks },
     (error) => {
       logger.error({ error: error.message }, 'the journal could not be written: no new event is sent');
       halt.abort(error);

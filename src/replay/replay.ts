@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ExitCode, describeError } from '../errors.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
-import { appendAuditRecords, type AuditRecord } from '../state/audit-log.js';
+import { appendAuditRecords, type DeliveryAuditRecord } from '../state/audit-log.js';
 import { parseDeadLetters } from '../state/dead-letter-file.js';
 import { readAuditHistory } from './audit-history.js';
 import { guardLocalFile } from '../state/local-file.js';
@@ -115,7 +115,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const recorder =
     sends.length === 0
       ? undefined
-      : await DeliveryRecorder.open(input.statePath, { incidents: state.incidents, storms: state.storms, health: state.health }, () =>
+      : await DeliveryRecorder.open(input.statePath, { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks }, () =>
           halt.abort('journal'),
         );
   try {
@@ -192,7 +192,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
           if (step.change?.kind === 'incident-close' && !step.change.incident && !state.incidents[event.dedup_key]) {
             logger.warn({ dedup_key: event.dedup_key }, 'replayed resolve for an incident neither state nor audit knows: no audit line');
           }
-          const records: AuditRecord[] = await recorder.delivered(ticket, clock().toISOString());
+          const records: DeliveryAuditRecord[] = await recorder.delivered(ticket, clock().toISOString());
           await appendAuditRecords(records, input.auditPath, logger);
         }),
       ),

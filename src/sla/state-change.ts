@@ -3,6 +3,10 @@ import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTH_DEDUP_KEY } from './dedup-keys.js';
 import type { OpenIncident, Severity } from './incident.js';
 import type { OpenStorm } from './storm.js';
+import type { OpenTaskIncident } from './chain-task.js';
+
+/** A chain task incident's facts as its trigger states them. */
+export type TaskChangeFacts = Omit<OpenTaskIncident, 'firstSentAt' | 'lastSentAt' | 'unconfirmed'>;
 
 /** An identity incident's facts as its trigger states them (no sent-at instants). */
 export type IncidentFacts = Omit<OpenIncident, 'firstSentAt' | 'lastSentAt' | 'coveredBy' | 'unconfirmed'>;
@@ -24,7 +28,10 @@ export type StateChange =
   | { kind: 'storm-open'; storm: ApplicationIncidentFacts; cover: { reason: string; incident: IncidentFacts }[] }
   | { kind: 'storm-close'; dedupKey: string }
   /** The watchdog's own health incident is opened or closed. */
-  | { kind: 'health'; incidentOpen: boolean };
+  | { kind: 'health'; incidentOpen: boolean }
+  /** A chain task incident (an IIQ task the Leaver chain depends on) is opened or re-sent, or closed. */
+  | { kind: 'task-open'; reason: string; task: TaskChangeFacts }
+  | { kind: 'task-close'; reason: string; dedupKey: string };
 
 const severity = z.enum(['warning', 'error']) satisfies z.ZodType<Severity>;
 
@@ -74,6 +81,19 @@ export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('k
   }),
   z.object({ kind: z.literal('storm-close'), dedupKey: z.string().min(1) }),
   z.object({ kind: z.literal('health'), incidentOpen: z.boolean() }),
+  z.object({
+    kind: z.literal('task-open'),
+    reason: z.string(),
+    task: z.object({
+      dedupKey: z.string().min(1),
+      taskName: z.string(),
+      cause: z.enum(['failed', 'stale', 'never']),
+      completionStatus: z.string().nullable(),
+      completedAt: isoInstant.nullable(),
+      maxAgeHours: z.number(),
+    }),
+  }),
+  z.object({ kind: z.literal('task-close'), reason: z.string(), dedupKey: z.string().min(1) }),
 ]);
 
 /** The dedup key a change is about (the health key for health changes). */
@@ -83,8 +103,11 @@ export function dedupKeyOfChange(change: StateChange): string {
       return change.incident.dedupKey;
     case 'storm-open':
       return change.storm.dedupKey;
+    case 'task-open':
+      return change.task.dedupKey;
     case 'incident-close':
     case 'storm-close':
+    case 'task-close':
       return change.dedupKey;
     case 'health':
       return HEALTH_DEDUP_KEY;
@@ -92,6 +115,7 @@ export function dedupKeyOfChange(change: StateChange): string {
 }
 
 /** What kind of incident a change is about. */
-export function kindOfChange(change: StateChange): 'identity' | 'application' | 'health' {
+export function kindOfChange(change: StateChange): 'identity' | 'application' | 'health' | 'task' {
+  if (change.kind.startsWith('task')) return 'task';
   return change.kind === 'health' ? 'health' : change.kind.startsWith('storm') ? 'application' : 'identity';
 }

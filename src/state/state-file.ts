@@ -5,6 +5,7 @@ import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { RecordedExceptions } from '../sla/exception-audit.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
+import type { OpenTaskIncident } from '../sla/chain-task.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
 import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type VerifiedCleanState } from './verified-clean.js';
@@ -27,6 +28,8 @@ export interface WatchdogState {
   exceptionsRecorded: RecordedExceptions;
   /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
+  /** Open chain task incidents by dedup key (IIQ tasks the Leaver chain depends on). */
+  tasks: Record<string, OpenTaskIncident>;
 }
 
 const openIncident = z.object({
@@ -60,6 +63,18 @@ const openStorm = z.object({
   unconfirmed: z.literal(true).optional(),
 });
 
+const openTask = z.object({
+  dedupKey: z.string(),
+  taskName: z.string(),
+  cause: z.enum(['failed', 'stale', 'never']),
+  completionStatus: z.string().nullable(),
+  completedAt: isoInstant.nullable(),
+  maxAgeHours: z.number(),
+  firstSentAt: isoInstant,
+  lastSentAt: isoInstant,
+  unconfirmed: z.literal(true).optional(),
+});
+
 const stateSchema = z.object({
   version: z.literal(1),
   incidents: z.record(z.string(), openIncident),
@@ -72,6 +87,7 @@ const stateSchema = z.object({
   lastEvaluatedAt: isoInstant.optional(),
   exceptionsRecorded: z.record(z.string(), isoInstant).default({}),
   verifiedClean: verifiedCleanSchema,
+  tasks: z.record(z.string(), openTask).default({}),
 });
 
 /** A fresh state: what the first run starts from. */
@@ -84,6 +100,7 @@ export function emptyState(): WatchdogState {
     storms: {},
     exceptionsRecorded: {},
     verifiedClean: emptyVerifiedClean(),
+    tasks: {},
   };
 }
 
