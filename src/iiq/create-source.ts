@@ -7,7 +7,11 @@ import { createIiqHttp } from './http.js';
 import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
 import { createScimSource } from './scim/scim-source.js';
+import { fetchTaskResults } from './scim/task-results.js';
 import type { IdentitySource } from '../source/identity-source.js';
+
+// A task keeps a handful of results: small pages keep each answer small.
+const TASK_RESULTS_PAGE_SIZE = 100;
 
 /** How many requests a source has sent (attempts, not calls), for the summary. */
 export interface SourceRequestCount {
@@ -44,5 +48,7 @@ export function createIdentitySource(
     iiq.api === 'rest'
       ? createRestSource(http, iiq.pageSize)
       : createScimSource(http, { pageSize: iiq.pageSize, accountsBulk: iiq.scimAccountsBulk, logger });
+  // REST mode too: task results are served by IIQ's SCIM endpoint only.
+  source.readTaskResults = (taskName) => fetchTaskResults(http, taskName, Math.min(iiq.pageSize, TASK_RESULTS_PAGE_SIZE));
   return { source, http };
 }

@@ -1,3 +1,5 @@
+import type { TaskRun } from '../sla/chain-task.js';
+
 /** An identity as the watchdog sees it, whichever IIQ API it came from. */
 export interface Identity {
   id: string;
@@ -49,4 +51,9 @@ export interface IdentitySource {
   lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup>;
   /** Optional: told before the listing how many reads the re-check schedule skips, to plan how to read accounts. */
   expectAccountReads?(outlook: AccountReadOutlook): void;
+  /**
+   * IIQ only (both API modes, through SCIM): every TaskResult whose name starts with `taskName`,
+   * for the chain's own health. Throws SourceReadError on a failed or incomplete read.
+   */
+  readTaskResults?(taskName: string): Promise<TaskRun[]>;
 }
