@@ -12,6 +12,7 @@ import type { QuietChange } from '../sla/storm.js';
 import { DeliveryRecorder } from '../state/delivery-recorder.js';
 import { saveState } from '../state/load-state.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { OpenTaskIncident } from '../sla/chain-task.js';
 import type { WatchdogState } from '../state/state-file.js';
 import type { CycleInput } from './cycle-input.js';
 import { missingTicket } from '../state/delivery-recorder.js';
@@ -28,7 +29,7 @@ export async function deliverAndRecord(
   observed: ObserveResult,
   notifications: readonly Notification[],
   quiet: readonly QuietChange[],
-): Promise<{ counts: DeliveryCounts; incidents: Record<string, OpenIncident> }> {
+): Promise<{ counts: DeliveryCounts; incidents: Record<string, OpenIncident>; tasks: Record<string, OpenTaskIncident> }> {
   const { config, logger, now } = input;
   const halt = new AbortController();
   const forwardStop = (): void => halt.abort(input.stop?.reason);
@@ -80,7 +81,7 @@ export async function deliverAndRecord(
     logger.error({ error: describeError(error) }, 'the state file could not be written either: the next run folds the journal');
   }
   if (recorder.failure) throw recorder.failure;
-  return { counts, incidents: recorder.book.incidents };
+  return { counts, incidents: recorder.book.incidents, tasks: recorder.book.tasks ?? {} };
 }
 
 /**

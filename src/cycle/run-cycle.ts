@@ -2,6 +2,7 @@ import { deliverAndRecord } from './deliver-and-record.js';
 import { ExitCode, describeError, worstExitCode } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
+import { observeChainTasks, planTaskNotifications } from './chain-tasks.js';
 import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
 import { policyFrom } from './policy-from-config.js';
@@ -85,6 +86,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     observing.catch(() => undefined);
     return interrupted(input, startedMs, state.incidents);
   }
+  // The chain's own health (IIQ tasks such as the identity refresh): a failed read here is exit 3 too.
+  const chain = await observeChainTasks(input.source, config.chain.tasks, now, logger);
   const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
@@ -110,10 +113,18 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const notifications = [
     ...planNotifications(plan.individual, eventContext, now),
     ...planStormNotifications(plan.storms, eventContext, now),
+    ...planTaskNotifications(chain, state.tasks, {
+      nowMs: now.getTime(),
+      renotifyMinutes: config.pagerduty.renotifyMinutes,
+      mayResolve: previousEvaluatedAtMs === undefined || now.getTime() >= previousEvaluatedAtMs,
+      source: config.pagerduty.source,
+      configuredTasks: config.chain.tasks,
+    }),
   ];
 
   let counts: DeliveryCounts;
   let openIncidents = state.incidents;
+  let openTasks = state.tasks;
   if (input.sender === undefined) {
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
@@ -129,9 +140,11 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
     const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean };
-    const delivered = await deliverAndRecord(input, input.sender, recordedState, observed, notifications, plan.quiet);
+    const readFailure = { ...observed, readErrorClassified: observed.readErrorClassified ?? chain.readErrorClassified };
+    const delivered = await deliverAndRecord(input, input.sender, recordedState, readFailure, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
+    openTasks = delivered.tasks;
   }
 
   const summary: CycleSummary = {
@@ -148,13 +161,15 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     openIncidents: Object.keys(openIncidents).length,
     openIncidentsByTier: countOpenByTier(openIncidents, Object.keys(config.slaHours)),
     sourceRequests: input.sourceRequestCount(),
-    sourceReadError: observed.readError,
+    sourceReadError: observed.readError ?? chain.readError,
+    openTaskIncidents: Object.keys(openTasks).length,
+    chainTasks: chain.observations.map((o) => (o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' })),
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
   const exitCode = worstExitCode(
     counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok,
-    observed.readError ? ExitCode.sourceRead : ExitCode.ok,
+    observed.readError || chain.readError ? ExitCode.sourceRead : ExitCode.ok,
     exitCodeForStop(input.stop) ?? ExitCode.ok,
   );
   if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
@@ -186,6 +201,8 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     openIncidentsByTier: countOpenByTier(incidents, Object.keys(input.config.slaHours)),
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: undefined,
+    openTaskIncidents: 0,
+    chainTasks: [],
     durationMs: Date.now() - startedMs,
     interruptedBy: String(input.stop?.reason),
   };
