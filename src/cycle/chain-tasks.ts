@@ -15,11 +15,11 @@ import { taskDedupKey } from '../sla/dedup-keys.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { Notification } from './notifications.js';
+import { omitKeys } from '../omit-keys.js';
 
 /** One configured task as this cycle read it: its runs, or the read that failed. */
 export type TaskObservation =
-  | { task: ChainTask; ok: true; runs: TaskRun[]; health: TaskHealth }
-  | { task: ChainTask; ok: false; error: SourceReadError };
+  { task: ChainTask; ok: true; runs: TaskRun[]; health: TaskHealth } | { task: ChainTask; ok: false; error: SourceReadError };
 
 /** What the chain task step found: per task, and the first failed read (exit 3). */
 export interface ChainTasksObserved {
@@ -86,7 +86,7 @@ export function planTaskNotifications(
       });
       continue;
     }
-    const { ageHours: _age, hoursSinceSuccess: _since, ...facts } = decision.facts;
+    const facts = omitKeys(decision.facts, 'ageHours', 'hoursSinceSuccess');
     notifications.push({
       action: decision.action,
       reason: decision.reason,

@@ -163,7 +163,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: observed.readError ?? chain.readError,
     openTaskIncidents: Object.keys(openTasks).length,
-    chainTasks: chain.observations.map((o) => (o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' })),
+    chainTasks: chain.observations.map((o) =>
+      o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
+    ),
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };

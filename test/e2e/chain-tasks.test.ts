@@ -136,7 +136,9 @@ it('a task-result read that fails (HTTP 500) is exit 3 and resolves nothing; the
     username: DEMO_ENV.IIQ_USERNAME,
     password: DEMO_ENV.IIQ_PASSWORD,
     fault: ({ path }) =>
-      path.endsWith('/scim/v2/TaskResults') ? { status: 500, body: '<html>boom</html>', headers: { 'content-type': 'text/html' } } : undefined,
+      path.endsWith('/scim/v2/TaskResults')
+        ? { status: 500, body: '<html>boom</html>', headers: { 'content-type': 'text/html' } }
+        : undefined,
   });
   config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { chain: { tasks: [{ name: TASK, maxAgeHours: 26 }] } });
   const failed = await run(15);

@@ -1,6 +1,7 @@
 import type { TaskRun } from '../../sla/chain-task.js';
 import type { IiqHttp } from '../http.js';
 import { PageGuard } from '../parse.js';
+import { omitKeys } from '../../omit-keys.js';
 import { scimTaskResultPage } from './task-result-schema.js';
 
 const LABEL = 'GET /scim/v2/TaskResults';
@@ -15,7 +16,11 @@ export async function fetchTaskResults(http: IiqHttp, taskName: string, pageSize
   const guard = new PageGuard(LABEL);
   const runs: TaskRun[] = [];
   for (;;) {
-    const page = await http.getJson(`/scim/v2/TaskResults?filter=${filter}&startIndex=${runs.length + 1}&count=${pageSize}`, scimTaskResultPage, LABEL);
+    const page = await http.getJson(
+      `/scim/v2/TaskResults?filter=${filter}&startIndex=${runs.length + 1}&count=${pageSize}`,
+      scimTaskResultPage,
+      LABEL,
+    );
     if (page.Resources.length === 0) {
       guard.checkComplete(runs.length, page.totalResults);
       return runs;
@@ -24,7 +29,7 @@ export async function fetchTaskResults(http: IiqHttp, taskName: string, pageSize
       page.Resources.map((result) => result.id),
       runs.length + 1,
     );
-    for (const { id: _id, ...run } of page.Resources) runs.push(run);
+    for (const result of page.Resources) runs.push(omitKeys(result, 'id'));
     if (runs.length >= page.totalResults) return runs;
   }
 }
