@@ -115,8 +115,10 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
   const recorder =
     sends.length === 0
       ? undefined
-      : await DeliveryRecorder.open(input.statePath, { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks }, () =>
-          halt.abort('journal'),
+      : await DeliveryRecorder.open(
+          input.statePath,
+          { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks },
+          () => halt.abort('journal'),
         );
   try {
     const tickets = new Map<number, DeliveryTicket>();

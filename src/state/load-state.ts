@@ -33,7 +33,10 @@ export async function loadState(statePath: string, now: Date, options: LoadOptio
     if (write) await removeJournal(journalPath);
     return read;
   }
-  const fold = foldJournal({ incidents: read.state.incidents, storms: read.state.storms, health: read.state.health, tasks: read.state.tasks }, parsed.lines);
+  const fold = foldJournal(
+    { incidents: read.state.incidents, storms: read.state.storms, health: read.state.health, tasks: read.state.tasks },
+    parsed.lines,
+  );
   const state: WatchdogState = { ...read.state, ...fold.book };
   const recovered = {
     delivered: fold.delivered,

@@ -25,15 +25,13 @@ export const scimTaskResult = z
     launched: taskInstant.nullish(),
     completed: taskInstant.nullish(),
   })
-  .transform(
-    (result): TaskRun & { id: string } => ({
-      id: result.id,
-      name: result.name,
-      completionStatus: statusOf(result.completionStatus),
-      launchedMs: result.launched ?? undefined,
-      completedMs: result.completed ?? undefined,
-    }),
-  );
+  .transform((result): TaskRun & { id: string } => ({
+    id: result.id,
+    name: result.name,
+    completionStatus: statusOf(result.completionStatus),
+    launchedMs: result.launched ?? undefined,
+    completedMs: result.completed ?? undefined,
+  }));
 
 /** `GET /scim/v2/TaskResults` page. */
 export const scimTaskResultPage = scimListResponse(scimTaskResult);
