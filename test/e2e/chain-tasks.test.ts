@@ -156,3 +156,47 @@ it('only a "Refresh Identity Cube Extra" failure: ignored, nothing pages', async
   expect(pagerDuty.received).toEqual([]);
   expect(state().tasks).toEqual({});
 });
+
+it('check lists each task with its last status and age; a task whose results cannot be read is exit 3', async () => {
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * HOUR_MS).toISOString();
+  iiq.taskResults = [
+    { id: 't1', name: TASK, launched: hoursAgo(3), completed: hoursAgo(2), completionStatus: 'Error' },
+    { id: 'w1', name: 'Workday Aggregation', launched: hoursAgo(1) },
+    { id: 'w0', name: 'Workday Aggregation - 1', launched: hoursAgo(5), completed: hoursAgo(4), completionStatus: 'Success' },
+  ];
+  config = writeDemoConfig(
+    dir,
+    { iiq: iiq.url, pagerDuty: pagerDuty.url },
+    {
+      chain: {
+        tasks: [
+          { name: TASK, maxAgeHours: 26 },
+          { name: 'Workday Aggregation', maxAgeHours: 26 },
+        ],
+      },
+    },
+  );
+  const text = await runCli(['check', '--config', config], { cwd: dir, env: { ...DEMO_ENV } });
+  expect(text.code).toBe(0);
+  expect(text.stdout).toMatch(/chain task +Refresh Identity Cube: last Error 2h ago \(expected every 26h\): FAILING/);
+  expect(text.stdout).toMatch(/chain task +Workday Aggregation: last running 1h ago \(expected every 26h\): ok/);
+  const json = await runCli(['check', '--config', config, '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } });
+  expect(JSON.parse(json.stdout).chainTasks).toEqual([
+    { name: TASK, maxAgeHours: 26, health: 'failed', lastStatus: 'Error', ageHours: 2 },
+    { name: 'Workday Aggregation', maxAgeHours: 26, health: 'ok', lastStatus: 'running', ageHours: 1 },
+  ]);
+  expect(pagerDuty.accepted()).toEqual([]);
+
+  await iiq.close();
+  iiq = await startFakeIiq({
+    identities: [],
+    username: DEMO_ENV.IIQ_USERNAME,
+    password: DEMO_ENV.IIQ_PASSWORD,
+    fault: ({ path }) =>
+      path.endsWith('/scim/v2/TaskResults') ? { status: 500, body: '{}', headers: { 'content-type': 'application/json' } } : undefined,
+  });
+  config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { chain: { tasks: [{ name: TASK, maxAgeHours: 26 }] } });
+  const failed = await runCli(['check', '--config', config], { cwd: dir, env: { ...DEMO_ENV } });
+  expect(failed.code).toBe(3);
+  expect(failed.stdout).toMatch(/chain task +Refresh Identity Cube: PROBLEM: task results could not be read: .*TaskResults.*500/);
+});
