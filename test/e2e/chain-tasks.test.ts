@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq, type FakeTaskResult } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
 import { taskDedupKey } from '../../src/sla/dedup-keys.js';
 import { HOUR_MS, NOW, at } from '../helpers/clock.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -199,4 +199,37 @@ it('check lists each task with its last status and age; a task whose results can
   const failed = await runCli(['check', '--config', config], { cwd: dir, env: { ...DEMO_ENV } });
   expect(failed.code).toBe(3);
   expect(failed.stdout).toMatch(/chain task +Refresh Identity Cube: PROBLEM: task results could not be read: .*TaskResults.*500/);
+});
+
+it('report keeps the task incident out of the overall, tier and application figures and lists it under chain_tasks', async () => {
+  iiq.identities = demoIdentities(NOW);
+  iiq.taskResults = [result('t1', TASK, 2, 'Error')];
+  expect((await run(0)).code).toBe(0);
+  remediate(iiq.identities, 'jdoe');
+  iiq.taskResults = [...iiq.taskResults, result('t2', `${TASK} - 1`, -0.25, 'Success')];
+  expect((await run(30)).code).toBe(0);
+  const report = (format: string) => runCli(['report', '--config', config, '--format', format, '--now', at(60)], { cwd: dir, env: {} });
+  const json = JSON.parse((await report('json')).stdout);
+  expect(json.overall).toMatchObject({ breaches: 2, open: 1, resolved: 1 });
+  expect(Object.keys(json.tiers).sort()).toEqual(['privileged', 'standard']);
+  expect(json.applications.map((a: { application: string }) => a.application).sort()).toEqual(['Active Directory', 'Salesforce']);
+  expect(json.chain_tasks).toEqual([
+    {
+      task_name: TASK,
+      dedup_key: KEY,
+      incidents: 1,
+      resolved: 1,
+      open: false,
+      pages: 1,
+      last_triggered_at: NOW.toISOString(),
+      last_cause: 'failed',
+      last_completion_status: 'Error',
+      last_resolved_at: at(30),
+    },
+  ]);
+  expect((await report('table')).stdout).toMatch(/Chain tasks .*\n.*\n  Refresh Identity Cube +1 +no +1 /);
+  expect((await report('csv')).stdout).toContain(
+    `\r\n\r\nchain_task,dedup_key,incidents,open,resolved,pages,last_triggered_at,last_completion_status,last_resolved_at\r\nRefresh Identity Cube,${KEY},1,false,1,1,`,
+  );
+  expect((await report('html')).stdout).toContain('<section id="chain-tasks">');
 });
