@@ -227,7 +227,7 @@ it('report keeps the task incident out of the overall, tier and application figu
       last_resolved_at: at(30),
     },
   ]);
-  expect((await report('table')).stdout).toMatch(/Chain tasks .*\n.*\n  Refresh Identity Cube +1 +no +1 /);
+  expect((await report('table')).stdout).toMatch(/Chain tasks .*\n.*\n {2}Refresh Identity Cube +1 +no +1 /);
   expect((await report('csv')).stdout).toContain(
     `\r\n\r\nchain_task,dedup_key,incidents,open,resolved,pages,last_triggered_at,last_completion_status,last_resolved_at\r\nRefresh Identity Cube,${KEY},1,false,1,1,`,
   );
