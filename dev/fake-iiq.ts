@@ -37,9 +37,22 @@ export interface FakeIdentity {
   attributes: Record<string, unknown>;
   links: FakeLink[];
 }
+/** An IIQ TaskResult (GET /scim/v2/TaskResults); `completed` and `completionStatus` absent while it runs. */
+export interface FakeTaskResult {
+  id: string;
+  name: string;
+  /** ISO 8601 with an offset, as IIQ 8.x sends them. */
+  launched: string;
+  completed?: string;
+  completionStatus?: 'Success' | 'Warning' | 'Error' | 'Terminated' | 'TempError';
+  /** What the watchdog must never copy (IIQ's messages name identities). */
+  messages?: { type: string; localizedMessage: string }[];
+}
 /** What the fake IIQ serves and how it misbehaves. */
 export interface FakeIiqOptions {
   identities: FakeIdentity[];
+  /** Task results served at /scim/v2/TaskResults (default none). */
+  taskResults?: FakeTaskResult[];
   /** Added before every answer, fault answers included (default 0). */
   latencyMs?: number;
   /** HTTP Basic credentials accepted (defaults 'watchdog' / 'demo-password'). */
@@ -65,6 +78,8 @@ export interface FakeIiqOptions {
 export interface FakeIiq {
   url: string;
   identities: FakeIdentity[];
+  /** Live like `identities`: tests may replace it between cycles. */
+  taskResults: FakeTaskResult[];
   /** `accountReads`: account reads per identity id (REST links requests, SCIM Accounts first pages); `accountsServed`: accounts (links) in all answers. */
   stats: {
     requests: number;
@@ -117,6 +132,7 @@ function routeOf(path: string): string {
   if (/^\/identityiq\/scim\/v2\/Users\/[^/]+$/.test(path)) return 'scim.user';
   if (path === `${CTX}/scim/v2/Accounts`) return 'scim.accounts';
   if (/^\/identityiq\/scim\/v2\/Schemas\/[^/]+$/.test(path)) return 'scim.schema';
+  if (path === `${CTX}/scim/v2/TaskResults`) return 'scim.taskResults';
   return 'unknown';
 }
 
@@ -238,6 +254,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const fake: FakeIiq = {
     url: '',
     identities: options.identities,
+    taskResults: options.taskResults ?? [],
     stats,
     resetStats() {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
@@ -338,6 +355,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     if (route === 'scim.users') return scimUsers(q);
     if (route === 'scim.user') return scimUser(path);
     if (route === 'scim.schema') return scimSchema(path);
+    if (route === 'scim.taskResults') return scimTaskResults(q);
     return scimAccounts(q);
   }
 
@@ -435,6 +453,38 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       m ? arr.filter((i) => !i.inactive === active) : arr.slice(),
     );
     return listResponse(list, p, renderUser, q.get('attributes'));
+  }
+
+  function scimTaskResults(q: URLSearchParams): FakeResponse {
+    const filter = q.get('filter') ?? '';
+    const sw = /^\s*name\s+sw\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
+    if (filter && !sw) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
+    const p = page(q);
+    if ('status' in p) return p;
+    const prefix = sw ? (JSON.parse(`"${sw[1] ?? ''}"`) as string) : '';
+    const list = fake.taskResults.filter((t) => t.name.startsWith(prefix));
+    return listResponse(
+      list,
+      p,
+      (t) => ({
+        schemas: ['urn:ietf:params:scim:schemas:sailpoint:1.0:TaskResult'],
+        id: t.id,
+        name: t.name,
+        type: 'Identity',
+        taskDefinition: t.name.split(' - ')[0],
+        launcher: 'spadmin',
+        host: 'iiq-app-01',
+        launched: t.launched,
+        ...(t.completed === undefined ? {} : { completed: t.completed }),
+        ...(t.completionStatus === undefined ? {} : { completionStatus: t.completionStatus }),
+        terminated: t.completionStatus === 'Terminated',
+        pendingSignoffs: 0,
+        messages: t.messages ?? [],
+        attributes: [{ key: 'total', value: '512' }],
+        meta: { resourceType: 'TaskResult', location: `${base}/scim/v2/TaskResults/${t.id}` },
+      }),
+      q.get('attributes'),
+    );
   }
 
   function scimAccounts(q: URLSearchParams): FakeResponse {

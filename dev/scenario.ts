@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FakeIdentity, FakeLink } from './fake-iiq.js';
+import type { FakeIdentity, FakeLink, FakeTaskResult } from './fake-iiq.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -72,6 +72,44 @@ export function demoIdentities(now: Date): FakeIdentity[] {
       link('HR Archive', 'Hank Archive', false),
     ]),
   ];
+}
+
+/** The IIQ task the demo's Leaver chain depends on. */
+export const DEMO_CHAIN_TASK = 'Refresh Identity Cube';
+
+/** An IIQ instant with the -05:00 offset IIQ 8.x writes (local time of the server). */
+function iiqInstant(ms: number): string {
+  return new Date(ms - 5 * HOUR_MS).toISOString().replace('Z', '-05:00');
+}
+
+/**
+ * The refresh's results at `now`: yesterday's run succeeded, the last one (3 h ago) ended Error,
+ * as when the Identity Processing Threshold stops a refresh during a mass termination.
+ */
+export function demoTaskResults(now: Date): FakeTaskResult[] {
+  const ago = (hours: number): string => iiqInstant(now.getTime() - hours * HOUR_MS);
+  return [
+    { id: '5f60718293a4b5c6d7e8f90a1b2c3d4e', name: DEMO_CHAIN_TASK, launched: ago(27.7), completed: ago(27), completionStatus: 'Success' },
+    {
+      id: '60718293a4b5c6d7e8f90a1b2c3d4e5f',
+      name: `${DEMO_CHAIN_TASK} - 1`,
+      launched: ago(3.7),
+      completed: ago(3),
+      completionStatus: 'Error',
+      messages: [{ type: 'Error', localizedMessage: 'Identity Processing Threshold exceeded: 40% of identities would change' }],
+    },
+  ];
+}
+
+/** A successful run of the refresh completing at `now` (someone re-ran it with "Process events"). */
+export function demoRefreshRerun(now: Date): FakeTaskResult {
+  return {
+    id: `rerun-${now.getTime().toString(16)}`,
+    name: `${DEMO_CHAIN_TASK} - 2`,
+    launched: iiqInstant(now.getTime() - 0.5 * HOUR_MS),
+    completed: iiqInstant(now.getTime()),
+    completionStatus: 'Success',
+  };
 }
 
 /** Disables every account of the named identity (the Leaver finally ran). */

@@ -2,6 +2,7 @@ import { ROUTING_KEY_LENGTH } from '../config/config.js';
 import { ExitCode } from '../errors.js';
 import { formatExceptionsCheck } from './check-exceptions.js';
 import { formatChangeReadLine, formatRecheckLine } from './check-recheck.js';
+import { formatChainTaskLines } from './check-chain.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 
 /** The text form: one labelled line per finding. */
@@ -69,6 +70,7 @@ export function formatCheckText(result: CheckResult): string {
   }
   if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   if (result.recheck) lines.push(['changed accounts', formatChangeReadLine(result.recheck.changeRead)]);
+  if (result.chainTasks) lines.push(...formatChainTaskLines(result.chainTasks));
   if (result.exceptions) lines.push(...formatExceptionsCheck(result.exceptions));
   lines.push(['pagerduty', `${result.pagerduty.eventsUrl}: ${result.pagerduty.ok ? '' : 'PROBLEM: '}${result.pagerduty.detail}`]);
   for (const warning of result.warnings) lines.push(['warning', warning]);

@@ -2,6 +2,7 @@ import type { ExitCode } from '../errors.js';
 import type { PagerDutyProbe } from '../pagerduty/probe.js';
 import type { ExceptionsCheck } from './check-exceptions.js';
 import type { RecheckOutlook } from './check-recheck.js';
+import type { ChainTaskCheck } from './check-chain.js';
 
 /** What `check` found; printed as text or as JSON (`--format json`). */
 export interface CheckResult {
@@ -22,6 +23,8 @@ export interface CheckResult {
   exitCode: ExitCode;
   /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
+  /** Each `chain.tasks` task: its newest result's status and age, and whether a cycle would page it. */
+  chainTasks?: ChainTaskCheck[];
 }
 
 /** What reading the source's first page of leavers found. */

@@ -16,6 +16,7 @@ import { policyFrom } from '../cycle/policy-from-config.js';
 import { createRuntime } from './runtime.js';
 import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions } from './check-exceptions.js';
+import { checkChainTasks, type ChainTaskCheck } from './check-chain.js';
 import { describeRecheck } from './check-recheck.js';
 import { formatCheckText } from './check-format.js';
 import type { CheckResult, SourceRead } from './check-result.js';
@@ -46,8 +47,9 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
         let iiq: SourceRead;
         let pagerduty: PagerDutyProbe;
+        let chainTasks: ChainTaskCheck[];
         try {
-          [iiq, pagerduty] = await Promise.all([
+          [iiq, pagerduty, chainTasks] = await Promise.all([
             readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
               if (!(error instanceof SourceReadError)) throw error;
               // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
@@ -60,15 +62,23 @@ export function registerCheckCommand(program: Command, context: CommandContext):
               };
             }),
             probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
+            checkChainTasks(runtime.source, config.chain.tasks, new Date(), logger),
           ]);
         } finally {
           await Promise.all([runtime.close(), probeDispatcher.destroy()]);
         }
         const warnings = cleartextWarnings(contactedUrls(config, context.env));
+        const built = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, {
+          pagerduty,
+          warnings,
+        });
         const result = {
-          ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings }),
+          ...built,
           exceptions,
           recheck: await describeRecheck(config, new Date()),
+          ...(chainTasks.length > 0 ? { chainTasks } : {}),
+          // A task whose results cannot be read is an IIQ read failure, as in a cycle.
+          exitCode: worstExitCode(built.exitCode, chainTasks.some((task) => task.health === 'unread') ? ExitCode.sourceRead : ExitCode.ok),
         };
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');

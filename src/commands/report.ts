@@ -41,7 +41,7 @@ export function registerReportCommand(program: Command, context: CommandContext)
             'resolves without an earlier trigger in the audit log were left out',
           );
         }
-        const report = buildFullReport(audit.breaches, audit.exceptions, sinceMs, nowMs);
+        const report = buildFullReport(audit.breaches, audit.exceptions, sinceMs, nowMs, audit.tasks);
         const heading = {
           auditPath: config.audit.path,
           since: sinceMs === undefined ? undefined : new Date(sinceMs).toISOString(),

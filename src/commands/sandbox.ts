@@ -14,7 +14,7 @@ import {
   sandboxEnvFile,
   validateSandboxConfig,
 } from '../sandbox/sandbox-config.js';
-import { loadScenario, type ScenarioIdentity } from '../sandbox/scenario-file.js';
+import { loadScenarioWithTasks, type ScenarioIdentity } from '../sandbox/scenario-file.js';
 import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
 import type { CommandContext } from './context.js';
 
@@ -47,7 +47,8 @@ const STORY_POLICY = {
 
 async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {
   // Everything that can be wrong with the input is found before anything starts (exit 2).
-  const scenario = options.scenario === undefined ? undefined : loadScenario(options.scenario);
+  const scenarioFile = options.scenario === undefined ? undefined : loadScenarioWithTasks(options.scenario);
+  const scenario = scenarioFile?.identities;
   const teamConfig = options.config === undefined ? undefined : readTeamConfig(options.config);
   context.handleSignalsItself();
   const stop = stopSignal();
@@ -57,7 +58,10 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   let served = false; // on bad input, the one error line stays the only line
   try {
     const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
-    fakes = await startSandboxFakes(scenario ? toFakeIdentities(scenario) : (story?.identities ?? []));
+    fakes = await startSandboxFakes(
+      scenario ? toFakeIdentities(scenario) : (story?.identities ?? []),
+      scenarioFile ? scenarioFile.taskResults : (story?.taskResults ?? []),
+    );
     const config = teamConfig ? pointConfigAtFakes(teamConfig.raw, fakes, teamConfig.path, folder) : sandboxConfig(fakes);
     validateSandboxConfig(config, folder, teamConfig ? `--config ${teamConfig.path}` : 'sandbox config');
     const configPath = join(folder, 'config.json');
@@ -145,6 +149,10 @@ function introduction(input: {
     if (!input.teamConfig)
       for (const leaver of input.story)
         lines.push(`  ${leaver.displayName} (${leaver.name}): ${leaver.paged ? 'paged' : 'not paged'} — ${leaver.reason}`);
+    if (!input.teamConfig)
+      lines.push(
+        '  Chain task "Refresh Identity Cube": paged — its last run ended Error 3 h ago (leavers after it may not have started); step 4 re-runs it',
+      );
     lines.push('');
   }
   const overriding = OVERRIDING_VARIABLES.filter((name) => process.env[name] !== undefined);

@@ -55,6 +55,7 @@ export const CONFIG_NUMBER_BOUNDS = {
   'pagerduty.concurrency': { min: 1, max: 16, integer: true, unit: 'deliveries at once' },
   'health.alertAfterFailures': { min: 1, max: 1000, integer: true, unit: 'failed cycles' },
   'storm.threshold': { min: 2, max: 1_000_000, integer: true, unit: 'identities' },
+  'chain.tasks[].maxAgeHours': { min: 1, max: 744, integer: false, unit: 'hours; 744 h is 31 days' },
 } as const satisfies Record<string, NumberBound>;
 
 /** The key names of CONFIG_NUMBER_BOUNDS. */

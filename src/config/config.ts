@@ -223,6 +223,10 @@ function checkOneSource(raw: unknown): void {
   }
   if (!has('iiq') && !has('isc'))
     throw new ConfigError('invalid config: one of "iiq" (IdentityIQ) or "isc" (Identity Security Cloud) is required');
+  if (has('isc') && has('chain'))
+    throw new ConfigError(
+      'invalid config: chain: task health is read from IdentityIQ TaskResults; Identity Security Cloud has none: remove "chain"',
+    );
 }
 
 /** Reads and validates the config file; relative paths in it are taken from the file's folder. */

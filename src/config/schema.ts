@@ -123,6 +123,21 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   storm: z.strictObject({ threshold: boundedNumber('storm.threshold').default(25) }).prefault({}),
   metrics: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
+  /** IIQ tasks the Leaver chain depends on (the identity refresh): paged when they fail or stop running. IIQ only. */
+  chain: z
+    .strictObject({
+      tasks: z
+        .array(
+          z.strictObject({
+            name: z.string().trim().min(1, 'must name an IdentityIQ task'),
+            maxAgeHours: boundedNumber('chain.tasks[].maxAgeHours'),
+          }),
+        )
+        .max(20, 'must name at most 20 tasks')
+        .refine((tasks) => new Set(tasks.map((task) => task.name)).size === tasks.length, 'must not name a task twice')
+        .default([]),
+    })
+    .prefault({}),
 });
 
 export type ConfigFile = z.infer<typeof configFileSchema>;

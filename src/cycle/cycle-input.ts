@@ -56,6 +56,10 @@ export interface CycleSummary extends DeliveryCounts {
   openIncidentsByTier: Record<string, number>;
   sourceRequests: number;
   sourceReadError: string | undefined;
+  /** Open chain task incidents (IIQ tasks the Leaver chain depends on) after the cycle. */
+  openTaskIncidents: number;
+  /** Each `chain.tasks` task as this cycle found it: ok, failed, stale, never (no success on record), or unread. */
+  chainTasks: { task: string; health: string }[];
   durationMs: number;
   /** The signal that stopped the cycle early, if one did. */
   interruptedBy?: string;

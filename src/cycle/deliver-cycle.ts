@@ -4,6 +4,7 @@ import { buildHealthTriggerEvent } from '../pagerduty/health-event.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
 import { HEALTH_DEDUP_KEY, decideHealth, settleHealth, type HealthDecision, type HealthDelivery } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { OpenTaskIncident } from '../sla/chain-task.js';
 import type { QuietChange } from '../sla/storm.js';
 import type { WatchdogState } from '../state/state-file.js';
 import type { CycleInput } from './cycle-input.js';
@@ -22,14 +23,14 @@ export async function deliverCycle(
   observed: ObserveResult,
   notifications: readonly Notification[],
   quiet: readonly QuietChange[],
-): Promise<{ counts: DeliveryCounts; incidents: Record<string, OpenIncident> }> {
+): Promise<{ counts: DeliveryCounts; incidents: Record<string, OpenIncident>; tasks: Record<string, OpenTaskIncident> }> {
   const { config, logger, now } = input;
   const { result, book } = await DeliveryLoop.run(
     {
       statePath: config.state.path,
       auditPath: config.audit.path,
       deadLetterPath: config.deadLetter.path,
-      book: { incidents: state.incidents, storms: state.storms, health: state.health },
+      book: { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks },
       sender,
       logger,
       clock: () => now,
@@ -63,7 +64,7 @@ export async function deliverCycle(
       lastEvaluatedAt: now.toISOString(),
     }),
   );
-  return { counts: result.counts, incidents: book.incidents };
+  return { counts: result.counts, incidents: book.incidents, tasks: book.tasks ?? {} };
 }
 
 /** The health incident's event, when the decision pages or resolves it. Pure. */

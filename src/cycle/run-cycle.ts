@@ -4,6 +4,7 @@ import { ExitCode, describeError, worstExitCode } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
 import { nextAccountChanges, readAccountChanges } from './account-changes.js';
+import { observeChainTasks, planTaskNotifications } from './chain-tasks.js';
 import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
 import { policyFrom } from './policy-from-config.js';
@@ -72,9 +73,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     );
   }
 
-  if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents);
+  if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents, state.tasks);
   const changes = await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop);
-  if (changes === undefined) return interrupted(input, startedMs, state.incidents);
+  if (changes === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   const observing = observeIdentities({
     source: input.source,
     policy: policyFrom(config),
@@ -92,7 +93,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   if (observed === undefined) {
     // Reads only: abandoned as they are; the state is as loaded (nothing was decided).
     observing.catch(() => undefined);
-    return interrupted(input, startedMs, state.incidents);
+    return interrupted(input, startedMs, state.incidents, state.tasks);
   }
   // A failed change read fails the cycle (exit 3, health) like any failed read, and decides nothing by itself.
   if (changes.error) {
@@ -106,6 +107,12 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     dryRun,
     accountChangedReads: observed.accountChangedReads,
   });
+  // The chain's own health (IIQ tasks such as the identity refresh): a failed read here is exit 3
+  // and counts for the watchdog's health like any failed read; it changes no task incident.
+  const chain = await untilStopped(observeChainTasks(input.source, config.chain.tasks, now, logger), input.stop);
+  if (chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
+  observed.readError ??= chain.readError;
+  observed.readErrorClassified ??= chain.readErrorClassified;
   const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
@@ -131,10 +138,18 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const notifications = [
     ...planNotifications(plan.individual, eventContext, now),
     ...planStormNotifications(plan.storms, eventContext, now),
+    ...planTaskNotifications(chain, state.tasks, {
+      nowMs: now.getTime(),
+      renotifyMinutes: config.pagerduty.renotifyMinutes,
+      mayResolve: previousEvaluatedAtMs === undefined || now.getTime() >= previousEvaluatedAtMs,
+      source: config.pagerduty.source,
+      configuredTasks: config.chain.tasks,
+    }),
   ];
 
   let counts: DeliveryCounts;
   let openIncidents = state.incidents;
+  let openTasks = state.tasks;
   if (input.mode.kind === 'dry-run') {
     for (const { action, reason, event } of notifications) {
       input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
@@ -153,6 +168,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     const delivered = await deliverCycle(input, input.mode.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
+    openTasks = delivered.tasks;
   }
 
   const summary: CycleSummary = {
@@ -172,6 +188,10 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     openIncidentsByTier: countOpenByTier(openIncidents, Object.keys(config.slaHours)),
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: observed.readError,
+    openTaskIncidents: Object.keys(openTasks).length,
+    chainTasks: chain.observations.map((o) =>
+      o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
+    ),
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
@@ -189,7 +209,12 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
 }
 
 /** The outcome of a cycle stopped before it decided anything. */
-function interrupted(input: CycleInput, startedMs: number, incidents: Parameters<typeof countOpenByTier>[0]): CycleOutcome {
+function interrupted(
+  input: CycleInput,
+  startedMs: number,
+  incidents: Parameters<typeof countOpenByTier>[0],
+  tasks: Readonly<Record<string, unknown>>,
+): CycleOutcome {
   const summary: CycleSummary = {
     dryRun: input.mode.kind === 'dry-run',
     inactiveListed: 0,
@@ -211,6 +236,8 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
     openIncidentsByTier: countOpenByTier(incidents, Object.keys(input.config.slaHours)),
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: undefined,
+    openTaskIncidents: Object.keys(tasks).length,
+    chainTasks: [],
     durationMs: Date.now() - startedMs,
     interruptedBy: String(input.stop?.reason),
   };

@@ -6,7 +6,11 @@ import { createIiqHttp, type IiqHttp } from './http.js';
 import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
 import { createScimSource } from './scim/scim-source.js';
+import { fetchTaskResults } from './scim/task-results.js';
 import type { IdentitySource } from '../source/identity-source.js';
+
+// A task keeps a handful of results: small pages keep each answer small.
+const TASK_RESULTS_PAGE_SIZE = 100;
 
 /** The IIQ source (REST or SCIM) of an `iiq` config section, and the HTTP client under it (for request counts). */
 export function createIiqIdentitySource(
@@ -35,5 +39,7 @@ export function createIiqIdentitySource(
     iiq.api === 'rest'
       ? createRestSource(http, iiq.pageSize)
       : createScimSource(http, { pageSize: iiq.pageSize, accountsBulk: iiq.scimAccountsBulk, logger });
+  // REST mode too: task results are served by IIQ's SCIM endpoint only.
+  source.readTaskResults = (taskName) => fetchTaskResults(http, taskName, Math.min(iiq.pageSize, TASK_RESULTS_PAGE_SIZE));
   return { source, http };
 }

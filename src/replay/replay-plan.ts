@@ -59,6 +59,8 @@ export function planReplay(
     const failedMs = Date.parse(letter.failedAt);
     const kind = kindOfLetter(letter, state);
     if (kind === 'health') return planHealth(entry, letter, state);
+    // The state was not advanced for it, so the next cycle sends it again if IIQ still says so.
+    if (kind === 'task') return { kind: 'drop', entry, reason: 'chain task incident: each cycle decides it again from IIQ task results' };
     const seen = history.get(key) ?? {};
     const storm = kind === 'application';
     const lastSentAt = storm ? state.storms[key]?.lastSentAt : state.incidents[key]?.lastSentAt;
@@ -221,6 +223,9 @@ export function withReplayReason(change: StateChange, reason: string): StateChan
         ...change,
         cover: change.cover.map((covered) => ({ ...covered, reason: `${reason} (paged through ${change.storm.dedupKey})` })),
       };
+    case 'task-open':
+    case 'task-close':
+      return { ...change, reason };
     case 'storm-close':
     case 'health':
       return change;

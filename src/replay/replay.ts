@@ -138,7 +138,7 @@ async function replay(input: ReplayInput): Promise<ReplayOutcome> {
         auditPath: input.auditPath,
         // A line that still fails stays where it is: the file is rewritten below.
         deadLetterPath: undefined,
-        book: { incidents: state.incidents, storms: state.storms, health: state.health },
+        book: { incidents: state.incidents, storms: state.storms, health: state.health, tasks: state.tasks },
         sender: input.mode.sender,
         logger,
         clock,

@@ -1,5 +1,6 @@
 import { parseAuditLogLine } from '../state/audit-line.js';
 import { exceptionFacts, type ExceptionFacts } from './exception-lines.js';
+import type { ChainTaskLine } from '../state/audit-line.js';
 
 /** The fields of an audit line (spec 6) the report relies on; other fields are ignored. */
 export interface AuditFacts {
@@ -16,8 +17,10 @@ export interface AuditFacts {
 
 /** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
 export type AuditLine =
-  | { ok: true; facts: AuditFacts; exception?: undefined }
-  | { ok: true; exception: ExceptionFacts; facts?: undefined }
+  | { ok: true; facts: AuditFacts; exception?: undefined; task?: undefined }
+  | { ok: true; exception: ExceptionFacts; facts?: undefined; task?: undefined }
+  /** A chain task incident's line: kept out of the leaver figures, listed under `chain_tasks`. */
+  | { ok: true; task: ChainTaskLine; facts?: undefined; exception?: undefined }
   | { ok: false; reason: string };
 
 /** Parses one line of the audit log into what the report uses. Pure; never throws. */
@@ -25,6 +28,7 @@ export function parseAuditLine(text: string): AuditLine {
   const parsed = parseAuditLogLine(text);
   if (parsed.kind === 'invalid') return { ok: false, reason: parsed.reason };
   if (parsed.kind === 'exception') return { ok: true, exception: exceptionFacts(parsed.line) };
+  if (parsed.kind === 'chain-task') return { ok: true, task: parsed.line };
   const line = parsed.line;
   const deadlineMs = line.sla_deadline === undefined ? Number.NaN : Date.parse(line.sla_deadline);
   // A trigger opens a breach: without its deadline there is nothing to measure against.

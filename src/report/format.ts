@@ -1,5 +1,6 @@
 import { EXCEPTION_CSV_HEADER, exceptionCsvRows, exceptionTableLines } from './format-exceptions.js';
 import type { ExceptionsReport } from './full-report.js';
+import { CHAIN_TASK_CSV_HEADER, chainTaskCsvRows, chainTaskTableLines, type ChainTaskEntry } from './chain-tasks.js';
 import type { LeaverReport, ScopeFigures } from './summary.js';
 
 /** What the table's heading says about where the figures come from. */
@@ -16,7 +17,10 @@ const COLUMNS = ['breaches', 'open', 'resolved', 'detect p50', 'detect p95', 're
 export const TABLE_APPLICATIONS = 10;
 
 /** A plain-text table for a person (minutes; "-" where there is nothing to measure). */
-export function formatReportTable(report: LeaverReport & { exceptions?: ExceptionsReport }, heading: ReportHeading): string {
+export function formatReportTable(
+  report: LeaverReport & { exceptions?: ExceptionsReport; chain_tasks?: ChainTaskEntry[] },
+  heading: ReportHeading,
+): string {
   const rows: string[][] = [
     ['', ...COLUMNS],
     ['overall', ...cells(report.overall)],
@@ -39,6 +43,7 @@ export function formatReportTable(report: LeaverReport & { exceptions?: Exceptio
     if (more > 0) lines.push(`  … and ${more} more (--format json or csv lists all)`);
   }
   if (report.exceptions) lines.push('', ...exceptionTableLines(report.exceptions, alignRows));
+  if (report.chain_tasks && report.chain_tasks.length > 0) lines.push('', ...chainTaskTableLines(report.chain_tasks, alignRows));
   if (heading.skippedLines > 0)
     lines.push('', `Note: ${heading.skippedLines} audit line(s) could not be read and were left out (see the log on stderr).`);
   if (heading.unmatchedResolves > 0)
@@ -47,7 +52,7 @@ export function formatReportTable(report: LeaverReport & { exceptions?: Exceptio
 }
 
 /** CSV (RFC 4180): one row per scope (overall, each tier) and one per application. */
-export function formatReportCsv(report: LeaverReport & { exceptions?: ExceptionsReport }): string {
+export function formatReportCsv(report: LeaverReport & { exceptions?: ExceptionsReport; chain_tasks?: ChainTaskEntry[] }): string {
   const header = [
     'scope',
     'name',
@@ -67,6 +72,8 @@ export function formatReportCsv(report: LeaverReport & { exceptions?: Exceptions
   const exceptions = report.exceptions && exceptionCsvRows(report.exceptions);
   if (exceptions) rows.push(...exceptions.tierRows);
   if (exceptions && exceptions.recordRows.length > 0) rows.push([], EXCEPTION_CSV_HEADER, ...exceptions.recordRows);
+  // Chain task incidents in a table of their own: they are not leaver breaches.
+  if (report.chain_tasks && report.chain_tasks.length > 0) rows.push([], CHAIN_TASK_CSV_HEADER, ...chainTaskCsvRows(report.chain_tasks));
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 

@@ -1,4 +1,6 @@
 import type { ExceptionFacts } from './exception-lines.js';
+import { buildChainTaskEntries, type ChainTaskEntry } from './chain-tasks.js';
+import type { ChainTaskLine } from '../state/audit-line.js';
 import type { Breach } from './incidents.js';
 import { buildReport, nearestRankPercentile, type LeaverReport, type Percentiles } from './summary.js';
 
@@ -63,6 +65,8 @@ export interface FullReport extends LeaverReport {
   weekly: WeekFigures[];
   open_breaches: OpenBreach[];
   exceptions: ExceptionsReport;
+  /** Chain task incidents (IIQ tasks the Leaver chain depends on): never in the overall, tier or application figures. */
+  chain_tasks: ChainTaskEntry[];
 }
 
 const WEEK_MS = 7 * 86_400_000;
@@ -83,6 +87,7 @@ export function buildFullReport(
   exceptions: readonly ExceptionFacts[],
   sinceMs: number | undefined,
   nowMs: number,
+  taskLines: readonly ChainTaskLine[] = [],
 ): FullReport {
   const kept = sinceMs === undefined ? breaches : breaches.filter((breach) => breach.firstTriggerMs >= sinceMs);
   return {
@@ -91,6 +96,7 @@ export function buildFullReport(
     weekly: weeklyFigures(kept),
     open_breaches: openBreaches(kept, nowMs),
     exceptions: exceptionsReport(sinceMs === undefined ? exceptions : exceptions.filter((e) => e.recordedAtMs >= sinceMs), nowMs),
+    chain_tasks: buildChainTaskEntries(taskLines, sinceMs),
   };
 }
 

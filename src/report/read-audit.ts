@@ -1,6 +1,7 @@
 import { readJsonLines } from '../state/json-lines.js';
 import { parseAuditLine } from './audit-lines.js';
 import type { ExceptionFacts } from './exception-lines.js';
+import type { ChainTaskLine } from '../state/audit-line.js';
 import { BreachBuilder, type Breach, type UnmatchedResolve } from './incidents.js';
 
 /** What reading the audit log gave. */
@@ -13,6 +14,8 @@ export interface AuditRead {
   found: boolean;
   /** Exception records (spec 11), in file order. */
   exceptions: ExceptionFacts[];
+  /** Chain task incident lines, in file order (never counted as breaches). */
+  tasks: ChainTaskLine[];
 }
 
 /** Reads the audit log line by line (streamed: the log only grows) into breaches. */
@@ -20,17 +23,19 @@ export async function readAuditBreaches(path: string): Promise<AuditRead> {
   const builder = new BreachBuilder();
   const skipped: AuditRead['skipped'] = [];
   const exceptions: ExceptionFacts[] = [];
+  const tasks: ChainTaskLine[] = [];
   const found = await readJsonLines(
     path,
     (text, lineNumber) => {
       const line = parseAuditLine(text);
       if (line.ok && line.exception) exceptions.push(line.exception);
+      else if (line.ok && line.task) tasks.push(line.task);
       else if (line.ok) builder.add(line.facts);
       else skipped.push({ line: lineNumber, reason: line.reason });
     },
     (skippedLine) => skipped.push(skippedLine),
   );
   skipped.sort((a, b) => a.line - b.line);
-  if (!found) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions };
-  return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true, exceptions };
+  if (!found) return { breaches: [], skipped, unmatchedResolves: [], found: false, exceptions, tasks };
+  return { breaches: builder.breaches(), skipped, unmatchedResolves: builder.unmatchedResolves, found: true, exceptions, tasks };
 }

@@ -5,7 +5,7 @@
  * when the sandbox starts, so no other command pays for them.
  */
 import type { ExplainPolicy, LeaverExplanation } from '../../dev/explain-leaver.js';
-import type { FakeIdentity, FakeLink, FakeResponse } from '../../dev/fake-iiq.js';
+import type { FakeIdentity, FakeLink, FakeResponse, FakeTaskResult } from '../../dev/fake-iiq.js';
 import type { FakeIscIdentity } from '../../dev/fake-isc-data.js';
 import type { ScenarioIdentity } from './scenario-file.js';
 import { SANDBOX_ENV, type FakeEndpoints } from './sandbox-config.js';
@@ -51,20 +51,25 @@ export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIde
 export async function builtInStory(
   now: Date,
   policy: ExplainPolicy,
-): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
-  const [{ demoIdentities }, { explainLeaver }] = await Promise.all([
+): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[]; taskResults: FakeTaskResult[] }> {
+  const [{ demoIdentities, demoTaskResults }, { explainLeaver }] = await Promise.all([
     import('../../dev/scenario.js'),
     import('../../dev/explain-leaver.js'),
   ]);
   const identities = demoIdentities(now);
-  return { identities, explanations: identities.map((identity) => explainLeaver(identity, policy, now)) };
+  return {
+    identities,
+    explanations: identities.map((identity) => explainLeaver(identity, policy, now)),
+    taskResults: demoTaskResults(now),
+  };
 }
 
-/** Starts every fake on 127.0.0.1 (free ports) over `identities`. */
-export async function startSandboxFakes(identities: FakeIdentity[]): Promise<SandboxFakes> {
-  const [{ startFakeIiq }, { startFakePagerDuty }] = await Promise.all([
+/** Starts every fake on 127.0.0.1 (free ports) over `identities` (and IIQ task results). */
+export async function startSandboxFakes(identities: FakeIdentity[], taskResults: FakeTaskResult[] = []): Promise<SandboxFakes> {
+  const [{ startFakeIiq }, { startFakePagerDuty }, { demoRefreshRerun }] = await Promise.all([
     import('../../dev/fake-iiq.js'),
     import('../../dev/fake-pagerduty.js'),
+    import('../../dev/scenario.js'),
   ]);
   const started: RunningFake[] = [];
   const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
@@ -72,12 +77,18 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
   try {
     const iiq = await startFakeIiq({
       identities,
+      taskResults,
       username: SANDBOX_ENV.IIQ_USERNAME,
       password: SANDBOX_ENV.IIQ_PASSWORD,
       oauth: { clientId: SANDBOX_ENV.IIQ_CLIENT_ID, clientSecret: SANDBOX_ENV.IIQ_CLIENT_SECRET },
       // The control routes share the fake IIQ's port: they change what IIQ reports, as the Leaver would.
       fault: ({ method, path, query }) =>
-        path.startsWith('/sandbox/') ? control(method, path, query, iiq.identities, isc?.identities) : undefined,
+        path.startsWith('/sandbox/')
+          ? control(method, path, query, iiq.identities, isc?.identities, () => {
+              // Remediating everyone includes the chain: the refresh re-run, successful this time.
+              if (iiq.taskResults.length > 0) iiq.taskResults.push(demoRefreshRerun(new Date()));
+            })
+          : undefined,
     });
     started.push(iiq);
     const pagerDuty = await startFakePagerDuty({ pageRefreshSeconds: 5 });
@@ -126,6 +137,7 @@ function control(
   query: URLSearchParams,
   identities: FakeIdentity[],
   iscIdentities: FakeIscIdentity[] | undefined,
+  rerunRefresh: () => void,
 ): FakeResponse {
   if (path !== '/sandbox/remediate')
     return jsonReply(404, { error: `no sandbox route ${path}; POST /sandbox/remediate[?identity=<id or name>]` });
@@ -144,5 +156,6 @@ function control(
     // The same Leaver ran for the fake ISC's copy of this person.
     for (const account of iscIdentities?.find((i) => i.id === identity.id)?.accounts ?? []) account.disabled = true;
   }
+  if (wanted === null) rerunRefresh();
   return jsonReply(200, { disabledAccounts: disabled, identities: names });
 }

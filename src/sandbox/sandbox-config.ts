@@ -45,12 +45,14 @@ export function sandboxConfig(endpoints: FakeEndpoints): Record<string, unknown>
     state: { path: LOCAL_FILES.state },
     deadLetter: { path: LOCAL_FILES.deadLetter },
     audit: { path: LOCAL_FILES.audit },
+    chain: { tasks: [{ name: 'Refresh Identity Cube', maxAgeHours: 26 }] },
   };
 }
 
 /** The same story read from the fake Identity Security Cloud (spec 9): the `isc` section instead of `iiq`. */
 export function sandboxIscConfig(endpoints: FakeEndpoints): Record<string, unknown> {
-  const rest = omitKeys(sandboxConfig(endpoints), 'iiq');
+  // ISC has no IIQ task results: its config watches no chain task.
+  const rest = omitKeys(sandboxConfig(endpoints), 'iiq', 'chain');
   return {
     isc: { baseUrl: endpoints.isc, lifecycleStates: ['inactive'], timeoutSeconds: 10, retryMinDelayMs: 100 },
     ...rest,

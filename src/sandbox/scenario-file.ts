@@ -31,11 +31,36 @@ const identitySchema = z.strictObject({
   accounts: z.array(accountSchema).default([]),
 });
 
+const offsetInstant = z
+  .string()
+  .refine((value) => /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)), {
+    message: 'must be an ISO 8601 date-time with an offset, e.g. "2026-11-21T01:42:13.907-05:00"',
+  });
+
+// An IIQ TaskResult the fake serves at /scim/v2/TaskResults (`completed` and `completionStatus` absent while it runs).
+const taskResultSchema = z.strictObject({
+  id: nonBlank.optional(),
+  name: nonBlank,
+  launched: offsetInstant,
+  completed: offsetInstant.optional(),
+  completionStatus: z.enum(['Success', 'Warning', 'Error', 'Terminated', 'TempError']).optional(),
+});
+
 const scenarioSchema = z.strictObject({
   /** Free text for the people who keep the file (JSON has no comments). */
   description: z.string().optional(),
   identities: z.array(identitySchema).max(100_000, 'at most 100000 identities'),
+  taskResults: z.array(taskResultSchema).max(1000, 'at most 1000 task results').default([]),
 });
+
+/** One IIQ task result of a scenario, as the fake IIQ serves it. */
+export interface ScenarioTaskResult {
+  id: string;
+  name: string;
+  launched: string;
+  completed?: string;
+  completionStatus?: 'Success' | 'Warning' | 'Error' | 'Terminated' | 'TempError';
+}
 
 /** One identity of a scenario, defaults applied. */
 export interface ScenarioIdentity {
@@ -49,6 +74,15 @@ export interface ScenarioIdentity {
 
 /** Validates a parsed scenario; throws ConfigError naming `<name>: identities[i].key: problem`. */
 export function parseScenario(raw: unknown, name: string): ScenarioIdentity[] {
+  return parseScenarioFile(raw, name).identities;
+}
+
+/** The task results a parsed scenario declares (none by default). Throws ConfigError like parseScenario. */
+export function parseScenarioTaskResults(raw: unknown, name: string): ScenarioTaskResult[] {
+  return parseScenarioFile(raw, name).taskResults;
+}
+
+function parseScenarioFile(raw: unknown, name: string): { identities: ScenarioIdentity[]; taskResults: ScenarioTaskResult[] } {
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid scenario ${name}: ${describeScenarioIssues(parsed.error.issues)}`);
   const identities = parsed.data.identities.map((i) => ({
@@ -71,11 +105,27 @@ export function parseScenario(raw: unknown, name: string): ScenarioIdentity[] {
       seen.set(identity[field], index);
     });
   }
-  return identities;
+  const taskResults = parsed.data.taskResults.map((t, index): ScenarioTaskResult => ({
+    id: t.id ?? `task-result-${index + 1}`,
+    name: t.name,
+    launched: t.launched,
+    ...(t.completed === undefined ? {} : { completed: t.completed }),
+    ...(t.completionStatus === undefined ? {} : { completionStatus: t.completionStatus }),
+  }));
+  return { identities, taskResults };
 }
 
 /** Reads and validates a scenario file (exit 2 when unreadable or invalid). */
 export function loadScenario(path: string): ScenarioIdentity[] {
+  return parseScenario(readScenarioJson(path), path);
+}
+
+/** Reads and validates a scenario file: its identities and its IIQ task results (exit 2 when unreadable or invalid). */
+export function loadScenarioWithTasks(path: string): { identities: ScenarioIdentity[]; taskResults: ScenarioTaskResult[] } {
+  return parseScenarioFile(readScenarioJson(path), path);
+}
+
+function readScenarioJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -83,7 +133,7 @@ export function loadScenario(path: string): ScenarioIdentity[] {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(`cannot read scenario file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  return parseScenario(parseJsonText(text, `scenario file ${path}`), path);
+  return parseJsonText(text, `scenario file ${path}`);
 }
 
 // `identities[2].accounts[0].status` reads better than zod's `identities.2.accounts.0.status`.

@@ -10,6 +10,8 @@ export const MAX_DEDUP_KEY_CHARS = 255;
 export const HEALTH_DEDUP_KEY = `${PRODUCT_NAME}-health`;
 /** Application (storm control) keys start with this. */
 export const APPLICATION_KEY_PREFIX = `${DEDUP_KEY_PREFIX}app-`;
+/** Chain task (IIQ TaskResult health) keys start with this. */
+export const TASK_KEY_PREFIX = `${DEDUP_KEY_PREFIX}task-`;
 
 /** The longest ASCII slug of an application name inside its key (spec 5). */
 export const MAX_SLUG_CHARS = 40;
@@ -19,14 +21,16 @@ const APPLICATION_HASH_HEX = 8;
 const HASHED_ID_SUFFIX = /~[0-9a-f]{32}$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const APPLICATION_KEY = /^iiq-leaver-sla-app-[a-z0-9-]+$/;
+const TASK_KEY = /^iiq-leaver-sla-task-[a-z0-9-]+-[0-9a-f]{8}$/;
 
 /** What a dedup key stands for. */
-export type DedupKeyKind = 'identity' | 'application' | 'health';
+export type DedupKeyKind = 'identity' | 'application' | 'health' | 'task';
 
 /**
  * The dedup key of an identity's incident: `iiq-leaver-sla-<identity id>` (spec 5). An id that
  * would make the key longer than 255 characters, or that could be mistaken for another kind
- * of key (it starts with `app-`, is `watchdog-health`, or ends like a shortened key), becomes
+ * of key (it starts with `app-`, is `watchdog-health`, reads like a chain task key, or ends like
+ * a shortened key), becomes
  * `iiq-leaver-sla-<start of the id>~<32 hex of sha256 of the whole id>`. Pure.
  */
 export function identityDedupKey(identityId: string): string {
@@ -43,6 +47,15 @@ export function identityDedupKey(identityId: string): string {
  */
 export function applicationDedupKey(applicationName: string): string {
   return `${APPLICATION_KEY_PREFIX}${applicationSlug(applicationName)}-${sha256Hex(applicationName).slice(0, APPLICATION_HASH_HEX)}`;
+}
+
+/**
+ * The dedup key of a chain task's incident (an IIQ task such as "Refresh Identity Cube"):
+ * `iiq-leaver-sla-task-<ASCII slug, at most 40 characters>-<first 8 hex of sha256 of the exact
+ * task name>`. No identity id can make such a key (identityDedupKey shortens those ids). Pure.
+ */
+export function taskDedupKey(taskName: string): string {
+  return `${TASK_KEY_PREFIX}${applicationSlug(taskName)}-${sha256Hex(taskName).slice(0, APPLICATION_HASH_HEX)}`;
 }
 
 /** Lower-case ASCII letters and digits of a name, dashes between, at most 40 characters; `unnamed` when none is left. */
@@ -68,11 +81,13 @@ export function classifyDedupKey(key: string): DedupKeyKind {
   if (key === HEALTH_DEDUP_KEY) return 'health';
   if (HASHED_ID_SUFFIX.test(key)) return 'identity';
   if (APPLICATION_KEY.test(key)) return 'application';
+  if (TASK_KEY.test(key)) return 'task';
   return 'identity';
 }
 
 function isReservedId(identityId: string): boolean {
-  return identityId.startsWith('app-') || `${DEDUP_KEY_PREFIX}${identityId}` === HEALTH_DEDUP_KEY || HASHED_ID_SUFFIX.test(identityId);
+  const plain = `${DEDUP_KEY_PREFIX}${identityId}`;
+  return identityId.startsWith('app-') || plain === HEALTH_DEDUP_KEY || TASK_KEY.test(plain) || HASHED_ID_SUFFIX.test(identityId);
 }
 
 // At most `max` UTF-16 units, never ending inside a surrogate pair.

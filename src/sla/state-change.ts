@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { HEALTH_DEDUP_KEY } from './dedup-keys.js';
 import { incidentFactsSchema, openIncidentSchema, severitySchema as severity, type IncidentFacts, type OpenIncident } from './incident.js';
 import type { OpenStorm } from './storm.js';
+import { taskChangeFactsSchema, type OpenTaskIncident } from './chain-task.js';
+
+/** A chain task incident's facts as its trigger states them. */
+export type TaskChangeFacts = Omit<OpenTaskIncident, 'firstSentAt' | 'lastSentAt' | 'unconfirmed'>;
 
 /** An identity incident's facts as its trigger states them; defined with its schema in incident.ts. */
 export type { IncidentFacts } from './incident.js';
@@ -23,7 +27,10 @@ export type StateChange =
   | { kind: 'storm-open'; storm: ApplicationIncidentFacts; cover: { reason: string; incident: IncidentFacts }[] }
   | { kind: 'storm-close'; dedupKey: string }
   /** The watchdog's own health incident is opened or closed. */
-  | { kind: 'health'; incidentOpen: boolean };
+  | { kind: 'health'; incidentOpen: boolean }
+  /** A chain task incident (an IIQ task the Leaver chain depends on) is opened or re-sent, or closed. */
+  | { kind: 'task-open'; reason: string; task: TaskChangeFacts }
+  | { kind: 'task-close'; reason: string; dedupKey: string };
 
 // One schema per incident (sla/incident.ts): the journal and the dead-letter file keep every fact the state file keeps.
 const incidentFacts = incidentFactsSchema;
@@ -52,6 +59,8 @@ export const stateChangeSchema: z.ZodType<StateChange> = z.discriminatedUnion('k
   }),
   z.object({ kind: z.literal('storm-close'), dedupKey: z.string().min(1) }),
   z.object({ kind: z.literal('health'), incidentOpen: z.boolean() }),
+  z.object({ kind: z.literal('task-open'), reason: z.string(), task: taskChangeFactsSchema }),
+  z.object({ kind: z.literal('task-close'), reason: z.string(), dedupKey: z.string().min(1) }),
 ]);
 
 /** The dedup key a change is about (the health key for health changes). */
@@ -61,8 +70,11 @@ export function dedupKeyOfChange(change: StateChange): string {
       return change.incident.dedupKey;
     case 'storm-open':
       return change.storm.dedupKey;
+    case 'task-open':
+      return change.task.dedupKey;
     case 'incident-close':
     case 'storm-close':
+    case 'task-close':
       return change.dedupKey;
     case 'health':
       return HEALTH_DEDUP_KEY;
@@ -70,6 +82,7 @@ export function dedupKeyOfChange(change: StateChange): string {
 }
 
 /** What kind of incident a change is about. */
-export function kindOfChange(change: StateChange): 'identity' | 'application' | 'health' {
+export function kindOfChange(change: StateChange): 'identity' | 'application' | 'health' | 'task' {
+  if (change.kind.startsWith('task')) return 'task';
   return change.kind === 'health' ? 'health' : change.kind.startsWith('storm') ? 'application' : 'identity';
 }

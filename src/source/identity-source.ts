@@ -1,3 +1,5 @@
+import type { TaskRun } from '../sla/chain-task.js';
+
 /** An identity as the watchdog sees it, whichever IIQ API it came from. */
 export interface Identity {
   id: string;
@@ -55,4 +57,9 @@ export interface IdentitySource {
    * cannot say which accounts changed (IIQ REST). Throws SourceReadError when not read completely.
    */
   fetchChangedAccountOwners?(since: Date): Promise<ReadonlySet<string>>;
+  /**
+   * IIQ only (both API modes, through SCIM): every TaskResult whose name starts with `taskName`,
+   * for the chain's own health. Throws SourceReadError on a failed or incomplete read.
+   */
+  readTaskResults?(taskName: string): Promise<TaskRun[]>;
 }

@@ -2,20 +2,24 @@ import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { IncidentFacts, StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
-import { auditResolve, auditTrigger, type AuditRecord } from './audit-log.js';
+import type { OpenTaskIncident } from '../sla/chain-task.js';
+import { auditResolve, auditTrigger, type DeliveryAuditRecord } from './audit-log.js';
+import { auditTaskResolve, auditTaskTrigger } from './audit-task.js';
 import { omitKeys } from '../omit-keys.js';
 
-/** The part of the state that deliveries change: identity incidents, application incidents, health. */
+/** The part of the state that deliveries change: identity incidents, application incidents, health, chain tasks. */
 export interface DeliveryBook {
   incidents: Record<string, OpenIncident>;
   storms: Record<string, OpenStorm>;
   health: HealthState;
+  /** Open chain task incidents (IIQ tasks the Leaver chain depends on), apart from identity incidents; absent = none. */
+  tasks?: Record<string, OpenTaskIncident>;
 }
 
 /** The book after a delivery, and the audit records the delivery produces. */
 export interface AppliedDelivery {
   book: DeliveryBook;
-  audit: AuditRecord[];
+  audit: DeliveryAuditRecord[];
 }
 
 /**
@@ -26,7 +30,8 @@ export interface DeliveryEffect {
   incidents: [key: string, incident: OpenIncident | undefined][];
   storms: [key: string, storm: OpenStorm | undefined][];
   health?: HealthState;
-  audit: AuditRecord[];
+  tasks?: [key: string, task: OpenTaskIncident | undefined][];
+  audit: DeliveryAuditRecord[];
 }
 
 /**
@@ -82,6 +87,20 @@ export function deliveryEffect(book: Readonly<DeliveryBook>, change: StateChange
       return { incidents: [], storms: [[change.dedupKey, undefined]], audit: [] };
     case 'health':
       return { incidents: [], storms: [], health: { ...book.health, incidentOpen: change.incidentOpen }, audit: [] };
+    case 'task-open': {
+      const previous = book.tasks?.[change.task.dedupKey];
+      const task: OpenTaskIncident = { ...change.task, firstSentAt: previous?.firstSentAt ?? sentAt, lastSentAt: sentAt };
+      return { incidents: [], storms: [], tasks: [[task.dedupKey, task]], audit: [auditTaskTrigger(task, sentAt, change.reason)] };
+    }
+    case 'task-close': {
+      const closed = book.tasks?.[change.dedupKey];
+      return {
+        incidents: [],
+        storms: [],
+        tasks: [[change.dedupKey, undefined]],
+        audit: closed ? [auditTaskResolve(closed, sentAt, change.reason)] : [],
+      };
+    }
   }
 }
 
@@ -120,8 +139,19 @@ export function unconfirmedEffect(book: Readonly<DeliveryBook>, change: StateCha
         audit: [],
       };
     }
+    case 'task-open': {
+      const previous = book.tasks?.[change.task.dedupKey];
+      const task: OpenTaskIncident = {
+        ...change.task,
+        firstSentAt: previous?.firstSentAt ?? at,
+        lastSentAt: previous?.lastSentAt ?? at,
+        unconfirmed: true,
+      };
+      return { incidents: [], storms: [], tasks: [[task.dedupKey, task]], audit: [] };
+    }
     case 'incident-close':
     case 'storm-close':
+    case 'task-close':
     case 'health':
       return { incidents: [], storms: [], audit: [] };
   }
@@ -138,11 +168,16 @@ export function applyEffect(book: DeliveryBook, effect: DeliveryEffect): void {
     else Reflect.deleteProperty(book.storms, key);
   }
   if (effect.health) book.health = effect.health;
+  for (const [key, task] of effect.tasks ?? []) {
+    book.tasks ??= {};
+    if (task) book.tasks[key] = task;
+    else Reflect.deleteProperty(book.tasks, key);
+  }
 }
 
 /** A copy of a book the caller may change in place (records are replaced, never edited). */
 export function copyBook(book: Readonly<DeliveryBook>): DeliveryBook {
-  return { incidents: { ...book.incidents }, storms: { ...book.storms }, health: book.health };
+  return { incidents: { ...book.incidents }, storms: { ...book.storms }, health: book.health, tasks: { ...book.tasks } };
 }
 
 function withEffect(book: Readonly<DeliveryBook>, effect: DeliveryEffect): DeliveryBook {
@@ -151,6 +186,7 @@ function withEffect(book: Readonly<DeliveryBook>, effect: DeliveryEffect): Deliv
     incidents: effect.incidents.length > 0 ? { ...book.incidents } : book.incidents,
     storms: effect.storms.length > 0 ? { ...book.storms } : book.storms,
   };
+  if (effect.tasks && effect.tasks.length > 0) next.tasks = { ...book.tasks };
   applyEffect(next, effect);
   return next;
 }

@@ -49,9 +49,29 @@ export const exceptionLineSchema = z.object({
 /** An exception record of the audit log, validated. */
 export type ExceptionLine = z.output<typeof exceptionLineSchema>;
 
-/** One line of the audit log: an incident event, an exception record, or why it is neither. */
+/** A chain task incident's trigger or resolve (written as `TaskAuditRecord`), validated. */
+export const chainTaskLineSchema = z.object({
+  sent_at: instant,
+  event_action: z.enum(['trigger', 'resolve']),
+  incident_kind: z.literal('chain-task'),
+  reason: optionalString,
+  dedup_key: z.string().min(1),
+  task_name: z.string(),
+  cause: optionalString,
+  completion_status: z.string().nullable().optional().catch(undefined),
+  completed_at: z.string().nullable().optional().catch(undefined),
+  max_age_hours: optionalNumber,
+});
+
+/** A chain task incident's audit line, validated. */
+export type ChainTaskLine = z.output<typeof chainTaskLineSchema>;
+
+/** One line of the audit log: an incident event, an exception record, a chain task event, or why it is none. */
 export type ParsedAuditLine =
-  { kind: 'event'; line: AuditEventLine } | { kind: 'exception'; line: ExceptionLine } | { kind: 'invalid'; reason: string };
+  | { kind: 'event'; line: AuditEventLine }
+  | { kind: 'exception'; line: ExceptionLine }
+  | { kind: 'chain-task'; line: ChainTaskLine }
+  | { kind: 'invalid'; reason: string };
 
 /** Parses one line of the audit log through its schema. Pure; never throws. */
 export function parseAuditLogLine(text: string): ParsedAuditLine {
@@ -62,6 +82,12 @@ export function parseAuditLogLine(text: string): ParsedAuditLine {
     return { kind: 'invalid', reason: 'not JSON' };
   }
   const isException = typeof raw === 'object' && raw !== null && (raw as { event_action?: unknown }).event_action === 'exception';
+  if (typeof raw === 'object' && raw !== null && (raw as { incident_kind?: unknown }).incident_kind === 'chain-task') {
+    const task = chainTaskLineSchema.safeParse(raw);
+    if (task.success) return { kind: 'chain-task', line: task.data };
+    const { field, message } = firstIssue(task.error, 'line');
+    return { kind: 'invalid', reason: `${field}: ${message}` };
+  }
   const parsed = isException ? exceptionLineSchema.safeParse(raw) : auditEventLineSchema.safeParse(raw);
   if (!parsed.success) {
     const { field, message } = firstIssue(parsed.error, 'line');

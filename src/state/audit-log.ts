@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
 import { appendJsonLine } from './atomic-file.js';
 import type { OpenIncident } from '../sla/incident.js';
+import type { TaskAuditRecord } from './audit-task.js';
 
-/** One line of the audit log (spec 6): a delivered trigger or resolve. */
+/** One line of the audit log written on delivery: an identity incident's, or a chain task incident's. */
+export type DeliveryAuditRecord = AuditRecord | TaskAuditRecord;
+
+/** One line of the audit log (spec 6): a delivered trigger or resolve of an identity incident. */
 export interface AuditRecord {
   sent_at: string;
   event_action: 'trigger' | 'resolve';
@@ -30,7 +34,7 @@ export interface AuditRecord {
 }
 
 /** Appends audit records; a failure is logged with the records, never fatal (what they record already happened). */
-export async function appendAuditRecords(records: readonly AuditRecord[], auditPath: string, logger: Logger): Promise<void> {
+export async function appendAuditRecords(records: readonly DeliveryAuditRecord[], auditPath: string, logger: Logger): Promise<void> {
   for (const record of records) {
     try {
       await appendJsonLine(auditPath, record);

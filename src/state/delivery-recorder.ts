@@ -1,7 +1,7 @@
 import type { WatchdogError } from '../errors.js';
 import type { StateChange } from '../sla/state-change.js';
 import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
-import type { AuditRecord } from './audit-log.js';
+import type { DeliveryAuditRecord } from './audit-log.js';
 import { JournalWriter, journalPathFor } from './journal.js';
 
 /** An event the journal knows is about to go out. */
@@ -75,7 +75,7 @@ export class DeliveryRecorder {
   }
 
   /** PagerDuty accepted the ticket's event: journaled, then applied. Returns the audit records to append; never throws. */
-  async delivered(ticket: DeliveryTicket, sentAt: string): Promise<AuditRecord[]> {
+  async delivered(ticket: DeliveryTicket, sentAt: string): Promise<DeliveryAuditRecord[]> {
     const written = this.journal.append([{ journal: 1, run: this.journal.run, seq: ticket.seq, step: 'delivered', at: sentAt }]);
     await written.catch((error: unknown) => {
       this.#fail(error as WatchdogError);
@@ -105,12 +105,12 @@ export class DeliveryRecorder {
   }
 
   /** Records changes that send nothing (identities under an application incident). Throws LocalFileError. */
-  async record(changes: readonly StateChange[], at: string): Promise<AuditRecord[]> {
+  async record(changes: readonly StateChange[], at: string): Promise<DeliveryAuditRecord[]> {
     if (changes.length === 0) return [];
     await this.journal.append(
       changes.map((change) => ({ journal: 1, run: this.journal.run, seq: (this.#seq += 1), step: 'recorded', at, change })),
     );
-    const audit: AuditRecord[] = [];
+    const audit: DeliveryAuditRecord[] = [];
     for (const change of changes) {
       const effect = deliveryEffect(this.#book, change, at);
       applyEffect(this.#book, effect);

@@ -38,7 +38,10 @@ export async function loadState(statePath: string, now: Date, options: LoadOptio
     if (write) await removeJournal(journalPath);
     return read;
   }
-  const fold = foldJournal({ incidents: read.state.incidents, storms: read.state.storms, health: read.state.health }, parsed.lines);
+  const fold = foldJournal(
+    { incidents: read.state.incidents, storms: read.state.storms, health: read.state.health, tasks: read.state.tasks },
+    parsed.lines,
+  );
   const state: WatchdogState = { ...read.state, ...fold.book };
   const recovered = {
     delivered: fold.delivered,
@@ -72,12 +75,12 @@ async function rebuildIfCorrupt(read: StateRead, options: LoadOptions): Promise<
     const rebuild = await readOpenIncidentsFromAudit(options.auditPath);
     const incidents = Object.keys(rebuild.incidents).length;
     options.logger.warn(
-      { path: options.auditPath, incidents, incomplete: rebuild.incomplete.slice(0, 20) },
+      { path: options.auditPath, incidents, taskIncidents: Object.keys(rebuild.tasks).length, incomplete: rebuild.incomplete.slice(0, 20) },
       'open incidents rebuilt from the audit log (every trigger without a later resolve): each is resolved once remediated',
     );
     return {
       ...read,
-      state: { ...read.state, incidents: rebuild.incidents },
+      state: { ...read.state, incidents: rebuild.incidents, tasks: rebuild.tasks },
       rebuilt: { incidents, incomplete: rebuild.incomplete },
     };
   } catch (error) {

@@ -30,6 +30,8 @@ export interface MetricsSample {
   eventsSent: { trigger: number; retrigger: number; resolve: number };
   deadLettered: number;
   sourceRequests: number;
+  /** Open chain task incidents (IIQ tasks the Leaver chain depends on); absent in samples of older callers. */
+  openTaskIncidents?: number;
 }
 
 /** The sample of a finished cycle. */
@@ -48,6 +50,7 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
     deadLettered: summary.deadLettered,
     sourceRequests: summary.sourceRequests,
+    openTaskIncidents: summary.openTaskIncidents,
   };
 }
 
@@ -110,6 +113,12 @@ export function renderMetrics(sample: MetricsSample): string {
   gauge('source_requests', 'HTTP requests sent to the identity source (IIQ or ISC) in the last cycle (attempts, retries included).', [
     ['', sample.sourceRequests],
   ]);
+  if (sample.openTaskIncidents !== undefined)
+    gauge(
+      'chain_task_incidents_open',
+      'Open chain task incidents after the last cycle (an IdentityIQ task the Leaver chain depends on failed or has not run).',
+      [['', sample.openTaskIncidents]],
+    );
   return `${lines.join('\n')}\n`;
 }
 

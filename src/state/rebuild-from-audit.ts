@@ -1,6 +1,7 @@
 import { classifyDedupKey } from '../sla/dedup-keys.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { parseAuditLogLine, type AuditEventLine } from './audit-line.js';
+import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
+import { parseAuditLogLine, type AuditEventLine, type ChainTaskLine } from './audit-line.js';
 import { readJsonLines } from './json-lines.js';
 
 /** An incident the audit log shows open: its latest trigger since the last resolve, and the first trigger of that run. */
@@ -12,6 +13,8 @@ export interface AuditOpenIncident {
 /** What rebuilding found: the open incidents, and the triggers that lacked the facts to rebuild one. */
 export interface AuditRebuild {
   incidents: Record<string, OpenIncident>;
+  /** Open chain task incidents (a trigger line without a later resolve), so a task healthy again still gets its resolve. */
+  tasks: Record<string, OpenTaskIncident>;
   /** Dedup keys of open incidents whose trigger lines lack the incident's facts (hand-edited or very old lines). */
   incomplete: string[];
   /** False when there is no audit log. */
@@ -75,17 +78,43 @@ export function incidentFromAudit(open: AuditOpenIncident): OpenIncident | undef
 }
 
 /**
- * Rebuilds the open identity incidents from the audit log (after a corrupt state file was moved
- * aside), so a leaver remediated since still gets its resolve. Throws when the log exists but
+ * Folds one chain task audit line into `open` (in place): a trigger opens or refreshes the task
+ * incident, keeping the first trigger instant of its open run; a resolve closes it. A trigger
+ * line lacking a fact the state needs is left out (the next cycle pages again if IIQ still says so).
+ */
+export function addToOpenTasks(open: Map<string, OpenTaskIncident>, line: ChainTaskLine): void {
+  if (line.event_action === 'resolve') {
+    open.delete(line.dedup_key);
+    return;
+  }
+  const task = openTaskIncidentSchema.safeParse({
+    dedupKey: line.dedup_key,
+    taskName: line.task_name,
+    cause: line.cause,
+    completionStatus: line.completion_status ?? null,
+    completedAt: line.completed_at ?? null,
+    maxAgeHours: line.max_age_hours,
+    firstSentAt: open.get(line.dedup_key)?.firstSentAt ?? line.sent_at,
+    lastSentAt: line.sent_at,
+  });
+  if (task.success) open.set(line.dedup_key, task.data);
+  else open.delete(line.dedup_key);
+}
+
+/**
+ * Rebuilds the open identity and chain task incidents from the audit log (after a corrupt state
+ * file was moved aside), so a leaver remediated since, or a task healthy again, still gets its resolve. Throws when the log exists but
  * cannot be read.
  */
 export async function readOpenIncidentsFromAudit(auditPath: string): Promise<AuditRebuild> {
   const open = new Map<string, AuditOpenIncident>();
+  const openTasks = new Map<string, OpenTaskIncident>();
   const found = await readJsonLines(auditPath, (text) => {
     const parsed = parseAuditLogLine(text);
     if (parsed.kind === 'event') addToOpenIncidents(open, parsed.line);
+    else if (parsed.kind === 'chain-task') addToOpenTasks(openTasks, parsed.line);
   });
-  const rebuild: AuditRebuild = { incidents: {}, incomplete: [], found };
+  const rebuild: AuditRebuild = { incidents: {}, tasks: Object.fromEntries(openTasks), incomplete: [], found };
   for (const [key, audited] of open) {
     const incident = incidentFromAudit(audited);
     if (incident) rebuild.incidents[key] = incident;

@@ -5,6 +5,7 @@ import { HEALTHY, type HealthState } from '../sla/health.js';
 import type { RecordedExceptions } from '../sla/exception-audit.js';
 import { openIncidentSchema, type OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
+import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { guardLocalFile, localFileError } from './local-file.js';
 import { readRegularFileText } from './regular-file.js';
@@ -31,6 +32,8 @@ export interface WatchdogState {
   verifiedClean: VerifiedCleanState;
   /** Where the next read of changed accounts starts, and what the last cycle read because of one; absent before the first. */
   accountChanges?: AccountChangesState;
+  /** Open chain task incidents by dedup key (IIQ tasks the Leaver chain depends on). */
+  tasks: Record<string, OpenTaskIncident>;
 }
 
 /** The change read's watermark (ISO instant), and how many identities the last cycle read for reason `account changed`. */
@@ -67,6 +70,7 @@ const stateSchema = z.object({
     .object({ watermark: isoInstant, accountChangedReads: z.number().int().min(0) })
     .optional()
     .catch(undefined),
+  tasks: z.record(z.string(), openTaskIncidentSchema).default({}),
 });
 
 /** A fresh state: what the first run starts from. */
@@ -79,6 +83,7 @@ export function emptyState(): WatchdogState {
     storms: {},
     exceptionsRecorded: {},
     verifiedClean: emptyVerifiedClean(),
+    tasks: {},
   };
 }
 

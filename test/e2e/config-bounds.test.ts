@@ -63,7 +63,9 @@ function numbersIn(schema: z.ZodType, path: string, found: Map<string, z.ZodNumb
 }
 
 function set(target: Record<string, any>, key: string, value: unknown): Record<string, any> {
-  const parts = key.replace('.*', '.standard').split('.');
+  // An array element's number: one element, complete but for that number (`chain.tasks.0.maxAgeHours`).
+  if (key.startsWith('chain.tasks[]')) target.chain = { tasks: [{ name: 'Refresh Identity Cube' }] };
+  const parts = key.replace('.*', '.standard').replace('[]', '.0').split('.');
   // A config has exactly one source (spec 9): an isc key replaces the iiq section.
   if (parts[0] === 'isc' && target.iiq) {
     delete target.iiq;
@@ -98,7 +100,7 @@ describe('config number bounds', () => {
   });
 
   it.each(Object.entries(CONFIG_NUMBER_BOUNDS) as [BoundedKey, NumberBound][])('%s', (key, bound) => {
-    const shown = key.replace('.*', '.standard');
+    const shown = key.replace('.*', '.standard').replace('[]', '.0');
     expect(errorOf(set(minimal(), key, bound.max))).toBeUndefined();
     for (const tooBig of [bound.max + 1, 1e7]) {
       const message = errorOf(set(minimal(), key, tooBig));

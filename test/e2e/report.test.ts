@@ -152,9 +152,10 @@ describe('report through the built CLI', () => {
     copyFileSync(FIXTURE, join(dir, 'audit.jsonl'));
     const result = await runCli(['report', '--config', 'config.json', '--format', 'json'], { cwd: dir, env: {} });
     expect(result.code).toBe(0);
-    // Spec 11/12 add keys (as_of, weekly, open_breaches, exceptions); the spec 7 keys are unchanged.
-    const { as_of: asOf, weekly, open_breaches: openBreaches, exceptions, ...spec7 } = JSON.parse(result.stdout);
+    // Spec 11/12/14 add keys (as_of, weekly, open_breaches, exceptions, chain_tasks); the spec 7 keys are unchanged.
+    const { as_of: asOf, weekly, open_breaches: openBreaches, exceptions, chain_tasks: chainTasks, ...spec7 } = JSON.parse(result.stdout);
     expect(spec7).toEqual(EXPECTED_ALL);
+    expect(chainTasks).toEqual([]);
     expect([typeof asOf, weekly.length, openBreaches.map((b: { identity_name: string }) => b.identity_name), exceptions.total]).toEqual([
       'string',
       3,

@@ -79,13 +79,15 @@ describe('sandbox, by hand', () => {
 
       const dryRun = await shell(commands[1]!);
       expect(dryRun.code, dryRun.stderr).toBe(0);
-      expect(dryRun.stdout.match(/"action": "trigger"/g)).toHaveLength(2); // jq's pretty output
+      // Two leavers and the chain task (the failed "Refresh Identity Cube"); jq's pretty output.
+      expect(dryRun.stdout.match(/"action": "trigger"/g)).toHaveLength(3);
 
       expect(incidentsOnPage(await dumpDom(page))).toEqual([]);
       const firstRun = await shell(commands[2]!);
       expect(firstRun.code, firstRun.stderr).toBe(0);
       const open = await dumpDom(page);
-      expect(incidentsOnPage(open).map((i) => i.status)).toEqual(['open', 'open']);
+      expect(incidentsOnPage(open).map((i) => i.status)).toEqual(['open', 'open', 'open']);
+      expect(open).toContain('IdentityIQ task "Refresh Identity Cube" ended Error');
       expect(open).toContain('Jane Doe has 2 active accounts');
       expect(open).toContain('John Smith has 1 active account');
       expect(open).not.toContain('SANDB0XR0UT1NGKEY'); // routing keys never shown
@@ -97,7 +99,7 @@ describe('sandbox, by hand', () => {
       const secondRun = await shell(commands[4]!);
       expect(secondRun.code, secondRun.stderr).toBe(0);
       const resolved = await dumpDom(page);
-      expect(incidentsOnPage(resolved).map((i) => i.status)).toEqual(['resolved', 'resolved']);
+      expect(incidentsOnPage(resolved).map((i) => i.status)).toEqual(['resolved', 'resolved', 'resolved']);
       expect(resolved).toMatch(/<td>trigger<\/td><td>202<\/td>.*<td>resolve<\/td><td>202<\/td>/s); // each incident lists its events
 
       const report = await shell(commands[5]!);
@@ -154,7 +156,9 @@ describe('sandbox, the same story from the fake Identity Security Cloud', () => 
           .map((line) => `${line.action} ${line.dedup_key} ${line.event.payload?.component ?? ''}`)
           .sort();
       expect(planned(fromIiq.stdout).length).toBeGreaterThan(0);
-      expect(planned(fromIsc.stdout)).toEqual(planned(fromIiq.stdout).map((line) => line.replace('identityiq', 'identity-security-cloud')));
+      // The chain task is IIQ's alone (ISC has no TaskResults).
+      const leavers = planned(fromIiq.stdout).filter((line) => !line.includes('iiq-leaver-sla-task-'));
+      expect(planned(fromIsc.stdout)).toEqual(leavers.map((line) => line.replace('identityiq', 'identity-security-cloud')));
       sb.child.kill('SIGTERM');
       expect((await sb.exited).code).toBe(0);
     },

@@ -9,6 +9,7 @@ import {
   applicationSlug,
   classifyDedupKey,
   identityDedupKey,
+  taskDedupKey,
 } from '../../../src/sla/dedup-keys.js';
 import { dedupKeyFor } from '../../../src/sla/incident.js';
 
@@ -134,5 +135,35 @@ describe('classifyDedupKey', () => {
     [identityDedupKey('app-crm'), 'identity'],
   ])('%s → %s', (key, kind) => {
     expect(classifyDedupKey(key)).toBe(kind);
+  });
+});
+
+describe('taskDedupKey', () => {
+  it('is `iiq-leaver-sla-task-<slug ≤ 40>-<8 hex of sha256 of the name>` and classifies as a task key', () => {
+    const key = taskDedupKey('Refresh Identity Cube');
+    expect(key).toBe(`iiq-leaver-sla-task-refresh-identity-cube-${sha('Refresh Identity Cube').slice(0, 8)}`);
+    expect(classifyDedupKey(key)).toBe('task');
+    const long = taskDedupKey('Perform Identity Request Maintenance '.repeat(3));
+    expect(long.length).toBeLessThanOrEqual('iiq-leaver-sla-task-'.length + 40 + 9);
+    expect(taskDedupKey('Aggregation – Workday')).not.toBe(taskDedupKey('Aggregation - Workday'));
+  });
+
+  it('no identity id ever makes a task key', () => {
+    const taskKey = taskDedupKey('Refresh Identity Cube');
+    const id = taskKey.slice('iiq-leaver-sla-'.length);
+    expect(identityDedupKey(id)).not.toBe(taskKey);
+    expect(classifyDedupKey(identityDedupKey(id))).toBe('identity');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          lookalikes,
+          lookalikes.map((s) => `task-${s}`),
+        ),
+        (anyId) => {
+          expect(classifyDedupKey(identityDedupKey(anyId))).toBe('identity');
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

@@ -6,6 +6,7 @@ import type { IncidentFacts, StateChange } from '../../../src/sla/state-change.j
 import type { OpenStorm } from '../../../src/sla/storm.js';
 import { applyDelivery, applyUnconfirmed, type DeliveryBook } from '../../../src/state/apply-delivery.js';
 import { userFacts } from '../../helpers/sla-fixtures.js';
+import type { AuditRecord } from '../../../src/state/audit-log.js';
 
 const T1 = '2026-11-24T12:00:00.000Z';
 const T2 = '2026-11-24T13:00:00.000Z';
@@ -128,7 +129,7 @@ describe('applyDelivery', () => {
       ['iiq-leaver-sla-id1', STORM_KEY],
       ['iiq-leaver-sla-id2', STORM_KEY],
     ]);
-    expect(audit.map((a) => [a.dedup_key, a.covered_by, a.reason])).toEqual([
+    expect(audit.map((a) => [a.dedup_key, (a as AuditRecord).covered_by, a.reason])).toEqual([
       ['iiq-leaver-sla-id1', STORM_KEY, `first breach (paged through ${STORM_KEY})`],
       ['iiq-leaver-sla-id2', STORM_KEY, `first breach (paged through ${STORM_KEY})`],
     ]);

@@ -1,7 +1,8 @@
 /** Rebuilding the open incidents of a corrupt state file from the audit log (pure fold, table-driven). */
 import { describe, expect, it } from 'vitest';
-import type { AuditEventLine } from '../../../src/state/audit-line.js';
-import { foldOpenIncidents, incidentFromAudit } from '../../../src/state/rebuild-from-audit.js';
+import type { AuditEventLine, ChainTaskLine } from '../../../src/state/audit-line.js';
+import type { OpenTaskIncident } from '../../../src/sla/chain-task.js';
+import { addToOpenTasks, foldOpenIncidents, incidentFromAudit } from '../../../src/state/rebuild-from-audit.js';
 
 const line = (sent_at: string, event_action: 'trigger' | 'resolve', dedup_key: string, facts = true): AuditEventLine => ({
   sent_at,
@@ -66,5 +67,52 @@ describe('foldOpenIncidents', () => {
   it('a trigger line without the incident facts cannot be rebuilt', () => {
     const audited = foldOpenIncidents([line('2026-11-24T09:00:00Z', 'trigger', A, false)]).get(A);
     expect(audited && incidentFromAudit(audited)).toBeUndefined();
+  });
+});
+
+describe('addToOpenTasks', () => {
+  const T = 'iiq-leaver-sla-task-refresh-identity-cube-181f7245';
+  const taskLine = (sent_at: string, event_action: 'trigger' | 'resolve', extra: Partial<ChainTaskLine> = {}): ChainTaskLine => ({
+    sent_at,
+    event_action,
+    incident_kind: 'chain-task',
+    reason: 'test',
+    dedup_key: T,
+    task_name: 'Refresh Identity Cube',
+    cause: 'failed',
+    completion_status: 'Error',
+    completed_at: '2026-11-24T06:00:00.000Z',
+    max_age_hours: 26,
+    ...extra,
+  });
+  const fold = (lines: ChainTaskLine[]): Map<string, OpenTaskIncident> => {
+    const open = new Map<string, OpenTaskIncident>();
+    for (const l of lines) addToOpenTasks(open, l);
+    return open;
+  };
+
+  it('a trigger without a later resolve is open, with the first trigger instant of its run', () => {
+    const open = fold([
+      taskLine('2026-11-24T09:00:00.000Z', 'trigger'),
+      taskLine('2026-11-24T13:00:00.000Z', 'trigger', { cause: 'stale' }),
+    ]);
+    expect(open.get(T)).toEqual({
+      dedupKey: T,
+      taskName: 'Refresh Identity Cube',
+      cause: 'stale',
+      completionStatus: 'Error',
+      completedAt: '2026-11-24T06:00:00.000Z',
+      maxAgeHours: 26,
+      firstSentAt: '2026-11-24T09:00:00.000Z',
+      lastSentAt: '2026-11-24T13:00:00.000Z',
+    });
+  });
+
+  it('a resolve closes it', () => {
+    expect(fold([taskLine('2026-11-24T09:00:00.000Z', 'trigger'), taskLine('2026-11-24T10:00:00.000Z', 'resolve')]).size).toBe(0);
+  });
+
+  it('a trigger line lacking a fact the state needs is left out', () => {
+    expect(fold([taskLine('2026-11-24T09:00:00.000Z', 'trigger', { cause: undefined })]).size).toBe(0);
   });
 });
