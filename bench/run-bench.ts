@@ -8,8 +8,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatePopulation, startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
-import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../dev/scenario.js';
+import { generatePopulation, startFakeIiq, type FakeIiq } from '../src/sandbox/fake-iiq.js';
+import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../src/sandbox/scenario.js';
 
 /** What to measure. */
 export interface BenchOptions {

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { explainLeaver, type ExplainPolicy } from '../dev/explain-leaver.js';
-import { startFakeIiq } from '../dev/fake-iiq.js';
-import { startFakeIsc } from '../dev/fake-isc.js';
-import { startFakePagerDuty } from '../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../dev/isc-scenario.js';
-import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { startFakeIiq } from '../src/sandbox/fake-iiq.js';
+import { startFakeIsc } from '../src/sandbox/fake-isc.js';
+import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../src/sandbox/isc-scenario.js';
+import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../src/sandbox/scenario.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');

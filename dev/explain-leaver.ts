@@ -3,7 +3,7 @@
  * sandbox's built-in story. A narration of the SLA rules (spec 1, 4.3) for stories whose data
  * is known; the watchdog's own decision is what PagerDuty receives.
  */
-import type { FakeIdentity } from './fake-iiq.js';
+import type { FakeIdentity } from '../src/sandbox/fake-iiq.js';
 
 /** The parts of a config the narration needs. */
 export interface ExplainPolicy {

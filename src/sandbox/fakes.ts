@@ -5,8 +5,8 @@
  * when the sandbox starts, so no other command pays for them.
  */
 import type { ExplainPolicy, LeaverExplanation } from '../../dev/explain-leaver.js';
-import type { FakeIdentity, FakeLink, FakeResponse } from '../../dev/fake-iiq.js';
-import type { FakeIscIdentity } from '../../dev/fake-isc-data.js';
+import type { FakeIdentity, FakeLink, FakeResponse } from './fake-iiq.js';
+import type { FakeIscIdentity } from './fake-isc-data.js';
 import type { ScenarioIdentity } from './scenario-file.js';
 import { SANDBOX_ENV, type FakeEndpoints } from './sandbox-config.js';
 
@@ -53,7 +53,7 @@ export async function builtInStory(
   policy: ExplainPolicy,
 ): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
   const [{ demoIdentities }, { explainLeaver }] = await Promise.all([
-    import('../../dev/scenario.js'),
+    import('./scenario.js'),
     import('../../dev/explain-leaver.js'),
   ]);
   const identities = demoIdentities(now);
@@ -63,8 +63,8 @@ export async function builtInStory(
 /** Starts every fake on 127.0.0.1 (free ports) over `identities`. */
 export async function startSandboxFakes(identities: FakeIdentity[]): Promise<SandboxFakes> {
   const [{ startFakeIiq }, { startFakePagerDuty }] = await Promise.all([
-    import('../../dev/fake-iiq.js'),
-    import('../../dev/fake-pagerduty.js'),
+    import('./fake-iiq.js'),
+    import('./fake-pagerduty.js'),
   ]);
   const started: RunningFake[] = [];
   const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
@@ -106,7 +106,7 @@ export async function startSandboxFakes(identities: FakeIdentity[]): Promise<San
 
 /** The fake Identity Security Cloud over the same people (their accounts as ISC holds them). */
 async function startIsc(identities: FakeIdentity[]): Promise<RunningIsc> {
-  const [{ startFakeIsc }, { toIscIdentities }] = await Promise.all([import('../../dev/fake-isc.js'), import('../../dev/isc-scenario.js')]);
+  const [{ startFakeIsc }, { toIscIdentities }] = await Promise.all([import('./fake-isc.js'), import('./isc-scenario.js')]);
   return startFakeIsc({
     identities: toIscIdentities(identities),
     clientId: SANDBOX_ENV.ISC_CLIENT_ID,

@@ -23,7 +23,7 @@ export const JOHN_DEDUP_KEY = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
 
 /** The built CLI (`npm run build` first), whether this module runs from dist/ or from source under vitest. */
 export const CLI_PATH = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url),
+  new URL(import.meta.url.includes('/dist/src/sandbox/') ? '../cli.js' : '../../dist/src/cli.js', import.meta.url),
 );
 
 function link(application: string, owner: string, disabled: boolean): FakeLink {

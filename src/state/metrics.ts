@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import type { CycleSummary } from '../cycle/cycle-input.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { readRegularFileText } from './regular-file.js';
@@ -32,8 +31,25 @@ export interface MetricsSample {
   sourceRequests: number;
 }
 
+/** The counts of a cycle's summary the metrics carry (the cycle's summary has them; state does not depend on the cycle). */
+export interface CycleFigures {
+  durationMs: number;
+  inactiveListed: number;
+  pastSla: number;
+  verifiedCleanSkipped: number;
+  verifiedCleanRechecked: number;
+  accountChangedReads: number;
+  changeWatermark: string | undefined;
+  openIncidentsByTier: Record<string, number>;
+  triggered: number;
+  retriggered: number;
+  resolved: number;
+  deadLettered: number;
+  sourceRequests: number;
+}
+
 /** The sample of a finished cycle. */
-export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishedAtMs: number): Omit<MetricsSample, 'lastSuccessAtMs'> {
+export function metricsSampleOf(summary: CycleFigures, exitCode: number, finishedAtMs: number): Omit<MetricsSample, 'lastSuccessAtMs'> {
   return {
     finishedAtMs,
     exitCode,

@@ -156,6 +156,11 @@ describe('folder dependencies of src/', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('config imports neither the SLA rules nor the source (they read config, not the other way)', () => {
+    const configUp = between.filter((edge) => edge.from === 'config' && (edge.to === 'sla' || edge.to === 'source'));
+    expect(configUp.map(describeEdge)).toEqual([]);
+  });
+
   it('ISC code imports nothing from the IdentityIQ adapter', () => {
     const iscToIiq = between.filter((edge) => edge.from === 'isc' && edge.to === 'iiq');
     expect(iscToIiq.map(describeEdge)).toEqual([]);
