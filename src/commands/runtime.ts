@@ -34,7 +34,11 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
     connections: config.pagerduty.concurrency,
     timeoutMs: config.pagerduty.timeoutSeconds * 1000,
   });
-  const { source, http } = createSource(config.source, { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) }, SOURCE_ADAPTERS);
+  const { source, http } = createSource(
+    config.source,
+    { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) },
+    SOURCE_ADAPTERS,
+  );
   let sender: PagerDutySender | undefined;
   return {
     source,

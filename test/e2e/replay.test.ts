@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../src/sandbox/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import {
+  DEMO_ENV,
+  demoIdentities,
+  JANE_DEDUP_KEY,
+  JOHN_DEDUP_KEY,
+  remediate,
+  runCli,
+  writeDemoConfig,
+} from '../../src/sandbox/scenario.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { logRecord } from '../helpers/cli-logs.js';
 import { at as minutesAfter } from '../helpers/clock.js';

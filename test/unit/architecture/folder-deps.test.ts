@@ -119,7 +119,11 @@ describe('folder dependencies of src/', () => {
   const between = edges.filter((edge) => edge.from !== edge.to);
 
   it('reads imports of every kind (sanity: the parser sees static, dynamic and re-export imports)', () => {
-    const found = ts.preProcessFile("import a from './a.js'; export { b } from './b.js'; await import('./c.js'); import type { D } from './d.js';", true, true);
+    const found = ts.preProcessFile(
+      "import a from './a.js'; export { b } from './b.js'; await import('./c.js'); import type { D } from './d.js';",
+      true,
+      true,
+    );
     expect(found.importedFiles.map((f) => f.fileName).sort()).toEqual(['./a.js', './b.js', './c.js', './d.js']);
     expect(edges.length).toBeGreaterThan(100);
   });
