@@ -69,7 +69,8 @@ export function narrateLeaver(
       observed.kind === 'observed' && observed.policy.slaApplication !== undefined
         ? `; ${observed.policy.slaApplication} SLA ${breach.slaHours} h`
         : '';
-    return verdict(true, `${breach.severity}, ${decision.reason}; still enabled: ${list(breach.activeApplications)} (${left}${sla})`);
+    const severity = breach.severity === 'error' ? 'error: past twice the SLA' : 'warning: past the SLA';
+    return verdict(true, `${severity}; still enabled: ${list(breach.activeApplications)} (${left}${sla}; ${decision.reason})`);
   }
   if (observed.kind !== 'observed') return verdict(false, `accounts not read (${left})`);
   const { policy: accountVerdict } = observed;

@@ -87,7 +87,7 @@ function folderCycles(graph: Map<string, Set<string>>): string[][] {
       return next;
     });
     let found = false;
-    while (queue.length > 0 && !found) {
+    while (queue.length > 0) {
       const node = queue.shift() as string;
       if (node === start) {
         found = true;
