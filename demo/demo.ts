@@ -13,7 +13,8 @@ import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 import { asSourceRead, narrateLeaver } from '../src/sandbox/narrate-leaver.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../src/sandbox/isc-scenario.js';
 import type { SlaPolicy } from '../src/sla/policy.js';
-import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../src/sandbox/scenario.js';
+import { CLI_PATH, runCli, writeDemoConfig } from '../dev/run-cli.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');

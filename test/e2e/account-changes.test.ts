@@ -11,7 +11,8 @@ import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../src/sandbox
 import { iscError, startFakeIsc, type FakeIsc } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { summaryOf } from '../helpers/cli-logs.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');

@@ -5,15 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
-import {
-  DEMO_ENV,
-  demoIdentities,
-  JANE_DEDUP_KEY,
-  JOHN_DEDUP_KEY,
-  remediate,
-  runCli,
-  writeDemoConfig,
-} from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, summaryOf } from '../helpers/cli-logs.js';

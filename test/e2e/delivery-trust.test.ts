@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { listenLocal } from '../../src/sandbox/fake-http.js';
 import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../src/sandbox/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, jsonLinesOfFile } from '../helpers/cli-logs.js';
 

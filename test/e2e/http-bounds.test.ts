@@ -11,7 +11,8 @@ import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../src/sandbox
 import { rateLimited, startFakeIsc, type FakeIsc } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { errorLines } from '../helpers/cli-logs.js';
 import { NOW } from '../helpers/clock.js';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';

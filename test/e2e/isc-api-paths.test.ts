@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { startFakeIsc, type FakeIsc } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 import { errorLines } from '../helpers/cli-logs.js';
 

@@ -11,7 +11,8 @@ import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakeIsc } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
 interface Source {

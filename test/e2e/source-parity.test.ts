@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW } from '../helpers/clock.js';
 

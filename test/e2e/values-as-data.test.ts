@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
-import { DEMO_ENV, runCli, writeDemoConfig } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { summaryOf } from '../helpers/cli-logs.js';
 import { HOUR_MS as HOUR } from '../helpers/clock.js';
 
