@@ -8,8 +8,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatePopulation, startFakeIiq, type FakeIiq } from '../dev/fake-iiq.js';
-import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../dev/scenario.js';
+import { generatePopulation, startFakeIiq, type FakeIiq } from '../src/sandbox/fake-iiq.js';
+import { DEMO_ENV } from '../src/sandbox/scenario.js';
+import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
 
 /** What to measure. */
 export interface BenchOptions {

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePopulation } from '../dev/fake-iiq.js';
-import { startFakeIsc } from '../dev/fake-isc.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, toIscIdentities } from '../dev/isc-scenario.js';
-import { CLI_PATH, writeDemoConfig } from '../dev/scenario.js';
+import { generatePopulation } from '../src/sandbox/fake-iiq.js';
+import { startFakeIsc } from '../src/sandbox/fake-isc.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, toIscIdentities } from '../src/sandbox/isc-scenario.js';
+import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
 import { runMeasured } from './run-bench.js';
 
 /** What to measure. */

@@ -2,7 +2,7 @@
  * Runs the steady-state scenario (spec 10) at each latency, the pure schedule over a week, and
  * the state-file measurements, and prints them as Markdown tables with the targets checked.
  */
-import { generatePopulation } from '../dev/fake-iiq.js';
+import { generatePopulation } from '../src/sandbox/fake-iiq.js';
 import { simulateRecheck } from './simulate-recheck.js';
 import { measureStateFile } from './state-size.js';
 import { runSteadyState, type SteadyCheck, type SteadyMode, type SteadyRow } from './steady-state.js';

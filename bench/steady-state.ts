@@ -9,9 +9,10 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../dev/fake-pagerduty.js';
-import { CLI_PATH, DEMO_ENV, writeDemoConfig } from '../dev/scenario.js';
+import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV } from '../src/sandbox/scenario.js';
+import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
 import { recheckDueAtMs } from '../src/sla/recheck.js';
 import { identityDedupKey } from '../src/sla/dedup-keys.js';
 import { renderStateJson, type VerifiedCleanState } from '../src/state/verified-clean.js';

@@ -7,12 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { explainLeaver, type ExplainPolicy } from '../dev/explain-leaver.js';
-import { startFakeIiq } from '../dev/fake-iiq.js';
-import { startFakeIsc } from '../dev/fake-isc.js';
-import { startFakePagerDuty } from '../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../dev/isc-scenario.js';
-import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { startFakeIiq } from '../src/sandbox/fake-iiq.js';
+import { startFakeIsc } from '../src/sandbox/fake-isc.js';
+import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
+import { asSourceRead, narrateLeaver } from '../src/sandbox/narrate-leaver.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../src/sandbox/isc-scenario.js';
+import type { SlaPolicy } from '../src/sla/policy.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../src/sandbox/scenario.js';
+import { CLI_PATH, runCli, writeDemoConfig } from '../dev/run-cli.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');
@@ -23,12 +25,14 @@ const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
 // The same rules as the config writeDemoConfig wrote, for the narration.
-const policy: ExplainPolicy = {
+const policy: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8, contractor: 6 },
   defaultTier: 'standard',
   tierAttribute: 'risk_tier',
   terminationDateAttribute: 'hrTerminationDate',
-  excludedApplications: ['HR Archive'],
+  timeZone: 'UTC',
+  excludedApplications: new Set(['HR Archive']),
+  renotifyMinutes: 240,
 };
 const nameByKey = new Map<string, string>(); // dedup key → identity name, learnt from triggers
 /** Identities whose narration disagreed with what PagerDuty got: any fails the demo. */
@@ -97,7 +101,8 @@ async function cycle(title: string, at: Date): Promise<void> {
   );
   console.log('  Why:');
   for (const identity of leavers) {
-    const why = explainLeaver(identity, policy, at);
+    const read = asSourceRead(identity);
+    const why = narrateLeaver(read.identity, read.accounts, policy, { applicationSlaHours: {}, exceptions: [] }, at.getTime());
     const sent = got.get(identity.name);
     const verdict =
       sent === 'trigger'

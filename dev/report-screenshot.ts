@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SAMPLE_REPORT_NOW, sampleAuditRecords } from './audit-fixture.js';
 import { screenshotHtml } from './chromium.js';
-import { runCli, writeDemoConfig } from './scenario.js';
+import { runCli, writeDemoConfig } from './run-cli.js';
 
 const out = resolve(process.argv[2] ?? 'docs/report-screenshot.png');
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-screenshot-'));

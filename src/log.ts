@@ -1,7 +1,7 @@
 import { pino, type Logger, type Level } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { Redactor } from './secrets.js';
-import { PRODUCT_NAME } from './sla/dedup-keys.js';
+import { PRODUCT_NAME } from './product-name.js';
 
 export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadExceptions } from '../config/exceptions-file.js';
+import { loadExceptions } from './exceptions-file.js';
 import type { Config } from '../config/config.js';
 import { isWellFormedRoutingKey, routingKeyProblem } from '../config/routing-key.js';
 import { ExitCode, worstExitCode } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadExceptions } from '../config/exceptions-file.js';
+import { loadExceptions } from './exceptions-file.js';
 import { ExitCode } from '../errors.js';
 import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { formatKeyValueTable } from '../log.js';

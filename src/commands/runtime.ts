@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { createRequestCore } from '../http/request-core.js';
 import { createSource, type SourceRequestCount } from '../source/create-source.js';
+import { SOURCE_ADAPTERS } from './source-adapters.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
 import type { Redactor, Secret } from '../secrets.js';
@@ -33,7 +34,11 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
     connections: config.pagerduty.concurrency,
     timeoutMs: config.pagerduty.timeoutSeconds * 1000,
   });
-  const { source, http } = createSource(config.source, { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) });
+  const { source, http } = createSource(
+    config.source,
+    { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) },
+    SOURCE_ADAPTERS,
+  );
   let sender: PagerDutySender | undefined;
   return {
     source,

@@ -16,6 +16,7 @@ import {
 } from '../sandbox/sandbox-config.js';
 import { loadScenarioWithTasks, type ScenarioIdentity } from '../sandbox/scenario-file.js';
 import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
+import type { SlaPolicy } from '../sla/policy.js';
 import type { CommandContext } from './context.js';
 
 interface SandboxOptions {
@@ -37,12 +38,14 @@ export function registerSandboxCommand(program: Command, context: CommandContext
     .action(async (options: SandboxOptions) => context.setExitCode(await runSandbox(options, context)));
 }
 
-const STORY_POLICY = {
+const STORY_POLICY: SlaPolicy = {
   slaHours: { privileged: 4, standard: 8, contractor: 6 },
   defaultTier: 'standard',
   tierAttribute: 'risk_tier',
   terminationDateAttribute: 'hrTerminationDate',
-  excludedApplications: ['HR Archive'],
+  timeZone: 'UTC',
+  excludedApplications: new Set(['HR Archive']),
+  renotifyMinutes: 240,
 };
 
 async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {
@@ -57,7 +60,7 @@ async function runSandbox(options: SandboxOptions, context: CommandContext): Pro
   let fakes: SandboxFakes | undefined;
   let served = false; // on bad input, the one error line stays the only line
   try {
-    const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY);
+    const story = scenario ? undefined : await builtInStory(new Date(), STORY_POLICY, { applicationSlaHours: {}, exceptions: [] });
     fakes = await startSandboxFakes(
       scenario ? toFakeIdentities(scenario) : (story?.identities ?? []),
       scenarioFile ? scenarioFile.taskResults : (story?.taskResults ?? []),

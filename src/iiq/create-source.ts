@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { IiqConfig } from '../config/config.js';
-import { createBasicAuth, type IiqAuth } from './auth.js';
+import type { SourceAuth } from '../source/source-auth.js';
+import { createBasicAuth } from './auth.js';
 import { createIiqHttp, type IiqHttp } from './http.js';
 import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
@@ -21,7 +22,7 @@ export function createIiqIdentitySource(
   const timeoutMs = iiq.timeoutSeconds * 1000;
   const credentials = iiq.credentials;
   if (credentials.kind !== 'basic' && credentials.kind !== 'oauth') throw new Error('IIQ credentials were not loaded for this command');
-  const auth: IiqAuth =
+  const auth: SourceAuth =
     credentials.kind === 'basic'
       ? createBasicAuth(credentials)
       : createOAuthAuth({ baseUrl: iiq.baseUrl, credentials, dispatcher, timeoutMs, onToken: onSecret });

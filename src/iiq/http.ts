@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { SourceReadError } from '../source/source-read-error.js';
 import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
-import { IiqAuthError, type IiqAuth } from './auth.js';
+import { SourceAuthError, type SourceAuth } from '../source/source-auth.js';
 import type { z } from 'zod';
 import { looksLikeHtml } from '../http/wire.js';
 import { parseIiqAnswer } from './parse.js';
@@ -11,7 +11,7 @@ import { describeErrorBody, parseJson } from './http-body.js';
 /** How the IIQ client reaches IIQ. */
 export interface IiqHttpOptions {
   baseUrl: string;
-  auth: IiqAuth;
+  auth: SourceAuth;
   dispatcher: Dispatcher;
   /** Never more requests in flight than this. */
   concurrency: number;
@@ -175,7 +175,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
         new SourceReadError(`${where} failed: ${description}`, { classified: `${where}: ${classified}` }),
       authError: (error) => {
         // A refused token request is final; a network hiccup on it is worth another attempt.
-        if (error instanceof IiqAuthError && !error.retryable) return { kind: 'fail', reason: error };
+        if (error instanceof SourceAuthError && !error.retryable) return { kind: 'fail', reason: error };
         const classified = error instanceof SourceReadError ? error.classified : `${where}: credentials unavailable`;
         return { kind: 'retry', reason: new SourceReadError(error instanceof Error ? error.message : String(error), { classified }) };
       },

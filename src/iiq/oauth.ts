@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { IiqCredentials } from '../config/config.js';
-import { createTokenCache, requestClientCredentialsToken } from '../http/token-cache.js';
-import type { IiqAuth } from './auth.js';
+import { createTokenCache, requestClientCredentialsToken } from '../source/token-cache.js';
+import type { SourceAuth } from '../source/source-auth.js';
 
 /** What the OAuth client needs (spec 4.2.1). */
 export interface OAuthOptions {
@@ -22,7 +22,7 @@ const HINT = 'check IIQ_CLIENT_ID/IIQ_CLIENT_SECRET and that the IIQ API Authent
  * OAuth 2.0 client credentials for IIQ (spec 4.2.1): Basic client id:secret on
  * `<baseUrl>/oauth2/token`; caching, sharing and renewal are the shared token cache's.
  */
-export function createOAuthAuth(options: OAuthOptions): IiqAuth {
+export function createOAuthAuth(options: OAuthOptions): SourceAuth {
   const tokenUrl = `${options.baseUrl}/oauth2/token`;
   const basic = `Basic ${Buffer.from(`${options.credentials.clientId}:${options.credentials.clientSecret.reveal()}`).toString('base64')}`;
   return createTokenCache({

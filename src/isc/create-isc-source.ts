@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { IscConfig } from '../config/config.js';
 import { RollingWindowPacer } from '../http/rolling-window-pacer.js';
-import { createTokenCache, requestClientCredentialsToken } from '../http/token-cache.js';
+import { createTokenCache, requestClientCredentialsToken } from '../source/token-cache.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { createIscHttp, type IscHttp } from './http.js';
 import { createIscSource } from './isc-source.js';

@@ -3,9 +3,9 @@ import type { Dispatcher } from 'undici';
 import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
-import { TokenRequestError } from '../http/token-cache.js';
+import { TokenRequestError } from '../source/token-cache.js';
 import { looksLikeHtml } from '../http/wire.js';
-import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
+import { SourceAuthError, type SourceAuth } from '../source/source-auth.js';
 import { iscReadError, describeIscAnswer, parseIscErrorBody } from './errors.js';
 import type { z } from 'zod';
 import { parseIscAnswer } from './schema.js';
@@ -15,7 +15,7 @@ import { iscRightsHint } from './rights.js';
 /** How the ISC client reaches ISC. */
 export interface IscHttpOptions {
   baseUrl: string;
-  auth: IiqAuth;
+  auth: SourceAuth;
   dispatcher: Dispatcher;
   /** Every request (token requests included) takes a start from it: ISC's rolling 10 s limit. */
   pacer: RollingWindowPacer;
@@ -155,7 +155,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
         // A refused token request is final; a network hiccup on it is worth another attempt.
         const message = error instanceof Error ? error.message : String(error);
         const detail = error instanceof TokenRequestError ? error.detail : undefined;
-        if (error instanceof IiqAuthError && !error.retryable) return { kind: 'fail', reason: { message, detail } };
+        if (error instanceof SourceAuthError && !error.retryable) return { kind: 'fail', reason: { message, detail } };
         return { kind: 'retry', reason: { message } };
       },
     });

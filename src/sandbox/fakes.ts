@@ -1,12 +1,14 @@
 /**
  * The loopback fakes behind `sandbox` (spec 13): the fake IdentityIQ (REST and SCIM), the fake
- * ISC when this build has one, and the fake PagerDuty with its incidents page. The fakes live in
- * dev/ (shared with the tests and the demo) and ship compiled in dist/dev; they are loaded only
- * when the sandbox starts, so no other command pays for them.
+ * ISC when this build has one, and the fake PagerDuty with its incidents page. The fakes sit in
+ * this folder (the tests and the demo use them too); they are loaded only when the sandbox
+ * starts, so no other command pays for them.
  */
-import type { ExplainPolicy, LeaverExplanation } from '../../dev/explain-leaver.js';
-import type { FakeIdentity, FakeLink, FakeResponse, FakeTaskResult } from '../../dev/fake-iiq.js';
-import type { FakeIscIdentity } from '../../dev/fake-isc-data.js';
+import type { AccountPolicy } from '../sla/account-policy.js';
+import type { SlaPolicy } from '../sla/policy.js';
+import type { FakeIdentity, FakeLink, FakeResponse, FakeTaskResult } from './fake-iiq.js';
+import type { FakeIscIdentity } from './fake-isc-data.js';
+import type { LeaverExplanation } from './narrate-leaver.js';
 import type { ScenarioIdentity } from './scenario-file.js';
 import { SANDBOX_ENV, type FakeEndpoints } from './sandbox-config.js';
 
@@ -47,29 +49,30 @@ export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIde
   }));
 }
 
-/** The built-in story (see dev/scenario.ts): five leavers around `now`, each with why it is or is not paged. */
+/** The built-in story (see scenario.ts): five leavers around `now`, each with why a first run does or does not page them. */
 export async function builtInStory(
   now: Date,
-  policy: ExplainPolicy,
+  policy: SlaPolicy,
+  accountPolicy: AccountPolicy,
 ): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[]; taskResults: FakeTaskResult[] }> {
-  const [{ demoIdentities, demoTaskResults }, { explainLeaver }] = await Promise.all([
-    import('../../dev/scenario.js'),
-    import('../../dev/explain-leaver.js'),
+  const [{ demoIdentities, demoTaskResults }, { asSourceRead, narrateLeaver }] = await Promise.all([
+    import('./scenario.js'),
+    import('./narrate-leaver.js'),
   ]);
   const identities = demoIdentities(now);
-  return {
-    identities,
-    explanations: identities.map((identity) => explainLeaver(identity, policy, now)),
-    taskResults: demoTaskResults(now),
-  };
+  const explanations = identities.map((fake) => {
+    const { identity, accounts } = asSourceRead(fake);
+    return narrateLeaver(identity, accounts, policy, accountPolicy, now.getTime());
+  });
+  return { identities, explanations, taskResults: demoTaskResults(now) };
 }
 
 /** Starts every fake on 127.0.0.1 (free ports) over `identities` (and IIQ task results). */
 export async function startSandboxFakes(identities: FakeIdentity[], taskResults: FakeTaskResult[] = []): Promise<SandboxFakes> {
   const [{ startFakeIiq }, { startFakePagerDuty }, { demoRefreshRerun }] = await Promise.all([
-    import('../../dev/fake-iiq.js'),
-    import('../../dev/fake-pagerduty.js'),
-    import('../../dev/scenario.js'),
+    import('./fake-iiq.js'),
+    import('./fake-pagerduty.js'),
+    import('./scenario.js'),
   ]);
   const started: RunningFake[] = [];
   const closeAll = (): Promise<unknown> => Promise.all(started.map((fake) => fake.close()));
@@ -117,7 +120,7 @@ export async function startSandboxFakes(identities: FakeIdentity[], taskResults:
 
 /** The fake Identity Security Cloud over the same people (their accounts as ISC holds them). */
 async function startIsc(identities: FakeIdentity[]): Promise<RunningIsc> {
-  const [{ startFakeIsc }, { toIscIdentities }] = await Promise.all([import('../../dev/fake-isc.js'), import('../../dev/isc-scenario.js')]);
+  const [{ startFakeIsc }, { toIscIdentities }] = await Promise.all([import('./fake-isc.js'), import('./isc-scenario.js')]);
   return startFakeIsc({
     identities: toIscIdentities(identities),
     clientId: SANDBOX_ENV.ISC_CLIENT_ID,

@@ -1,4 +1,4 @@
-import type { Account } from '../source/identity-source.js';
+import type { Account } from './identity.js';
 import { exceptionCovers, exceptionHolds, exceptionsForIdentity, type ApprovedException } from './exceptions.js';
 import { accountSlaHours, earliestSlaHours as earliestSlaHoursOf, type ApplicationSlaHours } from './grace.js';
 import type { Severity } from './incident.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 
-/** Every dedup key the watchdog makes starts with this (ISC too, spec 9). */
-export const DEDUP_KEY_PREFIX = 'iiq-leaver-sla-';
-/** The product's name (command, PagerDuty client and component, log name): its keys are named after it. */
-export const PRODUCT_NAME = `${DEDUP_KEY_PREFIX}watchdog`;
+import { DEDUP_KEY_PREFIX, PRODUCT_NAME } from '../product-name.js';
+
+// The prefix and the product's name sit at the bottom (the logger names itself too); keys are built here.
+export { DEDUP_KEY_PREFIX, PRODUCT_NAME };
 /** PagerDuty refuses a longer dedup_key (spec 5). */
 export const MAX_DEDUP_KEY_CHARS = 255;
 /** Dedup key of the watchdog's own health incident (spec 7). */

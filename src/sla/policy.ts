@@ -1,4 +1,4 @@
-import type { Account, Identity } from '../source/identity-source.js';
+import type { Account, Identity } from './identity.js';
 import type { Severity } from './incident.js';
 import { parseTerminationInstant, type TerminationSource } from './termination.js';
 import { describeValue } from '../parse/describe-value.js';

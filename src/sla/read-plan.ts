@@ -1,4 +1,4 @@
-import type { Identity } from '../source/identity-source.js';
+import type { Identity } from './identity.js';
 import type { AccountPolicy, AccountsObservation } from './account-policy.js';
 import { pastEarliestSla } from './account-policy.js';
 import type { OpenIncident } from './incident.js';

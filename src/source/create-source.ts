@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { SourceConfig } from '../config/config.js';
-import { createIiqIdentitySource } from '../iiq/create-source.js';
-import { createIscIdentitySource } from '../isc/create-isc-source.js';
 import type { IdentitySource } from './identity-source.js';
 
 /** How many requests a source has sent (attempts, not calls), for the summary. */
@@ -18,12 +16,27 @@ export interface SourceDeps {
   onSecret?: ((value: string) => void) | undefined;
 }
 
+/** A built source and the HTTP client under it (for request counts). */
+export interface BuiltSource {
+  source: IdentitySource;
+  http: SourceRequestCount;
+}
+
+/**
+ * One builder per source kind. The adapters (iiq/, isc/) depend on this folder's types, so the
+ * table is handed in from above rather than imported here; the mapped type makes a new kind
+ * without a builder a compile error.
+ */
+export type SourceAdapters = {
+  [Kind in SourceConfig['kind']]: (section: Extract<SourceConfig, { kind: Kind }>, deps: SourceDeps) => BuiltSource;
+};
+
 /** The identity source of the configured source (IIQ REST/SCIM or ISC), and the HTTP client under it (for request counts). */
-export function createSource(source: SourceConfig, deps: SourceDeps): { source: IdentitySource; http: SourceRequestCount } {
+export function createSource(source: SourceConfig, deps: SourceDeps, adapters: SourceAdapters): BuiltSource {
   switch (source.kind) {
     case 'isc':
-      return createIscIdentitySource(source, deps);
+      return adapters.isc(source, deps);
     case 'iiq':
-      return createIiqIdentitySource(source, deps);
+      return adapters.iiq(source, deps);
   }
 }

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import type { CycleSummary } from '../cycle/cycle-input.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { readRegularFileText } from './regular-file.js';
@@ -32,26 +31,6 @@ export interface MetricsSample {
   sourceRequests: number;
   /** Open chain task incidents (IIQ tasks the Leaver chain depends on); absent in samples of older callers. */
   openTaskIncidents?: number;
-}
-
-/** The sample of a finished cycle. */
-export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishedAtMs: number): Omit<MetricsSample, 'lastSuccessAtMs'> {
-  return {
-    finishedAtMs,
-    exitCode,
-    durationMs: summary.durationMs,
-    inactiveListed: summary.inactiveListed,
-    pastSla: summary.pastSla,
-    verifiedCleanSkipped: summary.verifiedCleanSkipped,
-    verifiedCleanRechecked: summary.verifiedCleanRechecked,
-    accountChangedReads: summary.accountChangedReads,
-    changeWatermarkMs: summary.changeWatermark === undefined ? undefined : Date.parse(summary.changeWatermark),
-    openByTier: summary.openIncidentsByTier,
-    eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
-    deadLettered: summary.deadLettered,
-    sourceRequests: summary.sourceRequests,
-    openTaskIncidents: summary.openTaskIncidents,
-  };
 }
 
 /** Counts open incidents per tier, listing every configured tier (0 where none is open). */

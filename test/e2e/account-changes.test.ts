@@ -7,11 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../dev/fake-iiq.js';
-import { iscError, startFakeIsc, type FakeIsc } from '../../dev/fake-isc.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIiq, type FakeResponse } from '../../src/sandbox/fake-iiq.js';
+import { iscError, startFakeIsc, type FakeIsc } from '../../src/sandbox/fake-isc.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
+import { DEMO_ENV, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { summaryOf } from '../helpers/cli-logs.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');

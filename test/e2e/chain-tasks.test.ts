@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIiq, type FakeTaskResult } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIiq, type FakeTaskResult } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
 import { taskDedupKey } from '../../src/sla/dedup-keys.js';
 import { HOUR_MS, NOW, at } from '../helpers/clock.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { describeRoutingKey } from '../../src/commands/check.js';
 import { resolveLogStyle } from '../../src/log.js';
 

@@ -105,13 +105,13 @@ describe('the tarball', () => {
         'docs/schedulers/watchdog.env.example',
         'dist/src/cli.js',
         'dist/src/commands/sandbox.js',
-        'dist/dev/fake-iiq.js',
-        'dist/dev/fake-pagerduty.js',
-        'dist/dev/scenario.js',
+        'dist/src/sandbox/fake-iiq.js',
+        'dist/src/sandbox/fake-pagerduty.js',
+        'dist/src/sandbox/scenario.js',
       ]),
     );
     expect(own.filter((f) => f.endsWith('.map') || f.endsWith('.ts') || /^(test|src|dev|demo|bench)\//.test(f))).toEqual([]);
-    expect(own.filter((f) => f.startsWith('dist/') && !/^dist\/(src|dev)\//.test(f))).toEqual([]);
+    expect(own.filter((f) => f.startsWith('dist/') && !/^dist\/src\//.test(f))).toEqual([]);
     const bundled = new Set(files.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
     for (const dependency of ['commander', 'pino', 'undici', 'zod']) expect(bundled).toContain(dependency);
     for (const devDependency of ['vitest', 'typescript', 'msw', 'fast-check', '@types']) expect(bundled).not.toContain(devDependency);

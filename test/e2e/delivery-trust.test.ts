@@ -6,10 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenLocal } from '../../dev/fake-http.js';
-import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { listenLocal } from '../../src/sandbox/fake-http.js';
+import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, jsonLinesOfFile } from '../helpers/cli-logs.js';
 

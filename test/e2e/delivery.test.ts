@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, jsonLinesOfFile } from '../helpers/cli-logs.js';

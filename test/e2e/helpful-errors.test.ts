@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 
 let dir: string;

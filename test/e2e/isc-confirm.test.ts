@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startFakeIsc } from '../../dev/fake-isc.js';
-import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
-import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIsc } from '../../src/sandbox/fake-isc.js';
+import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
+import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 
 describe('ISC: an unlisted identity is looked up before its incident is resolved', () => {

@@ -7,10 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iscError, startFakeIsc, type FakeIsc, type FakeResponse } from '../../dev/fake-isc.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { iscConfigOverrides, toIscIdentities } from '../../dev/isc-scenario.js';
-import { demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { iscError, startFakeIsc, type FakeIsc, type FakeResponse } from '../../src/sandbox/fake-isc.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { iscConfigOverrides, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
+import { demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 
 const SECRET = 'S3cr3t+/=&isc!value with space';

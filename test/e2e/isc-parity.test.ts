@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startFakeIiq } from '../../dev/fake-iiq.js';
-import { startFakeIsc } from '../../dev/fake-isc.js';
-import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakeIsc } from '../../src/sandbox/fake-isc.js';
+import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
 interface Source {

@@ -7,10 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { iscError, rateLimited, startFakeIsc, type FakeIsc, type FakeResponse } from '../../dev/fake-isc.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../dev/isc-scenario.js';
-import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { iscError, rateLimited, startFakeIsc, type FakeIsc, type FakeResponse } from '../../src/sandbox/fake-isc.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
+import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 import { errorLines } from '../helpers/cli-logs.js';
 

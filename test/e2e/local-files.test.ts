@@ -8,9 +8,10 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePopulation, startFakeIiq, type FakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { generatePopulation, startFakeIiq, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty, type FakeResponse } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { startCli } from '../helpers/cli-process.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLinesSkippingText } from '../helpers/cli-logs.js';

@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeLink } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeLink } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW_MS as NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
 const at = (minutes: number): string => new Date(NOW + minutes * 60_000).toISOString();

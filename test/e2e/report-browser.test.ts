@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_REPORT_NOW } from '../../dev/audit-fixture.js';
 import { CHROMIUM_PATH, chromiumAvailable, dumpDom, screenshotHtml } from '../../dev/chromium.js';
-import { runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { colourCounts, decodePng } from '../helpers/png.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/audit-policy.jsonl', import.meta.url));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_REPORT_NOW, sampleAuditRecords } from '../../dev/audit-fixture.js';
-import { runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { buildFullReport, weekOf, type FullReport } from '../../src/report/full-report.js';
 import { renderHtmlReport } from '../../src/report/html-report.js';
 import { readAuditBreaches } from '../../src/report/read-audit.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { parseAuditLine } from '../../src/report/audit-lines.js';
 import { formatReportCsv, formatReportTable } from '../../src/report/format.js';
 import { readAuditBreaches } from '../../src/report/read-audit.js';

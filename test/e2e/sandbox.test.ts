@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_PATH } from '../../dev/scenario.js';
+import { CLI_PATH } from '../../dev/run-cli.js';
 import { dumpDom, requireChromium } from '../helpers/chromium.js';
 import { runShell, startChild, type RunningChild } from '../helpers/child.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

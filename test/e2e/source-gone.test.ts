@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
 

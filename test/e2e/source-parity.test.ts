@@ -3,9 +3,10 @@
  * SCIM + OAuth, SCIM bulk): PagerDuty must receive the same events (npm test builds first).
  */
 import { describe, expect, it } from 'vitest';
-import { startFakeIiq } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW } from '../helpers/clock.js';
 

@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IIQ8_ACCOUNT_ATTRIBUTES, startFakeIiq, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../dev/fake-iiq.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { IIQ8_ACCOUNT_ATTRIBUTES, startFakeIiq, type FakeIiq, type FakeIiqOptions, type FakeResponse } from '../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
+import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY } from '../../src/sandbox/scenario.js';
+import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW } from '../helpers/clock.js';
 import { summaryOf } from '../helpers/cli-logs.js';
 

@@ -1,6 +1,6 @@
 /** The built CLI as a running child process, for tests that act on it mid-cycle (signals, kill -9). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { CLI_PATH } from '../../dev/scenario.js';
+import { CLI_PATH } from '../../dev/run-cli.js';
 
 /** How a child ended. */
 export interface CliEnd {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeIsc, type FakeIsc } from '../../../dev/fake-isc.js';
+import { startFakeIsc, type FakeIsc } from '../../../src/sandbox/fake-isc.js';
 import { iscRoute, type IscApiPaths } from '../../../src/isc/api-paths.js';
 import { describeIscAnswer } from '../../../src/isc/errors.js';
 import { SEARCH_INCLUDES } from '../../../src/isc/isc-source.js';

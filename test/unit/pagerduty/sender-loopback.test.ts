@@ -1,7 +1,7 @@
 /** The sender against the loopback fake PagerDuty: real sockets for timeouts, pacing and the rolling-window limit. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenLocal } from '../../../dev/fake-http.js';
-import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions } from '../../../dev/fake-pagerduty.js';
+import { listenLocal } from '../../../src/sandbox/fake-http.js';
+import { startFakePagerDuty, type FakePagerDuty, type FakePagerDutyOptions } from '../../../src/sandbox/fake-pagerduty.js';
 import { createDispatcher } from '../../../src/http/dispatcher.js';
 import { createLogger } from '../../../src/log.js';
 import { buildTriggerEvent, MAX_EVENT_BYTES, wireBytes, type PagerDutyEvent } from '../../../src/pagerduty/events.js';

@@ -1,7 +1,7 @@
 /** The sender on loopback: redirects are never followed, and a stopping run starts no new attempt but keeps what was accepted. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenLocal } from '../../../dev/fake-http.js';
-import { startFakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../../../dev/fake-pagerduty.js';
+import { listenLocal } from '../../../src/sandbox/fake-http.js';
+import { startFakePagerDuty, type FakePagerDutyOptions, type FakeResponse } from '../../../src/sandbox/fake-pagerduty.js';
 import { createDispatcher } from '../../../src/http/dispatcher.js';
 import { createLogger } from '../../../src/log.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';

@@ -1,6 +1,6 @@
 /** Whether a failed delivery may have reached PagerDuty (`unconfirmed`), on real loopback sockets. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakePagerDuty, type FakePagerDutyOptions } from '../../../dev/fake-pagerduty.js';
+import { startFakePagerDuty, type FakePagerDutyOptions } from '../../../src/sandbox/fake-pagerduty.js';
 import { createDispatcher } from '../../../src/http/dispatcher.js';
 import { createLogger } from '../../../src/log.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';

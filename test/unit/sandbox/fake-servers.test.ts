@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { generatePopulation, startFakeIiq, type FakeIdentity } from '../../../dev/fake-iiq.js';
-import { startFakePagerDuty } from '../../../dev/fake-pagerduty.js';
+import { generatePopulation, startFakeIiq, type FakeIdentity } from '../../../src/sandbox/fake-iiq.js';
+import { startFakePagerDuty } from '../../../src/sandbox/fake-pagerduty.js';
 import { NOW } from '../../helpers/clock.js';
 
 const BASIC = `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`;

@@ -1,5 +1,5 @@
 /**
- * The demo Leaver scenario (dev/scenario.ts) as Identity Security Cloud holds it: the same
+ * The demo Leaver scenario (scenario.ts) as Identity Security Cloud holds it: the same
  * people, dates and accounts, so a run against the fake ISC and one against the fake IIQ can be
  * compared event for event. Shared by `npm run demo -- --isc`, the benchmark and the tests.
  */

@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { IiqAuthError, type IiqAuth } from '../iiq/auth.js';
-import { createRequestCore } from './request-core.js';
-import { classifyStatus } from './retry-policy.js';
-import type { RollingWindowPacer } from './rolling-window-pacer.js';
+import { SourceAuthError, type SourceAuth } from './source-auth.js';
+import { createRequestCore } from '../http/request-core.js';
+import { classifyStatus } from '../http/retry-policy.js';
+import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 
 /** A token as issued: its value and lifetime (undefined when the server gave none). */
 export interface IssuedToken {
@@ -33,7 +33,7 @@ const MAX_MARGIN_MS = 60_000;
  * its lifetime minus a margin, one token request in flight at most however many callers wait,
  * dropped after a 401 so the next caller renews it. Neither secret nor token reaches a message.
  */
-export function createTokenCache(options: TokenCacheOptions): IiqAuth {
+export function createTokenCache(options: TokenCacheOptions): SourceAuth {
   const nowMs = options.nowMs ?? Date.now;
   let current: { header: string; renewAtMs: number } | undefined;
   let inFlight: Promise<string> | undefined;
@@ -95,7 +95,7 @@ export interface TokenRequest {
 }
 
 /** A token request failed; `detail` is what the server said, where it is kept out of the message. */
-export class TokenRequestError extends IiqAuthError {}
+export class TokenRequestError extends SourceAuthError {}
 
 const tokenAnswer = z.object({
   access_token: z.string().min(1),

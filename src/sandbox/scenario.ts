@@ -1,11 +1,7 @@
 /**
- * A small, readable Leaver scenario on the fakes, shared by `npm run demo` and the end-to-end
- * tests: who is terminated when, which accounts are still enabled, and how to run the built CLI.
+ * A small, readable Leaver scenario on the fakes, shared by `sandbox`, `npm run demo` and the
+ * end-to-end tests: who is terminated when, and which accounts are still enabled.
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FakeIdentity, FakeLink, FakeTaskResult } from './fake-iiq.js';
 
 const HOUR_MS = 3_600_000;
@@ -20,11 +16,6 @@ export const DEMO_ENV = {
 /** Dedup keys of the two demo leavers who breach: Jane Doe (privileged) and John Smith (standard). */
 export const JANE_DEDUP_KEY = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const JOHN_DEDUP_KEY = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
-
-/** The built CLI (`npm run build` first), whether this module runs from dist/ or from source under vitest. */
-export const CLI_PATH = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/dev/') ? '../src/cli.js' : '../dist/src/cli.js', import.meta.url),
-);
 
 function link(application: string, owner: string, disabled: boolean): FakeLink {
   return {
@@ -115,49 +106,4 @@ export function demoRefreshRerun(now: Date): FakeTaskResult {
 /** Disables every account of the named identity (the Leaver finally ran). */
 export function remediate(identities: FakeIdentity[], name: string): void {
   for (const account of identities.find((i) => i.name === name)?.links ?? []) account.disabled = true;
-}
-
-/** Writes a config for the fakes into `dir` and returns its path. */
-export function writeDemoConfig(dir: string, urls: { iiq: string; pagerDuty: string }, overrides: Record<string, unknown> = {}): string {
-  const config = {
-    iiq: { baseUrl: urls.iiq, api: 'rest', pageSize: 2, concurrency: 4, timeoutSeconds: 5, retryMinDelayMs: 10 },
-    leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', defaultTier: 'standard', timezone: 'UTC' },
-    slaHours: { privileged: 4, standard: 8, contractor: 6 },
-    excludedApplications: ['HR Archive'],
-    pagerduty: {
-      eventsUrl: urls.pagerDuty,
-      source: 'iiq.demo.local',
-      retries: 3,
-      retryMinDelayMs: 10,
-      maxEventsPerMinute: 600,
-      renotifyMinutes: 240,
-    },
-    state: { path: './watchdog-state.json' },
-    deadLetter: { path: './dead_letter.jsonl' },
-    audit: { path: './audit.jsonl' },
-    ...overrides,
-  };
-  const path = join(dir, 'config.json');
-  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`);
-  return path;
-}
-
-/** What a CLI run printed and how it ended. */
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a child process (no shell), with only the given environment. */
-export function runCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }

@@ -3,8 +3,8 @@
  * with their events, rejected requests, every received text escaped, no routing key shown.
  */
 import { afterEach, expect, it } from 'vitest';
-import { renderIncidentsPage } from '../../../dev/fake-pagerduty-page.js';
-import { startFakePagerDuty, type FakePagerDuty } from '../../../dev/fake-pagerduty.js';
+import { renderIncidentsPage } from '../../../src/sandbox/fake-pagerduty-page.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../../../src/sandbox/fake-pagerduty.js';
 import { dumpDom } from '../../helpers/chromium.js';
 
 const ROUTING_KEY = 'PAGEK3YPAGEK3YPAGEK3YPAGEK3Y0000';

@@ -1,7 +1,7 @@
 /** The fake IIQ behaves like the real one where trust depends on it (spec 4.4): raw paths, lookups, the Account schema, Apache's %2F. */
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions } from '../../../dev/fake-iiq.js';
+import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions } from '../../../src/sandbox/fake-iiq.js';
 
 const BASIC = `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`;
 const ACCOUNT_URN = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
