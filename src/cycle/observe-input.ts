@@ -3,6 +3,7 @@ import type { AccountPolicy } from '../sla/account-policy.js';
 import type { Observation } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { SlaPolicy } from '../sla/policy.js';
+import type { LeaverRule } from '../sla/leaver.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { VerifiedCleanState } from '../state/verified-clean.js';
 
@@ -16,6 +17,8 @@ export interface ObserveResult {
   /** The same failure classified (`IIQ GET /scim/v2/Users: HTTP 500`): all that state and events may carry (spec 4.4). */
   readErrorClassified: string | undefined;
   inactiveListed: number;
+  /** Leavers the source still shows active (termination past, within the lookback, not rehired), listed this cycle. */
+  notStartedListed?: number;
   pastSla: number;
   accountsFetched: number;
   accountReadFailures: number;
@@ -49,4 +52,6 @@ export interface ObserveInput {
   logger: Logger;
   /** Per-application grace and approved exceptions (spec 11); absent = the tier SLA for every account. */
   accountPolicy?: AccountPolicy;
+  /** Who is a leaver besides those shown inactive (lookback, rehire attribute); absent = DEFAULT_LEAVER_RULE. */
+  leaverRule?: LeaverRule;
 }

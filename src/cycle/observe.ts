@@ -8,6 +8,8 @@ import { observeAccountsUnderPolicy, pastEarliestSla } from '../sla/account-poli
 import { assessIdentity, severityFor, summarizeAccounts, type SlaAssessment } from '../sla/policy.js';
 import { countNotDue, decideRecheck, verificationsStillHold, verifiedNow, type CleanVerification } from '../sla/recheck.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
+import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverStage } from '../sla/leaver.js';
+import { listNotStarted } from './observe-not-started.js';
 
 /**
  * Lists inactive identities page by page and reads the accounts of those past SLA (or with
@@ -25,6 +27,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     readError: undefined,
     readErrorClassified: undefined,
     inactiveListed: 0,
+    notStartedListed: 0,
     pastSla: 0,
     accountsFetched: 0,
     accountReadFailures: 0,
@@ -49,8 +52,13 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   const hasOpenIncident = (identityId: string): boolean => dedupKeyFor(identityId) in input.openIncidents;
   source.expectAccountReads?.({ verifiedCleanNotDue: countNotDue(verifications, nowMs, input.recheckCleanHours, hasOpenIncident) });
 
-  const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
-    if (via === 'listing') listed.add(identity.id);
+  const leaverRule = input.leaverRule ?? DEFAULT_LEAVER_RULE;
+  const observe = async (identity: Identity, via: 'listing' | 'not-started' | 'lookup'): Promise<void> => {
+    if (via !== 'lookup') {
+      // Both listings may show one identity that changed between them: it is observed once.
+      if (listed.has(identity.id)) return;
+      listed.add(identity.id);
+    }
     const firstSeen = input.firstSeenInactive[identity.id];
     const assessment = assessIdentity(identity, policy, firstSeen ? Date.parse(firstSeen) : nowMs, nowMs);
     if (assessment.unknownTierValue !== undefined && !warnedTiers.has(assessment.unknownTierValue)) {
@@ -60,13 +68,24 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
         'tier has no SLA in slaHours: using the default tier',
       );
     }
-    const base = { identity: { id: identity.id, name: identity.name, displayName: identity.displayName }, assessment };
+    const base = {
+      identity: { id: identity.id, name: identity.name, displayName: identity.displayName },
+      assessment,
+      ...evidenceOf(identity),
+    };
+    let leaverStage: LeaverStage = 'started';
     if (!identity.inactive) {
-      result.observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
-      return;
-    }
-    if (via === 'listing') result.inactiveListed += 1;
-    if (assessment.terminationSource === 'first-seen') {
+      // The lookback only limits which active identities are newly listed: an open incident is followed however old.
+      const verdict = evaluateLeaverOf(identity, policy, leaverRule, nowMs, { withLookback: !hasOpenIncident(identity.id) });
+      if (!verdict.leaver) {
+        if (hasOpenIncident(identity.id)) result.observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
+        return;
+      }
+      leaverStage = verdict.stage;
+      if (via === 'not-started') result.notStartedListed = (result.notStartedListed ?? 0) + 1;
+    } else if (via === 'listing') result.inactiveListed += 1;
+    const stageFields = leaverStage === 'not-started' ? { inactive: false, leaverStage } : { inactive: true };
+    if (identity.inactive && assessment.terminationSource === 'first-seen') {
       result.firstSeenInactive[identity.id] = firstSeen ?? now.toISOString();
     }
     if (assessment.severity) result.pastSla += 1;
@@ -108,7 +127,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
     // Nothing enabled, nothing unknown, no incident: nothing to decide, so nothing kept in memory.
     if (clean && !hasIncident) return;
-    result.observations.push({ ...base, inactive: true, accounts });
+    result.observations.push({ ...base, ...stageFields, accounts });
   };
 
   const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
@@ -173,10 +192,10 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   // once: a few hundred pending reads (and a promise each) would outlive young-generation GCs
   // and fill old space with garbage (peak RSS, docs/steady-state.md).
   const workers = input.observeConcurrency ?? 16;
-  const observePage = async (page: readonly Identity[]): Promise<void> => {
+  const observePage = async (page: readonly Identity[], via: 'listing' | 'not-started' = 'listing'): Promise<void> => {
     let next = 0;
     const work = async (): Promise<void> => {
-      while (next < page.length) await observe(page[next++] as Identity, 'listing');
+      while (next < page.length) await observe(page[next++] as Identity, via);
     };
     await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
   };
@@ -189,7 +208,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       previousPage = current;
     }
     await previousPage;
-    result.listingComplete = true;
+    result.listingComplete = await listNotStarted(input, leaverRule, observePage, recordReadError);
   } catch (error) {
     await previousPage.catch(() => undefined);
     if (!(error instanceof SourceReadError)) throw error;
@@ -216,6 +235,17 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     );
   }
   return result;
+}
+
+/** What the source said about processing the identity, for the event; nothing when it said nothing. */
+function evidenceOf(identity: Identity): { evidence?: { lastRefresh?: string | null; processingError?: { stage: string | undefined } } } {
+  if (identity.lastRefresh === undefined && identity.processingError === undefined) return {};
+  return {
+    evidence: {
+      ...(identity.lastRefresh === undefined ? {} : { lastRefresh: identity.lastRefresh }),
+      ...(identity.processingError ? { processingError: identity.processingError } : {}),
+    },
+  };
 }
 
 /** Where an identity stood when its incident was last sent: the decision for a gone identity needs no more. */

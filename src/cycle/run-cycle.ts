@@ -4,7 +4,7 @@ import { sourceProfileOf } from '../source/source-profile.js';
 import { observeIdentities } from './observe.js';
 import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
-import { policyFrom } from './policy-from-config.js';
+import { leaverRuleFrom, policyFrom } from './policy-from-config.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
 import { planStorms } from '../sla/storm.js';
@@ -78,6 +78,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     now,
     logger,
     accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
+    leaverRule: leaverRuleFrom(config),
   });
   const observed = await untilStopped(observing, input.stop);
   if (observed === undefined) {
@@ -137,6 +138,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const summary: CycleSummary = {
     dryRun,
     inactiveListed: observed.inactiveListed,
+    notStartedListed: observed.notStartedListed ?? 0,
     pastSla: observed.pastSla,
     linksFetched: observed.accountsFetched,
     identitiesLookedUp: observed.identitiesLookedUp,
@@ -170,6 +172,7 @@ function interrupted(input: CycleInput, startedMs: number, incidents: Parameters
   const summary: CycleSummary = {
     dryRun: input.sender === undefined,
     inactiveListed: 0,
+    notStartedListed: 0,
     pastSla: 0,
     linksFetched: 0,
     identitiesLookedUp: 0,

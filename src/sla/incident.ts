@@ -1,3 +1,5 @@
+import type { LeaverStage } from './leaver.js';
+
 /** PagerDuty severities the watchdog uses: `warning` past SLA, `error` past 2 × SLA. */
 export type Severity = 'warning' | 'error';
 
@@ -27,6 +29,11 @@ export interface Breach {
   withinGraceApplications?: string[];
   /** Enabled accounts an approved exception covers (spec 11); absent when none. */
   exceptedApplications?: string[];
+  /** Whether the source shows the leaver inactive yet; absent (incidents of older versions) = started. */
+  leaverStage?: LeaverStage;
+  /** What the source says about its own processing of the identity (see LeaverEvidence); absent = nothing. */
+  lastRefresh?: string | null;
+  processingError?: { stage: string | undefined };
 }
 
 /** Every application that makes the breach: enabled and unknown-status accounts alike, sorted and distinct. */

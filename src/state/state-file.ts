@@ -48,6 +48,7 @@ const openIncident = z.object({
   lastSentAt: isoInstant,
   coveredBy: z.string().optional(),
   unconfirmed: z.literal(true).optional(),
+  leaverStage: z.enum(['not-started', 'started']).optional(),
 });
 
 const openStorm = z.object({
