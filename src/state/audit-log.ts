@@ -14,7 +14,7 @@ export interface AuditRecord {
   tier: string;
   severity?: string;
   /** The leaver's stage when the event was sent: "not-started" (still active in the source) or "started". */
-  leaver_stage: 'not-started' | 'started';
+  leaver_stage?: 'not-started' | 'started';
   termination_date: string;
   sla_hours: number;
   sla_deadline: string;
