@@ -51,7 +51,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
     payload: {
       summary:
         breach.leaverStage === 'not-started'
-          ? `Leaver not started: ${breach.displayName} is still active in ${sourceNameOf(context)} ${breach.elapsedHours}h after termination; ${describeEnabled(breach.activeAccountCount, breach.unknownAccountCount ?? 0)} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`
+          ? `Leaver not started: ${breach.displayName} is still active in ${sourceNameOf(context)} ${breach.elapsedHours.toFixed(1)}h after termination; ${describeEnabled(breach.activeAccountCount, breach.unknownAccountCount ?? 0)} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`
           : `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`,
       source: context.source,
       severity: breach.severity,
