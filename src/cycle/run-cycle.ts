@@ -117,7 +117,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   let openIncidents = state.incidents;
   if (input.sender === undefined) {
     for (const { action, reason, event } of notifications) {
-      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
+      // The stage up front: a leaver not started yet wants a different fix (run the refresh) than one started.
+      const stage = event.payload?.custom_details.leaver_stage;
+      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, ...(stage ? { leaver_stage: stage } : {}), event })}\n`);
     }
     for (const record of exceptionAudit.records)
       logger.info(
