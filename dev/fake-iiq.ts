@@ -424,9 +424,10 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   function scimUsers(q: URLSearchParams): FakeResponse {
     const filter = q.get('filter') ?? '';
     // `active eq <bool>`, optionally `and <extension urn>:<attribute> pr` (IIQ needs that attribute searchable).
-    const m = new RegExp(`^\\s*active\\s+eq\\s+(true|false)(?:\\s+and\\s+${USER_EXT.replaceAll('.', '\\.')}:([A-Za-z0-9_]+)\\s+pr)?\\s*$`, 'i').exec(
-      filter,
-    );
+    const m = new RegExp(
+      `^\\s*active\\s+eq\\s+(true|false)(?:\\s+and\\s+${USER_EXT.replaceAll('.', '\\.')}:([A-Za-z0-9_]+)\\s+pr)?\\s*$`,
+      'i',
+    ).exec(filter);
     if (filter && !m) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
     const p = page(q);
     if ('status' in p) return p;

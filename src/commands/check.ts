@@ -68,7 +68,10 @@ export function registerCheckCommand(program: Command, context: CommandContext):
           await Promise.all([runtime.close(), probeDispatcher.destroy()]);
         }
         const warnings = cleartextWarnings(contactedUrls(config, context.env));
-        const checked = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings });
+        const checked = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, {
+          pagerduty,
+          warnings,
+        });
         const result = {
           ...checked,
           notStarted,

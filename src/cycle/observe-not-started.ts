@@ -14,10 +14,10 @@ export function notStartedListingFix(terminationDateAttribute: string): string {
 
 /** The not-started listing's failure, with the fix: for logs, the summary and `check`. */
 export function notStartedListingError(error: SourceReadError, terminationDateAttribute: string): SourceReadError {
-  return new SourceReadError(
-    `the not-started leaver listing failed: ${error.message}; ${notStartedListingFix(terminationDateAttribute)}`,
-    { classified: error.classified, detail: error.detail },
-  );
+  return new SourceReadError(`the not-started leaver listing failed: ${error.message}; ${notStartedListingFix(terminationDateAttribute)}`, {
+    classified: error.classified,
+    detail: error.detail,
+  });
 }
 
 /**

@@ -119,7 +119,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     for (const { action, reason, event } of notifications) {
       // The stage up front: a leaver not started yet wants a different fix (run the refresh) than one started.
       const stage = event.payload?.custom_details.leaver_stage;
-      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, ...(stage ? { leaver_stage: stage } : {}), event })}\n`);
+      input.writeStdout(
+        `${JSON.stringify({ action, reason, dedup_key: event.dedup_key, ...(stage ? { leaver_stage: stage } : {}), event })}\n`,
+      );
     }
     for (const record of exceptionAudit.records)
       logger.info(
