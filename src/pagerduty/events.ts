@@ -107,9 +107,8 @@ function stageDetails(breach: Breach): Record<string, unknown> {
   return {
     leaver_stage: breach.leaverStage ?? 'started',
     ...(typeof breach.lastRefresh === 'string' ? { last_refresh: breach.lastRefresh } : {}),
-    ...(breach.lastRefresh === undefined
-      ? {}
-      : { refreshed_since_termination: refreshedSinceTermination(breach.lastRefresh, breach.terminationDate) }),
+    // On every trigger, so events of every source and API have one shape: false when no refresh instant is known.
+    refreshed_since_termination: refreshedSinceTermination(breach.lastRefresh, breach.terminationDate),
     ...(breach.processingError
       ? { processing_state: 'ERROR', ...(breach.processingError.stage ? { processing_stage: breach.processingError.stage } : {}) }
       : {}),

@@ -79,6 +79,7 @@ describe('a cycle through the built CLI', () => {
           active_applications: ['Active Directory', 'Salesforce'],
           active_account_count: 2,
           leaver_stage: 'started',
+          refreshed_since_termination: false,
         },
       },
       links: [

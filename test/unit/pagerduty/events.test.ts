@@ -121,8 +121,8 @@ describe('leaver stage', () => {
       'an incident of an older version: started, nothing about refreshes',
       {},
       'Leaver SLA breach: Jane Doe has 2 active accounts 5.2h after termination (privileged SLA 4h)',
-      { leaver_stage: 'started' },
-      ['last_refresh', 'refreshed_since_termination', 'processing_state'],
+      { leaver_stage: 'started', refreshed_since_termination: false },
+      ['last_refresh', 'processing_state'],
     ],
   ])('%s', (_name, overrides, summary, details, absent) => {
     const event = buildTriggerEvent(breach(overrides), CONTEXT, NOW);
