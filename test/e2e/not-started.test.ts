@@ -62,10 +62,13 @@ let pagerDuty: FakePagerDuty;
 let iiq: FakeIiq | undefined;
 let isc: FakeIsc | undefined;
 let refuseNotStarted = false;
+/** What the fakes were asked: IIQ filters as decoded, ISC search bodies. */
+let asked: string[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'watchdog-not-started-'));
   refuseNotStarted = false;
+  asked = [];
   pagerDuty = await startFakePagerDuty();
 });
 afterEach(async () => {
@@ -105,7 +108,10 @@ async function start(
     isc = await startFakeIsc({
       identities: toIscIdentities(people()),
       rateLimit: false,
-      fault: ({ body }) => (refuseNotStarted && body.includes('"NOT ') ? refusal(api) : undefined),
+      fault: ({ path, body }) => {
+        if (path === '/v3/search') asked.push(body);
+        return refuseNotStarted && body.includes('"NOT ') ? refusal(api) : undefined;
+      },
     });
     const find = (name: string): FakeIscIdentity => isc!.identities.find((identity) => identity.name === name)!;
     return {
@@ -120,6 +126,7 @@ async function start(
     password: DEMO_ENV.IIQ_PASSWORD,
     fault: ({ query }) => {
       const filter = query.get('filter') ?? '';
+      if (filter) asked.push(filter);
       return refuseNotStarted && (filter.startsWith('active eq true') || filter.startsWith('inactive==false')) ? refusal(api) : undefined;
     },
   });
@@ -275,5 +282,17 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
     const listingPages = api === 'isc' ? 3 : 2;
     // Plus Nora's account read (and, over SCIM, the Account schema read before the first account read).
     expect(withListing - withoutListing).toBe(listingPages + 1 + (api === 'scim' ? 1 : 0));
+    // The requests as the contract writes them.
+    if (api === 'scim') expect(asked).toContain('active eq true and urn:ietf:params:scim:schemas:sailpoint:1.0:User:hrTerminationDate pr');
+    if (api === 'rest') expect(asked).toContain('inactive==false&&hrTerminationDate!=null');
+    if (api === 'isc') {
+      const notStarted = asked.map((body) => JSON.parse(body) as Record<string, any>).find((body) => body.query?.query?.startsWith('NOT '));
+      expect(notStarted).toMatchObject({
+        indices: ['identities'],
+        query: { query: 'NOT attributes.cloudLifecycleState:(inactive)' },
+        filters: { 'attributes.hrTerminationDate': { type: 'EXISTS' } },
+        sort: ['id'],
+      });
+    }
   });
 });
