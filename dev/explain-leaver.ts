@@ -37,7 +37,11 @@ export function explainLeaver(identity: FakeIdentity, policy: ExplainPolicy, now
     paged,
     reason,
   });
-  if (!identity.inactive) return verdict(false, 'still active in IIQ: not a leaver');
+  // Still active: a leaver all the same once the termination is past (the refresh never ran).
+  const activeTerminatedMs = Date.parse(String(identity.attributes[policy.terminationDateAttribute]));
+  if (!identity.inactive && (Number.isNaN(activeTerminatedMs) || activeTerminatedMs > now.getTime()))
+    return verdict(false, 'still active in IIQ and no termination past: not a leaver');
+  const stage = identity.inactive ? '' : 'not started (still active in IIQ after the termination); ';
   const rawTier = identity.attributes[policy.tierAttribute];
   const tier = typeof rawTier === 'string' && rawTier in policy.slaHours ? rawTier : policy.defaultTier;
   const slaHours = policy.slaHours[tier] ?? 0;
@@ -53,5 +57,5 @@ export function explainLeaver(identity: FakeIdentity, policy: ExplainPolicy, now
   const apps = (links: typeof stillOn): string => [...new Set(links.map((link) => link.application))].join(', ');
   if (counted.length === 0) return verdict(false, `only an excluded application is still enabled: ${apps(stillOn)} (${left})`);
   const severity = elapsedMs > 2 * slaHours * HOUR_MS ? 'error: past twice the SLA' : 'warning: past the SLA';
-  return verdict(true, `${severity}; still enabled: ${apps(counted)} (${left})`);
+  return verdict(true, `${stage}${severity}; still enabled: ${apps(counted)} (${left})`);
 }

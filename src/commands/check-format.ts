@@ -2,6 +2,7 @@ import { ROUTING_KEY_LENGTH } from '../config/config.js';
 import { ExitCode } from '../errors.js';
 import { formatExceptionsCheck } from './check-exceptions.js';
 import { formatChangeReadLine, formatRecheckLine } from './check-recheck.js';
+import { formatNotStartedLine } from './check-not-started.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 
 /** The text form: one labelled line per finding. */
@@ -67,6 +68,7 @@ export function formatCheckText(result: CheckResult): string {
     const unparseableWidth = Math.max(0, ...unparseable.map((u) => u.name.length));
     for (const u of unparseable) lines.push(['', `${u.name.padEnd(unparseableWidth)}  ${u.value}  not parseable`]);
   }
+  if (result.notStarted) lines.push(['not started', formatNotStartedLine(result.notStarted)]);
   if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   if (result.recheck) lines.push(['changed accounts', formatChangeReadLine(result.recheck.changeRead)]);
   if (result.exceptions) lines.push(...formatExceptionsCheck(result.exceptions));

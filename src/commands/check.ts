@@ -18,6 +18,7 @@ import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions } from './check-exceptions.js';
 import { describeRecheck } from './check-recheck.js';
 import { formatCheckText } from './check-format.js';
+import { checkNotStarted, type NotStartedCheck } from './check-not-started.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 import { describeValue } from '../parse/describe-value.js';
@@ -46,8 +47,9 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
         let iiq: SourceRead;
         let pagerduty: PagerDutyProbe;
+        let notStarted: NotStartedCheck;
         try {
-          [iiq, pagerduty] = await Promise.all([
+          [iiq, pagerduty, notStarted] = await Promise.all([
             readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
               if (!(error instanceof SourceReadError)) throw error;
               // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
@@ -60,13 +62,21 @@ export function registerCheckCommand(program: Command, context: CommandContext):
               };
             }),
             probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
+            checkNotStarted(runtime.source, config, new Date()),
           ]);
         } finally {
           await Promise.all([runtime.close(), probeDispatcher.destroy()]);
         }
         const warnings = cleartextWarnings(contactedUrls(config, context.env));
+        const checked = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, {
+          pagerduty,
+          warnings,
+        });
         const result = {
-          ...buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, { pagerduty, warnings }),
+          ...checked,
+          notStarted,
+          // A not-started listing the source refuses is a read failure like any other (exit 3).
+          exitCode: worstExitCode(checked.exitCode, notStarted.enabled && !notStarted.ok ? ExitCode.sourceRead : ExitCode.ok),
           exceptions,
           recheck: await describeRecheck(config, new Date()),
         };

@@ -12,6 +12,13 @@ export interface Identity {
    * an account read where nothing would be decided on it; undefined = the listing does not say.
    */
   listedNotDisabledApplications?: readonly string[];
+  /**
+   * IIQ SCIM's `lastRefresh` (the sailpoint User extension) as an ISO instant; null = the source
+   * gives it but this identity has none; undefined = the source never gives one.
+   */
+  lastRefresh?: string | null;
+  /** ISC: set only when `processingState` is ERROR, with `processingDetails.stage` when it is a plain stage name. */
+  processingError?: { stage: string | undefined };
 }
 
 /** An account (IIQ Link). `unknown` = IIQ did not say whether it is disabled: never taken as disabled. */
@@ -39,6 +46,12 @@ export interface AccountReadOutlook {
 export interface IdentitySource {
   /** Every identity IIQ reports inactive, one page at a time (streamed, not collected). */
   listInactiveIdentities(): AsyncIterable<Identity[]>;
+  /**
+   * Every identity the source still shows active whose `terminationDateAttribute` is set (the
+   * leavers that may not have started, spec 14.1), one page at a time. Which of them are past
+   * their termination is for the watchdog to compare, never the source.
+   */
+  listNotStartedIdentities?(terminationDateAttribute: string): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
   /**
