@@ -12,13 +12,13 @@ import { startFakeIiq } from '../dev/fake-iiq.js';
 import { startFakeIsc } from '../dev/fake-isc.js';
 import { startFakePagerDuty } from '../dev/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../dev/isc-scenario.js';
-import { CLI_PATH, DEMO_ENV, demoIdentities, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
+import { CLI_PATH, DEMO_ENV, demoStory, remediate, runCli, writeDemoConfig } from '../dev/scenario.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');
 const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-demo-'));
 // The story's leavers as IIQ shapes them: the narration reads these, whichever source serves them.
-const leavers = demoIdentities(now);
+const leavers = demoStory(now);
 const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
@@ -41,7 +41,7 @@ try {
     'Each command runs the built CLI with the fakes\' test credentials in its environment (SLA: privileged 4 h, standard 8 h, contractor 6 h; "HR Archive" excluded).\n',
   );
 
-  await cycle('Cycle 1: five leavers, as of now', now);
+  await cycle('Cycle 1: six leavers (one still active in the source), as of now', now);
   console.log(`\n... the Leaver finally runs: Jane's and John's accounts are disabled in ${source.name} ...\n`);
   source.remediate('jdoe');
   source.remediate('jsmith');
@@ -93,7 +93,7 @@ async function cycle(title: string, at: Date): Promise<void> {
   if (pagerDuty.received.length === before) console.log('  PagerDuty got nothing');
   const s = summary?.summary ?? {};
   console.log(
-    `  exit code ${result.code}; listed ${s.inactiveListed} inactive, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`,
+    `  exit code ${result.code}; listed ${s.inactiveListed} inactive and ${s.notStartedListed} not started, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`,
   );
   console.log('  Why:');
   for (const identity of leavers) {

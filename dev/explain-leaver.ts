@@ -40,8 +40,8 @@ export function explainLeaver(identity: FakeIdentity, policy: ExplainPolicy, now
   // Still active: a leaver all the same once the termination is past (the refresh never ran).
   const activeTerminatedMs = Date.parse(String(identity.attributes[policy.terminationDateAttribute]));
   if (!identity.inactive && (Number.isNaN(activeTerminatedMs) || activeTerminatedMs > now.getTime()))
-    return verdict(false, 'still active in IIQ and no termination past: not a leaver');
-  const stage = identity.inactive ? '' : 'not started (still active in IIQ after the termination); ';
+    return verdict(false, 'still active in the source and no termination past: not a leaver');
+  const stage = identity.inactive ? '' : 'not started (still active in the source after the termination); ';
   const rawTier = identity.attributes[policy.tierAttribute];
   const tier = typeof rawTier === 'string' && rawTier in policy.slaHours ? rawTier : policy.defaultTier;
   const slaHours = policy.slaHours[tier] ?? 0;

@@ -47,16 +47,13 @@ export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIde
   }));
 }
 
-/** The built-in story (see dev/scenario.ts): five leavers around `now`, each with why it is or is not paged. */
+/** The built-in story (see dev/scenario.ts): six leavers around `now` (one not started: still active in the source), each with why it is or is not paged. */
 export async function builtInStory(
   now: Date,
   policy: ExplainPolicy,
 ): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[] }> {
-  const [{ demoIdentities }, { explainLeaver }] = await Promise.all([
-    import('../../dev/scenario.js'),
-    import('../../dev/explain-leaver.js'),
-  ]);
-  const identities = demoIdentities(now);
+  const [{ demoStory }, { explainLeaver }] = await Promise.all([import('../../dev/scenario.js'), import('../../dev/explain-leaver.js')]);
+  const identities = demoStory(now);
   return { identities, explanations: identities.map((identity) => explainLeaver(identity, policy, now)) };
 }
 
