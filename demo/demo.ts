@@ -13,14 +13,14 @@ import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 import { asSourceRead, narrateLeaver } from '../src/sandbox/narrate-leaver.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../src/sandbox/isc-scenario.js';
 import type { SlaPolicy } from '../src/sla/policy.js';
-import { DEMO_ENV, demoIdentities, remediate } from '../src/sandbox/scenario.js';
+import { DEMO_ENV, demoStory, remediate } from '../src/sandbox/scenario.js';
 import { CLI_PATH, runCli, writeDemoConfig } from '../dev/run-cli.js';
 
 const now = new Date();
 const useIsc = process.argv.includes('--isc');
 const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-demo-'));
 // The story's leavers as IIQ shapes them: the narration reads these, whichever source serves them.
-const leavers = demoIdentities(now);
+const leavers = demoStory(now);
 const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
@@ -45,7 +45,7 @@ try {
     'Each command runs the built CLI with the fakes\' test credentials in its environment (SLA: privileged 4 h, standard 8 h, contractor 6 h; "HR Archive" excluded).\n',
   );
 
-  await cycle('Cycle 1: five leavers, as of now', now);
+  await cycle('Cycle 1: six leavers (one still active in the source), as of now', now);
   console.log(`\n... the Leaver finally runs: Jane's and John's accounts are disabled in ${source.name} ...\n`);
   source.remediate('jdoe');
   source.remediate('jsmith');
@@ -97,7 +97,7 @@ async function cycle(title: string, at: Date): Promise<void> {
   if (pagerDuty.received.length === before) console.log('  PagerDuty got nothing');
   const s = summary?.summary ?? {};
   console.log(
-    `  exit code ${result.code}; listed ${s.inactiveListed} inactive, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`,
+    `  exit code ${result.code}; listed ${s.inactiveListed} inactive and ${s.notStartedListed} not started, ${s.pastSla} past SLA, ${s.linksFetched} link reads, ${s.triggered} triggered, ${s.resolved} resolved`,
   );
   console.log('  Why:');
   for (const identity of leavers) {

@@ -3,6 +3,7 @@ import { ExitCode } from '../errors.js';
 import { formatExceptionsCheck } from './check-exceptions.js';
 import { formatChangeReadLine, formatRecheckLine } from './check-recheck.js';
 import { formatChainTaskLines } from './check-chain.js';
+import { formatNotStartedLine } from './check-not-started.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 
 /** The text form: one labelled line per finding. */
@@ -68,6 +69,7 @@ export function formatCheckText(result: CheckResult): string {
     const unparseableWidth = Math.max(0, ...unparseable.map((u) => u.name.length));
     for (const u of unparseable) lines.push(['', `${u.name.padEnd(unparseableWidth)}  ${u.value}  not parseable`]);
   }
+  if (result.notStarted) lines.push(['not started', formatNotStartedLine(result.notStarted)]);
   if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   if (result.recheck) lines.push(['changed accounts', formatChangeReadLine(result.recheck.changeRead)]);
   if (result.chainTasks) lines.push(...formatChainTaskLines(result.chainTasks));

@@ -1,3 +1,4 @@
+import type { NotStartedCheck } from './check-not-started.js';
 import type { ExitCode } from '../errors.js';
 import type { PagerDutyProbe } from '../pagerduty/probe.js';
 import type { ExceptionsCheck } from './check-exceptions.js';
@@ -21,6 +22,8 @@ export interface CheckResult {
   /** Spec 10: what a cycle now would skip as verified clean and re-check (from the state file). */
   recheck?: RecheckOutlook;
   exitCode: ExitCode;
+  /** The listing of leavers the source still shows active (spec 14.1): works and how many, or how to fix it. */
+  notStarted?: NotStartedCheck;
   /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
   /** Each `chain.tasks` task: its newest result's status and age, and whether a cycle would page it. */

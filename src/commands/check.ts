@@ -19,6 +19,7 @@ import { checkExceptions } from './check-exceptions.js';
 import { checkChainTasks, type ChainTaskCheck } from './check-chain.js';
 import { describeRecheck } from './check-recheck.js';
 import { formatCheckText } from './check-format.js';
+import { checkNotStarted, type NotStartedCheck } from './check-not-started.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 import { describeValue } from '../parse/describe-value.js';
@@ -48,8 +49,9 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         let iiq: SourceRead;
         let pagerduty: PagerDutyProbe;
         let chainTasks: ChainTaskCheck[];
+        let notStarted: NotStartedCheck;
         try {
-          [iiq, pagerduty, chainTasks] = await Promise.all([
+          [iiq, pagerduty, chainTasks, notStarted] = await Promise.all([
             readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
               if (!(error instanceof SourceReadError)) throw error;
               // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
@@ -63,6 +65,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
             }),
             probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
             checkChainTasks(runtime.source, config.chain.tasks, new Date(), logger),
+            checkNotStarted(runtime.source, config, new Date()),
           ]);
         } finally {
           await Promise.all([runtime.close(), probeDispatcher.destroy()]);
@@ -74,11 +77,17 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         });
         const result = {
           ...built,
+          notStarted,
           exceptions,
           recheck: await describeRecheck(config, new Date()),
           ...(chainTasks.length > 0 ? { chainTasks } : {}),
           // A task whose results cannot be read is an IIQ read failure, as in a cycle.
-          exitCode: worstExitCode(built.exitCode, chainTasks.some((task) => task.health === 'unread') ? ExitCode.sourceRead : ExitCode.ok),
+          // A not-started listing the source refuses is a read failure like any other (exit 3).
+          exitCode: worstExitCode(
+            built.exitCode,
+            chainTasks.some((task) => task.health === 'unread') ? ExitCode.sourceRead : ExitCode.ok,
+            notStarted.enabled && !notStarted.ok ? ExitCode.sourceRead : ExitCode.ok,
+          ),
         };
         context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
         logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');

@@ -75,6 +75,7 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
     .join(', ');
   return formatKeyValueTable(`\ncycle ${summary.dryRun ? '(dry run) ' : ''}finished: exit ${exitCode}`, [
     ['inactive identities', `${summary.inactiveListed} listed, ${summary.pastSla} past SLA, ${summary.linksFetched} account lists read`],
+    ['not-started leavers', `${summary.notStartedListed} listed (still active in the source after their termination)`],
     ['re-check', `${summary.verifiedCleanSkipped} skipped as verified clean, ${summary.verifiedCleanRechecked} verified clean re-checked`],
     [
       'changed accounts',

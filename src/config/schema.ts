@@ -92,6 +92,9 @@ export const configFileSchema = z.strictObject({
     timezone: timeZone.default('UTC'),
     // Spec 10: hours between re-reads of an identity verified clean; 0 = read every cycle.
     recheckCleanHours: boundedNumber('leaver.recheckCleanHours').default(24),
+    // Leavers the source still shows active: how far back a termination is newly listed; 0 = no such listing.
+    notStartedLookbackDays: boundedNumber('leaver.notStartedLookbackDays').default(30),
+    rehireDateAttribute: z.string().min(1).optional(),
   }),
   slaHours: z
     .record(z.string().min(1), boundedNumber('slaHours.*'))

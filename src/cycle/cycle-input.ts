@@ -38,6 +38,8 @@ export interface CycleOutcome {
 export interface CycleSummary extends DeliveryCounts {
   dryRun: boolean;
   inactiveListed: number;
+  /** Leavers the source still shows active, listed this cycle (spec 14.1). */
+  notStartedListed: number;
   pastSla: number;
   linksFetched: number;
   /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */

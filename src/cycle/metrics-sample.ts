@@ -8,6 +8,7 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     exitCode,
     durationMs: summary.durationMs,
     inactiveListed: summary.inactiveListed,
+    notStartedListed: summary.notStartedListed,
     pastSla: summary.pastSla,
     verifiedCleanSkipped: summary.verifiedCleanSkipped,
     verifiedCleanRechecked: summary.verifiedCleanRechecked,

@@ -95,8 +95,9 @@ export interface DeliveryCounts {
   notSent: number;
 }
 
+/** The facts an incident keeps: how late it is now and what the source said about processing it go into the event only. */
 function factsOf(breach: Breach): IncidentFacts {
-  return omitKeys(breach, 'elapsedHours');
+  return omitKeys(breach, 'elapsedHours', 'lastRefresh', 'processingError');
 }
 
 /** Counts planned events by action, as a dry run's summary reports them. Pure. */

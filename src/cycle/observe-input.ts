@@ -4,6 +4,7 @@ import type { Observation } from '../sla/decide.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { ObserveStats } from '../sla/read-plan.js';
+import type { LeaverRule } from '../sla/leaver.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { VerifiedCleanState } from '../state/verified-clean.js';
 
@@ -40,4 +41,6 @@ export interface ObserveInput {
   accountPolicy: AccountPolicy;
   /** Owners of the accounts the source changed since the watermark; absent when not read this cycle. */
   changedAccountOwners?: ReadonlySet<string>;
+  /** Who is a leaver besides those shown inactive (lookback, rehire attribute); absent = DEFAULT_LEAVER_RULE. */
+  leaverRule?: LeaverRule;
 }

@@ -2,7 +2,7 @@ import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
-import type { Observation } from '../sla/decide.js';
+import type { LeaverEvidence, Observation } from '../sla/decide.js';
 import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
 import { severityFor, type SlaAssessment } from '../sla/policy.js';
 import {
@@ -16,13 +16,16 @@ import {
   type ReadPlan,
 } from '../sla/read-plan.js';
 import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
+import { DEFAULT_LEAVER_RULE, evaluateLeaverOf } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
+import { notStartedListingError, notStartedPages } from './observe-not-started.js';
 
 /**
- * Lists inactive identities page by page; for each, the planner (sla/read-plan) says skip, read
+ * Lists inactive identities, then the leavers the source still shows active (not started), page
+ * by page; for each, the planner (sla/read-plan) says skip, read
  * or decide, and the accounts of those to read are read while the next page loads. At most two
  * pages are in hand at once, so memory does not grow with the listing. A failed read is recorded,
- * never taken as "no accounts". After a complete listing, each open incident whose identity was
+ * never taken as "no accounts". After complete listings, each open incident whose identity was
  * not listed is looked up on its own: absence from an offset-paged listing is not proof.
  */
 export async function observeIdentities(input: ObserveInput): Promise<ObserveResult> {
@@ -52,9 +55,17 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     ),
   });
 
-  const observe = async (identity: Identity, via: 'listing' | 'lookup'): Promise<void> => {
-    if (via === 'listing') listed.add(identity.id);
+  const leaverRule = input.leaverRule ?? DEFAULT_LEAVER_RULE;
+  const observe = async (identity: Identity, via: 'listing' | 'not-started' | 'lookup'): Promise<void> => {
+    if (via !== 'lookup') {
+      // Both listings may show one identity that changed between them: it is observed once.
+      if (listed.has(identity.id)) return;
+      listed.add(identity.id);
+    }
     const openIncident = openIncidentOf(identity.id);
+    // The lookback only limits which active identities are newly listed: an open incident is followed however old.
+    const leaver = evaluateLeaverOf(identity, policy, leaverRule, nowMs, { withLookback: openIncident === undefined });
+    const notStarted = leaver.leaver && leaver.stage === 'not-started';
     const firstSeen = ownValue(input.firstSeenInactive, identity.id);
     const assessment = assessLeaver(identity, policy, { firstSeenMs: firstSeen ? Date.parse(firstSeen) : nowMs, openIncident, nowMs });
     warnUnknownTier(assessment);
@@ -63,7 +74,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     }
     const plan = planRead({
       identityId: identity.id,
-      inactive: identity.inactive,
+      leaver,
       assessment,
       openIncident,
       verification: ownValue(verifications, identity.id),
@@ -75,13 +86,18 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       ownsChangedAccount: ownsChangedAccount(identity.id),
     });
     const accounts = plan.kind === 'read' ? await readAccounts(identity, assessment) : undefined;
-    tally({ kind: 'planned', via, inactive: identity.inactive, pastSla: assessment.severity !== undefined, plan, accounts });
+    tally({ kind: 'planned', via, inactive: identity.inactive, notStarted, pastSla: assessment.severity !== undefined, plan, accounts });
     const verification = verificationOf(plan, accounts, assessment);
     if (verification) verifiedKept[identity.id] = verification;
-    const base = { identity: { id: identity.id, name: identity.name, displayName: identity.displayName }, assessment };
+    const base = {
+      identity: { id: identity.id, name: identity.name, displayName: identity.displayName },
+      assessment,
+      ...evidenceOf(identity),
+    };
+    const stage = notStarted ? ({ inactive: false, leaverStage: 'not-started' } as const) : ({ inactive: true } as const);
     if (plan.kind === 'decided') observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
     // A clean read of an identity without an incident has nothing to decide: nothing kept in memory.
-    else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, inactive: true, accounts });
+    else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, ...stage, accounts });
   };
 
   const verificationOf = (
@@ -166,14 +182,27 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     );
   };
 
+  const workers = input.observeConcurrency ?? 16;
   let listingComplete = false;
   try {
-    await streamPages(source.listInactiveIdentities(), (identity) => observe(identity, 'listing'), input.observeConcurrency ?? 16);
+    await streamPages(source.listInactiveIdentities(), (identity) => observe(identity, 'listing'), workers);
     listingComplete = true;
   } catch (error) {
     if (!(error instanceof SourceReadError)) throw error;
     readError = error;
     logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
+  }
+  // The leavers the source still shows active: one more listing, after a complete inactive one.
+  const notStartedListing = listingComplete ? notStartedPages(source, policy.terminationDateAttribute, leaverRule) : undefined;
+  if (notStartedListing) {
+    try {
+      await streamPages(notStartedListing, (identity) => observe(identity, 'not-started'), workers);
+    } catch (error) {
+      if (!(error instanceof SourceReadError)) throw error;
+      listingComplete = false;
+      readError = notStartedListingError(error, policy.terminationDateAttribute);
+      logger.error({ error: readError.message }, 'the not-started leaver listing failed: open incidents not observed are left untouched');
+    }
   }
 
   if (listingComplete) {
@@ -234,6 +263,17 @@ async function streamPages(
     throw error;
   }
   await previousPage;
+}
+
+/** What the source said about processing the identity, for the event; nothing when it said nothing. */
+function evidenceOf(identity: Identity): { evidence?: LeaverEvidence } {
+  if (identity.lastRefresh === undefined && identity.processingError === undefined) return {};
+  return {
+    evidence: {
+      ...(identity.lastRefresh === undefined ? {} : { lastRefresh: identity.lastRefresh }),
+      ...(identity.processingError ? { processingError: identity.processingError } : {}),
+    },
+  };
 }
 
 /** A value of a map keyed by a value from the source: only the map's own entries, never its prototype's. */

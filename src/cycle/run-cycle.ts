@@ -7,7 +7,7 @@ import { nextAccountChanges, readAccountChanges } from './account-changes.js';
 import { observeChainTasks, planTaskNotifications } from './chain-tasks.js';
 import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
-import { policyFrom } from './policy-from-config.js';
+import { leaverRuleFrom, policyFrom } from './policy-from-config.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
 import { planStorms } from '../sla/storm.js';
@@ -89,6 +89,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     logger,
     accountPolicy: { applicationSlaHours: config.applicationSlaHours, exceptions: input.exceptions ?? [] },
     ...(changes.owners ? { changedAccountOwners: changes.owners } : {}),
+    leaverRule: leaverRuleFrom(config),
   });
   const observed = await untilStopped(observing, input.stop);
   if (observed === undefined) {
@@ -153,7 +154,11 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   let openTasks = state.tasks;
   if (input.mode.kind === 'dry-run') {
     for (const { action, reason, event } of notifications) {
-      input.writeStdout(`${JSON.stringify({ action, reason, dedup_key: event.dedup_key, event })}\n`);
+      // The stage up front: a leaver not started yet wants a different fix (run the refresh) than one started.
+      const stage = event.payload?.custom_details.leaver_stage;
+      input.writeStdout(
+        `${JSON.stringify({ action, reason, dedup_key: event.dedup_key, ...(stage ? { leaver_stage: stage } : {}), event })}\n`,
+      );
     }
     for (const record of exceptionAudit.records)
       logger.info(
@@ -175,6 +180,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const summary: CycleSummary = {
     dryRun,
     inactiveListed: observed.inactiveListed,
+    notStartedListed: observed.notStartedListed,
     pastSla: observed.pastSla,
     linksFetched: observed.accountsFetched,
     identitiesLookedUp: observed.identitiesLookedUp,
@@ -219,6 +225,7 @@ function interrupted(
   const summary: CycleSummary = {
     dryRun: input.mode.kind === 'dry-run',
     inactiveListed: 0,
+    notStartedListed: 0,
     pastSla: 0,
     linksFetched: 0,
     identitiesLookedUp: 0,

@@ -22,7 +22,17 @@ const LOOKUP_LIMIT = 10;
  * The document fields the watchdog reads (`queryResultFilter.includes`): a real identity
  * document also carries its access, apps and entitlements, tens of kilobytes a leaver, 250 a page.
  */
-export const SEARCH_INCLUDES = ['id', 'name', 'displayName', 'attributes', 'accounts.source', 'accounts.disabled'];
+export const SEARCH_INCLUDES = [
+  'id',
+  'name',
+  'displayName',
+  'attributes',
+  'accounts.source',
+  'accounts.disabled',
+  // Only the state and the stage: processingDetails.message and stackTrace can carry personal data.
+  'processingState',
+  'processingDetails.stage',
+];
 
 /** One term of ISC's search syntax: bare when it is a plain word (as ISC's own ids and technical names are), else quoted. */
 export function searchTerm(value: string): string {
@@ -108,35 +118,48 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
     }
   }
 
+  /** Every document of one identity search, paged with searchAfter over a sort on id. */
+  async function* searchAll(criteria: Record<string, unknown>, label: string): AsyncIterable<Identity[]> {
+    const seen = new Set<string>();
+    let searchAfter: string | undefined;
+    for (;;) {
+      const request = {
+        indices: ['identities'],
+        ...criteria,
+        queryResultFilter: { includes: SEARCH_INCLUDES },
+        sort: ['id'],
+        ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
+      };
+      const page = await http.postJson(`${search.path}?limit=${options.pageSize}`, request, pageSchema, label, search.headers);
+      for (const identity of page) {
+        if (seen.has(identity.id)) {
+          throw iscReadError(
+            `ISC ${label} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`,
+          );
+        }
+        seen.add(identity.id);
+      }
+      if (page.length > 0) yield page;
+      // A short page is the last (spec 9); ISC never serves more than 250, and pageSize is at most that.
+      if (page.length < options.pageSize) return;
+      searchAfter = (page[page.length - 1] as Identity).id;
+    }
+  }
+
   return {
     fetchChangedAccountOwners: fetchChangedOwners,
 
-    async *listInactiveIdentities(): AsyncIterable<Identity[]> {
-      const seen = new Set<string>();
-      let searchAfter: string | undefined;
-      for (;;) {
-        const request = {
-          indices: ['identities'],
-          query: { query },
-          queryResultFilter: { includes: SEARCH_INCLUDES },
-          sort: ['id'],
-          ...(searchAfter === undefined ? {} : { searchAfter: [searchAfter] }),
-        };
-        const page = await http.postJson(`${search.path}?limit=${options.pageSize}`, request, pageSchema, searchLabel, search.headers);
-        for (const identity of page) {
-          if (seen.has(identity.id)) {
-            throw iscReadError(
-              `ISC ${searchLabel} paging loop: the page after ${searchAfter ?? 'the start'} repeats identity ${identity.id}; listing stopped`,
-            );
-          }
-          seen.add(identity.id);
-        }
-        if (page.length > 0) yield page;
-        // A short page is the last (spec 9); ISC never serves more than 250, and pageSize is at most that.
-        if (page.length < options.pageSize) return;
-        searchAfter = (page[page.length - 1] as Identity).id;
-      }
-    },
+    listInactiveIdentities: () => searchAll({ query: { query } }, searchLabel),
+
+    // The EXISTS filter lets ISC leave out identities without a termination date; the dates are compared by the watchdog.
+    listNotStartedIdentities: (terminationDateAttribute: string) =>
+      searchAll(
+        {
+          query: { query: `NOT ${query}` },
+          filters: { [`attributes.${terminationDateAttribute}`]: { type: 'EXISTS' } },
+        },
+        `${searchLabel} (NOT ${query}, attributes.<terminationDateAttribute> EXISTS)`,
+      ),
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {
       // Never from the search document: it lags; a deleted identity shows up as not listed instead.

@@ -21,7 +21,13 @@ const searchDocument = z.object({
   displayName: z.string().nullish(),
   attributes: z.record(z.string(), z.unknown()).nullish(),
   accounts: z.array(searchAccount).nullish(),
+  // Read leniently: a field the watchdog only reports never fails a listing.
+  processingState: z.string().nullish().catch(undefined),
+  processingDetails: z.object({ stage: z.string().nullish() }).nullish().catch(undefined),
 });
+
+/** A processing stage as ISC names them (e.g. "ACCOUNT_AGGREGATION"); anything else is not copied into an event. */
+const STAGE_NAME = /^[A-Za-z0-9_. -]{1,80}$/;
 
 /** The lifecycle states that make a leaver, lower-cased: ISC's technical names are compared without regard to case. */
 export type LeaverStates = ReadonlySet<string>;
@@ -47,6 +53,10 @@ export function searchIdentity(leaverStates: LeaverStates) {
       inactive: state !== undefined && leaverStates.has(state),
       attributes,
     };
+    if (doc.processingState?.trim().toUpperCase() === 'ERROR') {
+      const stage = doc.processingDetails?.stage ?? undefined;
+      identity.processingError = { stage: stage !== undefined && STAGE_NAME.test(stage) ? stage : undefined };
+    }
     if (doc.accounts) {
       const open = new Set<string>();
       for (const account of doc.accounts) {

@@ -1,5 +1,6 @@
 import type { Breach, OpenIncident } from '../sla/incident.js';
 import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { refreshedSinceTermination } from '../sla/leaver.js';
 import { fitEvent } from './fit-event.js';
 
 /** A PagerDuty Events API v2 event as the watchdog stores it: the routing key is added only on the wire. */
@@ -47,7 +48,10 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
     event_action: 'trigger',
     dedup_key: breach.dedupKey,
     payload: {
-      summary: `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`,
+      summary:
+        breach.leaverStage === 'not-started'
+          ? `Leaver not started: ${breach.displayName} is still active in ${sourceNameOf(context)} ${breach.elapsedHours.toFixed(1)}h after termination; ${describeEnabled(breach.activeAccountCount, breach.unknownAccountCount ?? 0)} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`
+          : `Leaver SLA breach: ${breach.displayName} has ${accounts} ${breach.elapsedHours}h ${since} (${breach.slaApplication ?? breach.tier} SLA ${breach.slaHours}h)`,
       source: context.source,
       severity: breach.severity,
       timestamp: now.toISOString(),
@@ -70,6 +74,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
           ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount }
           : {}),
         ...policyDetails(breach),
+        ...stageDetails(breach),
       },
     },
     links: [
@@ -77,6 +82,36 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
     ],
     client: CLIENT_NAME,
   });
+}
+
+/** The source's full name in a summary: "IdentityIQ" or "Identity Security Cloud". */
+function sourceNameOf(context: EventContext): string {
+  return context.label === 'ISC' ? 'Identity Security Cloud' : 'IdentityIQ';
+}
+
+/** "3 accounts enabled", "1 account enabled and 1 account of unknown status", "2 accounts of unknown status (not confirmed disabled)". */
+function describeEnabled(enabled: number, unknown: number): string {
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  if (unknown === 0) return `${count(enabled, 'account')} enabled`;
+  if (enabled === 0) return `${count(unknown, 'account')} of unknown status (not confirmed disabled)`;
+  return `${count(enabled, 'account')} enabled and ${count(unknown, 'account')} of unknown status`;
+}
+
+/**
+ * The leaver's stage on every trigger, and what the source says about processing it: IIQ's
+ * last refresh (whether one ran since the termination), ISC's processing error with its stage
+ * only (its message and stack trace can carry personal data).
+ */
+function stageDetails(breach: Breach): Record<string, unknown> {
+  return {
+    leaver_stage: breach.leaverStage ?? 'started',
+    ...(typeof breach.lastRefresh === 'string' ? { last_refresh: breach.lastRefresh } : {}),
+    // On every trigger, so events of every source and API have one shape: false when no refresh instant is known.
+    refreshed_since_termination: refreshedSinceTermination(breach.lastRefresh, breach.terminationDate),
+    ...(breach.processingError
+      ? { processing_state: 'ERROR', ...(breach.processingError.stage ? { processing_stage: breach.processingError.stage } : {}) }
+      : {}),
+  };
 }
 
 /** "2 active accounts", "2 active accounts and 1 account of unknown status", "1 account of unknown status (not confirmed disabled)". */

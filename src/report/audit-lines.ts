@@ -13,6 +13,8 @@ export interface AuditFacts {
   activeApplications: string[];
   identityId?: string | undefined;
   identityName?: string | undefined;
+  /** The leaver's stage the event was sent at; absent in lines of older versions. */
+  leaverStage?: 'not-started' | 'started' | undefined;
 }
 
 /** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
@@ -44,6 +46,7 @@ export function parseAuditLine(text: string): AuditLine {
       activeApplications: line.active_applications ?? [],
       identityId: line.identity_id,
       identityName: line.identity_name,
+      ...(line.leaver_stage ? { leaverStage: line.leaver_stage } : {}),
     },
   };
 }

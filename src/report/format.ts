@@ -26,6 +26,7 @@ export function formatReportTable(
     ['overall', ...cells(report.overall)],
   ];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push([`tier ${tier}`, ...cells(figures)]);
+  for (const [stage, figures] of Object.entries(report.stages ?? {})) rows.push([`stage ${stage}`, ...cells(figures)]);
   const lines = [
     `Leaver SLA report from ${heading.auditPath}${heading.since ? `, breaches first triggered since ${heading.since}` : ''}`,
     'times in minutes from the SLA deadline (nearest-rank percentiles)',
@@ -66,6 +67,7 @@ export function formatReportCsv(report: LeaverReport & { exceptions?: Exceptions
   ];
   const rows: string[][] = [header, ['overall', '', ...csvFigures(report.overall)]];
   for (const [tier, figures] of Object.entries(report.tiers)) rows.push(['tier', tier, ...csvFigures(figures)]);
+  for (const [stage, figures] of Object.entries(report.stages ?? {})) rows.push(['stage', stage, ...csvFigures(figures)]);
   for (const { application, breaches } of report.applications)
     rows.push(['application', application, String(breaches), '', '', '', '', '', '']);
   // Spec 11: exceptions per tier in the same columns, then the records in a second 9-column table after a blank line.

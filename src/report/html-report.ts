@@ -98,6 +98,7 @@ function headline(report: FullReport): string {
   const rows = [
     scopeRow('overall', ['overall'], o),
     ...Object.entries(report.tiers).map(([tier, f]) => scopeRow(`tier ${tier}`, ['tiers', tier], f)),
+    ...Object.entries(report.stages ?? {}).map(([stage, f]) => scopeRow(`stage ${stage}`, ['stages', stage], f)),
   ];
   return `<section id="headline">
 <h2>Headline figures</h2>

@@ -19,6 +19,8 @@ export interface Breach {
   applications: string[];
   identityId?: string | undefined;
   identityName?: string | undefined;
+  /** The leaver's stage when the breach was first paged (not-started: still active in the source); absent in older audit logs. */
+  leaverStage?: 'not-started' | 'started' | undefined;
 }
 
 /** A resolve that matched no open breach (its trigger predates the log, or a duplicate). */
@@ -57,6 +59,7 @@ export class BreachBuilder {
         applicationSet: new Set(facts.activeApplications),
         identityId: facts.identityId,
         identityName: facts.identityName,
+        ...(facts.leaverStage ? { leaverStage: facts.leaverStage } : {}),
       });
       return;
     }

@@ -19,6 +19,8 @@ export interface ScopeFigures {
 export interface LeaverReport {
   overall: ScopeFigures;
   tiers: Record<string, ScopeFigures>;
+  /** Breaches by the leaver's stage when first paged; absent when the audit log predates stages. */
+  stages?: Partial<Record<'not-started' | 'started', ScopeFigures>>;
   applications: { application: string; breaches: number }[];
 }
 
@@ -51,7 +53,18 @@ export function buildReport(breaches: readonly Breach[], sinceMs: number | undef
   const applications = [...byApplication.entries()]
     .map(([application, count]) => ({ application, breaches: count }))
     .sort((a, b) => b.breaches - a.breaches || a.application.localeCompare(b.application));
-  return { overall: figuresOf(kept), tiers, applications };
+  return { overall: figuresOf(kept), tiers, ...stagesOf(kept), applications };
+}
+
+/** Breaches grouped by the stage they were first paged at (a line without one was written before stages: started). */
+function stagesOf(breaches: readonly Breach[]): Pick<LeaverReport, 'stages'> {
+  if (!breaches.some((breach) => breach.leaverStage !== undefined)) return {};
+  const stages: NonNullable<LeaverReport['stages']> = {};
+  for (const stage of ['not-started', 'started'] as const) {
+    const of = breaches.filter((breach) => (breach.leaverStage ?? 'started') === stage);
+    if (of.length > 0) stages[stage] = figuresOf(of);
+  }
+  return { stages };
 }
 
 function figuresOf(breaches: readonly Breach[]): ScopeFigures {

@@ -120,6 +120,9 @@ const json = (status: number, value: unknown, type = 'application/json;charset=U
 const scimError = (status: number, detail: string, scimType?: string): FakeResponse =>
   json(status, { schemas: [ERROR_SCHEMA], ...(scimType ? { scimType } : {}), detail, status: String(status) }, SCIM_JSON);
 
+/** SCIM `pr` and REST `!=null`: the attribute has a value. */
+const isPresent = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
+
 /** A stable 32-hex application id derived from its name, like IIQ's object ids. */
 const appId = (name: string): string => createHash('md5').update(name).digest('hex');
 
@@ -394,15 +397,18 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
 
   function restIdentities(q: URLSearchParams): FakeResponse {
     const filter = q.get('filter') ?? '';
-    const m = /^\s*inactive\s*==\s*(true|false)\s*$/.exec(filter);
+    const m = /^\s*inactive\s*==\s*(true|false)\s*(?:&&\s*([A-Za-z0-9_]+)\s*!=\s*null\s*)?$/.exec(filter);
     if (filter && !m) return json(400, { message: `Unsupported filter: ${filter}` });
+    const present = m?.[2];
     const start = Number(q.get('start') ?? 0);
     const limit = Number(q.get('limit') ?? restCap);
     if (!Number.isInteger(start) || start < 0 || !Number.isInteger(limit) || limit < 0) {
       return json(400, { message: 'start and limit must be non-negative integers' });
     }
     const wanted = m?.[1] === 'true';
-    const list = index.list(`rest:${m?.[1] ?? '*'}`, start === 0, (arr) => (m ? arr.filter((i) => i.inactive === wanted) : arr.slice()));
+    const list = index.list(`rest:${m?.[1] ?? '*'}:${present ?? ''}`, start === 0, (arr) =>
+      m ? arr.filter((i) => i.inactive === wanted && (present === undefined || isPresent(i.attributes[present]))) : arr.slice(),
+    );
     const objects = list
       .slice(start, start + Math.min(limit, restCap))
       .map(({ id, name, displayName, inactive, attributes }) => ({ id, name, displayName, inactive, attributes }));
@@ -444,13 +450,18 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
 
   function scimUsers(q: URLSearchParams): FakeResponse {
     const filter = q.get('filter') ?? '';
-    const m = /^\s*active\s+eq\s+(true|false)\s*$/i.exec(filter);
+    // `active eq <bool>`, optionally `and <extension urn>:<attribute> pr` (IIQ needs that attribute searchable).
+    const m = new RegExp(
+      `^\\s*active\\s+eq\\s+(true|false)(?:\\s+and\\s+${USER_EXT.replaceAll('.', '\\.')}:([A-Za-z0-9_]+)\\s+pr)?\\s*$`,
+      'i',
+    ).exec(filter);
     if (filter && !m) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
     const p = page(q);
     if ('status' in p) return p;
     const active = m?.[1]?.toLowerCase() === 'true';
-    const list = index.list(`scim:${m ? String(active) : '*'}`, p.start === 1, (arr) =>
-      m ? arr.filter((i) => !i.inactive === active) : arr.slice(),
+    const present = m?.[2];
+    const list = index.list(`scim:${m ? String(active) : '*'}:${present ?? ''}`, p.start === 1, (arr) =>
+      m ? arr.filter((i) => !i.inactive === active && (present === undefined || isPresent(i.attributes[present]))) : arr.slice(),
     );
     return listResponse(list, p, renderUser, q.get('attributes'));
   }

@@ -24,6 +24,9 @@ export interface FakeIscIdentity {
   displayName: string;
   attributes: Record<string, unknown>;
   accounts: FakeIscAccount[];
+  /** ISC's `processingState` ("ERROR" when identity processing failed) and its details, message and stack trace included. */
+  processingState?: string | null;
+  processingDetails?: { date?: string; stage?: string; retryCount?: number; stackTrace?: string; message?: string };
 }
 
 /** A stable 32-hex id from a name, like ISC's object ids. */
@@ -77,6 +80,8 @@ export function searchDocument(identity: FakeIscIdentity): Record<string, unknow
     type: 'identity',
     displayName: identity.displayName,
     attributes: { ...identity.attributes },
+    processingState: identity.processingState ?? null,
+    ...(identity.processingDetails ? { processingDetails: { ...identity.processingDetails } } : {}),
     accountCount: identity.accounts.length,
     accounts: identity.accounts.map((account) => ({
       id: account.id,
@@ -113,7 +118,7 @@ export function accountItem(identity: FakeIscIdentity, account: FakeIscAccount):
 }
 
 /** What a search query asks for: identities in some lifecycle states, or one id. */
-export type SearchQuery = { kind: 'states'; states: Set<string> } | { kind: 'id'; id: string };
+export type SearchQuery = { kind: 'states'; states: Set<string>; negated?: boolean } | { kind: 'id'; id: string };
 
 const term = String.raw`"((?:[^"\\]|\\.)*)"|([^\s()"]+)`;
 const unquote = (quoted: string | undefined, bare: string | undefined): string => quoted?.replace(/\\(.)/g, '$1') ?? bare ?? '';
@@ -125,6 +130,12 @@ const unquote = (quoted: string | undefined, bare: string | undefined): string =
  */
 export function parseSearchQuery(query: unknown): SearchQuery | undefined {
   if (typeof query !== 'string') return undefined;
+  // `NOT <states query>`: every identity outside those states (the not-started listing).
+  const negated = /^\s*NOT\s+(.*)$/.exec(query);
+  if (negated) {
+    const inner = parseSearchQuery(negated[1]);
+    return inner?.kind === 'states' && !inner.negated ? { ...inner, negated: true } : undefined;
+  }
   const text = query.trim();
   const id = new RegExp(`^id:(?:${term})$`).exec(text);
   if (id) return { kind: 'id', id: unquote(id[1], id[2]) };
@@ -147,6 +158,22 @@ export function parseModifiedFilter(filters: string | null): { sinceMs: number; 
   const m = /^\s*modified\s+(gt|ge)\s+(?:"([^"]*)"|(\S+))\s*$/.exec(filters ?? '');
   const sinceMs = m ? Date.parse(m[2] ?? m[3] ?? '') : Number.NaN;
   return m && !Number.isNaN(sinceMs) ? { sinceMs, inclusive: m[1] === 'ge' } : undefined;
+}
+
+/**
+ * The search `filters` the fake understands: `{"attributes.<name>": {"type": "EXISTS"}}`, as a
+ * list of attribute names that must have a value; undefined for anything else (the fake answers 400).
+ */
+export function parseExistsFilters(filters: unknown): string[] | undefined {
+  if (filters === undefined) return [];
+  if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) return undefined;
+  const names: string[] = [];
+  for (const [field, filter] of Object.entries(filters)) {
+    const m = /^attributes\.([A-Za-z0-9_]+)$/.exec(field);
+    if (!m || typeof filter !== 'object' || filter === null || (filter as { type?: unknown }).type !== 'EXISTS') return undefined;
+    names.push(m[1] as string);
+  }
+  return names;
 }
 
 /** Parses `identityId eq "<id>"` (the one /v3/accounts filter the watchdog sends per identity). */

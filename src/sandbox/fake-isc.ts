@@ -18,6 +18,7 @@ import {
   parseAccountsFilter,
   parseModifiedFilter,
   includeFields,
+  parseExistsFilters,
   parseSearchQuery,
   rateLimited,
   searchDocument,
@@ -291,6 +292,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     let request: {
       indices?: unknown;
       query?: { query?: unknown };
+      filters?: unknown;
       sort?: unknown;
       searchAfter?: unknown;
       queryResultFilter?: { includes?: unknown };
@@ -304,6 +306,8 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
       return iscError(400, 'indices must include identities', '400.1 Bad request content');
     const query = parseSearchQuery(request.query?.query);
     if (!query) return iscError(400, `Unsupported query: ${String(request.query?.query)}`, '400.1 Bad request content');
+    const exists = parseExistsFilters(request.filters);
+    if (!exists) return iscError(400, `Unsupported filters: ${JSON.stringify(request.filters)}`, '400.1 Bad request content');
     const bounds = pageBounds(q, 250, SEARCH_LIMIT_MAX);
     if ('status' in bounds) return bounds;
     if (q.has('offset')) fake.stats.offsetSearches++;
@@ -320,10 +324,13 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     if (query.kind === 'id') {
       list = population.filter((identity) => identity.id === query.id);
     } else {
-      const cacheKey = [...query.states].join('\n');
+      const cacheKey = [query.negated ? 'NOT' : '', ...query.states, '', ...exists].join('\n');
       if (!sorted || sorted.source !== population || sorted.key !== cacheKey || after === undefined) {
         const matching = population.filter(
-          (identity) => query.states.has(String(identity.attributes.cloudLifecycleState)) && !fake.hiddenFromListing.has(identity.id),
+          (identity) =>
+            query.states.has(String(identity.attributes.cloudLifecycleState)) !== (query.negated ?? false) &&
+            exists.every((name) => ![undefined, null, ''].includes(identity.attributes[name] as string | null | undefined)) &&
+            !fake.hiddenFromListing.has(identity.id),
         );
         if (sortById) matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         sorted = { source: population, key: cacheKey, list: matching };

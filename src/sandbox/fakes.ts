@@ -49,17 +49,17 @@ export function toFakeIdentities(scenario: readonly ScenarioIdentity[]): FakeIde
   }));
 }
 
-/** The built-in story (see scenario.ts): five leavers around `now`, each with why a first run does or does not page them. */
+/** The built-in story (see scenario.ts): six leavers around `now` (one not started: still active in the source), each with why a first run does or does not page them. */
 export async function builtInStory(
   now: Date,
   policy: SlaPolicy,
   accountPolicy: AccountPolicy,
 ): Promise<{ identities: FakeIdentity[]; explanations: LeaverExplanation[]; taskResults: FakeTaskResult[] }> {
-  const [{ demoIdentities, demoTaskResults }, { asSourceRead, narrateLeaver }] = await Promise.all([
+  const [{ demoStory, demoTaskResults }, { asSourceRead, narrateLeaver }] = await Promise.all([
     import('./scenario.js'),
     import('./narrate-leaver.js'),
   ]);
-  const identities = demoIdentities(now);
+  const identities = demoStory(now);
   const explanations = identities.map((fake) => {
     const { identity, accounts } = asSourceRead(fake);
     return narrateLeaver(identity, accounts, policy, accountPolicy, now.getTime());

@@ -16,7 +16,9 @@ export const ISC_DEMO_ENV = {
 
 /**
  * IIQ fake identities as ISC identities: `inactive` becomes the lifecycle state `inactive`
- * (else `active`), links become accounts of the source named like the application.
+ * (else `active`: the story's not-started leaver stays `active` with her termination date, as
+ * when ISC's identity processing has not run), links become accounts of the source named like
+ * the application.
  */
 export function toIscIdentities(identities: readonly FakeIdentity[]): FakeIscIdentity[] {
   return identities.map((identity) => ({

@@ -7,6 +7,7 @@
 import type { AccountPolicy } from '../sla/account-policy.js';
 import { observeAccountsUnderPolicy } from '../sla/account-policy.js';
 import { decide } from '../sla/decide.js';
+import { DEFAULT_LEAVER_RULE, evaluateLeaverOf } from '../sla/leaver.js';
 import type { Account, Identity } from '../sla/identity.js';
 import { assessIdentity, type SlaPolicy } from '../sla/policy.js';
 import { HOUR_MS } from '../sla/time-units.js';
@@ -44,7 +45,15 @@ export function narrateLeaver(
     paged,
     reason,
   });
-  if (!identity.inactive) return verdict(false, 'still active: not a leaver');
+  const leaver = evaluateLeaverOf(
+    identity,
+    { terminationDateAttribute: policy.terminationDateAttribute, timeZone: policy.timeZone },
+    DEFAULT_LEAVER_RULE,
+    nowMs,
+    { withLookback: true },
+  );
+  if (!leaver.leaver) return verdict(false, `still active in the source: not a leaver (${leaver.reason})`);
+  const stage = leaver.stage === 'not-started' ? 'not started (still active in the source after the termination); ' : '';
   const assessment = assessIdentity(identity, policy, nowMs, nowMs);
   const observed = observeAccountsUnderPolicy(accounts, {
     identity,
@@ -54,7 +63,7 @@ export function narrateLeaver(
     nowMs,
   });
   const [decision] = decide({
-    observations: [{ identity, inactive: true, assessment, accounts: observed }],
+    observations: [{ identity, inactive: identity.inactive, leaverStage: leaver.stage, assessment, accounts: observed }],
     listingComplete: true,
     openIncidents: {},
     nowMs,
@@ -70,7 +79,7 @@ export function narrateLeaver(
         ? `; ${observed.policy.slaApplication} SLA ${breach.slaHours} h`
         : '';
     const severity = breach.severity === 'error' ? 'error: past twice the SLA' : 'warning: past the SLA';
-    return verdict(true, `${severity}; still enabled: ${list(breach.activeApplications)} (${left}${sla}; ${decision.reason})`);
+    return verdict(true, `${stage}${severity}; still enabled: ${list(breach.activeApplications)} (${left}${sla}; ${decision.reason})`);
   }
   if (observed.kind !== 'observed') return verdict(false, `accounts not read (${left})`);
   const { policy: accountVerdict } = observed;

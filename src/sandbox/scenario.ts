@@ -16,6 +16,8 @@ export const DEMO_ENV = {
 /** Dedup keys of the two demo leavers who breach: Jane Doe (privileged) and John Smith (standard). */
 export const JANE_DEDUP_KEY = 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 export const JOHN_DEDUP_KEY = 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a';
+/** Dedup key of the story's not-started leaver: Nora Pending, terminated but still active in the source. */
+export const NORA_DEDUP_KEY = 'iiq-leaver-sla-5f60718293a4b5c6d7e8f90a1b2c3d4e';
 
 function link(application: string, owner: string, disabled: boolean): FakeLink {
   return {
@@ -27,8 +29,15 @@ function link(application: string, owner: string, disabled: boolean): FakeLink {
   };
 }
 
-function identity(id: string, name: string, displayName: string, attributes: Record<string, unknown>, links: FakeLink[]): FakeIdentity {
-  return { id, name, displayName, inactive: true, attributes, links };
+function identity(
+  id: string,
+  name: string,
+  displayName: string,
+  attributes: Record<string, unknown>,
+  links: FakeLink[],
+  inactive = true,
+): FakeIdentity {
+  return { id, name, displayName, inactive, attributes, links };
 }
 
 /**
@@ -101,6 +110,29 @@ export function demoRefreshRerun(now: Date): FakeTaskResult {
     completed: iiqInstant(now.getTime()),
     completionStatus: 'Success',
   };
+}
+
+/**
+ * The story's not-started leaver at `now`: Nora (standard, terminated 10 h ago: warning) whom
+ * the source still shows active, with one enabled account. The identity refresh never saw her
+ * termination, so no Leaver ran; the watchdog lists her all the same. Kept apart from
+ * demoIdentities, whose five leavers many tests count on.
+ */
+export function demoNotStartedLeaver(now: Date): FakeIdentity {
+  const terminated = new Date(now.getTime() - 10 * HOUR_MS).toISOString();
+  return identity(
+    '5f60718293a4b5c6d7e8f90a1b2c3d4e',
+    'npending',
+    'Nora Pending',
+    { hrTerminationDate: terminated, risk_tier: 'standard' },
+    [link('Active Directory', 'Nora Pending', false)],
+    false,
+  );
+}
+
+/** The built-in story of the demo and the sandbox: the five leavers of demoIdentities and the not-started one. */
+export function demoStory(now: Date): FakeIdentity[] {
+  return [...demoIdentities(now), demoNotStartedLeaver(now)];
 }
 
 /** Disables every account of the named identity (the Leaver finally ran). */

@@ -3,12 +3,23 @@ import type { SlaAssessment } from './policy.js';
 import { dedupKeyFor, type Breach, type OpenIncident } from './incident.js';
 import { isEscalation, isRenotifyDue } from './renotify.js';
 import { HOUR_MS } from './time-units.js';
+import type { LeaverStage } from './leaver.js';
+
+/** What the source says about its own processing of a leaver (IIQ SCIM `lastRefresh`, ISC processing error). */
+export interface LeaverEvidence {
+  lastRefresh?: string | null;
+  processingError?: { stage: string | undefined };
+}
 
 /** What the cycle saw of one listed identity. */
 export interface Observation {
   identity: { id: string; name: string; displayName: string };
-  /** False when IIQ listed the identity but says it is active again. */
+  /** False when the source shows the identity active: a leaver only with `leaverStage` "not-started", else no longer a leaver. */
   inactive: boolean;
+  /** Set for a leaver the source still shows active (`not-started`); absent = as `inactive` says. */
+  leaverStage?: LeaverStage;
+  /** What the source says about processing the identity; absent = nothing. */
+  evidence?: LeaverEvidence;
   assessment: SlaAssessment;
   accounts: AccountsObservation;
 }
@@ -19,10 +30,11 @@ export type TriggerReason =
   | 'active applications changed'
   | 'renotify interval elapsed'
   | 'previous delivery unconfirmed'
-  | 'exception expired';
+  | 'exception expired'
+  | 'leaver stage changed';
 export type ResolveReason =
   | 'accounts disabled'
-  | 'identity no longer inactive'
+  | 'no longer a leaver'
   | 'identity deleted'
   | 'no longer past SLA'
   | 'within application grace'
@@ -91,8 +103,9 @@ export function decide(input: DecideInput): Decision[] {
 
 function decideOne(observation: Observation, previous: OpenIncident | undefined, input: DecideInput): Decision | undefined {
   const { accounts, assessment } = observation;
-  if (!observation.inactive) {
-    return previous && { action: 'resolve', reason: 'identity no longer inactive', incident: previous };
+  // Active and not a leaver any more: a future termination, a rehire, or no termination at all.
+  if (!observation.inactive && observation.leaverStage !== 'not-started') {
+    return previous && { action: 'resolve', reason: 'no longer a leaver', incident: previous };
   }
   switch (accounts.kind) {
     case 'identity-gone':
@@ -144,6 +157,8 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     ...(verdict.slaApplication ? { slaApplication: verdict.slaApplication } : {}),
     ...(verdict.withinGraceApplications.length ? { withinGraceApplications: verdict.withinGraceApplications } : {}),
     ...(verdict.exceptedApplications.length ? { exceptedApplications: verdict.exceptedApplications } : {}),
+    leaverStage: observation.inactive ? 'started' : 'not-started',
+    ...observation.evidence,
   };
   let reason = retriggerReason(breach, previous, input);
   // An account an expired exception kept quiet pages again: say why (spec 11).
@@ -156,6 +171,8 @@ function retriggerReason(breach: Breach, previous: OpenIncident | undefined, inp
   if (!previous) return 'first breach';
   if (previous.unconfirmed) return 'previous delivery unconfirmed';
   if (isEscalation(breach.severity, previous.severity)) return 'severity escalated';
+  // An incident opened before stages were kept was opened on an inactive identity: started.
+  if ((breach.leaverStage ?? 'started') !== (previous.leaverStage ?? 'started')) return 'leaver stage changed';
   if (
     !sameApplications(breach.activeApplications, previous.activeApplications) ||
     !sameApplications(breach.unknownApplications ?? [], previous.unknownApplications ?? [])

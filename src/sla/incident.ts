@@ -37,6 +37,8 @@ export const incidentFactsSchema = z.object({
   withinGraceApplications: z.array(z.string()).optional(),
   /** Enabled accounts an approved exception covers; absent when none. */
   exceptedApplications: z.array(z.string()).optional(),
+  /** Whether the source shows the leaver inactive yet; absent (incidents of older versions) = started. */
+  leaverStage: z.enum(['not-started', 'started']).optional(),
 });
 
 /** An identity incident's facts as its trigger states them (no sent-at instants). */
@@ -59,7 +61,12 @@ export const openIncidentSchema = incidentFactsSchema.extend({
 export type OpenIncident = z.output<typeof openIncidentSchema>;
 
 /** What a breach is, as the decision step establishes it: the incident's facts and how late it is now. */
-export type Breach = IncidentFacts & { elapsedHours: number };
+export type Breach = IncidentFacts & {
+  elapsedHours: number;
+  /** What the source says about its own processing of the identity (see LeaverEvidence): for the event only, never kept. */
+  lastRefresh?: string | null;
+  processingError?: { stage: string | undefined };
+};
 
 /** Every application that makes the breach: enabled and unknown-status accounts alike, sorted and distinct. */
 export function breachApplications(breach: Pick<Breach, 'activeApplications' | 'unknownApplications'>): string[] {

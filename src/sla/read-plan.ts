@@ -5,6 +5,7 @@ import type { OpenIncident } from './incident.js';
 import { assessIdentity, severityFor, type SlaAssessment, type SlaPolicy } from './policy.js';
 import { decideRecheck, verifiedNow, type CleanVerification } from './recheck.js';
 import { HOUR_MS } from './time-units.js';
+import type { LeaverVerdict } from './leaver.js';
 
 /** What assessing a leaver looks at besides the identity and the policy. */
 export interface AssessLeaverInput {
@@ -38,14 +39,14 @@ export function assessLeaver(identity: Identity, policy: SlaPolicy, input: Asses
 }
 
 /** Why an identity's accounts are not read, and no observation of it goes to the decision. */
-export type SkipReason = 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
+export type SkipReason = 'not a leaver' | 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
 
 /** Why an identity's accounts are read this cycle. */
 export type PlannedReadReason =
   'first read' | 'read every cycle' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed' | 'account changed';
 
 /** Why an identity goes to the decision without an account read. */
-export type DecidedReason = 'identity no longer inactive';
+export type DecidedReason = 'no longer a leaver';
 
 /**
  * What to do with one identity the source listed (or looked up), with one named reason.
@@ -60,8 +61,8 @@ export type ReadPlan =
 /** Everything planning one identity looks at; nothing else is read. */
 export interface ReadPlanInput {
   identityId: string;
-  /** The source says the identity is inactive (a leaver). */
-  inactive: boolean;
+  /** Whether the identity is a leaver (shown inactive, or active with a past termination and no later rehire), and why. */
+  leaver: LeaverVerdict;
   assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs' | 'terminatedAtMs' | 'tier'>;
   openIncident: OpenIncident | undefined;
   /** The identity's verification from earlier cycles, if one still holds. */
@@ -83,16 +84,22 @@ export interface ReadPlanInput {
 const RECHECK_REASONS: ReadonlySet<string> = new Set(['re-check due', 'termination instant changed', 'tier changed']);
 
 /**
- * Pure: skip one identity, read its accounts, or hand it to the decision as it is. An active
- * identity needs no read (its incident resolves on that alone); one not yet past any SLA and
+ * Pure: skip one identity, read its accounts, or hand it to the decision as it is. A leaver the
+ * source still shows active (not started) is planned like any other; an identity that is no
+ * longer a leaver needs no read (its incident resolves on that alone, and without an incident
+ * there is nothing to decide); one not yet past any SLA and
  * without an incident is not read; a listing that shows nothing enabled spares the read only
  * where nothing would be decided on it (it lags, so an open incident is read afresh); a
  * verified-clean identity is read again only when its re-check falls due or what it was verified
  * under changed (spec 10).
  */
 export function planRead(input: ReadPlanInput): ReadPlan {
-  if (!input.inactive) return { kind: 'decided', reason: 'identity no longer inactive' };
   const hasIncident = input.openIncident !== undefined;
+  if (!input.leaver.leaver) {
+    return hasIncident
+      ? { kind: 'decided', reason: 'no longer a leaver' }
+      : { kind: 'skip', reason: 'not a leaver', keepVerification: undefined };
+  }
   if (!hasIncident && !pastEarliestSla(input.assessment, input.accountPolicy)) {
     return { kind: 'skip', reason: 'not past SLA', keepVerification: undefined };
   }
@@ -170,7 +177,9 @@ export function needsDecision(accounts: AccountsObservation, hasOpenIncident: bo
 export interface ObserveStats {
   /** Inactive identities the listing returned. */
   inactiveListed: number;
-  /** Inactive identities past their tier SLA (listed or looked up). */
+  /** Leavers the source still shows active (termination past, within the lookback, not rehired) the not-started listing returned. */
+  notStartedListed: number;
+  /** Leavers (inactive or not started) past their tier SLA (listed or looked up). */
   pastSla: number;
   /** Account reads that returned (accounts, or the identity gone). */
   accountsFetched: number;
@@ -191,8 +200,10 @@ export interface ObserveStats {
 export type ObserveOutcome =
   | {
       kind: 'planned';
-      via: 'listing' | 'lookup';
+      via: 'listing' | 'not-started' | 'lookup';
       inactive: boolean;
+      /** A leaver the source still shows active. */
+      notStarted: boolean;
       pastSla: boolean;
       plan: ReadPlan;
       /** The read's result, when the plan was to read. */
@@ -205,6 +216,7 @@ export type ObserveOutcome =
 export function emptyObserveStats(): ObserveStats {
   return {
     inactiveListed: 0,
+    notStartedListed: 0,
     pastSla: 0,
     accountsFetched: 0,
     accountReadFailures: 0,
@@ -224,7 +236,8 @@ export function countOutcome(stats: ObserveStats, outcome: ObserveOutcome): Obse
   const read = plan.kind === 'read' ? 1 : 0;
   return {
     inactiveListed: stats.inactiveListed + (outcome.via === 'listing' ? inactive : 0),
-    pastSla: stats.pastSla + (outcome.inactive && outcome.pastSla ? 1 : 0),
+    notStartedListed: stats.notStartedListed + (outcome.via === 'not-started' && outcome.notStarted ? 1 : 0),
+    pastSla: stats.pastSla + ((outcome.inactive || outcome.notStarted) && outcome.pastSla ? 1 : 0),
     accountsFetched: stats.accountsFetched + (accounts && accounts.kind !== 'failed' ? 1 : 0),
     accountReadFailures: stats.accountReadFailures + (accounts?.kind === 'failed' ? 1 : 0),
     identitiesLookedUp: stats.identitiesLookedUp,

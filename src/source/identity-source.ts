@@ -23,6 +23,12 @@ export interface AccountReadOutlook {
 export interface IdentitySource {
   /** Every identity IIQ reports inactive, one page at a time (streamed, not collected). */
   listInactiveIdentities(): AsyncIterable<Identity[]>;
+  /**
+   * Every identity the source still shows active whose `terminationDateAttribute` is set (the
+   * leavers that may not have started, spec 14.1), one page at a time. Which of them are past
+   * their termination is for the watchdog to compare, never the source.
+   */
+  listNotStartedIdentities?(terminationDateAttribute: string): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
   /**

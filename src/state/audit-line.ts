@@ -27,6 +27,7 @@ export const auditEventLineSchema = z.object({
   active_applications: z.array(z.string()).optional(),
   active_account_count: optionalNumber,
   covered_by: optionalString,
+  leaver_stage: z.enum(['not-started', 'started']).optional().catch(undefined),
 });
 
 /** A delivered trigger or resolve of the audit log, validated. */

@@ -17,6 +17,8 @@ export interface AuditRecord {
   identity_name: string;
   tier: string;
   severity?: string;
+  /** The leaver's stage when the event was sent: "not-started" (still active in the source) or "started". */
+  leaver_stage?: 'not-started' | 'started';
   termination_date: string;
   sla_hours: number;
   sla_deadline: string;
@@ -69,6 +71,7 @@ function auditBase(incident: OpenIncident, sentAt: string, action: 'trigger' | '
     identity_name: incident.identityName,
     tier: incident.tier,
     ...(action === 'trigger' ? { severity: incident.severity } : {}),
+    leaver_stage: incident.leaverStage ?? 'started',
     termination_date: incident.terminationDate,
     sla_hours: incident.slaHours,
     sla_deadline: incident.slaDeadline,

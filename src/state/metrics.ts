@@ -16,6 +16,8 @@ export interface MetricsSample {
   lastSuccessAtMs: number | undefined;
   durationMs: number;
   inactiveListed: number;
+  /** Leavers the source still shows active (spec 14.1); absent in samples of older callers = 0. */
+  notStartedListed?: number;
   pastSla: number;
   /** Spec 10: identities skipped as verified clean, and verified ones read again this cycle. */
   verifiedCleanSkipped: number;
@@ -55,6 +57,9 @@ export function renderMetrics(sample: MetricsSample): string {
   gauge('last_run_exit_code', 'Exit code of the last cycle (0 ok, 1 dead-lettered, 3 IIQ read failed).', [['', sample.exitCode]]);
   gauge('last_run_duration_seconds', 'Duration of the last cycle.', [['', seconds(sample.durationMs)]]);
   gauge('identities_inactive', 'Inactive identities listed from IIQ in the last cycle.', [['', sample.inactiveListed]]);
+  gauge('identities_not_started', 'Leavers the source still shows active (termination past, within the lookback) in the last cycle.', [
+    ['', sample.notStartedListed ?? 0],
+  ]);
   gauge('identities_past_sla', 'Inactive identities past their SLA in the last cycle.', [['', sample.pastSla]]);
   gauge(
     'identities_skipped_verified_clean',

@@ -61,7 +61,8 @@ describe('check through the built CLI against the fake IIQ', () => {
     expect(result.stdout).toMatch(/^files +\S.* writable \(state, dead letter, audit\)$/m);
     expect(result.stdout).toMatch(/jdoe +\d{4}-\d\d-\d\dT[\d:.]+Z {2}privileged {2}past SLA/);
     expect(result.stdout).not.toContain(DEMO_ENV.PAGERDUTY_ROUTING_KEY);
-    expect(iiq.stats.byRoute).toEqual({ 'rest.identities': 1 });
+    // The first page of inactive identities, and the not-started listing (one page).
+    expect(iiq.stats.byRoute).toEqual({ 'rest.identities': 2 });
   });
 
   it('--format json: counts parsed and unparseable dates on the page it read', async () => {

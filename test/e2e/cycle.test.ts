@@ -79,6 +79,8 @@ describe('a cycle through the built CLI', () => {
           tier: 'privileged',
           active_applications: ['Active Directory', 'Salesforce'],
           active_account_count: 2,
+          leaver_stage: 'started',
+          refreshed_since_termination: false,
         },
       },
       links: [

@@ -1,7 +1,7 @@
 /**
  * Parity (spec 9: "everything after the listing is the same"): one Leaver scenario through the
  * built CLI with IIQ SCIM and with ISC as the source; PagerDuty must receive the same events
- * apart from `payload.component` and the identity link.
+ * apart from `payload.component`, the identity link and the source a not-started summary names.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakeIsc } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoStory, remediate } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
@@ -24,7 +24,7 @@ interface Source {
 }
 
 async function iiqSource(): Promise<Source> {
-  const iiq = await startFakeIiq({ identities: demoIdentities(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
+  const iiq = await startFakeIiq({ identities: demoStory(NOW), username: DEMO_ENV.IIQ_USERNAME, password: DEMO_ENV.IIQ_PASSWORD });
   return {
     url: iiq.url,
     overrides: { iiq: { baseUrl: iiq.url, api: 'scim', pageSize: 2, retryMinDelayMs: 10 } },
@@ -35,7 +35,7 @@ async function iiqSource(): Promise<Source> {
 }
 
 async function iscSource(): Promise<Source> {
-  const isc = await startFakeIsc({ identities: toIscIdentities(demoIdentities(NOW)) });
+  const isc = await startFakeIsc({ identities: toIscIdentities(demoStory(NOW)) });
   return {
     url: isc.url,
     overrides: iscConfigOverrides(isc.url),
@@ -83,7 +83,8 @@ async function scenario(start: () => Promise<Source>): Promise<{ events: unknown
 describe('IIQ SCIM and ISC give PagerDuty the same events', () => {
   it('apart from component and identity link', async () => {
     const [iiq, isc] = await Promise.all([scenario(iiqSource), scenario(iscSource)]);
-    // Jane warning then error, John error and re-sent after renotifyMinutes, Chris (contractor) past SLA by then; two resolves.
+    // Jane warning then error, John error and re-sent after renotifyMinutes, Chris (contractor) past SLA by then;
+    // Nora (not started: still active in the source) warning and re-sent after renotifyMinutes; two resolves.
     expect(iiq.events.map((e: any) => `${e.event_action} ${e.dedup_key.slice(15, 19)} ${e.payload?.severity ?? ''}`).sort()).toEqual([
       'resolve 0a1b ',
       'resolve 1b2c ',
@@ -92,8 +93,24 @@ describe('IIQ SCIM and ISC give PagerDuty the same events', () => {
       'trigger 1b2c error',
       'trigger 1b2c error',
       'trigger 2c3d warning',
+      'trigger 5f60 warning',
+      'trigger 5f60 warning',
     ]);
-    expect(isc.events).toEqual(iiq.events);
+    // A not-started leaver's summary names the source that still shows her active, as component does.
+    const summaries = (events: unknown[]) =>
+      events.map((e: any) => e.payload?.summary as string | undefined).filter((t) => t?.startsWith('Leaver not started'));
+    expect(summaries(iiq.events)).toEqual([
+      'Leaver not started: Nora Pending is still active in IdentityIQ 10.0h after termination; 1 account enabled (standard SLA 8h)',
+      'Leaver not started: Nora Pending is still active in IdentityIQ 14.0h after termination; 1 account enabled (standard SLA 8h)',
+    ]);
+    expect(summaries(isc.events)).toEqual(summaries(iiq.events).map((t) => t?.replace('in IdentityIQ', 'in Identity Security Cloud')));
+    const sameSource = (events: unknown[]) =>
+      events.map((e: any) =>
+        e.payload
+          ? { ...e, payload: { ...e.payload, summary: e.payload.summary.replace('in Identity Security Cloud', 'in IdentityIQ') } }
+          : e,
+      );
+    expect(sameSource(isc.events)).toEqual(iiq.events);
     expect(iiq.components).toEqual(['identityiq']);
     expect(isc.components).toEqual(['identity-security-cloud']);
     expect(new Set(isc.links.map((l: any) => l.text))).toEqual(new Set(['Identity in Identity Security Cloud']));

@@ -55,6 +55,9 @@ describe('sandbox, by hand', () => {
       expect(statSync(join(folder, '.env')).mode & 0o077).toBe(0);
       expect(intro).toContain('Hank Archive (harchive): not paged — only an excluded application is still enabled: HR Archive');
       expect(intro).toContain('Chris Contractor (ccontractor): not paged — within SLA');
+      expect(intro).toContain(
+        'Nora Pending (npending): paged — not started (still active in the source after the termination); warning: past the SLA; still enabled: Active Directory',
+      );
 
       const commands = intro
         .split('\n')
@@ -79,32 +82,35 @@ describe('sandbox, by hand', () => {
 
       const dryRun = await shell(commands[1]!);
       expect(dryRun.code, dryRun.stderr).toBe(0);
-      // Two leavers and the chain task (the failed "Refresh Identity Cube"); jq's pretty output.
-      expect(dryRun.stdout.match(/"action": "trigger"/g)).toHaveLength(3);
+      // Two leavers, the not-started one and the chain task (the failed "Refresh Identity Cube"); jq's pretty output.
+      expect(dryRun.stdout.match(/"action": "trigger"/g)).toHaveLength(4);
+      expect(dryRun.stdout.match(/"leaver_stage": "not-started"/g)).toHaveLength(2); // on the planned line and in the event
 
       expect(incidentsOnPage(await dumpDom(page))).toEqual([]);
       const firstRun = await shell(commands[2]!);
       expect(firstRun.code, firstRun.stderr).toBe(0);
       const open = await dumpDom(page);
-      expect(incidentsOnPage(open).map((i) => i.status)).toEqual(['open', 'open', 'open']);
+      expect(incidentsOnPage(open).map((i) => i.status)).toEqual(['open', 'open', 'open', 'open']);
       expect(open).toContain('IdentityIQ task "Refresh Identity Cube" ended Error');
       expect(open).toContain('Jane Doe has 2 active accounts');
       expect(open).toContain('John Smith has 1 active account');
+      expect(open).toContain('Leaver not started: Nora Pending is still active in IdentityIQ');
       expect(open).not.toContain('SANDB0XR0UT1NGKEY'); // routing keys never shown
 
       const remediate = await shell(commands[3]!);
       expect(remediate.code, remediate.stderr).toBe(0);
-      expect(JSON.parse(remediate.stdout)).toMatchObject({ identities: expect.arrayContaining(['jdoe', 'jsmith']) });
+      expect(JSON.parse(remediate.stdout)).toMatchObject({ identities: expect.arrayContaining(['jdoe', 'jsmith', 'npending']) });
 
       const secondRun = await shell(commands[4]!);
       expect(secondRun.code, secondRun.stderr).toBe(0);
       const resolved = await dumpDom(page);
-      expect(incidentsOnPage(resolved).map((i) => i.status)).toEqual(['resolved', 'resolved', 'resolved']);
+      expect(incidentsOnPage(resolved).map((i) => i.status)).toEqual(['resolved', 'resolved', 'resolved', 'resolved']);
       expect(resolved).toMatch(/<td>trigger<\/td><td>202<\/td>.*<td>resolve<\/td><td>202<\/td>/s); // each incident lists its events
 
       const report = await shell(commands[5]!);
       expect(report.code, report.stderr).toBe(0);
-      expect(report.stdout).toMatch(/overall +2 +0 +2/);
+      expect(report.stdout).toMatch(/overall +3 +0 +3/);
+      expect(report.stdout).toMatch(/stage not-started +1 +0 +1/);
       const replay = await shell(commands[6]!);
       expect(replay.code, replay.stderr).toBe(0);
 

@@ -186,7 +186,10 @@ describe('absent from a complete listing is not proof', () => {
           : path.endsWith('/scim/v2/Users') && query.get('startIndex') === '3';
       if (secondPage && !done) {
         done = true;
-        iiq!.identities = iiq!.identities.map((identity) => (identity.name === 'a' ? { ...identity, inactive: false } : identity));
+        // Reactivated and no longer a leaver (HR withdrew the termination): active with a past termination would still be one.
+        iiq!.identities = iiq!.identities.map((identity) =>
+          identity.name === 'a' ? { ...identity, inactive: false, attributes: { risk_tier: 'standard' } } : identity,
+        );
       }
       return undefined;
     };
@@ -216,7 +219,7 @@ describe('absent from a complete listing is not proof', () => {
         auditLines()
           .filter((line) => line.event_action === 'resolve')
           .map((line) => [line.identity_name, line.reason]),
-      ).toEqual([['a', 'identity no longer inactive']]);
+      ).toEqual([['a', 'no longer a leaver']]);
     },
   );
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { startFakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
-import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
+import { DEMO_ENV, demoStory, remediate } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW } from '../helpers/clock.js';
@@ -36,7 +36,7 @@ const MODES: Mode[] = [
 async function runScenario(mode: Mode): Promise<{ events: unknown[]; stderr: string }> {
   const dir = makeTempDir('watchdog-parity-');
   const iiq = await startFakeIiq({
-    identities: demoIdentities(NOW),
+    identities: demoStory(NOW),
     username: DEMO_ENV.IIQ_USERNAME,
     password: DEMO_ENV.IIQ_PASSWORD,
     oauth: OAUTH,
@@ -75,7 +75,7 @@ async function runScenario(mode: Mode): Promise<{ events: unknown[]; stderr: str
 }
 
 describe('the same decisions and events over every IIQ mode', () => {
-  it('triggers Jane (warning) and John (error), then resolves both, identically in every mode', async () => {
+  it('triggers Jane (warning), John (error) and Nora (not started, warning), then resolves Jane and John, identically in every mode', async () => {
     const results = await Promise.all(MODES.map(runScenario));
     const [reference, ...others] = results;
     expect(reference?.events.map((e: any) => [e.event_action, e.dedup_key, e.payload?.severity])).toEqual([
@@ -83,7 +83,13 @@ describe('the same decisions and events over every IIQ mode', () => {
       ['resolve', 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a', undefined],
       ['trigger', 'iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9', 'warning'],
       ['trigger', 'iiq-leaver-sla-1b2c3d4e5f60718293a4b5c6d7e8f90a', 'error'],
+      ['trigger', 'iiq-leaver-sla-5f60718293a4b5c6d7e8f90a1b2c3d4e', 'warning'],
     ]);
+    const nora = reference?.events.find((e: any) => e.dedup_key === 'iiq-leaver-sla-5f60718293a4b5c6d7e8f90a1b2c3d4e') as any;
+    expect(nora.payload.custom_details.leaver_stage).toBe('not-started');
+    expect(nora.payload.summary).toBe(
+      'Leaver not started: Nora Pending is still active in IdentityIQ 10.0h after termination; 1 account enabled (standard SLA 8h)',
+    );
     others.forEach((result, i) => expect(result.events, MODES[i + 1]?.name).toEqual(reference?.events));
     for (const { stderr } of results) expect(stderr).not.toContain(OAUTH.clientSecret);
   });

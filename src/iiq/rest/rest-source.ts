@@ -37,32 +37,40 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
     return { kind: 'gone' };
   }
 
-  return {
-    async *listInactiveIdentities(): AsyncIterable<Identity[]> {
-      const label = 'GET /rest/identities';
-      const guard = new PageGuard(label);
-      let start = 0;
-      for (;;) {
-        // The filter is sent as the spec writes it: '=' is legal in a query value.
-        const page = await http
-          .getJson(`/rest/identities?filter=inactive==true&start=${start}&limit=${pageSize}`, restIdentityPage, label)
-          .catch((error: unknown) => {
-            throw start === 0 ? withRestApiHint(error) : error;
-          });
-        if (page.objects.length === 0) {
-          guard.checkComplete(start, page.count);
-          return;
-        }
-        guard.checkNew(
-          page.objects.map((identity) => identity.id),
-          start,
-        );
-        // Servers may cap `limit`: advance by what came back, not by what was asked.
-        start += page.objects.length;
-        yield page.objects;
-        if (start >= page.count) return;
+  /** Pages `GET /rest/identities` with one filter (sent as written: '=' is legal in a query value). */
+  async function* listIdentities(filter: string, label: string): AsyncIterable<Identity[]> {
+    const guard = new PageGuard(label);
+    let start = 0;
+    for (;;) {
+      const page = await http
+        .getJson(`/rest/identities?filter=${filter}&start=${start}&limit=${pageSize}`, restIdentityPage, label)
+        .catch((error: unknown) => {
+          throw start === 0 ? withRestApiHint(error) : error;
+        });
+      if (page.objects.length === 0) {
+        guard.checkComplete(start, page.count);
+        return;
       }
-    },
+      guard.checkNew(
+        page.objects.map((identity) => identity.id),
+        start,
+      );
+      // Servers may cap `limit`: advance by what came back, not by what was asked.
+      start += page.objects.length;
+      yield page.objects;
+      if (start >= page.count) return;
+    }
+  }
+
+  return {
+    listInactiveIdentities: () => listIdentities('inactive==true', 'GET /rest/identities'),
+
+    // `&&` percent-encoded, so it survives as part of the one filter value.
+    listNotStartedIdentities: (terminationDateAttribute: string) =>
+      listIdentities(
+        `inactive==false%26%26${encodeURIComponent(terminationDateAttribute)}!=null`,
+        'GET /rest/identities?filter=inactive==false&&<terminationDateAttribute>!=null',
+      ),
 
     async fetchAccounts(identity: Identity): Promise<AccountsRead> {
       refuseDotName(identity, 'GET /rest/identities/{name}/links');

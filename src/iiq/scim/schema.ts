@@ -20,7 +20,14 @@ export const scimUser = z
     displayName: raw.displayName ?? raw.userName,
     inactive: raw.active == null ? true : !raw.active,
     attributes: raw[SAILPOINT_USER_EXTENSION] ?? {},
+    lastRefresh: isoRefresh(raw[SAILPOINT_USER_EXTENSION]?.lastRefresh),
   }));
+
+/** The extension's `lastRefresh` as the watchdog's own ISO instant (never the source's text); null when absent or unreadable. */
+function isoRefresh(value: unknown): string | null {
+  const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : Number.NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
+}
 
 /** An account as the adapter keeps it: whose it is, which application, and its status. */
 export interface ScimAccount extends Account {

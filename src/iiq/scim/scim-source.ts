@@ -8,7 +8,7 @@ import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } 
 import type { AccountIndex } from './account-index.js';
 import { readAccountAttributes } from './account-schema.js';
 import { BulkReadInconsistent, decideAccountsPlan, fetchAccountIndex, fetchAccountTotal } from './bulk-accounts.js';
-import { isScimNotFound, scimAccountPage, scimUser, scimUserPage } from './schema.js';
+import { SAILPOINT_USER_EXTENSION, isScimNotFound, scimAccountPage, scimUser, scimUserPage } from './schema.js';
 
 /** How the SCIM adapter reads. */
 export interface ScimSourceOptions {
@@ -19,6 +19,9 @@ export interface ScimSourceOptions {
   /** Where the bulk plan is logged. */
   logger?: Logger | undefined;
 }
+
+/** The not-started listing as warnings name it. */
+export const NOT_STARTED_LABEL = 'GET /scim/v2/Users?filter=active eq true and <terminationDateAttribute> pr';
 
 type ListSchema = typeof scimUserPage | typeof scimAccountPage;
 
@@ -32,8 +35,8 @@ async function* listScimPages<S extends ListSchema>(
   pathAndQuery: string,
   schema: S,
   count: number,
+  label = `GET ${pathAndQuery.split('?')[0]}`,
 ): AsyncGenerator<z.output<S>> {
-  const label = `GET ${pathAndQuery.split('?')[0]}`;
   const guard = new PageGuard(label);
   let received = 0;
   for (;;) {
@@ -152,6 +155,15 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       const path = `/scim/v2/Users?filter=${encodeURIComponent('active eq false')}`;
       for await (const page of listScimPages(http, path, scimUserPage, options.pageSize)) {
         inactiveTotal ??= page.totalResults;
+        yield page.Resources;
+      }
+    },
+
+    async *listNotStartedIdentities(terminationDateAttribute: string): AsyncIterable<Identity[]> {
+      // `pr` (present) needs the attribute to be searchable in IIQ; the dates are compared by the watchdog.
+      const filter = `active eq true and ${SAILPOINT_USER_EXTENSION}:${terminationDateAttribute} pr`;
+      const path = `/scim/v2/Users?filter=${encodeURIComponent(filter)}`;
+      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize, NOT_STARTED_LABEL)) {
         yield page.Resources;
       }
     },

@@ -38,6 +38,21 @@ describe('parseConfig', () => {
     expect(config.pagerduty.routingKey?.reveal()).toBe('a'.repeat(32));
   });
 
+  it('not-started leavers: a 30-day lookback and no rehire attribute unless configured; 0 and 366 are allowed', () => {
+    expect(parseConfig(minimal(), env, '/', { routingKey: true }).leaver).toMatchObject({ notStartedLookbackDays: 30 });
+    expect(parseConfig(minimal(), env, '/', { routingKey: true }).leaver.rehireDateAttribute).toBeUndefined();
+    for (const days of [0, 366]) {
+      const raw = {
+        ...minimal(),
+        leaver: { terminationDateAttribute: 'd', notStartedLookbackDays: days, rehireDateAttribute: 'rehireDate' },
+      };
+      expect(parseConfig(raw, env, '/', { routingKey: true }).leaver).toMatchObject({
+        notStartedLookbackDays: days,
+        rehireDateAttribute: 'rehireDate',
+      });
+    }
+  });
+
   it('lets IIQ_BASE_URL and PAGERDUTY_EVENTS_URL override the file', () => {
     const config = parseConfig(
       minimal(),
@@ -73,6 +88,21 @@ describe('parseConfig', () => {
       'iiq.baseUrl: must be an http(s) URL without credentials',
     ],
     ['missing termination attribute', { ...minimal(), leaver: {} }, 'leaver.terminationDateAttribute'],
+    [
+      'not-started lookback over a year',
+      { ...minimal(), leaver: { terminationDateAttribute: 'd', notStartedLookbackDays: 367 } },
+      'leaver.notStartedLookbackDays: must be a whole number from 0 to 366',
+    ],
+    [
+      'not-started lookback in fractions of a day',
+      { ...minimal(), leaver: { terminationDateAttribute: 'd', notStartedLookbackDays: 1.5 } },
+      'leaver.notStartedLookbackDays: must be a whole number',
+    ],
+    [
+      'empty rehire attribute',
+      { ...minimal(), leaver: { terminationDateAttribute: 'd', rehireDateAttribute: '' } },
+      'leaver.rehireDateAttribute',
+    ],
     ['not an object', [], '(top level): expected object'],
   ])('%s', (_name, raw, expected) => {
     const message = errorOf(raw);

@@ -168,3 +168,51 @@ describe('event size limit', () => {
     );
   });
 });
+
+describe('leaver stage', () => {
+  it.each<[string, Partial<Breach>, string, Record<string, unknown>, string[]]>([
+    [
+      'not started in IIQ, refreshed before the termination',
+      { leaverStage: 'not-started', elapsedHours: 6, activeAccountCount: 3, lastRefresh: '2026-11-23T06:00:00.000Z' },
+      'Leaver not started: Jane Doe is still active in IdentityIQ 6.0h after termination; 3 accounts enabled (privileged SLA 4h)',
+      { leaver_stage: 'not-started', last_refresh: '2026-11-23T06:00:00.000Z', refreshed_since_termination: false },
+      ['processing_state'],
+    ],
+    [
+      'not started, SCIM gave no refresh instant',
+      { leaverStage: 'not-started', lastRefresh: null },
+      'Leaver not started: Jane Doe is still active in IdentityIQ 5.2h after termination; 2 accounts enabled (privileged SLA 4h)',
+      { leaver_stage: 'not-started', refreshed_since_termination: false },
+      ['last_refresh'],
+    ],
+    [
+      'started, refreshed since the termination',
+      { leaverStage: 'started', lastRefresh: '2026-11-24T07:00:00.000Z' },
+      'Leaver SLA breach: Jane Doe has 2 active accounts 5.2h after termination (privileged SLA 4h)',
+      { leaver_stage: 'started', refreshed_since_termination: true },
+      [],
+    ],
+    [
+      'an incident of an older version: started, nothing about refreshes',
+      {},
+      'Leaver SLA breach: Jane Doe has 2 active accounts 5.2h after termination (privileged SLA 4h)',
+      { leaver_stage: 'started', refreshed_since_termination: false },
+      ['last_refresh', 'processing_state'],
+    ],
+  ])('%s', (_name, overrides, summary, details, absent) => {
+    const event = buildTriggerEvent(breach(overrides), CONTEXT, NOW);
+    expect(event.payload?.summary).toBe(summary);
+    expect(event.payload?.custom_details).toMatchObject(details);
+    for (const key of absent) expect(event.payload?.custom_details).not.toHaveProperty(key);
+  });
+
+  it('ISC: names Identity Security Cloud and its processing error stage', () => {
+    const event = buildTriggerEvent(
+      breach({ leaverStage: 'not-started', processingError: { stage: 'In Process' } }),
+      { ...CONTEXT, label: 'ISC' },
+      NOW,
+    );
+    expect(event.payload?.summary).toMatch(/^Leaver not started: Jane Doe is still active in Identity Security Cloud 5\.2h/);
+    expect(event.payload?.custom_details).toMatchObject({ processing_state: 'ERROR', processing_stage: 'In Process' });
+  });
+});

@@ -61,7 +61,7 @@ describe('planRead with a changed account', () => {
   const dueMs = recheckDueAtMs(id, verifiedAtMs, 24);
   const base: ReadPlanInput = {
     identityId: id,
-    inactive: true,
+    leaver: { leaver: true, stage: 'started', reason: 'shown inactive' },
     assessment: { severity: 'error', slaHours: 8, elapsedMs: 100 * HOUR, terminatedAtMs, tier: 'standard' },
     openIncident: undefined,
     verification,
@@ -112,6 +112,7 @@ describe('planRead with a changed account', () => {
       kind: 'planned',
       via: 'listing',
       inactive: true,
+      notStarted: false,
       pastSla: true,
       plan,
       accounts: undefined,

@@ -15,6 +15,7 @@ function observe(opts: {
   accounts?: AccountsObservation | Account[];
   inactive?: boolean;
   id?: string;
+  notStarted?: boolean;
 }): Observation {
   const id = opts.id ?? 'id1';
   const identity = {
@@ -28,7 +29,8 @@ function observe(opts: {
   const accounts = opts.accounts ?? observed(['Active Directory']);
   return {
     identity,
-    inactive: identity.inactive,
+    inactive: opts.notStarted ? false : identity.inactive,
+    ...(opts.notStarted ? { leaverStage: 'not-started' as const } : {}),
     assessment,
     // Accounts as read go through the account policy (no grace, no exceptions), as the cycle does.
     accounts: Array.isArray(accounts)
@@ -132,11 +134,41 @@ describe('decide', () => {
       'retrigger:active applications changed:warning',
     ],
     [
-      'open, identity no longer inactive: resolve',
+      'open, identity active and no longer a leaver: resolve',
       observe({ hoursAgo: 5, inactive: false }),
       incident(),
       true,
-      'resolve:identity no longer inactive',
+      'resolve:no longer a leaver',
+    ],
+    ['not-started leaver past SLA: trigger', observe({ hoursAgo: 6, notStarted: true }), undefined, true, 'trigger:first breach:warning'],
+    ['not-started leaver within SLA: nothing', observe({ hoursAgo: 3, notStarted: true }), undefined, true, ''],
+    [
+      'open started incident, leaver shown active again: re-trigger with the new stage',
+      observe({ hoursAgo: 5, notStarted: true }),
+      incident(),
+      true,
+      'retrigger:leaver stage changed:warning',
+    ],
+    [
+      'open not-started incident, leaver now inactive: re-trigger with the new stage',
+      observe({ hoursAgo: 5 }),
+      incident({ leaverStage: 'not-started' }),
+      true,
+      'retrigger:leaver stage changed:warning',
+    ],
+    [
+      'open not-started incident, same stage: nothing',
+      observe({ hoursAgo: 5, notStarted: true }),
+      incident({ leaverStage: 'not-started' }),
+      true,
+      '',
+    ],
+    [
+      'open not-started incident, accounts disabled: resolve',
+      observe({ hoursAgo: 5, notStarted: true, accounts: observed([]) }),
+      incident({ leaverStage: 'not-started' }),
+      true,
+      'resolve:accounts disabled',
     ],
     [
       'open, identity 404: resolve',
@@ -207,6 +239,7 @@ describe('decide', () => {
       terminationSource: 'attribute',
       slaDeadline: '2026-11-24T10:48:00.000Z',
       elapsedHours: 5.2,
+      leaverStage: 'started',
     });
   });
 

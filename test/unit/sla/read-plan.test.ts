@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { observeAccountsUnderPolicy, type AccountPolicy, type AccountsObservation } from '../../../src/sla/account-policy.js';
 import { countOutcome, emptyObserveStats } from '../../../src/sla/read-plan.js';
 import { isClean, needsDecision, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
+import type { LeaverVerdict } from '../../../src/sla/leaver.js';
 import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
 import type { Account } from '../../../src/source/identity-source.js';
 import { HOUR_MS as HOUR, NOW_MS as NOW } from '../../helpers/clock.js';
@@ -15,11 +16,14 @@ const notYet = { severity: undefined, slaHours: 8, elapsedMs: 2 * HOUR, terminat
 const verifiedAt = (ms: number, terminatedAtMs = TERMINATED, tier = 'standard'): CleanVerification => [ms / 1000, terminatedAtMs, tier];
 const FRESH = verifiedAt(NOW - HOUR);
 const DUE = verifiedAt(NOW - 30 * HOUR);
+const SHOWN_INACTIVE: LeaverVerdict = { leaver: true, stage: 'started', reason: 'shown inactive' };
+const NOT_STARTED: LeaverVerdict = { leaver: true, stage: 'not-started', reason: 'termination past, not rehired' };
+const REHIRED: LeaverVerdict = { leaver: false, reason: 'rehired after termination' };
 
 function input(overrides: Partial<ReadPlanInput> = {}): ReadPlanInput {
   return {
     identityId: 'id1',
-    inactive: true,
+    leaver: SHOWN_INACTIVE,
     assessment: pastSla,
     openIncident: undefined,
     verification: undefined,
@@ -35,11 +39,15 @@ function input(overrides: Partial<ReadPlanInput> = {}): ReadPlanInput {
 describe('planRead', () => {
   const rows: [name: string, overrides: Partial<ReadPlanInput>, kind: string, reason: string][] = [
     [
-      'an active identity goes to the decision as it is',
-      { inactive: false, openIncident: janeIncident() },
+      'no longer a leaver, with an incident: to the decision as it is',
+      { leaver: REHIRED, openIncident: janeIncident() },
       'decided',
-      'identity no longer inactive',
+      'no longer a leaver',
     ],
+    ['no longer a leaver, no incident: nothing to decide', { leaver: REHIRED }, 'skip', 'not a leaver'],
+    ['a not-started leaver (still shown active) past SLA is read like any leaver', { leaver: NOT_STARTED }, 'read', 'first read'],
+    ['a not-started leaver with an incident', { leaver: NOT_STARTED, openIncident: janeIncident() }, 'read', 'open incident'],
+    ['a not-started leaver not past SLA', { leaver: NOT_STARTED, assessment: notYet }, 'skip', 'not past SLA'],
     ['not past any SLA, no incident', { assessment: notYet }, 'skip', 'not past SLA'],
     [
       'not past the tier SLA but past an application’s shorter one',
@@ -163,27 +171,63 @@ describe('countOutcome', () => {
         kind: 'planned',
         via: 'listing',
         inactive: true,
+        notStarted: false,
         pastSla: true,
         plan: read({}),
         accounts: observed([{ application: 'GitHub', status: 'unknown' }]),
       },
-      { kind: 'planned', via: 'listing', inactive: true, pastSla: true, plan: read({ verification: FRESH }), accounts: undefined },
       {
         kind: 'planned',
         via: 'listing',
         inactive: true,
+        notStarted: false,
+        pastSla: true,
+        plan: read({ verification: FRESH }),
+        accounts: undefined,
+      },
+      {
+        kind: 'planned',
+        via: 'listing',
+        inactive: true,
+        notStarted: false,
         pastSla: true,
         plan: read({ verification: DUE }),
         accounts: { kind: 'failed', error: 'x' },
       },
-      { kind: 'planned', via: 'listing', inactive: true, pastSla: false, plan: read({ assessment: notYet }), accounts: undefined },
-      { kind: 'planned', via: 'listing', inactive: false, pastSla: true, plan: read({ inactive: false }), accounts: undefined },
       {
         kind: 'planned',
         via: 'listing',
         inactive: true,
+        notStarted: false,
+        pastSla: false,
+        plan: read({ assessment: notYet }),
+        accounts: undefined,
+      },
+      {
+        kind: 'planned',
+        via: 'listing',
+        inactive: false,
+        notStarted: false,
+        pastSla: true,
+        plan: read({ leaver: REHIRED }),
+        accounts: undefined,
+      },
+      {
+        kind: 'planned',
+        via: 'listing',
+        inactive: true,
+        notStarted: false,
         pastSla: true,
         plan: read({ verification: FRESH, ownsChangedAccount: true }),
+        accounts: observed([]),
+      },
+      {
+        kind: 'planned',
+        via: 'not-started',
+        inactive: false,
+        notStarted: true,
+        pastSla: true,
+        plan: read({ leaver: NOT_STARTED }),
         accounts: observed([]),
       },
       { kind: 'looked-up' },
@@ -191,6 +235,7 @@ describe('countOutcome', () => {
         kind: 'planned',
         via: 'lookup',
         inactive: true,
+        notStarted: false,
         pastSla: true,
         plan: read({ openIncident: janeIncident() }),
         accounts: { kind: 'identity-gone' },
@@ -198,8 +243,9 @@ describe('countOutcome', () => {
     ] as const;
     expect(stats.reduce(countOutcome, emptyObserveStats())).toEqual({
       inactiveListed: 5,
-      pastSla: 5,
-      accountsFetched: 3,
+      notStartedListed: 1,
+      pastSla: 6,
+      accountsFetched: 4,
       accountReadFailures: 1,
       identitiesLookedUp: 1,
       unknownStatusAccounts: 1,
