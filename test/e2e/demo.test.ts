@@ -28,7 +28,7 @@ it('prints each command, why each of the six leavers was or was not paged, and r
   expect(cycle1).toContain('Olga Old (oold): not paged — all accounts disabled');
   expect(cycle1).toContain('Hank Archive (harchive): not paged — only an excluded application is still enabled: HR Archive');
   expect(cycle1).toContain(
-    'Nora Pending (npending): paged — not started (still active in the source after the termination); warning: past the SLA; still enabled: Active Directory (left 10.0 h ago, standard SLA 8 h)',
+    'Nora Pending (npending): paged — not started (still active in the source after the termination); warning: past the SLA; still enabled: Active Directory (left 10.0 h ago, standard SLA 8 h; first breach)',
   );
   expect(cycle1).toContain('listed 5 inactive and 1 not started, 5 past SLA, 5 link reads, 3 triggered');
   expect(cycle1).toMatch(
