@@ -15,7 +15,7 @@ const LABEL = 'GET /scim/v2/Accounts';
  * 1000 accounts; more at once only raises peak memory, and the whole read is a few hundred
  * requests, seconds even at 4.
  */
-const BULK_PARALLEL_PAGES = 8;
+const BULK_PARALLEL_PAGES = 4;
 
 /** Which way the accounts of inactive identities are read, and why (logged by the source). */
 export interface AccountsPlan {
