@@ -60,7 +60,8 @@ const modes = list(values.modes, 'rest,scim,bulk');
 if (modes.some((mode) => !['rest', 'scim', 'bulk'].includes(mode)))
   throw new Error(`--modes takes rest, scim and bulk (not ${values.modes})`);
 
-const header = '| mode | wall time | requests | max in flight | peak RSS | CPU time | CPU per request | breaches found | ratio to ideal | load average |';
+const header =
+  '| mode | wall time | requests | max in flight | peak RSS | CPU time | CPU per request | breaches found | ratio to ideal | load average |';
 const format = (row: BenchRow): string =>
   `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ` +
   `${(row.cpuMs / 1000).toFixed(2)} s | ${((row.cpuMs * 1000) / Math.max(1, row.requests)).toFixed(0)} µs | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} | ${loadavg()[0]?.toFixed(2)} |`;
