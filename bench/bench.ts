@@ -2,11 +2,12 @@
  * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-isc]`
  * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_ISC=1):
  * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ (one
- * cold dry run each), then the steady-state scenario of spec 10 (`--scenario modes|steady|all`,
+ * cold dry run each, or with `--deliver` / BENCH_DELIVER=1 one cold cycle delivering to a fake PagerDuty), then the steady-state scenario of spec 10 (`--scenario modes|steady|all`,
  * `--latencies 20,300`, `--modes rest,scim,bulk`, `--steady-concurrency 8`, `--skip-catch-up`,
  * `--state-sizes 20000,100000`, `--days 7`), then one cycle against the fake ISC under its
  * real-time rate limit (bench/run-isc-bench.ts).
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBench, type BenchRow } from './run-bench.js';
 import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'page-size': { type: 'string' },
     'skip-naive': { type: 'boolean' },
+    deliver: { type: 'boolean' },
     'skip-isc': { type: 'boolean' },
     scenario: { type: 'string' },
     latencies: { type: 'string' },
@@ -50,6 +52,7 @@ const options = {
   concurrency: num(values.concurrency, env.BENCH_CONCURRENCY, 16),
   pageSize: num(values['page-size'], env.BENCH_PAGE_SIZE, 500),
   skipNaive: values['skip-naive'] ?? env.BENCH_SKIP_NAIVE === '1',
+  deliver: values.deliver ?? env.BENCH_DELIVER === '1',
 };
 const scenario = values.scenario ?? 'all';
 if (!['all', 'modes', 'steady'].includes(scenario)) throw new Error(`--scenario must be all, modes or steady (not ${scenario})`);
@@ -57,9 +60,11 @@ const modes = list(values.modes, 'rest,scim,bulk');
 if (modes.some((mode) => !['rest', 'scim', 'bulk'].includes(mode)))
   throw new Error(`--modes takes rest, scim and bulk (not ${values.modes})`);
 
-const header = '| mode | wall time | requests | max in flight | peak RSS | breaches found | ratio to ideal |';
+const header =
+  '| mode | wall time | requests | max in flight | peak RSS | CPU time | CPU per request | breaches found | ratio to ideal | load average |';
 const format = (row: BenchRow): string =>
-  `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} |`;
+  `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ` +
+  `${(row.cpuMs / 1000).toFixed(2)} s | ${((row.cpuMs * 1000) / Math.max(1, row.requests)).toFixed(0)} µs | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} | ${loadavg()[0]?.toFixed(2)} |`;
 
 if (scenario !== 'steady') {
   console.log(
@@ -76,10 +81,13 @@ if (scenario !== 'steady') {
     },
   });
   console.log(
-    `ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}\n`,
+    `ideal = (pages + identities) / concurrency × latency = ${(result.idealMs / 1000).toFixed(2)} s; expected breaches ${result.expectedBreaches}` +
+      (options.deliver
+        ? `; delivering for real: ratio = (wall time − pacing floor ${(result.pacingFloorMs / 1000).toFixed(2)} s) / ideal\n`
+        : ' (dry run)\n'),
   );
   console.log(header);
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const line of lines) console.log(line);
   if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null))) {
     console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');

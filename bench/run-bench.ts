@@ -4,13 +4,14 @@
  * peak RSS is its own.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePopulation, startFakeIiq, type FakeIiq } from '../src/sandbox/fake-iiq.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
+import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 
 /** What to measure. */
 export interface BenchOptions {
@@ -22,6 +23,12 @@ export interface BenchOptions {
   pageSize: number;
   /** Skip the naive baseline (it takes (pages + identities) × latency). */
   skipNaive: boolean;
+  /**
+   * Deliver for real (a fake PagerDuty on loopback, a fresh state per mode) instead of a dry
+   * run: the breaches are then the triggers PagerDuty accepted, and the pacing floor of
+   * `maxEventsPerMinute` is taken out of the ratio.
+   */
+  deliver?: boolean;
   /** Called as each mode finishes. */
   onRow?: (row: BenchRow) => void;
 }
@@ -33,15 +40,19 @@ export interface BenchRow {
   requests: number;
   maxInFlight: number;
   peakRssMb: number;
+  /** CPU time of the child (user + system). */
+  cpuMs: number;
   breachesFound: number;
   exitCode: number | null;
-  /** wallMs ÷ ideal, ideal = (pages + identities) ÷ concurrency × latency. */
+  /** (wallMs − pacing floor) ÷ ideal, ideal = (pages + identities) ÷ concurrency × latency. */
   ratioToIdeal: number;
 }
 
 /** The result of a run. */
 export interface BenchResult {
   idealMs: number;
+  /** The least time PagerDuty's pacing lets the expected triggers take (0 in a dry run). */
+  pacingFloorMs: number;
   expectedBreaches: number;
   rows: BenchRow[];
 }
@@ -55,6 +66,14 @@ const NAIVE = fileURLToPath(new URL('naive.js', DIST_BENCH));
 /** The issue's ideal: every request at full concurrency, nothing else. */
 export function idealMs(o: Pick<BenchOptions, 'identities' | 'pageSize' | 'concurrency' | 'latencyMs'>): number {
   return ((Math.ceil(o.identities / o.pageSize) + o.identities) / o.concurrency) * o.latencyMs;
+}
+
+/** PagerDuty's pace when the bench delivers: the most the configuration allows. */
+export const BENCH_EVENTS_PER_MINUTE = 1000;
+
+/** Events go out one per 60 s / maxEventsPerMinute: the first at once, each later one a step after. */
+export function pacingFloorMs(events: number, eventsPerMinute: number): number {
+  return (Math.max(0, events - 1) * 60_000) / eventsPerMinute;
 }
 
 /** Runs every mode against one fake IIQ and returns the figures. */
@@ -71,11 +90,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     username: DEMO_ENV.IIQ_USERNAME,
     password: DEMO_ENV.IIQ_PASSWORD,
   });
+  const pagerDuty = o.deliver ? await startFakePagerDuty() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'iiq-watchdog-bench-'));
   const ideal = idealMs(o);
+  const expectedBreaches = Math.floor(o.identities * o.breachingFraction);
+  const floor = o.deliver ? pacingFloorMs(expectedBreaches, BENCH_EVENTS_PER_MINUTE) : 0;
   const rows: BenchRow[] = [];
   const record = (row: Omit<BenchRow, 'ratioToIdeal'>): void => {
-    const full = { ...row, ratioToIdeal: row.wallMs / ideal };
+    // The naive baseline never delivers: no floor to take out of it.
+    const full = { ...row, ratioToIdeal: (row.wallMs - (row.mode.startsWith('naive') ? 0 : floor)) / ideal };
     rows.push(full);
     o.onRow?.(full);
   };
@@ -96,9 +119,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       ['watchdog SCIM per identity', { api: 'scim' }],
       ['watchdog SCIM bulk', { api: 'scim', scimAccountsBulk: true }],
     ] as const) {
+      const modeDir = join(dir, mode.replaceAll(' ', '-'));
+      mkdirSync(modeDir);
       const config = writeDemoConfig(
-        dir,
-        { iiq: iiq.url, pagerDuty: 'http://127.0.0.1:9/v2/enqueue' },
+        modeDir,
+        { iiq: iiq.url, pagerDuty: pagerDuty?.url ?? 'http://127.0.0.1:9/v2/enqueue' },
         {
           iiq: {
             baseUrl: iiq.url,
@@ -108,31 +133,51 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
             retryMinDelayMs: 100,
             ...iiqOverrides,
           },
+          ...(pagerDuty
+            ? {
+                pagerduty: {
+                  eventsUrl: pagerDuty.url,
+                  source: 'bench',
+                  retries: 1,
+                  retryMinDelayMs: 10,
+                  maxEventsPerMinute: BENCH_EVENTS_PER_MINUTE,
+                  renotifyMinutes: 240,
+                },
+              }
+            : {}),
           // One trigger per breaching identity: no storm incident standing for many (spec 7).
           storm: { threshold: 1_000_000 },
         },
       );
       iiq.resetStats();
+      const triggersBefore = pagerDuty ? acceptedTriggers(pagerDuty.accepted()) : 0;
       const run = await runMeasured(
-        [CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
-        dir,
+        [CLI_PATH, 'run', ...(pagerDuty ? [] : ['--dry-run']), '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+        modeDir,
         { ...DEMO_ENV },
       );
-      const breaches = run.stdout.split('\n').filter((line) => line.includes('"action":"trigger"')).length;
+      const breaches = pagerDuty
+        ? acceptedTriggers(pagerDuty.accepted()) - triggersBefore
+        : run.stdout.split('\n').filter((line) => line.includes('"action":"trigger"')).length;
       if (run.code !== 0) process.stderr.write(`${mode} exited ${run.code}:\n${run.stderr.slice(0, 2000)}\n`);
       record({ mode, ...measuredFields(run, iiq), breachesFound: breaches });
     }
   } finally {
-    await iiq.close();
+    await Promise.all([iiq.close(), pagerDuty?.close()]);
     rmSync(dir, { recursive: true, force: true });
   }
-  return { idealMs: ideal, expectedBreaches: Math.floor(o.identities * o.breachingFraction), rows };
+  return { idealMs: ideal, pacingFloorMs: floor, expectedBreaches, rows };
+}
+
+function acceptedTriggers(accepted: readonly { event_action?: unknown }[]): number {
+  return accepted.filter((event) => event.event_action === 'trigger').length;
 }
 
 /** What one measured child did: wall time, its own peak RSS, exit code and output. */
 export interface Measured {
   wallMs: number;
   maxRssKb: number;
+  cpuMs: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -144,6 +189,7 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
     requests: iiq.stats.requests,
     maxInFlight: iiq.stats.maxInFlight,
     peakRssMb: run.maxRssKb / 1024,
+    cpuMs: run.cpuMs,
     exitCode: run.code,
   };
 }
@@ -172,12 +218,13 @@ export function runMeasured(args: string[], dir: string, env: Record<string, str
       const wallMs = performance.now() - started;
       const stdout = readFileSync(stdoutFile, 'utf8');
       let maxRssKb = 0;
+      let cpuMs = 0;
       try {
-        maxRssKb = (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKb: number }).maxRssKb;
+        ({ maxRssKb, cpuMs } = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKb: number; cpuMs: number });
       } catch {
         // the child died before its exit hook: no figure
       }
-      resolve({ wallMs, maxRssKb, code, stdout, stderr });
+      resolve({ wallMs, maxRssKb, cpuMs, code, stdout, stderr });
     });
   });
 }

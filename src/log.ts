@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type Level } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import type * as PinoPretty from 'pino-pretty';
 import type { Redactor } from './secrets.js';
 import { PRODUCT_NAME } from './product-name.js';
 
@@ -36,7 +37,7 @@ export function createLogger(
   // Synchronous, in-process formatting (no transport worker), so the redactor still sees every line.
   const prettify =
     style.kind === 'pretty'
-      ? prettyFactory({ colorize: style.colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
+      ? loadPrettyFactory()({ colorize: style.colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })
       : undefined;
   return pino(
     {
@@ -66,6 +67,16 @@ export function createLogger(
       },
     },
   );
+}
+
+/**
+ * pino-pretty and what it pulls in (colorette, dateformat, fast-copy, …) are loaded only when a
+ * person reads the logs: a cron run logging JSON never pays their start-up time and memory. A
+ * synchronous require (pino-pretty is CommonJS) keeps createLogger synchronous.
+ */
+function loadPrettyFactory(): typeof PinoPretty.prettyFactory {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty.prettyFactory;
 }
 
 /** A small two-column table for a person (after pretty logs): label, value. */

@@ -7,7 +7,7 @@ import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
 import { severityFor, type SlaAssessment } from '../sla/policy.js';
 import {
   assessLeaver,
-  countOutcome,
+  addOutcome,
   emptyObserveStats,
   needsDecision,
   planRead,
@@ -38,10 +38,11 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   const observations: Observation[] = [];
   const listed = new Set<string>();
   const warnedTiers = new Set<string>();
-  let stats = emptyObserveStats();
+  // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
+  const stats = emptyObserveStats();
   let readError: SourceReadError | undefined;
   const tally = (outcome: ObserveOutcome): void => {
-    stats = countOutcome(stats, outcome);
+    addOutcome(stats, outcome);
   };
   const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, dedupKeyFor(identityId));
   const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;

@@ -16,13 +16,16 @@ export interface DispatcherOptions {
 
 /**
  * A pooled undici dispatcher for the global fetch. It honours HTTPS_PROXY / HTTP_PROXY /
- * NO_PROXY, keeps connections alive and never turns certificate verification off.
+ * NO_PROXY (as they were when it was built), keeps connections alive and never turns certificate verification off.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const ca = options.caFile ? readCaFile(options.caFile, options.caFileKey ?? 'iiq.caFile') : undefined;
   // Passing `ca` replaces Node's bundled roots; keep them so public CAs still verify.
   const tls = ca ? { ca: [...rootCertificates, ca], rejectUnauthorized: true } : { rejectUnauthorized: true };
   return new EnvHttpProxyAgent({
+    // Read once, as the proxy variables are: left unset, undici reads NO_PROXY from the
+    // environment again on every request (two environment look-ups a request, 40,000 a cycle).
+    noProxy: process.env.no_proxy ?? process.env.NO_PROXY ?? '',
     connections: options.connections,
     pipelining: 1,
     keepAliveTimeout: 10_000,

@@ -157,8 +157,9 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
         return { verdict: request.authError?.(error) ?? { kind: 'retry', reason: error as E } };
       }
     }
-    // Taken after any token request, so the pacer's stamp is this request's real start.
-    await options.pacer?.take(request.signal);
+    // Taken after any token request, so the pacer's stamp is this request's real start. No
+    // pacer (IIQ): no await, so no extra turn of the microtask queue per request.
+    if (options.pacer) await options.pacer.take(request.signal);
     requestCount += 1;
     const headers = header === undefined ? request.headers : { ...request.headers, authorization: header };
     let answer: HttpAnswer;
@@ -183,16 +184,8 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
     return { verdict: request.classify(answer), status: answer.status, ...(header === undefined ? {} : { header }) };
   }
 
+  /** One attempt on the wire: the answer with its body read (always consumed, so the connection goes back to the pool). */
   async function send(request: WireRequest, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
-    const { status, header, text } = await sendRaw(request, headers, signal);
-    return { status, header, text, retryAfterMs: () => parseRetryAfterMs(header('retry-after'), nowMs()) };
-  }
-
-  async function sendRaw(
-    request: WireRequest,
-    headers: Record<string, string>,
-    signal: AbortSignal,
-  ): Promise<Omit<HttpAnswer, 'retryAfterMs'>> {
     if (options.transport === 'undici') {
       const answer = await options.dispatcher.request({
         origin: request.origin,
@@ -203,7 +196,7 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
         signal,
       });
       const text = await answer.body.text();
-      return { status: answer.statusCode, header: (name) => firstHeader(answer.headers[name]), text };
+      return answerOf(answer.statusCode, (name) => firstHeader(answer.headers[name]), text);
     }
     const answer = await fetchVia(options.dispatcher, `${request.origin}${request.path}`, {
       method: request.method,
@@ -214,7 +207,11 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
       redirect: 'manual',
     });
     const text = await answer.text();
-    return { status: answer.status, header: (name) => answer.headers.get(name), text };
+    return answerOf(answer.status, (name) => answer.headers.get(name), text);
+  }
+
+  function answerOf(status: number, header: (name: string) => string | null, text: string): HttpAnswer {
+    return { status, header, text, retryAfterMs: () => parseRetryAfterMs(header('retry-after'), nowMs()) };
   }
 
   async function call<T, E>(request: HttpCall<T, E>): Promise<CallOutcome<T, E>> {

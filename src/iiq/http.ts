@@ -153,7 +153,8 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
 
   async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
     const target = `${basePath}${pathAndQuery}`;
-    const label = `GET ${pathAndQuery.split('?')[0]}`;
+    const query = pathAndQuery.indexOf('?');
+    const label = `GET ${query === -1 ? pathAndQuery : pathAndQuery.slice(0, query)}`;
     const where = `IIQ ${label}`;
     if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
       // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.

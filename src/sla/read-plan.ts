@@ -230,20 +230,28 @@ export function emptyObserveStats(): ObserveStats {
 
 /** Pure: the counts after one more outcome. Every count follows from the plan and the read; none is kept by hand. */
 export function countOutcome(stats: ObserveStats, outcome: ObserveOutcome): ObserveStats {
-  if (outcome.kind === 'looked-up') return { ...stats, identitiesLookedUp: stats.identitiesLookedUp + 1 };
+  return addOutcome({ ...stats }, outcome);
+}
+
+/**
+ * countOutcome for a loop's own accumulator: adds one outcome to `into` in place and returns it.
+ * A cycle counts 20,000 outcomes and more: one object each would be garbage for the GC to chase.
+ * Only for an accumulator the caller alone holds (it stays pure from the outside).
+ */
+export function addOutcome(into: ObserveStats, outcome: ObserveOutcome): ObserveStats {
+  if (outcome.kind === 'looked-up') {
+    into.identitiesLookedUp += 1;
+    return into;
+  }
   const { plan, accounts } = outcome;
-  const inactive = outcome.inactive ? 1 : 0;
-  const read = plan.kind === 'read' ? 1 : 0;
-  return {
-    inactiveListed: stats.inactiveListed + (outcome.via === 'listing' ? inactive : 0),
-    notStartedListed: stats.notStartedListed + (outcome.via === 'not-started' && outcome.notStarted ? 1 : 0),
-    pastSla: stats.pastSla + ((outcome.inactive || outcome.notStarted) && outcome.pastSla ? 1 : 0),
-    accountsFetched: stats.accountsFetched + (accounts && accounts.kind !== 'failed' ? 1 : 0),
-    accountReadFailures: stats.accountReadFailures + (accounts?.kind === 'failed' ? 1 : 0),
-    identitiesLookedUp: stats.identitiesLookedUp,
-    unknownStatusAccounts: stats.unknownStatusAccounts + (accounts?.kind === 'observed' ? accounts.unknownAccountCount : 0),
-    verifiedCleanSkipped: stats.verifiedCleanSkipped + (plan.kind === 'skip' && plan.keepVerification !== undefined ? 1 : 0),
-    verifiedCleanRechecked: stats.verifiedCleanRechecked + (read && plan.kind === 'read' && plan.rechecksVerification ? 1 : 0),
-    accountChangedReads: stats.accountChangedReads + (plan.kind === 'read' && plan.reason === 'account changed' ? 1 : 0),
-  };
+  if (outcome.inactive && outcome.via === 'listing') into.inactiveListed += 1;
+  if (outcome.via === 'not-started' && outcome.notStarted) into.notStartedListed += 1;
+  if ((outcome.inactive || outcome.notStarted) && outcome.pastSla) into.pastSla += 1;
+  if (accounts && accounts.kind !== 'failed') into.accountsFetched += 1;
+  if (accounts?.kind === 'failed') into.accountReadFailures += 1;
+  if (accounts?.kind === 'observed') into.unknownStatusAccounts += accounts.unknownAccountCount;
+  if (plan.kind === 'skip' && plan.keepVerification !== undefined) into.verifiedCleanSkipped += 1;
+  if (plan.kind === 'read' && plan.rechecksVerification) into.verifiedCleanRechecked += 1;
+  if (plan.kind === 'read' && plan.reason === 'account changed') into.accountChangedReads += 1;
+  return into;
 }

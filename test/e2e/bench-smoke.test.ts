@@ -26,6 +26,7 @@ describe('bench (small N)', () => {
       expect(row.breachesFound, row.mode).toBe(15);
       expect(row.maxInFlight, row.mode).toBeLessThanOrEqual(row.mode.startsWith('naive') ? 1 : concurrency);
       expect(row.peakRssMb, row.mode).toBeGreaterThan(0);
+      expect(row.cpuMs, row.mode).toBeGreaterThan(0);
     }
     const [naive, rest, scim, bulk] = result.rows;
     // Changed (spec 14.1): the watchdog also lists the leavers still active, one (empty) page here; the naive loop does not.
@@ -33,5 +34,26 @@ describe('bench (small N)', () => {
     // Changed (spec 4.4): one read of the SCIM Account schema per run, so that attributes= names only declared attributes (was 306).
     expect(scim?.requests).toBe(308); // 6 pages + the not-started page + the Account schema + 300 account reads
     expect(bulk?.requests).toBeLessThan(21); // 6 pages, the not-started page, the Account schema, a probe, 4 bulk pages
+  });
+
+  it('--deliver: every mode pages the breaching identities to PagerDuty, the pacing floor taken out of the ratio', async () => {
+    const result = await runBench({
+      identities: 300,
+      accountsPerIdentity: 12,
+      breachingFraction: 0.05,
+      latencyMs: 5,
+      concurrency: 4,
+      pageSize: 50,
+      skipNaive: true,
+      deliver: true,
+    });
+    // 15 triggers, one each 60 ms at 1000 a minute: the first at once.
+    expect(result.pacingFloorMs).toBe(14 * 60);
+    expect(result.rows.map((row) => row.mode)).toEqual(['watchdog REST', 'watchdog SCIM per identity', 'watchdog SCIM bulk']);
+    for (const row of result.rows) {
+      expect(row.exitCode, row.mode).toBe(0);
+      expect(row.breachesFound, row.mode).toBe(15);
+      expect(row.ratioToIdeal, row.mode).toBeCloseTo((row.wallMs - result.pacingFloorMs) / result.idealMs, 6);
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** The read planner and what a read means for the verification: pure, table-driven, fixed instants. */
 import { describe, expect, it } from 'vitest';
 import { observeAccountsUnderPolicy, type AccountPolicy, type AccountsObservation } from '../../../src/sla/account-policy.js';
-import { countOutcome, emptyObserveStats } from '../../../src/sla/read-plan.js';
+import { addOutcome, countOutcome, emptyObserveStats } from '../../../src/sla/read-plan.js';
 import { isClean, needsDecision, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
 import type { LeaverVerdict } from '../../../src/sla/leaver.js';
 import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
@@ -241,7 +241,7 @@ describe('countOutcome', () => {
         accounts: { kind: 'identity-gone' },
       },
     ] as const;
-    expect(stats.reduce(countOutcome, emptyObserveStats())).toEqual({
+    const expected = {
       inactiveListed: 5,
       notStartedListed: 1,
       pastSla: 6,
@@ -252,6 +252,14 @@ describe('countOutcome', () => {
       verifiedCleanSkipped: 1,
       verifiedCleanRechecked: 1,
       accountChangedReads: 1,
-    });
+    };
+    const start = emptyObserveStats();
+    expect(stats.reduce(countOutcome, start)).toEqual(expected);
+    // countOutcome is pure: the stats it was given are untouched.
+    expect(start).toEqual(emptyObserveStats());
+    // The in-place form, for a loop's own accumulator, counts the same and returns that accumulator.
+    const accumulator = emptyObserveStats();
+    for (const outcome of stats) expect(addOutcome(accumulator, outcome)).toBe(accumulator);
+    expect(accumulator).toEqual(expected);
   });
 });
