@@ -33,7 +33,7 @@ export async function describeRecheck(config: Config, now: Date): Promise<Rechec
   const { state, corrupt } = await readState(config.state.path, now, { moveCorruptAside: false });
   const verifications = state.verifiedClean.identities;
   const verifiedClean = Object.keys(verifications).length;
-  const supported = config.isc !== undefined || config.iiq.api === 'scim';
+  const supported = config.source.kind === 'isc' || config.source.api === 'scim';
   const changeRead: ChangeReadOutlook = supported && state.accountChanges ? { supported, ...state.accountChanges } : { supported };
   const base = { recheckCleanHours, verifiedClean, changeRead };
   if (corrupt)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { omitKeys } from '../omit-keys.js';
 import { Secret } from '../secrets.js';
 import { routingKeyProblem } from './routing-key.js';
 import { configFileSchema, type ConfigFile } from './schema.js';
@@ -53,18 +54,16 @@ export type SourceConfig = ({ kind: 'iiq' } & IiqConfig) | ({ kind: 'isc' } & Is
 
 /**
  * The validated config: file values with defaults, env overrides applied, paths absolute, secrets
- * wrapped. Exactly one source section; `source` carries it with its kind (new code reads that,
- * not `iiq`/`isc`, which stay for the code that still does).
+ * wrapped. The one source section (the file's `iiq` or `isc`) is `source`, told apart by `kind`.
  */
-export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> &
-  ({ iiq: IiqConfig; isc?: undefined } | { iiq?: undefined; isc: IscConfig }) & {
-    source: SourceConfig;
-    pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
-      source: string;
-      /** Absent only where the command does not send (dry run, check). */
-      routingKey: Secret | undefined;
-    };
+export type Config = Omit<ConfigFile, 'iiq' | 'isc' | 'pagerduty'> & {
+  source: SourceConfig;
+  pagerduty: Omit<ConfigFile['pagerduty'], 'source'> & {
+    source: string;
+    /** Absent only where the command does not send (dry run, check). */
+    routingKey: Secret | undefined;
   };
+};
 
 /** What the command needs from the environment. */
 export interface ConfigNeeds {
@@ -83,7 +82,9 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
   checkOneSource(raw);
   const parsed = configFileSchema.transform(withSourceSection).safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config: ${describeIssues(parsed.error.issues)}`);
-  const { sourceSection, ...file } = parsed.data;
+  // The file's iiq/isc section lives on as `source` alone: one representation, one place to read it.
+  const { sourceSection } = parsed.data;
+  const file = omitKeys(parsed.data, 'sourceSection', 'iiq', 'isc');
 
   const problems: string[] = [];
   const source =
@@ -113,10 +114,10 @@ export function parseConfig(raw: unknown, env: WatchdogEnv, configDir: string, n
 
   const inConfigDir = (path: string): string => resolve(configDir, path);
   return {
-    ...file,
-    // The source section (iiq or isc) with its secrets; the other one is undefined.
-    ...credentials,
+    // The source section (iiq or isc) with its secrets, once: told apart by its kind. First, where
+    // the file has it, so whatever walks the config (the clear-text check) meets it first.
     source: credentials.isc ? { kind: 'isc', ...credentials.isc } : { kind: 'iiq', ...credentials.iiq },
+    ...file,
     pagerduty: {
       ...file.pagerduty,
       eventsUrl,

@@ -32,7 +32,10 @@ export function contactedUrls(
   const walk = (node: unknown, path: string): void => {
     if (!node || typeof node !== 'object' || Array.isArray(node)) return;
     for (const [key, value] of Object.entries(node)) {
-      const dotted = path ? `${path}.${key}` : key;
+      // The source section is named in the config file by its kind (`iiq` or `isc`): say that key.
+      const section = key === 'source' && !path ? (value as { kind?: unknown } | null)?.kind : undefined;
+      const name = typeof section === 'string' ? section : key;
+      const dotted = path ? `${path}.${name}` : name;
       if (typeof value === 'string' && key.endsWith('Url') && /^https?:/i.test(value)) {
         const variable = OVERRIDDEN_BY[dotted];
         found.push({ key: variable && env[variable as keyof typeof env] !== undefined ? variable : dotted, url: value });

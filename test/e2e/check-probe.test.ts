@@ -185,7 +185,7 @@ describe('check and run through the built CLI', () => {
     const result = await cli(['check', '--config', 'config.json']);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain(
-      `pagerduty    ${refusing}: PROBLEM: not reachable: connection refused (is the service up, and pagerduty.eventsUrl right?)`,
+      `pagerduty         ${refusing}: PROBLEM: not reachable: connection refused (is the service up, and pagerduty.eventsUrl right?)`,
     );
     expect(result.stdout).toMatch(/^iiq .*authenticated, first page read$/m);
     expect(result.stdout).toMatch(/^result +FAILED \(exit 2\); no event was sent$/m);

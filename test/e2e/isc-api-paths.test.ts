@@ -78,13 +78,14 @@ describe('isc.apiPaths "v1" (spec 9)', () => {
     expect(v1.byRoute).toEqual(v3.byRoute);
   });
 
-  it('check authenticates and reads one search page on /search/v1', async () => {
+  it('check authenticates and reads one search page (and the not-started listing) on /search/v1', async () => {
     const probed = await startFakePagerDuty();
     onTestFinished(() => probed.close());
     const result = await runCli(['check', '--config', configFor('v1', probed.url)], { cwd: dir, env: { ...ISC_DEMO_ENV } });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^isc +http:\/\/127\.0\.0\.1:\d+ \(lifecycle states inactive\): authenticated, first search page read$/m);
-    expect(isc.stats.byPath).toEqual({ '/oauth/token': 1, '/search/v1': 1 });
+    // The first page of the inactive listing, then the not-started listing (one page here).
+    expect(isc.stats.byPath).toEqual({ '/oauth/token': 1, '/search/v1': 2 });
   });
 
   it('apiPaths "v2": exit 2 naming the key, nothing contacted', async () => {

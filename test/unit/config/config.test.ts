@@ -23,7 +23,7 @@ function errorOf(raw: unknown, environment: WatchdogEnv = env): string {
 describe('parseConfig', () => {
   it('fills defaults, resolves paths against the config folder, wraps secrets', () => {
     const config = parseConfig(minimal(), env, '/etc/watchdog', { routingKey: true });
-    expect(config.iiq).toMatchObject({ api: 'rest', auth: 'basic', pageSize: 250, concurrency: 8, timeoutSeconds: 30 });
+    expect(config.source).toMatchObject({ kind: 'iiq', api: 'rest', auth: 'basic', pageSize: 250, concurrency: 8, timeoutSeconds: 30 });
     expect(config.pagerduty).toMatchObject({
       retries: 3,
       retryMinDelayMs: 1000,
@@ -60,7 +60,7 @@ describe('parseConfig', () => {
       '/',
       { routingKey: true },
     );
-    expect(config.iiq?.baseUrl).toBe('http://127.0.0.1:9/iiq');
+    expect(config.source.baseUrl).toBe('http://127.0.0.1:9/iiq');
     expect(config.pagerduty.eventsUrl).toBe('http://127.0.0.1:9/v2/enqueue');
   });
 

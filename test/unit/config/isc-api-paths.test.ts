@@ -13,8 +13,8 @@ const parse = (raw: unknown) => parseConfig(raw, env, '/etc/watchdog', { routing
 
 describe('isc.apiPaths', () => {
   it('defaults to "v3" and accepts "v1"', () => {
-    expect(parse(config()).isc?.apiPaths).toBe('v3');
-    expect(parse(config({ apiPaths: 'v1' })).isc?.apiPaths).toBe('v1');
+    expect(parse(config()).source).toMatchObject({ kind: 'isc', apiPaths: 'v3' });
+    expect(parse(config({ apiPaths: 'v1' })).source).toMatchObject({ kind: 'isc', apiPaths: 'v1' });
   });
 
   it.each([['v2'], ['V1'], [1], [null]])('%j is a config error (exit 2) naming isc.apiPaths', (value) => {

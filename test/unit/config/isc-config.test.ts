@@ -27,18 +27,22 @@ function errorOf(raw: unknown, environment: WatchdogEnv = env): string {
 describe('the isc section', () => {
   it('fills the defaults of spec 9 and wraps the secret', () => {
     const config = parse(minimal());
-    expect(config.iiq).toBeUndefined();
-    expect(config.isc).toMatchObject({
+    expect(config).not.toHaveProperty('iiq');
+    expect(config).not.toHaveProperty('isc');
+    expect(config.source).toMatchObject({
+      kind: 'isc',
       lifecycleStates: ['inactive'],
       pageSize: 250,
       concurrency: 4,
       maxRequestsPer10Seconds: 90,
       timeoutSeconds: 30,
     });
-    expect(config.isc?.identityUrlTemplate).toBe('https://acme.identitynow.com/ui/a/admin/identities/{id}/details/attributes');
+    expect(config.source.identityUrlTemplate).toBe('https://acme.identitynow.com/ui/a/admin/identities/{id}/details/attributes');
     expect(config.pagerduty.source).toBe('acme.api.identitynow.com');
     expect(JSON.stringify(config)).not.toContain('isc-secret-123456');
-    expect(config.isc?.credentials.kind === 'isc' && config.isc.credentials.clientSecret.reveal()).toBe('isc-secret-123456');
+    expect(
+      config.source.kind === 'isc' && config.source.credentials.kind === 'isc' && config.source.credentials.clientSecret.reveal(),
+    ).toBe('isc-secret-123456');
   });
 
   it.each([
@@ -84,7 +88,8 @@ describe('the isc section', () => {
   it('IIQ secrets are not asked for with an isc section, nor ISC secrets by report', () => {
     expect(() => parse(minimal(), env)).not.toThrow();
     expect(
-      parseConfig(minimal(), { PAGERDUTY_ROUTING_KEY: 'a'.repeat(32) }, '/', { routingKey: true, iiqCredentials: false }).isc?.credentials,
+      parseConfig(minimal(), { PAGERDUTY_ROUTING_KEY: 'a'.repeat(32) }, '/', { routingKey: true, iiqCredentials: false }).source
+        .credentials,
     ).toEqual({ kind: 'none' });
   });
 });
