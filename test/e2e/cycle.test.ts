@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } from '../../dev/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../dev/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate, runCli, writeDemoConfig } from '../../dev/scenario.js';
+import { deferred } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
@@ -284,12 +285,23 @@ describe('a cycle through the built CLI', () => {
   });
 
   it('exit 4: two overlapping runs, the second exits at once', async () => {
-    let firstRequest!: () => void;
-    const firstRequestArrived = new Promise<void>((resolve) => (firstRequest = resolve));
-    await restartIiq({ latencyMs: 400, fault: () => (firstRequest(), undefined) });
+    // The first run is held inside its cycle (its first delivery waits) until the second has
+    // ended: the overlap does not depend on how fast either process starts on a loaded machine.
+    const firstDelivery = deferred();
+    const secondEnded = deferred();
+    await pagerDuty.close();
+    pagerDuty = await startFakePagerDuty({
+      respond: async () => {
+        firstDelivery.resolve();
+        await secondEnded.promise;
+        return undefined;
+      },
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
     const first = run(0);
-    await firstRequestArrived;
+    await firstDelivery.promise;
     const second = await run(0);
+    secondEnded.resolve();
     expect(second.code).toBe(4);
     expect((await first).code).toBe(0);
     expect(pagerDuty.accepted()).toHaveLength(2);
