@@ -73,6 +73,8 @@ export interface FakeIiqOptions {
   accountSchemaAttributes?: readonly string[] | null;
   /** Behave like Apache httpd in front of IIQ with AllowEncodedSlashes Off: any path holding %2F gets its HTML 404. */
   rejectEncodedSlashes?: boolean;
+  /** The clock token expiry is judged on (default Date.now): a test moves it instead of waiting a TTL out. */
+  nowMs?: () => number;
 }
 /** A running fake IIQ. `identities` is live: tests may mutate or replace it between cycles. */
 export interface FakeIiq {
@@ -235,6 +237,7 @@ class Index {
 
 /** Starts a fake IdentityIQ on 127.0.0.1 (free port); `url` is the context root …/identityiq. */
 export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
+  const nowMs = options.nowMs ?? Date.now;
   const username = options.username ?? 'watchdog';
   const password = options.password ?? 'demo-password';
   const restCap = Math.max(1, options.maxPageSize ?? 1000);
@@ -317,7 +320,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
     if (bearer !== undefined) {
       const expiry = tokens.get(bearer);
-      return options.oauth !== undefined && expiry !== undefined && Date.now() < expiry;
+      return options.oauth !== undefined && expiry !== undefined && nowMs() < expiry;
     }
     const cred = basicCredentials(header);
     return cred !== undefined && cred[0] === username && cred[1] === password;
@@ -332,7 +335,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
     const ttl = oauth.tokenTtlSeconds ?? 3600;
     const accessToken = randomBytes(24).toString('base64url');
-    tokens.set(accessToken, Date.now() + ttl * 1000);
+    tokens.set(accessToken, nowMs() + ttl * 1000);
     stats.tokensIssued++;
     return json(200, { access_token: accessToken, token_type: 'bearer', expires_in: ttl });
   }

@@ -36,6 +36,8 @@ export interface FakePagerDutyOptions {
   rateLimit?: { events: number; windowMs: number };
   /** GET / (the incidents page) reloads itself this often; default never. */
   pageRefreshSeconds?: number;
+  /** The clock arrivals are stamped and the rolling window judged on (default Date.now): a test moves it instead of waiting. */
+  nowMs?: () => number;
 }
 /** A running fake PagerDuty; `url` is the full events URL …/v2/enqueue. */
 export interface FakePagerDuty {
@@ -95,6 +97,7 @@ function validate(event: unknown): string[] {
 
 /** Starts a fake PagerDuty Events API v2 on 127.0.0.1 (free port). */
 export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Promise<FakePagerDuty> {
+  const nowMs = options.nowMs ?? Date.now;
   const received: ReceivedEvent[] = [];
   const acceptedAt: number[] = []; // arrival times of 202s, oldest first, for the rolling window
 
@@ -109,7 +112,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
     if (errors.length > 0) return invalid(errors);
     const limit = options.rateLimit;
     if (limit) {
-      const now = Date.now();
+      const now = nowMs();
       while (acceptedAt.length > 0 && (acceptedAt[0] as number) <= now - limit.windowMs) acceptedAt.shift();
       if (acceptedAt.length >= limit.events) {
         return json(429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly.  Please retry later.' });
@@ -132,7 +135,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
       return;
     }
     // Recorded on arrival so concurrent requests get distinct, ordered indexes.
-    const entry: ReceivedEvent = { receivedAt: Date.now(), body: undefined, status: 0 };
+    const entry: ReceivedEvent = { receivedAt: nowMs(), body: undefined, status: 0 };
     const index = received.push(entry) - 1;
     const raw = await readBody(req);
     let parsed = false;
@@ -146,7 +149,7 @@ export async function startFakePagerDuty(options: FakePagerDutyOptions = {}): Pr
     const reply = await answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake').pathname, raw, entry.body, parsed, index);
     if (reply.hang) return;
     entry.status = reply.status;
-    if (reply.status === 202) acceptedAt.push(Date.now());
+    if (reply.status === 202) acceptedAt.push(nowMs());
     writeResponse(res, reply);
   }
 

@@ -7,6 +7,7 @@ import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } f
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { deferred } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
@@ -287,12 +288,23 @@ describe('a cycle through the built CLI', () => {
   });
 
   it('exit 4: two overlapping runs, the second exits at once', async () => {
-    let firstRequest!: () => void;
-    const firstRequestArrived = new Promise<void>((resolve) => (firstRequest = resolve));
-    await restartIiq({ latencyMs: 400, fault: () => (firstRequest(), undefined) });
+    // The first run is held inside its cycle (its first delivery waits) until the second has
+    // ended: the overlap does not depend on how fast either process starts on a loaded machine.
+    const firstDelivery = deferred();
+    const secondEnded = deferred();
+    await pagerDuty.close();
+    pagerDuty = await startFakePagerDuty({
+      respond: async () => {
+        firstDelivery.resolve();
+        await secondEnded.promise;
+        return undefined;
+      },
+    });
+    writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
     const first = run(0);
-    await firstRequestArrived;
+    await firstDelivery.promise;
     const second = await run(0);
+    secondEnded.resolve();
     expect(second.code).toBe(4);
     expect((await first).code).toBe(0);
     expect(pagerDuty.accepted()).toHaveLength(2);

@@ -1,20 +1,16 @@
 import { delay, http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { createIiqHttp } from '../../../src/iiq/http.js';
 import { createOAuthAuth } from '../../../src/iiq/oauth.js';
 import { Secret } from '../../../src/secrets.js';
+import { mswDispatcher, useMswServer } from '../../helpers/msw.js';
 
 const BASE = 'https://iiq.test/identityiq';
 const TOKEN = `${BASE}/oauth2/token`;
 const RESOURCE = `${BASE}/scim/v2/Users`;
 const SECRET = 'client-s3cret-value';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 interface TokenLog {
   authorization: string | null;
@@ -53,7 +49,8 @@ function serveResource(accept: (authorization: string | null) => boolean = () =>
 }
 
 function client(clock = { ms: 1_000_000 }) {
-  const dispatcher = new Agent();
+  // As production: the token through the token cache, the resource on the undici transport.
+  const dispatcher = mswDispatcher();
   const auth = createOAuthAuth({
     baseUrl: BASE,
     credentials: { kind: 'oauth', clientId: 'watchdog-client', clientSecret: new Secret(SECRET) },
@@ -61,7 +58,16 @@ function client(clock = { ms: 1_000_000 }) {
     timeoutMs: 2000,
     nowMs: () => clock.ms,
   });
-  return createIiqHttp({ baseUrl: BASE, auth, dispatcher, concurrency: 8, timeoutMs: 2000, retries: 2, retryMinDelayMs: 0 });
+  return createIiqHttp({
+    baseUrl: BASE,
+    auth,
+    dispatcher,
+    transport: 'undici',
+    concurrency: 8,
+    timeoutMs: 2000,
+    retries: 2,
+    retryMinDelayMs: 0,
+  });
 }
 
 describe('OAuth client credentials (spec 4.2.1)', () => {

@@ -5,9 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { pino } from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/config.js';
 import { createRestSource, isRestNotFound } from '../../../src/iiq/rest/rest-source.js';
 import type { IiqHttp } from '../../../src/iiq/http.js';
@@ -18,6 +17,7 @@ import { createScimSource } from '../../../src/iiq/scim/scim-source.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
 import { testIiqClient } from '../../helpers/iiq-client.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { NOW } from '../../helpers/clock.js';
 
@@ -35,7 +35,7 @@ const respond = (answer: Answer) =>
     ? HttpResponse.json(answer.value as never, { status: answer.status ?? 200 })
     : new HttpResponse(answer.text, { status: answer.status ?? 200, headers: { 'content-type': answer.type ?? 'text/plain' } });
 
-const server = setupServer(
+useMswServer(
   http.get(`${BASE}/rest/identities`, () => respond(listingAnswer)),
   http.get(`${BASE}/rest/identities/:name/links`, () => respond(linksAnswer)),
   http.get(`${BASE}/rest/identities/:name`, () => respond(lookupAnswer)),
@@ -44,8 +44,6 @@ const server = setupServer(
   http.get(`${BASE}/scim/v2/Accounts`, () => respond(linksAnswer)),
   http.get(`${BASE}/scim/v2/Schemas/:id`, () => respond(schemaAnswer)),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterAll(() => server.close());
 
 const validIdentity = {
   id: 'id-jdoe',

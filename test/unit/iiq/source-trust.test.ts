@@ -17,6 +17,7 @@ import type { Identity } from '../../../src/source/identity-source.js';
 import { Redactor } from '../../../src/secrets.js';
 import { testIiqClient } from '../../helpers/iiq-client.js';
 import { useMswServer } from '../../helpers/msw.js';
+import { Agent } from 'undici';
 
 const BASE = 'https://iiq.trust.test/identityiq';
 const SCIM_TYPE = { 'content-type': 'application/scim+json' };
@@ -25,8 +26,12 @@ const APACHE_404 =
   '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>';
 const server = useMswServer();
 
+/** The production transport (undici) answered by msw; a `baseUrl` of a real server gets a plain Agent. */
 function client(options: { baseUrl?: string; transport?: 'fetch' | 'undici' } = {}) {
-  return testIiqClient(options.baseUrl ?? BASE, { transport: options.transport ?? 'fetch' });
+  return testIiqClient(options.baseUrl ?? BASE, {
+    transport: options.transport ?? 'undici',
+    ...(options.baseUrl ? { dispatcher: new Agent() } : {}),
+  });
 }
 const rest = (options: Parameters<typeof client>[0] = {}) => createRestSource(client(options), 2);
 const scim = () => createScimSource(client(), { pageSize: 2, accountsBulk: false });
@@ -149,7 +154,9 @@ describe('identity names travel as one path segment', () => {
 
   it('the fetch transport refuses a path it would normalise instead of reading another one', async () => {
     // REST never builds such a path any more (dot names are refused first); the transport's own guard stays.
-    const error = await errorOf(client().getJson('/rest/identities/%2E%2E/links', z.unknown(), 'GET /rest/identities/{name}/links'));
+    const error = await errorOf(
+      client({ transport: 'fetch' }).getJson('/rest/identities/%2E%2E/links', z.unknown(), 'GET /rest/identities/{name}/links'),
+    );
     expect(error).toBeInstanceOf(SourceReadError);
     expect(error?.classified).toBe('IIQ GET /rest/identities/%2E%2E/links: path not sendable');
   });

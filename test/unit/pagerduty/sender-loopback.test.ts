@@ -55,6 +55,18 @@ const event = (i: number): PagerDutyEvent => ({
   },
 });
 
+/** A clock that moves only when the code under test waits on it (the waits take no real time). */
+function virtualClock() {
+  let nowMs = 1_000_000;
+  return {
+    nowMs: () => nowMs,
+    sleep: (ms: number): Promise<void> => {
+      nowMs += Math.max(0, ms);
+      return Promise.resolve();
+    },
+  };
+}
+
 /** The most 202s whose arrival falls inside any window of `windowMs` (the fake's own measure). */
 function busiestWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
@@ -124,25 +136,30 @@ describe('sender on loopback', () => {
     expect(pagerDuty.received).toHaveLength(4);
   });
 
+  // On a clock the test owns: one request at a time, so the pacer's clock only moves between
+  // requests and each arrival is stamped at its start (real time is the e2e delivery test's).
   it('paces a storm of 40 events under a 5-per-second rolling window: all delivered, zero 429s', async () => {
+    const clock = virtualClock();
     const rateLimit = { events: 5, windowMs: 1_000 };
-    const { pagerDuty, sender } = await setup({ rateLimit }, { maxEventsPerMinute: 240 });
+    const { pagerDuty, sender } = await setup(
+      { rateLimit, nowMs: clock.nowMs },
+      { maxEventsPerMinute: 240, concurrency: 1, nowMs: clock.nowMs, sleep: clock.sleep },
+    );
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => sender.send(event(i))));
     expect(results.every((r) => r.ok && r.attempts === 1)).toBe(true);
     expect(pagerDuty.received.filter((r) => r.status === 429)).toHaveLength(0);
     expect(pagerDuty.accepted()).toHaveLength(40);
-    expect(
-      busiestWindow(
-        pagerDuty.received.map((r) => r.receivedAt),
-        rateLimit.windowMs,
-      ),
-    ).toBeLessThanOrEqual(rateLimit.events);
+    const arrivals = pagerDuty.received.map((r) => r.receivedAt);
+    expect(busiestWindow(arrivals, rateLimit.windowMs)).toBeLessThanOrEqual(rateLimit.events);
+    // 240 a minute: one start every 250 ms, no bursts.
+    expect(arrivals.slice(1).map((atMs, i) => atMs - (arrivals[i] as number))).toEqual(Array.from({ length: 39 }, () => 250));
   });
 
   it('slows the whole sender down after 429s when configured faster than the key allows, and still delivers everything', async () => {
+    const clock = virtualClock();
     const { pagerDuty, sender, lines } = await setup(
-      { rateLimit: { events: 5, windowMs: 1_000 } },
-      { maxEventsPerMinute: 1_200, retries: 5, retryMinDelayMs: 50 },
+      { rateLimit: { events: 5, windowMs: 1_000 }, nowMs: clock.nowMs },
+      { maxEventsPerMinute: 1_200, retries: 5, retryMinDelayMs: 50, concurrency: 1, nowMs: clock.nowMs, sleep: clock.sleep },
     );
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sender.send(event(i))));
     expect(results.filter((r) => !r.ok)).toEqual([]);

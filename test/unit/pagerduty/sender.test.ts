@@ -53,12 +53,29 @@ function makeSender(overrides: Partial<SenderOptions> = {}) {
   return { sender, lines };
 }
 
+/** A clock that moves only by the sender's waits (they take no real time). */
+function testClock() {
+  let nowMs = 1_000_000;
+  return {
+    nowMs: () => nowMs,
+    sleep: (ms: number): Promise<void> => {
+      nowMs += Math.max(0, ms);
+      return Promise.resolve();
+    },
+  };
+}
+
 /** Answers in turn from `answers` (the last one repeats) and records each request body with its arrival time. */
 function script(...answers: (() => Response)[]) {
+  return scriptOn(Date.now, ...answers);
+}
+
+/** `script` with arrival times on `nowMs` (a test clock the sender waits on). */
+function scriptOn(nowMs: () => number, ...answers: (() => Response)[]) {
   const requests: { body: any; atMs: number }[] = [];
   server.use(
     http.post(URL, async ({ request }) => {
-      requests.push({ body: await request.json(), atMs: Date.now() });
+      requests.push({ body: await request.json(), atMs: nowMs() });
       return (answers[Math.min(requests.length, answers.length) - 1] as () => Response)();
     }),
   );
@@ -132,20 +149,23 @@ describe('createPagerDutySender', () => {
   });
 
   it('waits out a 429 Retry-After (seconds) before the next attempt, then succeeds', async () => {
-    const requests = script(() => new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }), accepted);
-    const { sender, lines } = makeSender();
+    const clock = testClock();
+    const requests = scriptOn(clock.nowMs, () => new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }), accepted);
+    const { sender, lines } = makeSender({ nowMs: clock.nowMs, sleep: clock.sleep });
     expect(await sender.send(event('a'))).toEqual({ ok: true, attempts: 2 });
     expect(lines.find((l) => l.msg === 'PagerDuty delivery attempt failed')).toMatchObject({ retryAfterMs: 1000, error: 'HTTP 429' });
-    // Backoff is 0 here: only the Retry-After can explain the gap (a lower bound, never flaky).
+    // Backoff is 0 here: only the Retry-After can explain the gap (waited on the test's clock).
     expect(requests[1]!.atMs - requests[0]!.atMs).toBeGreaterThanOrEqual(990);
   });
 
   it('honours a Retry-After given as an HTTP date', async () => {
-    const requests = script(
+    const clock = testClock();
+    const requests = scriptOn(
+      clock.nowMs,
       () => new HttpResponse(null, { status: 503, headers: { 'retry-after': new Date(Date.now() + 2_000).toUTCString() } }),
       accepted,
     );
-    const { sender, lines } = makeSender();
+    const { sender, lines } = makeSender({ nowMs: clock.nowMs, sleep: clock.sleep });
     expect(await sender.send(event('a'))).toEqual({ ok: true, attempts: 2 });
     const waitMs = lines.find((l) => l.msg === 'PagerDuty delivery attempt failed')?.retryAfterMs as number;
     expect(waitMs).toBeGreaterThan(0);
