@@ -5,12 +5,15 @@
  * cold dry run each, or with `--deliver` / BENCH_DELIVER=1 one cold cycle delivering to a fake PagerDuty), then the steady-state scenario of spec 10 (`--scenario modes|steady|all`,
  * `--latencies 20,300`, `--modes rest,scim,bulk`, `--steady-concurrency 8`, `--skip-catch-up`,
  * `--state-sizes 20000,100000`, `--days 7`), then one cycle against the fake ISC under its
- * real-time rate limit (bench/run-isc-bench.ts).
+ * real-time rate limit (bench/run-isc-bench.ts). `--not-started N` (or `--scenario not-started`,
+ * N default 500) adds N not-started leavers next to the inactive identities and prints the
+ * requests of a cold cycle by term, REST and SCIM, without and with them (bench/run-not-started-bench.ts).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBench, type BenchRow } from './run-bench.js';
 import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
+import { formatNotStartedBench, runNotStartedBench } from './run-not-started-bench.js';
 import { printSteadyReport } from './steady-report.js';
 import type { SteadyMode } from './steady-state.js';
 
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     'skip-catch-up': { type: 'boolean' },
     'state-sizes': { type: 'string' },
     days: { type: 'string' },
+    'not-started': { type: 'string' },
   },
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number): number => {
@@ -55,7 +59,9 @@ const options = {
   deliver: values.deliver ?? env.BENCH_DELIVER === '1',
 };
 const scenario = values.scenario ?? 'all';
-if (!['all', 'modes', 'steady'].includes(scenario)) throw new Error(`--scenario must be all, modes or steady (not ${scenario})`);
+if (!['all', 'modes', 'steady', 'not-started'].includes(scenario))
+  throw new Error(`--scenario must be all, modes, steady or not-started (not ${scenario})`);
+const notStarted = values['not-started'] ?? (scenario === 'not-started' ? '500' : undefined);
 const modes = list(values.modes, 'rest,scim,bulk');
 if (modes.some((mode) => !['rest', 'scim', 'bulk'].includes(mode)))
   throw new Error(`--modes takes rest, scim and bulk (not ${values.modes})`);
@@ -66,7 +72,7 @@ const format = (row: BenchRow): string =>
   `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ` +
   `${(row.cpuMs / 1000).toFixed(2)} s | ${((row.cpuMs * 1000) / Math.max(1, row.requests)).toFixed(0)} µs | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} | ${loadavg()[0]?.toFixed(2)} |`;
 
-if (scenario !== 'steady') {
+if (scenario === 'all' || scenario === 'modes') {
   console.log(
     `${options.identities} inactive identities × ${options.accountsPerIdentity} accounts, ${options.latencyMs} ms per request, ` +
       `concurrency ${options.concurrency}, page size ${options.pageSize}, ${options.breachingFraction * 100} % breaching`,
@@ -95,7 +101,7 @@ if (scenario !== 'steady') {
   }
 }
 
-if (scenario !== 'modes') {
+if (scenario === 'all' || scenario === 'steady') {
   const allPassed = await printSteadyReport(
     {
       identities: options.identities,
@@ -117,9 +123,23 @@ if (scenario !== 'modes') {
   }
 }
 
-if (scenario !== 'steady' && !(values['skip-isc'] ?? env.BENCH_SKIP_ISC === '1')) {
+if ((scenario === 'all' || scenario === 'modes') && !(values['skip-isc'] ?? env.BENCH_SKIP_ISC === '1')) {
   const iscOptions = iscBenchOptions(options.identities, options.latencyMs);
   const iscRow = await runIscBench(iscOptions);
   console.log(`\n${formatIscBench(iscOptions, iscRow)}`);
   if (iscRow.breachesFound !== iscRow.expectedBreaches || iscRow.exitCode !== 0) process.exitCode = 1;
+}
+
+if (notStarted !== undefined) {
+  const notStartedOptions = {
+    ...options,
+    notStarted: num(notStarted, undefined, 500),
+    notStartedPastSlaFraction: 0.2,
+  };
+  const rows = await runNotStartedBench(notStartedOptions);
+  console.log(`\n${formatNotStartedBench(notStartedOptions, rows)}`);
+  if (rows.some((row) => row.exitCode !== 0 || row.breachesFound !== row.expectedBreaches || row.notStartedWithinSlaAccountReads !== 0)) {
+    console.log('\nWARNING: a not-started run did not exit 0, missed a breach, or read a leaver within SLA');
+    process.exitCode = 1;
+  }
 }

@@ -1,6 +1,7 @@
 /** A small run of the benchmark (npm test builds first): bounded concurrency and the right breaches, no timing asserted. */
 import { describe, expect, it } from 'vitest';
 import { runBench } from '../../bench/run-bench.js';
+import { runNotStartedBench } from '../../bench/run-not-started-bench.js';
 
 describe('bench (small N)', () => {
   it('every mode stays within the concurrency and finds exactly the breaching identities', async () => {
@@ -54,6 +55,37 @@ describe('bench (small N)', () => {
       expect(row.exitCode, row.mode).toBe(0);
       expect(row.breachesFound, row.mode).toBe(15);
       expect(row.ratioToIdeal, row.mode).toBeCloseTo((row.wallMs - result.pacingFloorMs) / result.idealMs, 6);
+    }
+  });
+
+  it('--not-started: the not-started listing adds only its own pages and the account reads of those past SLA', async () => {
+    const rows = await runNotStartedBench({
+      identities: 300,
+      notStarted: 20,
+      notStartedPastSlaFraction: 0.2,
+      accountsPerIdentity: 4,
+      breachingFraction: 0.05,
+      latencyMs: 0,
+      concurrency: 4,
+      pageSize: 50,
+    });
+    expect(rows.map((row) => [row.api, row.notStarted])).toEqual([
+      ['rest', 0],
+      ['rest', 20],
+      ['scim', 0],
+      ['scim', 20],
+    ]);
+    for (const row of rows) {
+      expect(row.exitCode, `${row.api} ${row.notStarted}`).toBe(0);
+      expect(row.breachesFound).toBe(row.expectedBreaches);
+      expect(row.inactiveListingPages).toBe(6);
+      // One page either way: empty without them, 20 leavers in one page of 50 with them.
+      expect(row.notStartedListingPages).toBe(1);
+      expect(row.notStartedPastSlaAccountReads).toBe(row.notStarted === 0 ? 0 : 4);
+      expect(row.notStartedWithinSlaAccountReads).toBe(0);
+      // 300 inactive account reads, and over SCIM the Account schema once.
+      expect(row.rest).toBe(row.api === 'scim' ? 301 : 300);
+      expect(row.total).toBe(row.inactiveListingPages + row.notStartedListingPages + row.notStartedPastSlaAccountReads + row.rest);
     }
   });
 });
