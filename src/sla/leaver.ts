@@ -1,4 +1,4 @@
-import type { Identity } from '../source/identity-source.js';
+import type { Identity } from './identity.js';
 import { parseTerminationInstant } from './termination.js';
 
 /**
