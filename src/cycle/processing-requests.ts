@@ -94,7 +94,10 @@ export function withProcessingRequestedAt(
     const at = byKey.get(notification.event.dedup_key);
     const payload = notification.event.payload;
     if (at === undefined || notification.action === 'resolve' || !payload) return notification;
-    const event = fitEvent({ ...notification.event, payload: { ...payload, custom_details: { ...payload.custom_details, processing_requested_at: at } } });
+    const event = fitEvent({
+      ...notification.event,
+      payload: { ...payload, custom_details: { ...payload.custom_details, processing_requested_at: at } },
+    });
     return { ...notification, event };
   });
 }

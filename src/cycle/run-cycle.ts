@@ -119,7 +119,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   observed.readErrorClassified ??= chain.readErrorClassified;
   // Opt-in, and before the cycle's events: a stalled leaver is handed to the source for processing.
   const processing = await untilStopped(
-    requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) => Object.hasOwn(state.incidents, dedupKeyFor(id))),
+    requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) =>
+      Object.hasOwn(state.incidents, dedupKeyFor(id)),
+    ),
     input.stop,
   );
   if (processing === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);

@@ -1,4 +1,11 @@
-import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource, ProcessingRequestOutcome } from '../source/identity-source.js';
+import type {
+  Account,
+  AccountsRead,
+  Identity,
+  IdentityLookup,
+  IdentitySource,
+  ProcessingRequestOutcome,
+} from '../source/identity-source.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import { processAccepted } from './task-result.js';
 import { iscReadError } from './errors.js';
@@ -66,7 +73,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
   const search = iscRoute(options.apiPaths ?? 'v3', 'search');
   const listAccounts = iscRoute(options.apiPaths ?? 'v3', 'listAccounts');
   const searchLabel = `${search.method} ${search.path}`;
-  const process = iscRoute(options.apiPaths ?? 'v3', 'processIdentities');
+  const processRoute = iscRoute(options.apiPaths ?? 'v3', 'processIdentities');
 
   /** One request per 250 identities; a refused batch fails each of its identities (classified only). */
   async function requestProcessing(identities: readonly { id: string; name: string }[]): Promise<ProcessingRequestOutcome[]> {
@@ -75,11 +82,17 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
       const batch = identities.slice(start, start + PROCESS_BATCH_SIZE);
       try {
         const body = { identityIds: batch.map((identity) => identity.id) };
-        const { taskId } = await http.postJson(process.path, body, processAccepted, `${process.method} ${process.path}`, process.headers);
-        for (const _ of batch) outcomes.push({ kind: 'accepted', taskId });
+        const { taskId } = await http.postJson(
+          processRoute.path,
+          body,
+          processAccepted,
+          `${processRoute.method} ${processRoute.path}`,
+          processRoute.headers,
+        );
+        outcomes.push(...batch.map((): ProcessingRequestOutcome => ({ kind: 'accepted', taskId })));
       } catch (error) {
         if (!(error instanceof SourceReadError)) throw error;
-        for (const _ of batch) outcomes.push({ kind: 'failed', error: error.classified });
+        outcomes.push(...batch.map((): ProcessingRequestOutcome => ({ kind: 'failed', error: error.classified })));
       }
     }
     return outcomes;

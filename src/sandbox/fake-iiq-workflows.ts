@@ -27,7 +27,8 @@ const scim = (status: number, value: unknown): FakeResponse => ({
   body: JSON.stringify(value),
   headers: { 'content-type': SCIM_JSON },
 });
-const scimError = (status: number, detail: string): FakeResponse => scim(status, { schemas: [ERROR_SCHEMA], detail, status: String(status) });
+const scimError = (status: number, detail: string): FakeResponse =>
+  scim(status, { schemas: [ERROR_SCHEMA], detail, status: String(status) });
 
 /** Answers one launch; `launch` is told each accepted one (the refresh itself). */
 export function launchWorkflow(
@@ -42,7 +43,8 @@ export function launchWorkflow(
   } catch {
     return scimError(400, 'Unable to parse the request body');
   }
-  const nested = typeof request === 'object' && request !== null ? (request as Record<string, unknown>)[FAKE_LAUNCHED_WORKFLOW_SCHEMA] : undefined;
+  const nested =
+    typeof request === 'object' && request !== null ? (request as Record<string, unknown>)[FAKE_LAUNCHED_WORKFLOW_SCHEMA] : undefined;
   const ext = typeof nested === 'object' && nested !== null ? (nested as { workflowName?: unknown; input?: unknown }) : {};
   const workflowName = typeof ext.workflowName === 'string' ? ext.workflowName : undefined;
   if (workflowName === undefined) return scimError(404, 'Resource Workflow null not found.');

@@ -368,7 +368,8 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
           };
     }
     if (route === 'unknown') return scim ? scimError(404, `No resource at ${path}`) : json(404, { message: 'not found' });
-    if (route === 'scim.launchedWorkflows' && method === 'POST') return launchWorkflow(body, options.workflows ?? [FAKE_REFRESH_WORKFLOW], refresh, base);
+    if (route === 'scim.launchedWorkflows' && method === 'POST')
+      return launchWorkflow(body, options.workflows ?? [FAKE_REFRESH_WORKFLOW], refresh, base);
     if (method !== 'GET')
       return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
     if (route === 'rest.identities') return restIdentities(q);

@@ -118,7 +118,8 @@ describe('processing requests over ISC', () => {
     let refuse = true;
     isc = await startFakeIsc({
       identities: stalledIsc(2),
-      fault: ({ path }) => (refuse && path === '/beta/identities/process' ? iscError(500, 'processing broke: jane.doe@corp.example') : undefined),
+      fault: ({ path }) =>
+        refuse && path === '/beta/identities/process' ? iscError(500, 'processing broke: jane.doe@corp.example') : undefined,
     });
     const config = iscConfig(isc);
     const first = await runAt(config, NOW, ISC_DEMO_ENV);
@@ -203,19 +204,22 @@ describe('processing requests over IIQ (refresh workflow)', () => {
     );
   }
 
-  it.each(['scim', 'rest'] as const)('%s: launches the workflow with the nested body; the trigger carries processing_requested_at', async (api) => {
-    iiq = await startFakeIiq({ identities: [nora()] });
-    const run = await runAt(iiqConfig(iiq, api, { refreshWorkflow: FAKE_REFRESH_WORKFLOW }), NOW, DEMO_ENV);
-    expect(run.code, run.stderr).toBe(0);
-    // The fake answers a flat body with IIQ's 404 "Resource Workflow null not found.": accepted means nested.
-    expect(iiq.launchedWorkflows).toEqual([{ workflowName: FAKE_REFRESH_WORKFLOW, identityName: 'nnotstarted' }]);
-    expect(summaryOf(run.stderr)).toMatchObject({ processingRequested: 1, processingRequestFailures: 0 });
-    const [trigger] = pagerDuty.accepted();
-    expect(trigger?.payload?.custom_details).toMatchObject({ leaver_stage: 'not-started', processing_requested_at: NOW.toISOString() });
-    expect(processingAudit()).toEqual([
-      expect.objectContaining({ identity_id: nora().id, identity_name: 'nnotstarted', source_task_id: expect.any(String) }),
-    ]);
-  });
+  it.each(['scim', 'rest'] as const)(
+    '%s: launches the workflow with the nested body; the trigger carries processing_requested_at',
+    async (api) => {
+      iiq = await startFakeIiq({ identities: [nora()] });
+      const run = await runAt(iiqConfig(iiq, api, { refreshWorkflow: FAKE_REFRESH_WORKFLOW }), NOW, DEMO_ENV);
+      expect(run.code, run.stderr).toBe(0);
+      // The fake answers a flat body with IIQ's 404 "Resource Workflow null not found.": accepted means nested.
+      expect(iiq.launchedWorkflows).toEqual([{ workflowName: FAKE_REFRESH_WORKFLOW, identityName: 'nnotstarted' }]);
+      expect(summaryOf(run.stderr)).toMatchObject({ processingRequested: 1, processingRequestFailures: 0 });
+      const [trigger] = pagerDuty.accepted();
+      expect(trigger?.payload?.custom_details).toMatchObject({ leaver_stage: 'not-started', processing_requested_at: NOW.toISOString() });
+      expect(processingAudit()).toEqual([
+        expect.objectContaining({ identity_id: nora().id, identity_name: 'nnotstarted', source_task_id: expect.any(String) }),
+      ]);
+    },
+  );
 
   it('without iiq.refreshWorkflow IIQ is never asked; an unknown workflow is a counted failure, exit 0', async () => {
     iiq = await startFakeIiq({ identities: [nora()] });
@@ -236,7 +240,10 @@ describe('the fake IIQ LaunchedWorkflows endpoint', () => {
     iiq = await startFakeIiq({ identities: [] });
     const response = await fetch(`${iiq.url}/scim/v2/LaunchedWorkflows`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`, 'content-type': 'application/scim+json' },
+      headers: {
+        authorization: `Basic ${Buffer.from('watchdog:demo-password').toString('base64')}`,
+        'content-type': 'application/scim+json',
+      },
       body: JSON.stringify({
         schemas: ['urn:ietf:params:scim:schemas:sailpoint:1.0:LaunchedWorkflow'],
         workflowName: FAKE_REFRESH_WORKFLOW,

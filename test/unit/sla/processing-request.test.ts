@@ -12,14 +12,30 @@ const ON: ProcessingRequestRule = { enabled: true, afterMinutes: 30 };
 
 describe('processingRequestVerdict', () => {
   it.each<[string, { terminatedAgoMs: number; lastAgoMs?: number | 'unreadable'; rule?: ProcessingRequestRule }, string]>([
-    ['off: never, however stalled', { terminatedAgoMs: 48 * HOUR_MS, rule: { enabled: false, afterMinutes: 30 } }, 'no:processing requests off'],
+    [
+      'off: never, however stalled',
+      { terminatedAgoMs: 48 * HOUR_MS, rule: { enabled: false, afterMinutes: 30 } },
+      'no:processing requests off',
+    ],
     ['29 min after termination: too soon', { terminatedAgoMs: 29 * MIN }, 'no:too soon after termination'],
     ['exactly 30 min after termination: due', { terminatedAgoMs: 30 * MIN }, 'due:first request'],
     ['within its SLA still: due (past SLA or not)', { terminatedAgoMs: HOUR_MS }, 'due:first request'],
-    ['afterMinutes 0: due at the termination instant', { terminatedAgoMs: 0, rule: { enabled: true, afterMinutes: 0 } }, 'due:first request'],
+    [
+      'afterMinutes 0: due at the termination instant',
+      { terminatedAgoMs: 0, rule: { enabled: true, afterMinutes: 0 } },
+      'due:first request',
+    ],
     ['accepted 3 h 59 min ago: waits', { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: 4 * HOUR_MS - MIN }, 'no:requested within the interval'],
-    ['accepted exactly 4 h ago: due again', { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: 4 * HOUR_MS }, 'due:interval since last request passed'],
-    ['accepted "in the future" (clock stepped back): waits', { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: -HOUR_MS }, 'no:requested within the interval'],
+    [
+      'accepted exactly 4 h ago: due again',
+      { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: 4 * HOUR_MS },
+      'due:interval since last request passed',
+    ],
+    [
+      'accepted "in the future" (clock stepped back): waits',
+      { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: -HOUR_MS },
+      'no:requested within the interval',
+    ],
     ['unreadable last instant: asked again', { terminatedAgoMs: 10 * HOUR_MS, lastAgoMs: 'unreadable' }, 'due:first request'],
   ])('%s', (_name, { terminatedAgoMs, lastAgoMs, rule }, expected) => {
     const last = lastAgoMs === undefined ? undefined : lastAgoMs === 'unreadable' ? Number.NaN : NOW_MS - lastAgoMs;
