@@ -235,6 +235,47 @@ describe('processing requests over IIQ (refresh workflow)', () => {
   });
 });
 
+describe('the sandbox fakes: processing starts the leaver', () => {
+  it('ISC: after an accepted request the leaver is listed inactive (started) at the next cycle', async () => {
+    isc = await startFakeIsc({ identities: stalledIsc(1), processedLifecycleState: 'inactive' });
+    const config = iscConfig(isc);
+    const first = await runAt(config, NOW, ISC_DEMO_ENV);
+    expect(summaryOf(first.stderr)).toMatchObject({ notStartedListed: 1, processingRequested: 1 });
+    const second = await runAt(config, later(15 * MIN_MS), ISC_DEMO_ENV);
+    expect(second.code, second.stderr).toBe(0);
+    expect(summaryOf(second.stderr)).toMatchObject({ notStartedListed: 0, inactiveListed: 1, processingRequested: 0 });
+  });
+
+  it('IIQ: the launched refresh makes the identity inactive at the next listing', async () => {
+    iiq = await startFakeIiq({
+      identities: [
+        {
+          id: '5f60718293a4b5c6d7e8f90a1b2c3d4e',
+          name: 'nnotstarted',
+          displayName: 'Nora Notstarted',
+          inactive: false,
+          attributes: { risk_tier: 'standard', hrTerminationDate: ago(HOUR_MS) },
+          links: [],
+        },
+      ],
+      refreshMakesInactive: true,
+    });
+    const config = writeDemoConfig(
+      dir,
+      { iiq: iiq.url, pagerDuty: pagerDuty.url },
+      {
+        iiq: { baseUrl: iiq.url, api: 'scim', pageSize: 50, timeoutSeconds: 5, retries: 0, refreshWorkflow: FAKE_REFRESH_WORKFLOW },
+        leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', ...LEAVER_ON },
+      },
+    );
+    const first = await runAt(config, NOW, DEMO_ENV);
+    expect(summaryOf(first.stderr)).toMatchObject({ notStartedListed: 1, processingRequested: 1 });
+    const second = await runAt(config, later(15 * MIN_MS), DEMO_ENV);
+    expect(second.code, second.stderr).toBe(0);
+    expect(summaryOf(second.stderr)).toMatchObject({ notStartedListed: 0, inactiveListed: 1, processingRequested: 0 });
+  });
+});
+
 describe('the fake IIQ LaunchedWorkflows endpoint', () => {
   it('answers a flat body as IIQ does: 404 "Resource Workflow null not found."', async () => {
     iiq = await startFakeIiq({ identities: [] });
