@@ -235,6 +235,40 @@ describe('processing requests over IIQ (refresh workflow)', () => {
   });
 });
 
+describe('check says whether processing requests are on', () => {
+  it('ISC on, IIQ on without and with a workflow, and off', async () => {
+    isc = await startFakeIsc({ identities: stalledIsc(1) });
+    const iscCheck = await runCli(['check', '--config', iscConfig(isc)], { cwd: dir, env: ISC_DEMO_ENV });
+    expect(iscCheck.stdout).toMatch(
+      /^processing +on: leavers still active are sent to ISC identity processing \(POST \/beta\/identities\/process/m,
+    );
+    expect(isc.processRequests).toEqual([]);
+
+    iiq = await startFakeIiq({ identities: [] });
+    const iiqConfig = (iiqExtra: Record<string, unknown>, leaver: Record<string, unknown>) =>
+      writeDemoConfig(
+        dir,
+        { iiq: iiq!.url, pagerDuty: pagerDuty.url },
+        {
+          iiq: { baseUrl: iiq!.url, api: 'scim', pageSize: 50, timeoutSeconds: 5, retries: 0, ...iiqExtra },
+          leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', ...leaver },
+        },
+      );
+    const unset = await runCli(['check', '--config', iiqConfig({}, LEAVER_ON)], { cwd: dir, env: DEMO_ENV });
+    expect(unset.stdout).toMatch(/^processing +PROBLEM: on, but iiq\.refreshWorkflow is not set/m);
+    const named = await runCli(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, LEAVER_ON)], {
+      cwd: dir,
+      env: DEMO_ENV,
+    });
+    expect(named.stdout).toMatch(/^processing +on: workflow "Leaver Watchdog Refresh Identity" is launched/m);
+    const off = await runCli(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, {})], { cwd: dir, env: DEMO_ENV });
+    expect(off.stdout).toMatch(
+      /^processing +off \(leaver\.requestProcessing is false\).*iiq\.refreshWorkflow is "Leaver Watchdog Refresh Identity"$/m,
+    );
+    expect(iiq.launchedWorkflows).toEqual([]);
+  });
+});
+
 describe('the sandbox fakes: processing starts the leaver', () => {
   it('ISC: after an accepted request the leaver is listed inactive (started) at the next cycle', async () => {
     isc = await startFakeIsc({ identities: stalledIsc(1), processedLifecycleState: 'inactive' });
