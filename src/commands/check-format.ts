@@ -70,6 +70,7 @@ export function formatCheckText(result: CheckResult): string {
     for (const u of unparseable) lines.push(['', `${u.name.padEnd(unparseableWidth)}  ${u.value}  not parseable`]);
   }
   if (result.notStarted) lines.push(['not started', formatNotStartedLine(result.notStarted)]);
+  if (result.processingRequests) lines.push(['processing', result.processingRequests.detail]);
   if (result.recheck) lines.push(['re-check', formatRecheckLine(result.recheck)]);
   if (result.recheck) lines.push(['changed accounts', formatChangeReadLine(result.recheck.changeRead)]);
   if (result.chainTasks) lines.push(...formatChainTaskLines(result.chainTasks));

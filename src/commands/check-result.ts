@@ -1,3 +1,4 @@
+import type { ProcessingRequestsCheck } from './check-processing.js';
 import type { NotStartedCheck } from './check-not-started.js';
 import type { ExitCode } from '../errors.js';
 import type { PagerDutyProbe } from '../pagerduty/probe.js';
@@ -24,6 +25,8 @@ export interface CheckResult {
   exitCode: ExitCode;
   /** The listing of leavers the source still shows active (spec 14.1): works and how many, or how to fix it. */
   notStarted?: NotStartedCheck;
+  /** Whether stalled leavers are handed to the source for processing, and (IIQ) through which workflow. */
+  processingRequests?: ProcessingRequestsCheck;
   /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
   /** Each `chain.tasks` task: its newest result's status and age, and whether a cycle would page it. */

@@ -20,6 +20,7 @@ import { checkChainTasks, type ChainTaskCheck } from './check-chain.js';
 import { describeRecheck } from './check-recheck.js';
 import { formatCheckText } from './check-format.js';
 import { checkNotStarted, type NotStartedCheck } from './check-not-started.js';
+import { describeProcessingRequests } from './check-processing.js';
 import type { CheckResult, SourceRead } from './check-result.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 import { describeValue } from '../parse/describe-value.js';
@@ -78,6 +79,7 @@ export function registerCheckCommand(program: Command, context: CommandContext):
         const result = {
           ...built,
           notStarted,
+          processingRequests: describeProcessingRequests(config),
           exceptions,
           recheck: await describeRecheck(config, new Date()),
           ...(chainTasks.length > 0 ? { chainTasks } : {}),

@@ -85,6 +85,15 @@ function formatCycleTable(summary: CycleSummary, exitCode: number, sourceLabel: 
       summary.dryRun ? 'events planned' : 'events delivered',
       `${summary.triggered} triggered, ${summary.retriggered} re-triggered, ${summary.resolved} resolved${summary.dryRun ? ' (dry run: none sent)' : ''}`,
     ],
+    // Only when processing requests were made or failed: most setups never turn them on.
+    ...(summary.processingRequested + summary.processingRequestFailures > 0
+      ? ([
+          [
+            'processing',
+            `${summary.processingRequested} stalled leaver(s) ${summary.dryRun ? 'would be handed' : 'handed'} to the source, ${summary.processingRequestFailures} request(s) failed`,
+          ],
+        ] as [string, string][])
+      : []),
     ['dead-lettered', String(summary.deadLettered)],
     ['open incidents', `${summary.openIncidents}${byTier ? ` (${byTier})` : ''}`],
     [sourceLabel, `${summary.sourceRequests} requests${summary.sourceReadError ? `; READ FAILED: ${summary.sourceReadError}` : ''}`],

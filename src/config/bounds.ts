@@ -32,6 +32,12 @@ export const CONFIG_NUMBER_BOUNDS = {
   'isc.retryMinDelayMs': { min: 0, max: 60_000, integer: true, unit: 'milliseconds' },
   'leaver.recheckCleanHours': { min: 0, max: 168, integer: false, unit: 'hours; 0 = read every cycle, 168 h is a week' },
   'leaver.notStartedLookbackDays': { min: 0, max: 366, integer: true, unit: 'days; 0 turns the not-started listing off' },
+  'leaver.requestProcessingAfterMinutes': {
+    min: 0,
+    max: 1440,
+    integer: false,
+    unit: 'minutes after the termination instant; 1440 min is a day',
+  },
   'slaHours.*': {
     min: 0,
     minExclusive: true,

@@ -56,6 +56,8 @@ export const configFileSchema = z.strictObject({
       caFile: z.string().min(1).optional(),
       scimAccountsBulk: z.boolean().default(false),
       identityUrlTemplate: z.string().includes('{id}').optional(),
+      // The workflow that refreshes one identity, launched for a stalled leaver; unset = IIQ is never asked.
+      refreshWorkflow: z.string().trim().min(1).max(200).optional(),
     })
     .optional(),
   /** Identity Security Cloud as the source instead of IIQ (spec 9); exactly one of the two. */
@@ -95,6 +97,9 @@ export const configFileSchema = z.strictObject({
     // Leavers the source still shows active: how far back a termination is newly listed; 0 = no such listing.
     notStartedLookbackDays: boundedNumber('leaver.notStartedLookbackDays').default(30),
     rehireDateAttribute: z.string().min(1).optional(),
+    // Opt-in: hand a leaver the source still shows active to the source for processing (its only write).
+    requestProcessing: z.boolean().default(false),
+    requestProcessingAfterMinutes: boundedNumber('leaver.requestProcessingAfterMinutes').default(30),
   }),
   slaHours: z
     .record(z.string().min(1), boundedNumber('slaHours.*'))

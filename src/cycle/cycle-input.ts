@@ -53,6 +53,9 @@ export interface CycleSummary extends DeliveryCounts {
   accountChangedReads: number;
   /** Where the next change read starts (ISO); undefined where the source cannot say which accounts changed. */
   changeWatermark: string | undefined;
+  /** Stalled leavers the source accepted a processing request for (a dry run: planned), and requests that failed. */
+  processingRequested: number;
+  processingRequestFailures: number;
   held: number;
   openIncidents: number;
   openIncidentsByTier: Record<string, number>;

@@ -19,5 +19,7 @@ export function metricsSampleOf(summary: CycleSummary, exitCode: number, finishe
     deadLettered: summary.deadLettered,
     sourceRequests: summary.sourceRequests,
     openTaskIncidents: summary.openTaskIncidents,
+    processingRequested: summary.processingRequested,
+    processingRequestFailures: summary.processingRequestFailures,
   };
 }

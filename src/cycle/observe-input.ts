@@ -5,6 +5,7 @@ import type { OpenIncident } from '../sla/incident.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { ObserveStats } from '../sla/read-plan.js';
 import type { LeaverRule } from '../sla/leaver.js';
+import type { NotStartedLeaver } from '../sla/processing-request.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { VerifiedCleanState } from '../state/verified-clean.js';
 
@@ -12,6 +13,8 @@ import type { VerifiedCleanState } from '../state/verified-clean.js';
 export interface ObserveResult extends ObserveStats {
   /** Identities past SLA or with an open incident; the others need no decision. */
   observations: Observation[];
+  /** Every leaver this cycle found still shown active (any listing or lookup), past its SLA or not. */
+  notStartedLeavers: NotStartedLeaver[];
   listingComplete: boolean;
   /** The first IIQ read failure (listing, accounts or lookup), in detail: for logs and the summary only. */
   readError: string | undefined;

@@ -18,6 +18,7 @@ import {
 import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
 import { DEFAULT_LEAVER_RULE, evaluateLeaverOf } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
+import type { NotStartedLeaver } from '../sla/processing-request.js';
 import { notStartedListingError, notStartedPages } from './observe-not-started.js';
 
 /**
@@ -36,6 +37,8 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   const firstSeenKept = Object.create(null) as Record<string, string>;
   const verifiedKept = Object.create(null) as Record<string, CleanVerification>;
   const observations: Observation[] = [];
+  // Leavers still shown active (few: a stalled refresh, a layoff), for processing requests.
+  const notStartedLeavers: NotStartedLeaver[] = [];
   const listed = new Set<string>();
   const warnedTiers = new Set<string>();
   // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
@@ -95,6 +98,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       assessment,
       ...evidenceOf(identity),
     };
+    if (notStarted) notStartedLeavers.push({ id: identity.id, name: identity.name, terminatedAtMs: assessment.terminatedAtMs });
     const stage = notStarted ? ({ inactive: false, leaverStage: 'not-started' } as const) : ({ inactive: true } as const);
     if (plan.kind === 'decided') observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
     // A clean read of an identity without an incident has nothing to decide: nothing kept in memory.
@@ -225,6 +229,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   return {
     ...stats,
     observations,
+    notStartedLeavers,
     listingComplete,
     readError: readError?.message,
     readErrorClassified: readError?.classified,

@@ -17,6 +17,8 @@ import { metricsSampleOf } from './metrics-sample.js';
 import { removeAbandonedTempFiles } from '../state/atomic-file.js';
 import { loadState } from '../state/load-state.js';
 import { appendExceptionRecords } from '../state/exception-log.js';
+import { requestProcessingOfStalledLeavers, withProcessingRequestedAt } from './processing-requests.js';
+import { dedupKeyFor } from '../sla/incident.js';
 
 /**
  * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
@@ -115,6 +117,14 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   if (chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   observed.readError ??= chain.readError;
   observed.readErrorClassified ??= chain.readErrorClassified;
+  // Opt-in, and before the cycle's events: a stalled leaver is handed to the source for processing.
+  const processing = await untilStopped(
+    requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) =>
+      Object.hasOwn(state.incidents, dedupKeyFor(id)),
+    ),
+    input.stop,
+  );
+  if (processing === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
   const decisions = decide({
     observations: observed.observations,
@@ -138,7 +148,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   });
   const eventContext = { source: config.pagerduty.source, ...sourceProfileOf(config) };
   const notifications = [
-    ...planNotifications(plan.individual, eventContext, now),
+    ...withProcessingRequestedAt(planNotifications(plan.individual, eventContext, now), processing.processingRequested),
     ...planStormNotifications(plan.storms, eventContext, now),
     ...planTaskNotifications(chain, state.tasks, {
       nowMs: now.getTime(),
@@ -170,7 +180,13 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
     await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
-    const recordedState = { ...state, exceptionsRecorded: exceptionAudit.recorded, verifiedClean: observed.verifiedClean, accountChanges };
+    const recordedState = {
+      ...state,
+      exceptionsRecorded: exceptionAudit.recorded,
+      verifiedClean: observed.verifiedClean,
+      accountChanges,
+      processingRequested: processing.processingRequested,
+    };
     const delivered = await deliverCycle(input, input.mode.sender, recordedState, observed, notifications, plan.quiet);
     counts = delivered.counts;
     openIncidents = delivered.incidents;
@@ -189,6 +205,8 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     verifiedCleanRechecked: observed.verifiedCleanRechecked,
     accountChangedReads: observed.accountChangedReads,
     changeWatermark: accountChanges?.watermark,
+    processingRequested: processing.requested,
+    processingRequestFailures: processing.failures,
     ...counts,
     held: decisions.filter((d) => d.action === 'hold').length,
     openIncidents: Object.keys(openIncidents).length,
@@ -234,6 +252,8 @@ function interrupted(
     verifiedCleanRechecked: 0,
     accountChangedReads: 0,
     changeWatermark: undefined,
+    processingRequested: 0,
+    processingRequestFailures: 0,
     triggered: 0,
     retriggered: 0,
     resolved: 0,

@@ -8,6 +8,7 @@ import { createOAuthAuth } from './oauth.js';
 import { createRestSource } from './rest/rest-source.js';
 import { createScimSource } from './scim/scim-source.js';
 import { fetchTaskResults } from './scim/task-results.js';
+import { launchRefreshWorkflows } from './scim/launched-workflow.js';
 import type { IdentitySource } from '../source/identity-source.js';
 
 // A task keeps a handful of results: small pages keep each answer small.
@@ -42,5 +43,8 @@ export function createIiqIdentitySource(
       : createScimSource(http, { pageSize: iiq.pageSize, accountsBulk: iiq.scimAccountsBulk, logger });
   // REST mode too: task results are served by IIQ's SCIM endpoint only.
   source.readTaskResults = (taskName) => fetchTaskResults(http, taskName, Math.min(iiq.pageSize, TASK_RESULTS_PAGE_SIZE));
+  // Both API modes launch through SCIM; without a workflow name IIQ is never asked.
+  const workflow = iiq.refreshWorkflow;
+  if (workflow !== undefined) source.requestProcessing = (identities) => launchRefreshWorkflows(http, workflow, identities);
   return { source, http };
 }

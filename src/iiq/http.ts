@@ -54,11 +54,16 @@ export interface IiqHttp {
     schema: S,
     label: string,
   ): Promise<IiqAnswer<z.output<S>>>;
+  /**
+   * POSTs a JSON body (the watchdog's one write: launching the refresh workflow of a stalled
+   * leaver); the parsed answer, unchecked. Any failure, a 404 included, throws SourceReadError.
+   */
+  postJson(path: string, body: unknown): Promise<unknown>;
   /** Requests sent so far (attempts, not calls). */
   readonly requestCount: number;
 }
 
-/** Builds the IIQ GET client. */
+/** Builds the IIQ client. */
 export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   const core = createRequestCore({
     dispatcher: options.dispatcher,
@@ -137,6 +142,10 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       return core.requestCount;
     },
     getJson,
+    postJson: async (path, body) => {
+      const answer = await send('POST', path, undefined, JSON.stringify(body));
+      return answer.kind === 'ok' ? answer.body : undefined;
+    },
     async getJsonOrNotFound(pathAndQuery, isIiqNotFound, schema, label) {
       const answer = await get(pathAndQuery, isIiqNotFound);
       return answer.kind === 'ok' ? { kind: 'ok', body: parseIiqAnswer(schema, answer.body, label) } : answer;
@@ -151,10 +160,19 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     return schema && label !== undefined ? parseIiqAnswer(schema, body, label) : body;
   }
 
-  async function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
+  function get(pathAndQuery: string, isIiqNotFound: IiqNotFoundTest | undefined): Promise<IiqAnswer> {
+    return send('GET', pathAndQuery, isIiqNotFound, undefined);
+  }
+
+  async function send(
+    method: 'GET' | 'POST',
+    pathAndQuery: string,
+    isIiqNotFound: IiqNotFoundTest | undefined,
+    body: string | undefined,
+  ): Promise<IiqAnswer> {
     const target = `${basePath}${pathAndQuery}`;
     const query = pathAndQuery.indexOf('?');
-    const label = `GET ${query === -1 ? pathAndQuery : pathAndQuery.slice(0, query)}`;
+    const label = `${method} ${query === -1 ? pathAndQuery : pathAndQuery.slice(0, query)}`;
     const where = `IIQ ${label}`;
     if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
       // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
@@ -166,10 +184,14 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
       );
     }
     const outcome = await core.call<IiqAnswer, SourceReadError>({
-      method: 'GET',
+      method,
       origin,
       path: target,
-      headers: { accept: 'application/json, application/scim+json' },
+      headers: {
+        accept: 'application/json, application/scim+json',
+        ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+      },
+      body,
       authorize: true,
       classify: (answer) => classify(where, isIiqNotFound, answer),
       networkError: ({ description, classified }) =>

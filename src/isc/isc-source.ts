@@ -1,4 +1,13 @@
-import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../source/identity-source.js';
+import type {
+  Account,
+  AccountsRead,
+  Identity,
+  IdentityLookup,
+  IdentitySource,
+  ProcessingRequestOutcome,
+} from '../source/identity-source.js';
+import { SourceReadError } from '../source/source-read-error.js';
+import { processAccepted } from './task-result.js';
 import { iscReadError } from './errors.js';
 import type { IscHttp } from './http.js';
 import { LIFECYCLE_ATTRIBUTE, accountPage, searchPage, type LeaverStates } from './schema.js';
@@ -13,6 +22,9 @@ export interface IscSourceOptions {
   /** `isc.apiPaths`: SailPoint's versioned paths (`v3`, the default) or the per-resource ones (`v1`). */
   apiPaths?: IscApiPaths | undefined;
 }
+
+/** The most identity ids one processing request may carry (ISC refuses more). */
+export const PROCESS_BATCH_SIZE = 250;
 
 /** ISC's page of `GET /v3/accounts` (its maximum `limit`). */
 export const ACCOUNTS_PAGE_SIZE = 250;
@@ -61,6 +73,30 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
   const search = iscRoute(options.apiPaths ?? 'v3', 'search');
   const listAccounts = iscRoute(options.apiPaths ?? 'v3', 'listAccounts');
   const searchLabel = `${search.method} ${search.path}`;
+  const processRoute = iscRoute(options.apiPaths ?? 'v3', 'processIdentities');
+
+  /** One request per 250 identities; a refused batch fails each of its identities (classified only). */
+  async function requestProcessing(identities: readonly { id: string; name: string }[]): Promise<ProcessingRequestOutcome[]> {
+    const outcomes: ProcessingRequestOutcome[] = [];
+    for (let start = 0; start < identities.length; start += PROCESS_BATCH_SIZE) {
+      const batch = identities.slice(start, start + PROCESS_BATCH_SIZE);
+      try {
+        const body = { identityIds: batch.map((identity) => identity.id) };
+        const { taskId } = await http.postJson(
+          processRoute.path,
+          body,
+          processAccepted,
+          `${processRoute.method} ${processRoute.path}`,
+          processRoute.headers,
+        );
+        outcomes.push(...batch.map((): ProcessingRequestOutcome => ({ kind: 'accepted', taskId })));
+      } catch (error) {
+        if (!(error instanceof SourceReadError)) throw error;
+        outcomes.push(...batch.map((): ProcessingRequestOutcome => ({ kind: 'failed', error: error.classified })));
+      }
+    }
+    return outcomes;
+  }
 
   async function fetchAccountsOf(identityId: string): Promise<Account[]> {
     const label = `${listAccounts.method} ${listAccounts.path}`;
@@ -148,6 +184,8 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
 
   return {
     fetchChangedAccountOwners: fetchChangedOwners,
+
+    requestProcessing,
 
     listInactiveIdentities: () => searchAll({ query: { query } }, searchLabel),
 

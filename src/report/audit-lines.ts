@@ -19,10 +19,12 @@ export interface AuditFacts {
 
 /** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
 export type AuditLine =
-  | { ok: true; facts: AuditFacts; exception?: undefined; task?: undefined }
-  | { ok: true; exception: ExceptionFacts; facts?: undefined; task?: undefined }
+  | { ok: true; facts: AuditFacts; exception?: undefined; task?: undefined; processingRequested?: undefined }
+  | { ok: true; exception: ExceptionFacts; facts?: undefined; task?: undefined; processingRequested?: undefined }
   /** A chain task incident's line: kept out of the leaver figures, listed under `chain_tasks`. */
-  | { ok: true; task: ChainTaskLine; facts?: undefined; exception?: undefined }
+  | { ok: true; task: ChainTaskLine; facts?: undefined; exception?: undefined; processingRequested?: undefined }
+  /** A processing request the source accepted: a line of its own, no incident event. */
+  | { ok: true; processingRequested: true; facts?: undefined; exception?: undefined; task?: undefined }
   | { ok: false; reason: string };
 
 /** Parses one line of the audit log into what the report uses. Pure; never throws. */
@@ -31,6 +33,7 @@ export function parseAuditLine(text: string): AuditLine {
   if (parsed.kind === 'invalid') return { ok: false, reason: parsed.reason };
   if (parsed.kind === 'exception') return { ok: true, exception: exceptionFacts(parsed.line) };
   if (parsed.kind === 'chain-task') return { ok: true, task: parsed.line };
+  if (parsed.kind === 'processing-requested') return { ok: true, processingRequested: true };
   const line = parsed.line;
   const deadlineMs = line.sla_deadline === undefined ? Number.NaN : Date.parse(line.sla_deadline);
   // A trigger opens a breach: without its deadline there is nothing to measure against.

@@ -30,6 +30,7 @@ export async function readAuditBreaches(path: string): Promise<AuditRead> {
       const line = parseAuditLine(text);
       if (line.ok && line.exception) exceptions.push(line.exception);
       else if (line.ok && line.task) tasks.push(line.task);
+      else if (line.ok && line.processingRequested) return;
       else if (line.ok) builder.add(line.facts);
       else skipped.push({ line: lineNumber, reason: line.reason });
     },

@@ -6,6 +6,9 @@ import type http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { IIQ8_ACCOUNT_ATTRIBUTES, accountSchemaResource, firstUndeclaredAttribute } from './fake-account-schema.js';
 import { basicCredentials, listenLocal, readBody, writeResponse, type FakeResponse } from './fake-http.js';
+import { FAKE_REFRESH_WORKFLOW, launchWorkflow, type FakeLaunchedWorkflow } from './fake-iiq-workflows.js';
+
+export { FAKE_REFRESH_WORKFLOW, type FakeLaunchedWorkflow } from './fake-iiq-workflows.js';
 
 /** Canned answer for the fault hook (defined with the shared HTTP plumbing). */
 export type { FakeResponse } from './fake-http.js';
@@ -75,6 +78,10 @@ export interface FakeIiqOptions {
   rejectEncodedSlashes?: boolean;
   /** The clock token expiry is judged on (default Date.now): a test moves it instead of waiting a TTL out. */
   nowMs?: () => number;
+  /** Workflows POST /scim/v2/LaunchedWorkflows knows (default: FAKE_REFRESH_WORKFLOW). */
+  workflows?: readonly string[];
+  /** True: a launched refresh makes its identity inactive, as a refresh that processes events would (default false: it stays stalled). */
+  refreshMakesInactive?: boolean;
 }
 /** A running fake IIQ. `identities` is live: tests may mutate or replace it between cycles. */
 export interface FakeIiq {
@@ -94,6 +101,8 @@ export interface FakeIiq {
     /** Accounts pages answered for a `lastRefresh gt` filter (reads of changed accounts). */
     changeReadPages: number;
   };
+  /** Every workflow launch the fake accepted, in order. */
+  launchedWorkflows: FakeLaunchedWorkflow[];
   /** Zeroes the counters (inFlight excepted) and the fault hook's attempt counts. */
   resetStats(): void;
   close(): Promise<void>;
@@ -138,6 +147,7 @@ function routeOf(path: string): string {
   if (path === `${CTX}/scim/v2/Accounts`) return 'scim.accounts';
   if (/^\/identityiq\/scim\/v2\/Schemas\/[^/]+$/.test(path)) return 'scim.schema';
   if (path === `${CTX}/scim/v2/TaskResults`) return 'scim.taskResults';
+  if (path === `${CTX}/scim/v2/LaunchedWorkflows`) return 'scim.launchedWorkflows';
   return 'unknown';
 }
 
@@ -261,6 +271,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     url: '',
     identities: options.identities,
     taskResults: options.taskResults ?? [],
+    launchedWorkflows: [],
     stats,
     resetStats() {
       Object.assign(stats, { requests: 0, maxInFlight: stats.inFlight, tokensIssued: 0 });
@@ -316,6 +327,13 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     if (!reply.hang) writeResponse(res, reply);
   }
 
+  function refresh(launched: FakeLaunchedWorkflow): void {
+    fake.launchedWorkflows.push(launched);
+    if (!options.refreshMakesInactive) return;
+    const identity = fake.identities.find((candidate) => candidate.name === launched.identityName);
+    if (identity) identity.inactive = true;
+  }
+
   function authorized(header: string | undefined): boolean {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
     if (bearer !== undefined) {
@@ -353,6 +371,8 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
           };
     }
     if (route === 'unknown') return scim ? scimError(404, `No resource at ${path}`) : json(404, { message: 'not found' });
+    if (route === 'scim.launchedWorkflows' && method === 'POST')
+      return launchWorkflow(body, options.workflows ?? [FAKE_REFRESH_WORKFLOW], refresh, base);
     if (method !== 'GET')
       return { ...json(405, { message: 'method not allowed' }), headers: { 'content-type': 'application/json', allow: 'GET' } };
     if (route === 'rest.identities') return restIdentities(q);

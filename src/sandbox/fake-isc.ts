@@ -42,6 +42,8 @@ export interface FakeIscOptions {
   maxPageSize?: number;
   /** Rolling-window limit over answered requests; false turns it off (default 100 per 10 s). */
   rateLimit?: { limit: number; windowMs: number } | false;
+  /** When set, an accepted processing request moves its identities to this lifecycle state, as processing a termination would. */
+  processedLifecycleState?: string;
   /** Consulted before auth; `attempt` is 1-based per method + path + query + body. */
   fault?: (req: {
     method: string;
@@ -262,6 +264,9 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > PROCESS_IDS_MAX || !ids.every((id) => typeof id === 'string'))
       return iscError(400, `identityIds must list 1 to ${PROCESS_IDS_MAX} identity ids`, '400.1 Bad request content');
     fake.processRequests.push(ids);
+    const state = options.processedLifecycleState;
+    if (state !== undefined)
+      for (const identity of fake.identities) if (ids.includes(identity.id)) identity.attributes.cloudLifecycleState = state;
     return json(202, { type: 'TASK_RESULT', id: randomBytes(16).toString('hex'), name: null });
   }
 

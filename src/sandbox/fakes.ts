@@ -84,6 +84,8 @@ export async function startSandboxFakes(identities: FakeIdentity[], taskResults:
       username: SANDBOX_ENV.IIQ_USERNAME,
       password: SANDBOX_ENV.IIQ_PASSWORD,
       oauth: { clientId: SANDBOX_ENV.IIQ_CLIENT_ID, clientSecret: SANDBOX_ENV.IIQ_CLIENT_SECRET },
+      // With leaver.requestProcessing on, the refresh workflow processes the termination: the leaver starts.
+      refreshMakesInactive: true,
       // The control routes share the fake IIQ's port: they change what IIQ reports, as the Leaver would.
       fault: ({ method, path, query }) =>
         path.startsWith('/sandbox/')
@@ -125,6 +127,8 @@ async function startIsc(identities: FakeIdentity[]): Promise<RunningIsc> {
     identities: toIscIdentities(identities),
     clientId: SANDBOX_ENV.ISC_CLIENT_ID,
     clientSecret: SANDBOX_ENV.ISC_CLIENT_SECRET,
+    // With leaver.requestProcessing on, processing sees the termination: the leaver starts.
+    processedLifecycleState: 'inactive',
   });
 }
 

@@ -3,6 +3,7 @@
  * story, or a copy of a team's config pointed at the fakes, so the team's real settings
  * (attributes, tiers, SLAs, exclusions) are exercised as they are.
  */
+import { FAKE_REFRESH_WORKFLOW } from './fake-iiq-workflows.js';
 import { copyFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseConfig } from '../config/config.js';
@@ -37,7 +38,8 @@ const LOCAL_FILES = { state: './watchdog-state.json', deadLetter: './dead_letter
 /** The sandbox's own config for the built-in story (and for a scenario file given without --config). */
 export function sandboxConfig(endpoints: FakeEndpoints): Record<string, unknown> {
   return {
-    iiq: { baseUrl: endpoints.iiq, api: 'rest', timeoutSeconds: 10, retryMinDelayMs: 100 },
+    // The refresh workflow the fake IIQ knows: used only once leaver.requestProcessing is turned on.
+    iiq: { baseUrl: endpoints.iiq, api: 'rest', timeoutSeconds: 10, retryMinDelayMs: 100, refreshWorkflow: FAKE_REFRESH_WORKFLOW },
     leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', defaultTier: 'standard', timezone: 'UTC' },
     slaHours: { privileged: 4, standard: 8, contractor: 6 },
     excludedApplications: ['HR Archive'],

@@ -10,6 +10,12 @@ export type AccountsRead = { kind: 'accounts'; accounts: Account[] } | { kind: '
 /** What looking one identity up found: it is gone, or it exists (its `inactive` says whether it still is). */
 export type IdentityLookup = { kind: 'gone' } | { kind: 'found'; identity: Identity };
 
+/**
+ * What the source answered to a request to process one identity: accepted (with the source's task
+ * id when it gave one) or failed, in the classified form only (never the source's text).
+ */
+export type ProcessingRequestOutcome = { kind: 'accepted'; taskId: string | undefined } | { kind: 'failed'; error: string };
+
 /** What a cycle knows before the listing about the account reads it will skip (spec 10). */
 export interface AccountReadOutlook {
   /** Identities verified clean whose re-check is not due: not read unless their termination instant or tier changed. */
@@ -50,4 +56,11 @@ export interface IdentitySource {
    * for the chain's own health. Throws SourceReadError on a failed or incomplete read.
    */
   readTaskResults?(taskName: string): Promise<TaskRun[]>;
+  /**
+   * Optional, the watchdog's only write: asks the source to process these leavers it still shows
+   * active (ISC identity processing; IIQ the configured refresh workflow). One outcome per
+   * identity, in order; never throws for a refused request. Absent where it cannot be asked
+   * (IIQ without `iiq.refreshWorkflow`).
+   */
+  requestProcessing?(identities: readonly { id: string; name: string }[]): Promise<ProcessingRequestOutcome[]>;
 }

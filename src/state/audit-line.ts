@@ -67,11 +67,24 @@ export const chainTaskLineSchema = z.object({
 /** A chain task incident's audit line, validated. */
 export type ChainTaskLine = z.output<typeof chainTaskLineSchema>;
 
+/** A processing request the source accepted (written as `ProcessingRequestedRecord`): no incident event, kept out of the figures. */
+export const processingRequestedLineSchema = z.object({
+  event_action: z.literal('processing-requested'),
+  identity_id: z.string(),
+  identity_name: z.string(),
+  requested_at: instant,
+  source_task_id: z.string().nullable().optional().catch(undefined),
+});
+
+/** A processing request's audit line, validated. */
+export type ProcessingRequestedLine = z.output<typeof processingRequestedLineSchema>;
+
 /** One line of the audit log: an incident event, an exception record, a chain task event, or why it is none. */
 export type ParsedAuditLine =
   | { kind: 'event'; line: AuditEventLine }
   | { kind: 'exception'; line: ExceptionLine }
   | { kind: 'chain-task'; line: ChainTaskLine }
+  | { kind: 'processing-requested'; line: ProcessingRequestedLine }
   | { kind: 'invalid'; reason: string };
 
 /** Parses one line of the audit log through its schema. Pure; never throws. */
@@ -87,6 +100,12 @@ export function parseAuditLogLine(text: string): ParsedAuditLine {
     const task = chainTaskLineSchema.safeParse(raw);
     if (task.success) return { kind: 'chain-task', line: task.data };
     const { field, message } = firstIssue(task.error, 'line');
+    return { kind: 'invalid', reason: `${field}: ${message}` };
+  }
+  if (typeof raw === 'object' && raw !== null && (raw as { event_action?: unknown }).event_action === 'processing-requested') {
+    const request = processingRequestedLineSchema.safeParse(raw);
+    if (request.success) return { kind: 'processing-requested', line: request.data };
+    const { field, message } = firstIssue(request.error, 'line');
     return { kind: 'invalid', reason: `${field}: ${message}` };
   }
   const parsed = isException ? exceptionLineSchema.safeParse(raw) : auditEventLineSchema.safeParse(raw);

@@ -33,6 +33,9 @@ export interface MetricsSample {
   sourceRequests: number;
   /** Open chain task incidents (IIQ tasks the Leaver chain depends on); absent in samples of older callers. */
   openTaskIncidents?: number;
+  /** Processing requests the source accepted for stalled leavers, and those that failed; absent in samples of older callers = 0. */
+  processingRequested?: number;
+  processingRequestFailures?: number;
 }
 
 /** Counts open incidents per tier, listing every configured tier (0 where none is open). */
@@ -59,6 +62,10 @@ export function renderMetrics(sample: MetricsSample): string {
   gauge('identities_inactive', 'Inactive identities listed from IIQ in the last cycle.', [['', sample.inactiveListed]]);
   gauge('identities_not_started', 'Leavers the source still shows active (termination past, within the lookback) in the last cycle.', [
     ['', sample.notStartedListed ?? 0],
+  ]);
+  gauge('processing_requests', 'Processing requests for leavers still active in the source, by outcome, in the last cycle.', [
+    ['{outcome="accepted"}', sample.processingRequested ?? 0],
+    ['{outcome="failed"}', sample.processingRequestFailures ?? 0],
   ]);
   gauge('identities_past_sla', 'Inactive identities past their SLA in the last cycle.', [['', sample.pastSla]]);
   gauge(

@@ -34,6 +34,8 @@ export interface WatchdogState {
   accountChanges?: AccountChangesState;
   /** Open chain task incidents by dedup key (IIQ tasks the Leaver chain depends on). */
   tasks: Record<string, OpenTaskIncident>;
+  /** Identity id → ISO instant of the latest processing request the source accepted; absent in files from before it existed. */
+  processingRequested?: Record<string, string>;
 }
 
 /** The change read's watermark (ISO instant), and how many identities the last cycle read for reason `account changed`. */
@@ -71,6 +73,8 @@ const stateSchema = z.object({
     .optional()
     .catch(undefined),
   tasks: z.record(z.string(), openTaskIncidentSchema).default({}),
+  // A malformed map is dropped, not "corrupt": at worst a stalled leaver is asked for once more.
+  processingRequested: ownKeyRecord(isoInstant).optional().catch(undefined),
 });
 
 /** A fresh state: what the first run starts from. */
