@@ -21,21 +21,6 @@ export interface ChainTask {
   maxAgeHours: number;
 }
 
-/** A chain task incident as kept in the state, apart from identity incidents. */
-export interface OpenTaskIncident {
-  dedupKey: string;
-  taskName: string;
-  cause: TaskProblem;
-  /** Status and completion instant of the run the incident names (null: none). */
-  completionStatus: string | null;
-  completedAt: string | null;
-  maxAgeHours: number;
-  firstSentAt: string;
-  lastSentAt: string;
-  /** Its last trigger's delivery is unknown (a killed run): the next cycle re-sends it. */
-  unconfirmed?: true;
-}
-
 /** Why a task pages: its deciding run failed, its last success is too old, or there is none. */
 export type TaskProblem = 'failed' | 'stale' | 'never';
 
@@ -53,26 +38,26 @@ export const taskChangeFactsSchema = z.object({
   maxAgeHours: z.number(),
 });
 
-/** A chain task incident as the state file keeps it. */
+/**
+ * A chain task incident as the state file keeps it, apart from identity incidents. `unconfirmed`:
+ * its last trigger's delivery is unknown (a killed run), so the next cycle re-sends it.
+ */
 export const openTaskIncidentSchema = taskChangeFactsSchema.extend({
   firstSentAt: isoInstant,
   lastSentAt: isoInstant,
   unconfirmed: z.literal(true).optional(),
-}) satisfies z.ZodType<OpenTaskIncident>;
+});
 
-/** What a task incident says when it is (re-)sent. */
-export interface TaskIncidentFacts {
-  dedupKey: string;
-  taskName: string;
-  cause: TaskProblem;
-  completionStatus: string | null;
-  completedAt: string | null;
-  maxAgeHours: number;
+/** A chain task incident as kept in the state (the type of its one schema). */
+export type OpenTaskIncident = z.infer<typeof openTaskIncidentSchema>;
+
+/** What a task incident says when it is (re-)sent: its facts and two ages. */
+export type TaskIncidentFacts = z.infer<typeof taskChangeFactsSchema> & {
   /** Hours since the newest run completed (or was launched, while it runs); null with no run. */
   ageHours: number | null;
   /** Hours since the last Success/Warning completed (stale only). */
   hoursSinceSuccess: number | null;
-}
+};
 
 /** The task's health this cycle: a problem with its facts, or healthy. */
 export type TaskHealth = { problem: TaskProblem; reason: string; facts: TaskIncidentFacts } | { problem: undefined; reason: string };
