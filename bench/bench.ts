@@ -2,7 +2,7 @@
  * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-isc]`
  * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_ISC=1):
  * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ (one
- * cold dry run each, or with `--deliver` / BENCH_DELIVER=1 one cold cycle delivering to a fake PagerDuty), then the steady-state scenario of spec 10 (`--scenario modes|steady|all`,
+ * cold dry run each, or with `--deliver` / BENCH_DELIVER=1 one cold cycle delivering to a fake PagerDuty), then the steady-state scenario (`--scenario modes|steady|all`,
  * `--latencies 20,300`, `--modes rest,scim,bulk`, `--steady-concurrency 8`, `--skip-catch-up`,
  * `--state-sizes 20000,100000`, `--days 7`), then one cycle against the fake ISC under its
  * real-time rate limit (bench/run-isc-bench.ts). `--not-started N` (or `--scenario not-started`,

@@ -145,7 +145,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
                 },
               }
             : {}),
-          // One trigger per breaching identity: no storm incident standing for many (spec 7).
+          // One trigger per breaching identity: no storm incident standing for many.
           storm: { threshold: 1_000_000 },
         },
       );

@@ -1,5 +1,5 @@
 /**
- * The ISC part of `npm run bench` (spec 9): one cycle of the built CLI against the fake ISC,
+ * The ISC part of `npm run bench`: one cycle of the built CLI against the fake ISC,
  * which enforces ISC's rate limit (100 requests per rolling 10 s, 429 + Retry-After) in real
  * time. Reports requests, the most requests in any rolling 10 s (never above the client's cap),
  * wall time against the target 1.2 × requests ÷ 9 per second, and the CLI's peak RSS.

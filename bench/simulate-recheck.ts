@@ -1,5 +1,5 @@
 /**
- * The re-check schedule (spec 10) run on its own, cycle by cycle: identities verified clean
+ * The re-check schedule run on its own, cycle by cycle: identities verified clean
  * together at `startMs` (a first cycle), nothing changing, a cycle every `cycleMinutes`. Says how
  * many re-checks each cycle makes, and the longest any identity goes between two reads.
  */

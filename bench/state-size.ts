@@ -1,5 +1,5 @@
 /**
- * State-file size, write time and read time with N identities verified clean (spec 10), through
+ * State-file size, write time and read time with N identities verified clean, through
  * the watchdog's own writeState / readState (atomic write with fsync, schema validation on read).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Runs the steady-state scenario (spec 10) at each latency, the pure schedule over a week, and
+ * Runs the steady-state scenario at each latency, the pure schedule over a week, and
  * the state-file measurements, and prints them as Markdown tables with the targets checked.
  */
 import { generatePopulation } from '../src/sandbox/fake-iiq.js';

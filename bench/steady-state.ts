@@ -1,5 +1,5 @@
 /**
- * The steady-state scenario of `npm run bench` (spec 10): real cycles of the built CLI against a
+ * The steady-state scenario of `npm run bench`: real cycles of the built CLI against a
  * fake IIQ with latency — cold, +15 min, +12 h, +24 h — with the 15-minute cycles in between
  * played on the pure schedule (they would re-read, and re-verify, exactly the identities it
  * says). Probes check that nothing is missed: a new leaver, re-enabled accounts (paged in the
@@ -124,7 +124,7 @@ async function runMode(mode: SteadyMode, o: SteadyOptions): Promise<{ rows: Stea
           source: 'bench',
           retries: 1,
           retryMinDelayMs: 10,
-          maxEventsPerMinute: 1000, // the bound (spec 8); 200 breaches take 12 s to page
+          maxEventsPerMinute: 1000, // the bound; 200 breaches take 12 s to page
           renotifyMinutes: 240,
         },
         storm: { threshold: 1_000_000 },

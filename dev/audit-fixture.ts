@@ -1,5 +1,5 @@
 /**
- * A realistic, deterministic audit log (spec 6 and 11 lines) for the report: several weeks,
+ * A realistic, deterministic audit log (delivery and exception lines) for the report: several weeks,
  * three tiers, a dozen applications, re-sent triggers, open breaches and approved exceptions.
  * Used by the report tests and by `dev/report-screenshot.ts` (docs/report-screenshot.png).
  */

@@ -18,7 +18,7 @@ import { PRODUCT_NAME } from './sla/dedup-keys.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Parses the command line, runs the command, and returns the exit code of the contract (spec 2). */
+/** Parses the command line, runs the command, and returns the exit code of the contract. */
 async function main(argv: readonly string[]): Promise<number> {
   dotenv.config({ quiet: true });
   const env = process.env as WatchdogEnv;
@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let graceful = false;
   let ownHandling = false;
-  // run and replay stop gracefully (spec 2); other commands, and a second signal, stop at once.
+  // run and replay stop gracefully; other commands, and a second signal, stop at once.
   const stop = listenForStop({
     graceful: () => graceful,
     ownHandling: () => ownHandling,

@@ -1,4 +1,4 @@
-/** Exit codes of the contract (spec 2). Only cli.ts turns them into a process exit. */
+/** Exit codes of the contract. Only cli.ts turns them into a process exit. */
 export const ExitCode = {
   ok: 0,
   deadLettered: 1,
@@ -61,7 +61,7 @@ export class ReportedError extends Error {
   }
 }
 
-/** The higher code wins when two apply (spec 2). */
+/** The higher code wins when two apply. */
 export function worstExitCode(...codes: ExitCode[]): ExitCode {
   return codes.reduce<ExitCode>((worst, code) => (code > worst ? code : worst), ExitCode.ok);
 }

@@ -17,7 +17,7 @@ export interface CheckedException {
   expiringSoon: boolean;
 }
 
-/** What `check` says about `exceptions.path` (spec 11): in force (soonest expiry first), expiring soon, expired. */
+/** What `check` says about `exceptions.path`: in force (soonest expiry first), expiring soon, expired. */
 export interface ExceptionsCheck {
   path: string | null;
   inForce: CheckedException[];

@@ -8,7 +8,7 @@ import { evaluateLeaverOf } from '../sla/leaver.js';
 /** `check` reads at most this many pages of the not-started listing: enough to prove the filter, bounded for a large tenant. */
 const MAX_PAGES = 10;
 
-/** What `check` says about the listing of leavers the source still shows active (spec 14.1). */
+/** What `check` says about the listing of leavers the source still shows active. */
 export type NotStartedCheck =
   | { enabled: false; detail: string }
   | { enabled: true; ok: true; notStartedLeavers: number; identitiesRead: number; complete: boolean }

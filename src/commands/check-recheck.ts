@@ -3,7 +3,7 @@ import { dedupKeyFor } from '../sla/incident.js';
 import { countNotDue, verificationsStillHold } from '../sla/recheck.js';
 import { readState } from '../state/state-file.js';
 
-/** What `check` says about the re-check schedule (spec 10), from the state file; nothing is read from IIQ for it. */
+/** What `check` says about the re-check schedule, from the state file; nothing is read from IIQ for it. */
 export interface RecheckOutlook {
   recheckCleanHours: number;
   /** Identities the state file holds as verified clean. */

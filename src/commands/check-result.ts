@@ -14,20 +14,20 @@ export interface CheckResult {
   files: { name: string; folder: string; writable: boolean }[];
   /** The IIQ source, for an `iiq` config. */
   iiq?: { baseUrl: string; api: string; auth: string } & SourceRead;
-  /** The ISC source, for an `isc` config (spec 9). */
+  /** The ISC source, for an `isc` config. */
   isc?: { baseUrl: string; lifecycleStates: string[] } & SourceRead;
-  /** The events URL probed without routing key (spec 13). */
+  /** The events URL probed without routing key. */
   pagerduty: { eventsUrl: string } & PagerDutyProbe;
-  /** Plain http:// to a host other than loopback (spec 13). */
+  /** Plain http:// to a host other than loopback. */
   warnings: string[];
-  /** Spec 10: what a cycle now would skip as verified clean and re-check (from the state file). */
+  /** Re-check schedule: what a cycle now would skip as verified clean and re-check (from the state file). */
   recheck?: RecheckOutlook;
   exitCode: ExitCode;
-  /** The listing of leavers the source still shows active (spec 14.1): works and how many, or how to fix it. */
+  /** The listing of leavers the source still shows active: works and how many, or how to fix it. */
   notStarted?: NotStartedCheck;
   /** Whether stalled leavers are handed to the source for processing, and (IIQ) through which workflow. */
   processingRequests?: ProcessingRequestsCheck;
-  /** Approved exceptions (spec 11): in force, expiring within 14 days, expired. */
+  /** Approved exceptions: in force, expiring within 14 days, expired. */
   exceptions?: ExceptionsCheck;
   /** Each `chain.tasks` task: its newest result's status and age, and whether a cycle would page it. */
   chainTasks?: ChainTaskCheck[];

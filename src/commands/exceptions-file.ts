@@ -3,7 +3,7 @@ import { parseExceptions, type ApprovedException } from '../sla/exceptions.js';
 import { parseJsonText } from '../config/json-text.js';
 import { MAX_EXCEPTIONS_BYTES, readOperatorJsonText } from '../config/config-text.js';
 
-/** Reads and validates `exceptions.path` (spec 11) as of `now`; none configured = no exceptions. Throws ConfigError (exit 2). */
+/** Reads and validates `exceptions.path` as of `now`; none configured = no exceptions. Throws ConfigError (exit 2). */
 export function loadExceptions(path: string | null, now: Date, timeZone: string): ApprovedException[] {
   if (path === null) return [];
   let text: string;

@@ -7,7 +7,7 @@ import { DRY_RUN, deliverWith } from '../delivery/mode.js';
 import { createConfiguredSender } from './runtime.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 
-/** `replay`: re-sends dead-lettered events that still stand (spec 6); exit 0 only when none remains. */
+/** `replay`: re-sends dead-lettered events that still stand; exit 0 only when none remains. */
 export function registerReplayCommand(program: Command, context: CommandContext): void {
   withCommonOptions(
     program.command('replay').description('re-send dead-lettered events (current routing key); drop delivered and superseded lines'),

@@ -14,7 +14,7 @@ import { withCommonOptions, withConfig, type CommandContext, type CommonOptions 
 
 type ReportFormat = 'table' | 'json' | 'csv' | 'html';
 
-/** `report`: breaches, open incidents, detect and remediate times from the audit log (spec 7). */
+/** `report`: breaches, open incidents, detect and remediate times from the audit log. */
 export function registerReportCommand(program: Command, context: CommandContext): void {
   withCommonOptions(program.command('report').description('summarise the audit log: breaches, open, time to detect and to remediate'))
     .option('--since <iso8601>', 'only breaches first triggered at or after this instant (a bare date is midnight UTC)')

@@ -26,7 +26,7 @@ interface SandboxOptions {
   keep?: boolean;
 }
 
-/** `sandbox` (spec 13): loopback fakes, a ready config and env file, and the commands to try; serves until a signal. */
+/** `sandbox`: loopback fakes, a ready config and env file, and the commands to try; serves until a signal. */
 export function registerSandboxCommand(program: Command, context: CommandContext): void {
   program
     .command('sandbox')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The range one config number must lie in (spec 8). */
+/** The range one config number must lie in. */
 export interface NumberBound {
   min: number;
   /** True: `min` itself is not allowed (a timeout of 0 s, an SLA of 0 h). */
@@ -15,7 +15,7 @@ export interface NumberBound {
 
 /**
  * Every number of the config file and its sane range. A value outside is exit 2 naming the key
- * (spec 8). The upper bounds keep a typo (1e7) from becoming a Node range error, a cycle that
+ *. The upper bounds keep a typo (1e7) from becoming a Node range error, a cycle that
  * never ends or a page that never comes; they sit well above any value a real setup needs.
  */
 export const CONFIG_NUMBER_BOUNDS = {

@@ -12,7 +12,7 @@ import { MAX_CONFIG_BYTES, readOperatorJsonText } from './config-text.js';
 import { baseUrlProblem, describeIssues } from './config-issues.js';
 import { proxyEnvironmentProblems, type ProxyEnv } from './proxy-env.js';
 
-/** Environment variables the watchdog reads (spec 3, 4.2.1). */
+/** Environment variables the watchdog reads. */
 export interface WatchdogEnv extends ProxyEnv {
   IIQ_USERNAME?: string;
   IIQ_PASSWORD?: string;
@@ -32,7 +32,7 @@ export type IiqCredentials =
   /** Not read: the command never contacts IIQ (report). */
   | { kind: 'none' };
 
-/** How the watchdog authenticates to ISC: a personal access token or API client (spec 9). */
+/** How the watchdog authenticates to ISC: a personal access token or API client. */
 export type IscCredentials = { kind: 'isc'; clientId: string; clientSecret: Secret } | { kind: 'none' };
 
 /** The `iiq` section, validated. */
@@ -42,7 +42,7 @@ export type IiqConfig = Omit<NonNullable<ConfigFile['iiq']>, 'baseUrl' | 'identi
   credentials: IiqCredentials;
 };
 
-/** The `isc` section, validated (spec 9). */
+/** The `isc` section, validated. */
 export type IscConfig = Omit<NonNullable<ConfigFile['isc']>, 'identityUrlTemplate' | 'caFile'> & {
   identityUrlTemplate: string;
   caFile: string | undefined;
@@ -138,7 +138,7 @@ interface SourceSection {
   baseUrl: string;
 }
 
-/** The `iiq` section (spec 3, 4): IIQ_BASE_URL overrides, Basic or OAuth secrets from the environment. */
+/** The `iiq` section: IIQ_BASE_URL overrides, Basic or OAuth secrets from the environment. */
 function iiqSection(
   iiq: ConfigFile['iiq'],
   env: WatchdogEnv,
@@ -170,7 +170,7 @@ function iiqSection(
   };
 }
 
-/** The `isc` section (spec 9): ISC_CLIENT_ID / ISC_CLIENT_SECRET from the environment. */
+/** The `isc` section: ISC_CLIENT_ID / ISC_CLIENT_SECRET from the environment. */
 function iscSection(
   isc: NonNullable<ConfigFile['isc']>,
   env: WatchdogEnv,

@@ -1,6 +1,6 @@
 import type { WatchdogEnv } from './config.js';
 
-/** An environment variable that replaced a value of the config file (spec 3). */
+/** An environment variable that replaced a value of the config file. */
 export interface EnvironmentOverride {
   variable: 'IIQ_BASE_URL' | 'PAGERDUTY_EVENTS_URL';
   key: 'iiq.baseUrl' | 'pagerduty.eventsUrl';

@@ -41,7 +41,7 @@ const timeZone = z.string().refine((zone) => {
   }
 }, 'must be an IANA time zone name such as "UTC" or "Europe/Berlin"');
 
-/** The JSON config file of spec 3 (plus the optional sections of spec 7). Unknown keys are errors. */
+/** The JSON config file (with its optional operations sections). Unknown keys are errors. */
 export const configFileSchema = z.strictObject({
   iiq: z
     .strictObject({
@@ -60,7 +60,7 @@ export const configFileSchema = z.strictObject({
       refreshWorkflow: z.string().trim().min(1).max(200).optional(),
     })
     .optional(),
-  /** Identity Security Cloud as the source instead of IIQ (spec 9); exactly one of the two. */
+  /** Identity Security Cloud as the source instead of IIQ; exactly one of the two. */
   isc: z
     .strictObject({
       baseUrl: baseUrl,
@@ -92,7 +92,7 @@ export const configFileSchema = z.strictObject({
     tierAttribute: z.string().min(1).optional(),
     defaultTier: z.string().min(1).default('standard'),
     timezone: timeZone.default('UTC'),
-    // Spec 10: hours between re-reads of an identity verified clean; 0 = read every cycle.
+    // Hours between re-reads of an identity verified clean; 0 = read every cycle.
     recheckCleanHours: boundedNumber('leaver.recheckCleanHours').default(24),
     // Leavers the source still shows active: how far back a termination is newly listed; 0 = no such listing.
     notStartedLookbackDays: boundedNumber('leaver.notStartedLookbackDays').default(30),
@@ -105,7 +105,7 @@ export const configFileSchema = z.strictObject({
     .record(z.string().min(1), boundedNumber('slaHours.*'))
     .refine((tiers) => Object.keys(tiers).length > 0, 'must name at least one tier'),
   excludedApplications: z.array(z.string()).default([]),
-  // Spec 11: grace per application, bounded like an exception (a year and a day).
+  // Grace per application, bounded like an exception (a year and a day).
   applicationSlaHours: z.record(z.string().min(1), boundedNumber('applicationSlaHours.*')).default({}),
   exceptions: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
   pagerduty: z

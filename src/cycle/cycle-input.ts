@@ -24,7 +24,7 @@ export interface CycleInput {
   pingHeartbeat: (url: string) => Promise<void>;
   /** Aborts (reason `SIGTERM` or `SIGINT`) when the run must stop: nothing new starts, what is in flight is recorded. */
   stop?: AbortSignal;
-  /** Approved exceptions from `exceptions.path` (spec 11), validated against `now`. */
+  /** Approved exceptions from `exceptions.path`, validated against `now`. */
   exceptions?: readonly ApprovedException[];
 }
 
@@ -38,15 +38,15 @@ export interface CycleOutcome {
 export interface CycleSummary extends DeliveryCounts {
   dryRun: boolean;
   inactiveListed: number;
-  /** Leavers the source still shows active, listed this cycle (spec 14.1). */
+  /** Leavers the source still shows active, listed this cycle. */
   notStartedListed: number;
   pastSla: number;
   linksFetched: number;
-  /** Open incidents whose identity the listing lacked, looked up on their own (spec 4.4). */
+  /** Open incidents whose identity the listing lacked, looked up on their own. */
   identitiesLookedUp: number;
-  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones (spec 4.4). */
+  /** Accounts IIQ gave no status for: counted toward breaches like enabled ones. */
   unknownStatusAccounts: number;
-  /** Spec 10: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
+  /** Re-check schedule: identities past SLA skipped as verified clean, and verified ones read again (due, or changed). */
   verifiedCleanSkipped: number;
   verifiedCleanRechecked: number;
   /** Identities read only because they own an account the source changed since the watermark. */

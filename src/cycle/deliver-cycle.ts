@@ -12,7 +12,7 @@ import { quietStateChanges, type DeliveryCounts, type Notification } from './not
 import type { ObserveResult } from './observe-input.js';
 
 /**
- * Sends the cycle's events through the journaled delivery loop (spec 5), then decides the
+ * Sends the cycle's events through the journaled delivery loop, then decides the
  * watchdog's own health from how that went and hands its event to the same loop, and writes
  * the state. A journal or state file that cannot be written ends the run with exit 5.
  */

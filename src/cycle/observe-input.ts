@@ -18,11 +18,11 @@ export interface ObserveResult extends ObserveStats {
   listingComplete: boolean;
   /** The first IIQ read failure (listing, accounts or lookup), in detail: for logs and the summary only. */
   readError: string | undefined;
-  /** The same failure classified (`IIQ GET /scim/v2/Users: HTTP 500`): all that state and events may carry (spec 4.4). */
+  /** The same failure classified (`IIQ GET /scim/v2/Users: HTTP 500`): all that state and events may carry. */
   readErrorClassified: string | undefined;
   /** First-seen-inactive instants to keep (identities without a usable termination date). */
   firstSeenInactive: Record<string, string>;
-  /** Verifications to keep (spec 10): made this cycle, not yet due, or not observed on an incomplete listing. */
+  /** Verifications to keep: made this cycle, not yet due, or not observed on an incomplete listing. */
   verifiedClean: VerifiedCleanState;
 }
 
@@ -32,7 +32,7 @@ export interface ObserveInput {
   policy: SlaPolicy;
   openIncidents: Readonly<Record<string, OpenIncident>>;
   firstSeenInactive: Readonly<Record<string, string>>;
-  /** Verifications of earlier cycles (spec 10). */
+  /** Verifications of earlier cycles. */
   verifiedClean: Readonly<VerifiedCleanState>;
   /** `leaver.recheckCleanHours`; 0 = read every identity past SLA every cycle. */
   recheckCleanHours: number;

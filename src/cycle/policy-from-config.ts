@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import type { SlaPolicy } from '../sla/policy.js';
 import type { LeaverRule } from '../sla/leaver.js';
 
-/** Who is a leaver besides those the source shows inactive (spec 14). */
+/** Who is a leaver besides those the source shows inactive. */
 export function leaverRuleFrom(config: Config): LeaverRule {
   return { notStartedLookbackDays: config.leaver.notStartedLookbackDays, rehireDateAttribute: config.leaver.rehireDateAttribute };
 }

@@ -21,7 +21,7 @@ import { requestProcessingOfStalledLeavers, withProcessingRequestedAt } from './
 import { dedupKeyFor } from '../sla/incident.js';
 
 /**
- * One poll cycle (spec 1): lock, read state, observe IIQ, decide, deliver, record. Throws
+ * One poll cycle: lock, read state, observe IIQ, decide, deliver, record. Throws
  * LockHeldError (exit 4); an IIQ read failure is part of the outcome (exit 3).
  */
 export async function runCycle(input: CycleInput): Promise<CycleOutcome> {

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors.js';
 
-/** The signals that stop a run gracefully (spec 2): the scheduler's time limit, Ctrl-C. */
+/** The signals that stop a run gracefully: the scheduler's time limit, Ctrl-C. */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export type StopSignalName = (typeof STOP_SIGNALS)[number];
 

@@ -16,7 +16,7 @@ const CARRIES: Record<string, string> = {
   'health.heartbeatUrl': 'the heartbeat URL (often a secret of its own)',
 };
 
-/** The environment variable that overrides a config key (spec 3). */
+/** The environment variable that overrides a config key. */
 const OVERRIDDEN_BY: Record<string, string> = { 'iiq.baseUrl': 'IIQ_BASE_URL', 'pagerduty.eventsUrl': 'PAGERDUTY_EVENTS_URL' };
 
 /**
@@ -50,7 +50,7 @@ export function contactedUrls(
 
 /**
  * One warning per plain `http://` URL to a host other than loopback: credentials or the routing
- * key would cross the network in clear text (spec 13). Loopback (localhost, 127.0.0.0/8, ::1)
+ * key would cross the network in clear text. Loopback (localhost, 127.0.0.0/8, ::1)
  * never leaves the machine and is not warned about.
  */
 export function cleartextWarnings(urls: readonly ContactedUrl[]): string[] {

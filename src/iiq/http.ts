@@ -32,7 +32,7 @@ export interface IiqHttpOptions {
 export type IiqAnswer<T = unknown> = { kind: 'ok'; body: T } | { kind: 'not-found' };
 
 /**
- * Says whether the parsed JSON body of a 404 is IIQ itself saying "no such object" (spec 4.4):
+ * Says whether the parsed JSON body of a 404 is IIQ itself saying "no such object":
  * REST any JSON object from IIQ, SCIM an Error with status "404". HTML or empty bodies never reach it.
  */
 export type IiqNotFoundTest = (body: unknown) => boolean;
@@ -77,7 +77,7 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   // The request target is built as a string, never through a URL parser: WHATWG URL parsing
-  // turns a `%2E%2E` segment (an identity named "..") into a step up the path (spec 4.4).
+  // turns a `%2E%2E` segment (an identity named "..") into a step up the path.
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const basePath = base.pathname.replace(/\/+$/, '');

@@ -3,7 +3,7 @@ import type { IiqCredentials } from '../config/config.js';
 import { createTokenCache, requestClientCredentialsToken } from '../source/token-cache.js';
 import type { SourceAuth } from '../source/source-auth.js';
 
-/** What the OAuth client needs (spec 4.2.1). */
+/** What the OAuth client needs. */
 export interface OAuthOptions {
   /** The IIQ context root; the token endpoint is `<baseUrl>/oauth2/token`. */
   baseUrl: string;
@@ -19,7 +19,7 @@ export interface OAuthOptions {
 const HINT = 'check IIQ_CLIENT_ID/IIQ_CLIENT_SECRET and that the IIQ API Authentication client may use the API';
 
 /**
- * OAuth 2.0 client credentials for IIQ (spec 4.2.1): Basic client id:secret on
+ * OAuth 2.0 client credentials for IIQ: Basic client id:secret on
  * `<baseUrl>/oauth2/token`; caching, sharing and renewal are the shared token cache's.
  */
 export function createOAuthAuth(options: OAuthOptions): SourceAuth {

@@ -1,5 +1,5 @@
 /**
- * An identity name (or id) as exactly one URL path segment (spec 4.4): percent-encoded so that
+ * An identity name (or id) as exactly one URL path segment: percent-encoded so that
  * `/`, `?`, `#` and `%` stay inside it, and a name made only of dots (`.`, `..`) spelt `%2E` each,
  * so that it is never taken as "this folder" or "one level up". The request is then sent as
  * built (see http.ts): a WHATWG URL parser would still fold `%2E%2E` away.

@@ -7,7 +7,7 @@ import type { IdentitySource } from '../source/identity-source.js';
 import { createIscHttp, type IscHttp } from './http.js';
 import { createIscSource } from './isc-source.js';
 
-/** ISC's rate-limit window (spec 9: about 100 requests per 10 s per client). */
+/** ISC's rate-limit window (about 100 requests per 10 s per client, then 429). */
 export const ISC_WINDOW_MS = 10_000;
 /**
  * Added to the window: a start is stamped on our clock just before the request leaves; ISC

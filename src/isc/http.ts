@@ -56,7 +56,7 @@ export interface IscHttp {
 /** Used when a 429 names no Retry-After: ISC's window is 10 s. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
 
-/** What to do about a 403 on each resource: the rights spec 9 and docs/connect-isc.md name. */
+/** What to do about a 403 on each resource: the rights docs/connect-isc.md names. */
 function rightsHint(path: string): string {
   return iscRightsHint(operationOfPath(path.split('?')[0] ?? path)?.operation);
 }

@@ -61,7 +61,7 @@ export function leaverQuery(lifecycleStates: readonly string[]): string {
 }
 
 /**
- * Identity Security Cloud adapter (spec 9): leavers from the search index, paged with
+ * Identity Security Cloud adapter: leavers from the search index, paged with
  * `searchAfter` over a sort on `id` (never offsets: ISC caps offset + limit at 10,000);
  * accounts from `/v3/accounts`, which is current where the index lags; one identity by an
  * `id:` search when it is no longer listed. Every path comes from iscRoute (`isc.apiPaths`).
@@ -176,7 +176,7 @@ export function createIscSource(http: IscHttp, options: IscSourceOptions): Ident
         seen.add(identity.id);
       }
       if (page.length > 0) yield page;
-      // A short page is the last (spec 9); ISC never serves more than 250, and pageSize is at most that.
+      // A short page is the last; ISC never serves more than 250, and pageSize is at most that.
       if (page.length < options.pageSize) return;
       searchAfter = (page[page.length - 1] as Identity).id;
     }

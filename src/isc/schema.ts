@@ -8,7 +8,7 @@ export const LIFECYCLE_ATTRIBUTE = 'cloudLifecycleState';
 
 const id = z.string().min(1);
 
-/** An account inside an identity's search document (spec 9): only where it lives and whether it is disabled. */
+/** An account inside an identity's search document: only where it lives and whether it is disabled. */
 const searchAccount = z.object({
   source: z.object({ id: z.string().nullish(), name: z.string().nullish() }).nullish(),
   disabled: z.boolean().nullish(),

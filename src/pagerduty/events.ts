@@ -26,7 +26,7 @@ export interface EventContext {
   source: string;
   baseUrl: string;
   identityUrlTemplate: string;
-  /** `payload.component` (spec 9: the source's); absent = IdentityIQ's. */
+  /** `payload.component` (the source's); absent = IdentityIQ's. */
   component?: string;
   /** The identity link's text; absent = IdentityIQ's. */
   identityLinkText?: string;
@@ -37,7 +37,7 @@ export interface EventContext {
 export const CLIENT_NAME = PRODUCT_NAME;
 export { MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, fitEvent, fitSummary, wireBytes } from './fit-event.js';
 
-/** The trigger event of spec 5 for a breach. Pure; `now` is the event timestamp. */
+/** The trigger event for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
   const accounts = describeAccounts(breach.activeAccountCount, breach.unknownAccountCount ?? 0);
   const since =
@@ -69,7 +69,7 @@ export function buildTriggerEvent(breach: Breach, context: EventContext, now: Da
         tier: breach.tier,
         active_applications: breach.activeApplications,
         active_account_count: breach.activeAccountCount,
-        // Not confirmed disabled, so counted toward the breach (spec 4.4); absent when there are none.
+        // Not confirmed disabled, so counted toward the breach; absent when there are none.
         ...(breach.unknownAccountCount
           ? { unknown_status_applications: breach.unknownApplications ?? [], unknown_status_account_count: breach.unknownAccountCount }
           : {}),
@@ -122,7 +122,7 @@ function describeAccounts(active: number, unknown: number): string {
   return `${count(active, 'active account')} and ${count(unknown, 'account')} of unknown status`;
 }
 
-// Spec 11: present only when grace or an exception is in play, so other events keep their shape.
+// Present only when grace or an exception is in play, so other events keep their shape.
 function policyDetails(breach: Breach): Record<string, unknown> {
   return {
     ...(breach.slaApplication ? { sla_application: breach.slaApplication } : {}),
@@ -131,7 +131,7 @@ function policyDetails(breach: Breach): Record<string, unknown> {
   };
 }
 
-/** The resolve event of spec 5: nothing but the action and the dedup key. */
+/** The resolve event: nothing but the action and the dedup key. */
 export function buildResolveEvent(incident: Pick<OpenIncident, 'dedupKey'>): PagerDutyEvent {
   return { event_action: 'resolve', dedup_key: incident.dedupKey };
 }

@@ -21,7 +21,7 @@ const PROBE_EVENT = {
 };
 
 /**
- * Tests the PagerDuty events URL without opening an incident (spec 13): POSTs an event without
+ * Tests the PagerDuty events URL without opening an incident: POSTs an event without
  * routing key, which PagerDuty refuses with 400 "Event object is invalid". That answer proves the
  * URL, the proxy and TLS; anything else is reported as seen. Redirects are not followed.
  */

@@ -25,7 +25,7 @@ export interface PagerDutySender {
   send(event: PagerDutyEvent, signal?: AbortSignal): Promise<DeliveryResult>;
 }
 
-/** Delivery settings (spec 5 "Delivery"). */
+/** Delivery settings: retries, pacing, timeout. */
 export interface SenderOptions {
   eventsUrl: string;
   routingKey: Secret;
@@ -74,7 +74,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
 
   function classify(event: PagerDutyEvent, answer: HttpAnswer): Verdict<true, DeliveryFailure> {
     const { status } = answer;
-    // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else (spec 5).
+    // Never followed: the routing key goes to the origin of pagerduty.eventsUrl and nowhere else.
     if (isRedirect(status))
       return { kind: 'fail', reason: { message: redirectMessage(status, answer.header('location'), options.eventsUrl) } };
     const statusClass = classifyStatus(status);

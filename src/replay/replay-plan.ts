@@ -35,7 +35,7 @@ export type ReplayStep =
   | { kind: 'keep'; entry: DeadLetterEntry; reason: string; foreign?: true };
 
 /**
- * Decides per line (spec 6, issue 4). Pure. A line is superseded, and dropped unsent, when a
+ * Decides per line. Pure. A line is superseded, and dropped unsent, when a
  * later line of the file carries the same incident, or when state or audit show the incident
  * moved on after the line failed: a trigger whose incident was resolved or re-sent since (a
  * replay never re-opens a resolved incident), a resolve already delivered or overtaken by a

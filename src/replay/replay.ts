@@ -57,7 +57,7 @@ export const REPLAY_REASON = 'dead-letter replay';
 type SendStep = Extract<ReplayStep, { kind: 'send' }>;
 
 /**
- * `replay` (spec 6): under the run lock, re-sends the dead-lettered events that still stand,
+ * `replay`: under the run lock, re-sends the dead-lettered events that still stand,
  * in file order, with the current routing key, through the same journaled delivery loop as a
  * cycle; rewrites the file atomically with the lines that remain, each byte for byte as it was
  * (deletes it when none). Only the watchdog's own dedup keys are ever sent.

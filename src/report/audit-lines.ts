@@ -2,7 +2,7 @@ import { parseAuditLogLine } from '../state/audit-line.js';
 import { exceptionFacts, type ExceptionFacts } from './exception-lines.js';
 import type { ChainTaskLine } from '../state/audit-line.js';
 
-/** The fields of an audit line (spec 6) the report relies on; other fields are ignored. */
+/** The fields of an audit line the report relies on; other fields are ignored. */
 export interface AuditFacts {
   sentAtMs: number;
   action: 'trigger' | 'resolve';
@@ -17,7 +17,7 @@ export interface AuditFacts {
   leaverStage?: 'not-started' | 'started' | undefined;
 }
 
-/** One audit line: its facts (an incident event, or an exception record of spec 11), or why it was skipped. */
+/** One audit line: its facts (an incident event, or an approved-exception record), or why it was skipped. */
 export type AuditLine =
   | { ok: true; facts: AuditFacts; exception?: undefined; task?: undefined; processingRequested?: undefined }
   | { ok: true; exception: ExceptionFacts; facts?: undefined; task?: undefined; processingRequested?: undefined }

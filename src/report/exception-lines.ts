@@ -1,6 +1,6 @@
 import type { ExceptionLine } from '../state/audit-line.js';
 
-/** An exception record of the audit log (spec 11) as the report uses it. */
+/** An exception record of the audit log as the report uses it. */
 export interface ExceptionFacts {
   identityId: string;
   identityName: string;

@@ -70,7 +70,7 @@ export function formatReportCsv(report: LeaverReport & { exceptions?: Exceptions
   for (const [stage, figures] of Object.entries(report.stages ?? {})) rows.push(['stage', stage, ...csvFigures(figures)]);
   for (const { application, breaches } of report.applications)
     rows.push(['application', application, String(breaches), '', '', '', '', '', '']);
-  // Spec 11: exceptions per tier in the same columns, then the records in a second 9-column table after a blank line.
+  // Exceptions per tier in the same columns, then the records in a second 9-column table after a blank line.
   const exceptions = report.exceptions && exceptionCsvRows(report.exceptions);
   if (exceptions) rows.push(...exceptions.tierRows);
   if (exceptions && exceptions.recordRows.length > 0) rows.push([], EXCEPTION_CSV_HEADER, ...exceptions.recordRows);

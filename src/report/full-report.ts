@@ -27,7 +27,7 @@ export interface OpenBreach {
   age_minutes: number;
 }
 
-/** One exception record (spec 11), as the report shows it. */
+/** One exception record, as the report shows it. */
 export interface ExceptionEntry {
   identity_id: string;
   identity_name: string;
@@ -59,7 +59,7 @@ export interface ExceptionsReport {
   records: ExceptionEntry[];
 }
 
-/** The report of spec 7 plus what spec 11 and 12 add: exceptions, weekly cohorts, open breaches. Keys of spec 7 unchanged. */
+/** The JSON report plus what the auditors' page adds: exceptions, weekly cohorts, open breaches. The base report's keys unchanged. */
 export interface FullReport extends LeaverReport {
   as_of: string;
   weekly: WeekFigures[];
@@ -188,7 +188,7 @@ function exceptionsReport(facts: readonly ExceptionFacts[], nowMs: number): Exce
   return { total: records.length, in_force: inForce, expired: records.length - inForce, tiers, records };
 }
 
-// Same rounding and percentile as the spec 7 figures, so every format shows the same numbers.
+// Same rounding and percentile as the base report's figures, so every format shows the same numbers.
 function percentiles(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const p = (percent: number): number | null => {

@@ -21,7 +21,7 @@ export const PAGE_OPEN_BREACHES = 200;
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /**
- * The report as one self-contained HTML page (spec 12): inline CSS and SVG, no script, no
+ * The report as one self-contained HTML page: inline CSS and SVG, no script, no
  * font, image or style from elsewhere. Every figure cell carries `data-figure` with its JSON
  * path (the same report as `--format json`), so the page can be checked against it. Pure.
  */

@@ -12,7 +12,7 @@ export interface AuditRead {
   unmatchedResolves: UnmatchedResolve[];
   /** False when there was no audit file (nothing delivered yet): an empty report. */
   found: boolean;
-  /** Exception records (spec 11), in file order. */
+  /** Exception records, in file order. */
   exceptions: ExceptionFacts[];
   /** Chain task incident lines, in file order (never counted as breaches). */
   tasks: ChainTaskLine[];

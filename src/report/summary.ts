@@ -15,7 +15,7 @@ export interface ScopeFigures {
   remediate_minutes: Percentiles;
 }
 
-/** The report of spec 7, exactly as `report --format json` prints it. */
+/** The report exactly as `report --format json` prints it (breaches, open, detect and remediate times). */
 export interface LeaverReport {
   overall: ScopeFigures;
   tiers: Record<string, ScopeFigures>;

@@ -1,6 +1,6 @@
 /**
  * The SCIM Account schema of the fake IdentityIQ (GET /scim/v2/Schemas/<Account urn>), and the
- * check that refuses `attributes=` naming anything it does not declare (spec 4.4).
+ * check that refuses `attributes=` naming anything it does not declare.
  */
 
 /** IIQ's SCIM Account schema id. */

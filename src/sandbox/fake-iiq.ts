@@ -1,5 +1,5 @@
 /**
- * A fake SailPoint IdentityIQ serving the endpoints the watchdog reads (spec 4.1, 4.2, 4.2.1),
+ * A fake SailPoint IdentityIQ serving the endpoints the watchdog reads,
  * for the demo, the end-to-end tests and the benchmark. node:http only; binds 127.0.0.1:0.
  */
 import type http from 'node:http';
@@ -153,7 +153,7 @@ function routeOf(path: string): string {
 
 /**
  * The request path as sent, with literal `.` / `..` segments resolved as any server does, but
- * percent-encoded ones (`%2E%2E`) left alone: they are part of a name (spec 4.4). A WHATWG
+ * percent-encoded ones (`%2E%2E`) left alone: they are part of a name. A WHATWG
  * URL parser would fold them away, which is exactly what must not happen to an identity named "..".
  */
 function rawPathOf(requestTarget: string): string {
@@ -467,7 +467,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     attributes: string | null,
   ): FakeResponse {
     const Resources = list.slice(p.start - 1, p.start - 1 + p.count).map((t) => project(render(t), attributes));
-    // No itemsPerPage: IIQ omits it (spec 4.2), so clients must advance by Resources.length.
+    // No itemsPerPage: IIQ omits it, so clients must advance by Resources.length.
     return json(200, { schemas: [LIST_SCHEMA], totalResults: list.length, startIndex: p.start, Resources }, SCIM_JSON);
   }
 
@@ -523,7 +523,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
 
   function scimAccounts(q: URLSearchParams): FakeResponse {
     const filter = q.get('filter') ?? '';
-    // IIQ cannot filter accounts on active/inactive and answers 500 (spec 4.2); quoted values don't count.
+    // IIQ cannot filter accounts on active/inactive and answers 500; quoted values don't count.
     if (/\b(in)?active\b/i.test(filter.replace(/"[^"]*"/g, '""'))) return scimError(500, 'Internal Server Error');
     const byIdentity = /^\s*identity\.value\s+eq\s+"([^"]*)"\s*$/i.exec(filter);
     const byApp = /^\s*application\.displayName\s+eq\s+"([^"]*)"\s*$/i.exec(filter);

@@ -1,5 +1,5 @@
 /**
- * A fake SailPoint Identity Security Cloud serving what the watchdog reads (spec 9): the token
+ * A fake SailPoint Identity Security Cloud serving what the watchdog reads: the token
  * endpoint, identity search with searchAfter and server-capped pages, /v3/accounts paged by
  * offset, identity processing, a search index that can lag behind the accounts, the rate limit
  * (429 + Retry-After) and the error bodies of SailPoint's OpenAPI. Both path sets: the versioned
@@ -316,7 +316,7 @@ export async function startFakeIsc(options: FakeIscOptions): Promise<FakeIsc> {
     const bounds = pageBounds(q, 250, SEARCH_LIMIT_MAX);
     if ('status' in bounds) return bounds;
     if (q.has('offset')) fake.stats.offsetSearches++;
-    // ISC's search caps the window of offset paging (spec 9).
+    // ISC's search caps the window of offset paging.
     if (bounds.offset + bounds.limit > 10_000)
       return iscError(400, 'The request was syntactically correct but its content is semantically invalid.', '400.1 Bad request content');
     const sortById = Array.isArray(request.sort) && request.sort.length === 1 && request.sort[0] === 'id';

@@ -1,6 +1,6 @@
 /**
  * A fake PagerDuty Events API v2 (POST /v2/enqueue) that validates and rate-limits like the
- * real one (spec 5), for the demo, the end-to-end tests and the benchmark. node:http only.
+ * real one, for the demo, the end-to-end tests and the benchmark. node:http only.
  */
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';

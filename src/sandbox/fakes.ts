@@ -1,5 +1,5 @@
 /**
- * The loopback fakes behind `sandbox` (spec 13): the fake IdentityIQ (REST and SCIM), the fake
+ * The loopback fakes behind `sandbox`: the fake IdentityIQ (REST and SCIM), the fake
  * ISC when this build has one, and the fake PagerDuty with its incidents page. The fakes sit in
  * this folder (the tests and the demo use them too); they are loaded only when the sandbox
  * starts, so no other command pays for them.

@@ -1,5 +1,5 @@
 /**
- * The config and env file the sandbox writes (spec 13): its own ready config for the built-in
+ * The config and env file the sandbox writes: its own ready config for the built-in
  * story, or a copy of a team's config pointed at the fakes, so the team's real settings
  * (attributes, tiers, SLAs, exclusions) are exercised as they are.
  */
@@ -51,7 +51,7 @@ export function sandboxConfig(endpoints: FakeEndpoints): Record<string, unknown>
   };
 }
 
-/** The same story read from the fake Identity Security Cloud (spec 9): the `isc` section instead of `iiq`. */
+/** The same story read from the fake Identity Security Cloud: the `isc` section instead of `iiq`. */
 export function sandboxIscConfig(endpoints: FakeEndpoints): Record<string, unknown> {
   // ISC has no IIQ task results: its config watches no chain task.
   const rest = omitKeys(sandboxConfig(endpoints), 'iiq', 'chain');

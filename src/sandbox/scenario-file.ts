@@ -1,5 +1,5 @@
 /**
- * The scenario file of `sandbox --scenario FILE` (spec 13): the identities the fake sources
+ * The scenario file of `sandbox --scenario FILE`: the identities the fake sources
  * serve instead of the built-in story. Validated strictly, like the config: a bad file is exit 2
  * naming the entry and the key.
  */

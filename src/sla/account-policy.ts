@@ -6,7 +6,7 @@ import { severityFor, summarizeAccounts, type AccountSummary, type SlaAssessment
 import { isEscalation } from './renotify.js';
 import { HOUR_MS } from './time-units.js';
 
-/** Which accounts count toward a breach beyond the tier SLA: per-application grace and approved exceptions (spec 11). */
+/** Which accounts count toward a breach beyond the tier SLA: per-application grace and approved exceptions. */
 export interface AccountPolicy {
   applicationSlaHours: ApplicationSlaHours;
   exceptions: readonly ApprovedException[];
@@ -61,7 +61,7 @@ export interface EvaluateInput {
 }
 
 /**
- * Splits an identity's accounts (spec 11): excluded ones never count; an account a holding
+ * Splits an identity's accounts: excluded ones never count; an account a holding
  * exception covers never counts; an enabled (or unknown, which is not disabled) account counts
  * once past its application's own SLA, else its tier's. Pure.
  */

@@ -42,7 +42,7 @@ export type ResolveReason =
 
 /**
  * An open incident whose identity a complete listing did not contain, and that was not looked
- * up on its own: absence from a listing is not proof (spec 4.4), so it is held.
+ * up on its own: absence from a listing is not proof, so it is held.
  */
 export const HOLD_NOT_CONFIRMED = 'identity not listed, and not confirmed gone or active by a lookup';
 
@@ -65,7 +65,7 @@ export interface DecideInput {
 }
 
 /**
- * Decides per identity: trigger / re-trigger / resolve / hold (spec 5). Pure: no I/O, no
+ * Decides per identity: trigger / re-trigger / resolve / hold. Pure: no I/O, no
  * clock. An incident is resolved only on a complete, fresh observation.
  */
 export function decide(input: DecideInput): Decision[] {
@@ -117,11 +117,11 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     case 'observed':
       break;
   }
-  // With grace and exceptions (spec 11) the counted accounts carry their own SLA and severity.
+  // With grace and exceptions the counted accounts carry their own SLA and severity.
   const verdict = accounts.policy;
   if (!verdict.pastSla) {
     if (!previous) return undefined;
-    // Only a changed termination instant un-breaches an identity; a clock stepped back does not (spec 5).
+    // Only a changed termination instant un-breaches an identity; a clock stepped back does not.
     return Date.parse(previous.terminationDate) !== assessment.terminatedAtMs
       ? { action: 'resolve', reason: 'no longer past SLA', incident: previous }
       : {
@@ -130,7 +130,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
           incident: previous,
         };
   }
-  // Unknown is not disabled (spec 4.4): an account IIQ gives no status for counts like an enabled one.
+  // Unknown is not disabled: an account IIQ gives no status for counts like an enabled one.
   if (accounts.activeAccountCount === 0 && accounts.unknownAccountCount === 0) {
     return previous && { action: 'resolve', reason: verdict.quietReason ?? 'accounts disabled', incident: previous };
   }
@@ -161,7 +161,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
     ...observation.evidence,
   };
   let reason = retriggerReason(breach, previous, input);
-  // An account an expired exception kept quiet pages again: say why (spec 11).
+  // An account an expired exception kept quiet pages again: say why.
   if (verdict.exceptionExpired && (reason === 'first breach' || reason === 'active applications changed')) reason = 'exception expired';
   if (!reason) return undefined;
   return { action: previous ? 'retrigger' : 'trigger', reason, breach, previous };

@@ -4,16 +4,16 @@ import { DEDUP_KEY_PREFIX, PRODUCT_NAME } from '../product-name.js';
 
 // The prefix and the product's name sit at the bottom (the logger names itself too); keys are built here.
 export { DEDUP_KEY_PREFIX, PRODUCT_NAME };
-/** PagerDuty refuses a longer dedup_key (spec 5). */
+/** PagerDuty refuses a longer dedup_key. */
 export const MAX_DEDUP_KEY_CHARS = 255;
-/** Dedup key of the watchdog's own health incident (spec 7). */
+/** Dedup key of the watchdog's own health incident. */
 export const HEALTH_DEDUP_KEY = `${PRODUCT_NAME}-health`;
 /** Application (storm control) keys start with this. */
 export const APPLICATION_KEY_PREFIX = `${DEDUP_KEY_PREFIX}app-`;
 /** Chain task (IIQ TaskResult health) keys start with this. */
 export const TASK_KEY_PREFIX = `${DEDUP_KEY_PREFIX}task-`;
 
-/** The longest ASCII slug of an application name inside its key (spec 5). */
+/** The longest ASCII slug of an application name inside its key. */
 export const MAX_SLUG_CHARS = 40;
 const ID_HASH_HEX = 32;
 const APPLICATION_HASH_HEX = 8;
@@ -27,7 +27,7 @@ const TASK_KEY = /^iiq-leaver-sla-task-[a-z0-9-]+-[0-9a-f]{8}$/;
 export type DedupKeyKind = 'identity' | 'application' | 'health' | 'task';
 
 /**
- * The dedup key of an identity's incident: `iiq-leaver-sla-<identity id>` (spec 5). An id that
+ * The dedup key of an identity's incident: `iiq-leaver-sla-<identity id>`. An id that
  * would make the key longer than 255 characters, or that could be mistaken for another kind
  * of key (it starts with `app-`, is `watchdog-health`, reads like a chain task key, or ends like
  * a shortened key), becomes
@@ -41,7 +41,7 @@ export function identityDedupKey(identityId: string): string {
 }
 
 /**
- * The dedup key of an application incident (storm control, spec 5):
+ * The dedup key of an application incident (storm control):
  * `iiq-leaver-sla-app-<ASCII slug, at most 40 characters>-<first 8 hex of sha256 of the exact
  * name>`, so `人事システム` and `Кадры` never share a key. Pure.
  */

@@ -1,6 +1,6 @@
 import type { Observation } from './decide.js';
 
-/** The audit line of an exception that changed what is paged (spec 11); written once per identity and approval. */
+/** The audit line of an exception that changed what is paged; written once per identity and approval. */
 export interface ExceptionAuditRecord {
   event_action: 'exception';
   identity_id: string;

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { parseTerminationInstant, zonedToEpochMs } from './termination.js';
 import { plainIssueMessage } from '../parse/first-issue.js';
 
-/** An approved, time-bound exception (spec 11), validated, with the instant it ends. */
+/** An approved, time-bound exception, validated, with the instant it ends. */
 export interface ApprovedException {
   /** 0-based position in the file, for messages. */
   index: number;
@@ -22,7 +22,7 @@ export interface ApprovedException {
   fingerprint: string;
 }
 
-/** The furthest ahead an exception may run (spec 11). */
+/** The furthest ahead an exception may run. */
 export const MAX_EXCEPTION_DAYS = 366;
 const DAY_MS = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -39,7 +39,7 @@ const entrySchema = z.strictObject({
 });
 
 /**
- * Validates the parsed exceptions file against `nowMs` (spec 11). Pure. Throws ConfigError
+ * Validates the parsed exceptions file against `nowMs`. Pure. Throws ConfigError
  * with one line naming the entry (0-based index and identity) and the key.
  */
 export function parseExceptions(raw: unknown, nowMs: number, timeZone: string, name: string): ApprovedException[] {
@@ -78,7 +78,7 @@ export function parseExceptions(raw: unknown, nowMs: number, timeZone: string, n
 /**
  * The instant an `until` ends, or why it is not acceptable. A date means "through that whole
  * day in `timeZone`": the exception ends at the following midnight there. A date-time without
- * offset is read in `timeZone` (as termination dates are, spec 4.3).
+ * offset is read in `timeZone` (as termination dates are).
  */
 export function parseUntil(value: string, nowMs: number, timeZone: string): number | string {
   const trimmed = value.trim();

@@ -1,4 +1,4 @@
-/** Per-application SLA hours from termination (`applicationSlaHours`, spec 11), replacing the tier's. */
+/** Per-application SLA hours from termination (`applicationSlaHours`), replacing the tier's. */
 export type ApplicationSlaHours = Readonly<Record<string, number>>;
 
 /** The SLA an account of `application` has: its application's own, else its identity's tier's. */

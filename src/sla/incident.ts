@@ -73,5 +73,5 @@ export function breachApplications(breach: Pick<Breach, 'activeApplications' | '
   return [...new Set([...breach.activeApplications, ...(breach.unknownApplications ?? [])])].sort();
 }
 
-/** The dedup key of an identity's incident (spec 5); kept for callers, the rules live in dedup-keys.ts. */
+/** The dedup key of an identity's incident; kept for callers, the rules live in dedup-keys.ts. */
 export { identityDedupKey as dedupKeyFor } from './dedup-keys.js';

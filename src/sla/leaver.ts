@@ -59,7 +59,7 @@ export function evaluateLeaver(facts: LeaverFacts): LeaverVerdict {
   return { leaver: true, stage: 'not-started', reason: 'termination past, not rehired' };
 }
 
-/** evaluateLeaver over an identity's attributes, parsed like the termination date (spec 4.3). */
+/** evaluateLeaver over an identity's attributes, parsed like the termination date. */
 export function evaluateLeaverOf(
   identity: Pick<Identity, 'inactive' | 'attributes'>,
   attributes: { terminationDateAttribute: string; timeZone: string },

@@ -30,7 +30,7 @@ export interface SlaAssessment {
 
 /**
  * Tier, SLA and termination instant of an inactive identity. Without a usable termination
- * attribute the instant it was first seen inactive stands in (spec 4.3).
+ * attribute the instant it was first seen inactive stands in.
  */
 export function assessIdentity(identity: Identity, policy: SlaPolicy, firstSeenMs: number, nowMs: number): SlaAssessment {
   const rawTier = policy.tierAttribute === undefined ? undefined : identity.attributes[policy.tierAttribute];
@@ -67,7 +67,7 @@ export function severityFor(elapsedMs: number, slaHours: number): Severity | und
 /**
  * What an identity's accounts say, excluded applications left out. An account of unknown
  * status (IIQ did not say whether it is disabled) is not confirmed disabled: it counts toward
- * a breach like an enabled one, but is kept apart so events can say which (spec 4.4).
+ * a breach like an enabled one, but is kept apart so events can say which.
  */
 export interface AccountSummary {
   /** Applications with an enabled account, sorted. */

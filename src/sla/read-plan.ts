@@ -91,7 +91,7 @@ const RECHECK_REASONS: ReadonlySet<string> = new Set(['re-check due', 'terminati
  * without an incident is not read; a listing that shows nothing enabled spares the read only
  * where nothing would be decided on it (it lags, so an open incident is read afresh); a
  * verified-clean identity is read again only when its re-check falls due or what it was verified
- * under changed (spec 10).
+ * under changed.
  */
 export function planRead(input: ReadPlanInput): ReadPlan {
   const hasIncident = input.openIncident !== undefined;
@@ -130,7 +130,7 @@ export function planRead(input: ReadPlanInput): ReadPlan {
 
 /**
  * Clean: nothing enabled and nothing unknown at all. An account within its grace or under an
- * exception (spec 11) will page when that ends, so such an identity is not clean.
+ * exception will page when that ends, so such an identity is not clean.
  */
 export function isClean(accounts: AccountsObservation): boolean {
   return (

@@ -2,7 +2,7 @@ import { hash32 } from '../string-hash.js';
 import { HOUR_MS } from './time-units.js';
 
 /**
- * One identity verified clean (spec 10), as kept in the state file: when (epoch seconds), and the
+ * One identity verified clean, as kept in the state file: when (epoch seconds), and the
  * termination instant (epoch ms) and tier it was verified under. A tuple keeps 100,000 of them small.
  */
 export type CleanVerification = readonly [verifiedAtSeconds: number, terminatedAtMs: number, tier: string];
@@ -60,7 +60,7 @@ export function verificationDueAtMs(identityId: string, verification: CleanVerif
 }
 
 /**
- * Pure: read an identity past SLA this cycle, or skip it as verified clean (spec 10). Skipped only
+ * Pure: read an identity past SLA this cycle, or skip it as verified clean. Skipped only
  * when verified under the same termination instant and tier, with no open incident, and its
  * re-check not yet due; a verification from the future (the clock stepped back) is not trusted.
  * An account the source changed since the watermark turns the skip into a read.

@@ -6,7 +6,7 @@ import { isEscalation, isRenotifyDue } from './renotify.js';
 type TriggerDecision = Extract<Decision, { action: 'trigger' | 'retrigger' }>;
 type ResolveDecision = Extract<Decision, { action: 'resolve' }>;
 
-/** An application incident standing for many identities (spec 7, storm control), as kept in state. */
+/** An application incident standing for many identities (storm control), as kept in state. */
 export interface OpenStorm {
   dedupKey: string;
   application: string;
@@ -56,7 +56,7 @@ export interface StormInput {
 
 const MAX_NAMES = 20;
 
-/** The dedup key of a new application incident (spec 5); the rules live in dedup-keys.ts. */
+/** The dedup key of a new application incident; the rules live in dedup-keys.ts. */
 export const stormDedupKey = applicationDedupKey;
 
 /**
@@ -69,7 +69,7 @@ function stormKeyResolver(openStorms: Readonly<Record<string, OpenStorm>>): (app
 }
 
 /**
- * Storm control (spec 7). When one application accounts for at least `threshold` new breaches
+ * Storm control. When one application accounts for at least `threshold` new breaches
  * in a cycle (a connector outage), one incident per application stands for every identity
  * whose active applications are all storm applications; identities with other active
  * applications keep their own incident. An application incident resolves when no identity it

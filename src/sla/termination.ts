@@ -8,7 +8,7 @@ const EPOCH_MS = /^\d{10,15}$/;
 export const MAX_TERMINATION_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
- * Parses an IIQ termination attribute into epoch milliseconds (spec 4.3): ISO 8601 date-time
+ * Parses an IIQ termination attribute into epoch milliseconds: ISO 8601 date-time
  * (a date-time without offset is local time in `timeZone`), ISO date (midnight in `timeZone`),
  * or epoch milliseconds as a number or digit string. Anything else, and any instant before
  * 1970 or after year 9999, is unparseable: undefined.

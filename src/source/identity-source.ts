@@ -16,7 +16,7 @@ export type IdentityLookup = { kind: 'gone' } | { kind: 'found'; identity: Ident
  */
 export type ProcessingRequestOutcome = { kind: 'accepted'; taskId: string | undefined } | { kind: 'failed'; error: string };
 
-/** What a cycle knows before the listing about the account reads it will skip (spec 10). */
+/** What a cycle knows before the listing about the account reads it will skip. */
 export interface AccountReadOutlook {
   /** Identities verified clean whose re-check is not due: not read unless their termination instant or tier changed. */
   verifiedCleanNotDue: number;
@@ -31,14 +31,14 @@ export interface IdentitySource {
   listInactiveIdentities(): AsyncIterable<Identity[]>;
   /**
    * Every identity the source still shows active whose `terminationDateAttribute` is set (the
-   * leavers that may not have started, spec 14.1), one page at a time. Which of them are past
+   * leavers that may not have started), one page at a time. Which of them are past
    * their termination is for the watchdog to compare, never the source.
    */
   listNotStartedIdentities?(terminationDateAttribute: string): AsyncIterable<Identity[]>;
   /** The accounts (links) of one identity. */
   fetchAccounts(identity: Identity): Promise<AccountsRead>;
   /**
-   * Looks one identity up on its own (spec 4.4): gone, or found (its `inactive` says whether
+   * Looks one identity up on its own: gone, or found (its `inactive` says whether
    * still inactive). Used before resolving an open incident whose identity a complete listing
    * did not contain. Throws SourceReadError when the lookup itself failed (never "gone" on a failed read).
    */

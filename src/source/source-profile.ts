@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 
 /**
- * What differs between the sources of identities in what the watchdog says (spec 5, 9): names
+ * What differs between the sources of identities in what the watchdog says: names
  * in logs, PagerDuty's `component`, the identity link. Chosen once, at the edge, from the
  * config; the cycle only reads it.
  */

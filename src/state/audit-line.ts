@@ -8,8 +8,8 @@ const optionalString = z.string().optional().catch(undefined);
 const optionalNumber = z.number().optional().catch(undefined);
 
 /**
- * A delivered trigger or resolve as read back from the audit log (written as `AuditRecord`,
- * spec 6). What every reader needs is required; the incident's facts are optional, so lines of
+ * A delivered trigger or resolve as read back from the audit log (written as `AuditRecord`).
+ * What every reader needs is required; the incident's facts are optional, so lines of
  * older versions and hand-edited lines still count where they can.
  */
 export const auditEventLineSchema = z.object({
@@ -33,7 +33,7 @@ export const auditEventLineSchema = z.object({
 /** A delivered trigger or resolve of the audit log, validated. */
 export type AuditEventLine = z.output<typeof auditEventLineSchema>;
 
-/** An exception record of the audit log (spec 11, written as `ExceptionAuditRecord`), validated. */
+/** An exception record of the audit log (written as `ExceptionAuditRecord`), validated. */
 export const exceptionLineSchema = z.object({
   event_action: z.literal('exception'),
   identity_id: z.string(),

@@ -6,7 +6,7 @@ import type { TaskAuditRecord } from './audit-task.js';
 /** One line of the audit log written on delivery: an identity incident's, or a chain task incident's. */
 export type DeliveryAuditRecord = AuditRecord | TaskAuditRecord;
 
-/** One line of the audit log (spec 6): a delivered trigger or resolve of an identity incident. */
+/** One line of the audit log: a delivered trigger or resolve of an identity incident. */
 export interface AuditRecord {
   sent_at: string;
   event_action: 'trigger' | 'resolve';

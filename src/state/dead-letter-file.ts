@@ -8,7 +8,7 @@ import { readJsonLines } from './json-lines.js';
 import { omitKeys } from '../omit-keys.js';
 
 /**
- * One line of the dead-letter file (spec 6): the event as built, without routing key, and the
+ * One line of the dead-letter file: the event as built, without routing key, and the
  * state change its delivery makes (`change`, absent in lines written before version 0.2).
  */
 export interface DeadLetter {

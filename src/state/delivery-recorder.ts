@@ -18,7 +18,7 @@ export interface Intent {
 }
 
 /**
- * Records deliveries as they happen (spec 5): the intent to send is journaled before any request,
+ * Records deliveries as they happen: the intent to send is journaled before any request,
  * and each answer before the cycle goes on; the in-memory book advances through applyDelivery.
  * A journal failure after PagerDuty accepted an event still advances the book (the event was
  * delivered), sets `failure` and calls `onFailure` so the caller starts nothing new.

@@ -16,10 +16,10 @@ export interface MetricsSample {
   lastSuccessAtMs: number | undefined;
   durationMs: number;
   inactiveListed: number;
-  /** Leavers the source still shows active (spec 14.1); absent in samples of older callers = 0. */
+  /** Leavers the source still shows active; absent in samples of older callers = 0. */
   notStartedListed?: number;
   pastSla: number;
-  /** Spec 10: identities skipped as verified clean, and verified ones read again this cycle. */
+  /** Re-check schedule: identities skipped as verified clean, and verified ones read again this cycle. */
   verifiedCleanSkipped: number;
   verifiedCleanRechecked: number;
   /** Identities read because they own an account changed since the watermark. */

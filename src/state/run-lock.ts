@@ -39,7 +39,7 @@ interface LockSnapshot {
  * owner is a dead process on this host, or its heartbeat (mtime, refreshed every 20 s) is older
  * than LOCK_STALE_MS; a live one throws LockHeldError at once.
  *
- * Taking over a stale lock is atomic however many runs try at once (spec 8): a run first claims
+ * Taking over a stale lock is atomic however many runs try at once: a run first claims
  * that very lock file (`<lock>.takeover-<generation>-<n>`, created exclusively, so one claimer
  * wins), checks under the claim that the lock is still the file it judged stale, and only then
  * renames its own lock file over it. Nobody else can replace that file meanwhile: other

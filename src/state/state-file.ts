@@ -13,22 +13,22 @@ import { emptyVerifiedClean, renderStateJson, verifiedCleanSchema, type Verified
 import { firstIssue } from '../parse/first-issue.js';
 import { ownKeyRecord } from '../parse/own-key-record.js';
 
-/** What the watchdog remembers between cycles (spec 6). */
+/** What the watchdog remembers between cycles. */
 export interface WatchdogState {
   version: 1;
   /** Open identity incidents by dedup key. */
   incidents: Record<string, OpenIncident>;
   /** Identity id → ISO instant first seen inactive; kept only for identities without a usable termination date. */
   firstSeenInactive: Record<string, string>;
-  /** The watchdog's own health (spec 7). */
+  /** The watchdog's own health. */
   health: HealthState;
   /** Open application incidents of storm control, by dedup key. */
   storms: Record<string, OpenStorm>;
   /** The instant the last cycle evaluated at (`--now` or the clock): a later cycle evaluating earlier resolves nothing. */
   lastEvaluatedAt?: string;
-  /** Exceptions already audited (spec 11), so each is recorded once. */
+  /** Exceptions already audited, so each is recorded once. */
   exceptionsRecorded: RecordedExceptions;
-  /** Identities verified clean and when (spec 10): their accounts are re-read only when due. */
+  /** Identities verified clean and when: their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
   /** Where the next read of changed accounts starts, and what the last cycle read because of one; absent before the first. */
   accountChanges?: AccountChangesState;

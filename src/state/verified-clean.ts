@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CleanVerification } from '../sla/recheck.js';
 
-/** The identities verified clean (spec 10), and the excluded applications they were verified under. */
+/** The identities verified clean, and the excluded applications they were verified under. */
 export interface VerifiedCleanState {
   /** `excludedApplications` at verification time: when one leaves the list, the verifications no longer hold. */
   excludedApplications: string[];

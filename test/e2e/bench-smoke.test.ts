@@ -30,9 +30,9 @@ describe('bench (small N)', () => {
       expect(row.cpuMs, row.mode).toBeGreaterThan(0);
     }
     const [naive, rest, scim, bulk] = result.rows;
-    // Changed (spec 14.1): the watchdog also lists the leavers still active, one (empty) page here; the naive loop does not.
+    // Changed: the watchdog also lists the leavers still active, one (empty) page here; the naive loop does not.
     expect(rest?.requests).toBe((naive?.requests ?? 0) + 1); // 6 pages + 300 link reads either way, + 1 not-started page
-    // Changed (spec 4.4): one read of the SCIM Account schema per run, so that attributes= names only declared attributes (was 306).
+    // Changed: one read of the SCIM Account schema per run, so that attributes= names only declared attributes (was 306).
     expect(scim?.requests).toBe(308); // 6 pages + the not-started page + the Account schema + 300 account reads
     expect(bulk?.requests).toBeLessThan(21); // 6 pages, the not-started page, the Account schema, a probe, 4 bulk pages
   });

@@ -1,5 +1,5 @@
 /**
- * Spec 13: `check` tests the PagerDuty URL without opening an incident (an event without routing
+ * `check` tests the PagerDuty URL without opening an incident (an event without routing
  * key, answered 400 "Event object is invalid" by PagerDuty and by the fake), and warns about plain
  * http:// to a host other than loopback; `run` logs the same warning. Loopback only: hosts that
  * are not loopback by name are reached through a CONNECT proxy on 127.0.0.1 that maps them.

@@ -31,7 +31,7 @@ describe('resolveLogStyle', () => {
 
 describe('check through the built CLI against the fake IIQ', () => {
   let iiq: FakeIiq;
-  // check probes the PagerDuty URL with an event without routing key (spec 13): the fake answers 400 like PagerDuty.
+  // check probes the PagerDuty URL with an event without routing key: the fake answers 400 like PagerDuty.
   let pagerDuty: FakePagerDuty;
   let dir: string;
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-/** Spec 8: every number in the config has a sane upper bound; a value outside is exit 2 naming the key. */
+/** Every number in the config has a sane upper bound; a value outside is exit 2 naming the key. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,7 @@ function set(target: Record<string, any>, key: string, value: unknown): Record<s
   // An array element's number: one element, complete but for that number (`chain.tasks.0.maxAgeHours`).
   if (key.startsWith('chain.tasks[]')) target.chain = { tasks: [{ name: 'Refresh Identity Cube' }] };
   const parts = key.replace('.*', '.standard').replace('[]', '.0').split('.');
-  // A config has exactly one source (spec 9): an isc key replaces the iiq section.
+  // A config has exactly one source: an isc key replaces the iiq section.
   if (parts[0] === 'isc' && target.iiq) {
     delete target.iiq;
     target.isc = { baseUrl: 'https://acme.api.identitynow.com' };

@@ -136,7 +136,7 @@ describe('a cycle through the built CLI', () => {
         ['trigger', 'jsmith', 'first breach'],
         ['trigger', 'jdoe', 'severity escalated'],
         ['resolve', 'jdoe', 'accounts disabled'],
-        // Changed (spec 4.4, confirm before resolve): jsmith is no longer listed, so he is looked up on
+        // Changed (confirm before resolve): jsmith is no longer listed, so he is looked up on
         // his own; the lookup says he is gone, and the reason says so (was 'identity no longer listed as inactive').
         ['resolve', 'jsmith', 'identity deleted'],
       ]),

@@ -61,7 +61,7 @@ async function twoCycles(apiPaths: 'v3' | 'v1') {
   }
 }
 
-describe('isc.apiPaths "v1" (spec 9)', () => {
+describe('isc.apiPaths "v1"', () => {
   it('a breach pages and resolves exactly as with v3, on /search/v1 and /accounts/v1 only', async () => {
     const v1 = await twoCycles('v1');
     expect(v1.codes, v1.stderr).toEqual([0, 0]);

@@ -15,7 +15,7 @@ describe('ISC bench (small N)', () => {
     });
     expect(row.exitCode).toBe(0);
     expect(row.breachesFound).toBe(6);
-    // Three pages of leavers and one (empty) page of the not-started listing (spec 14.1).
+    // Three pages of leavers and one (empty) page of the not-started listing.
     expect(row.byRoute).toEqual({ token: 1, search: 4, accounts: 6 });
     expect(row.maxIn10s).toBeLessThanOrEqual(90);
     expect(row.rateLimited).toBe(0);

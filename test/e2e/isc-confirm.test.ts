@@ -1,5 +1,5 @@
 /**
- * Confirm-before-resolve with ISC (spec 4.4, 9): an open incident whose identity the listing
+ * Confirm-before-resolve with ISC: an open incident whose identity the listing
  * missed is looked up with an `id:` search — kept while still inactive with enabled accounts,
  * resolved once its accounts are disabled or it is gone.
  */

@@ -1,5 +1,5 @@
 /**
- * Parity (spec 9: "everything after the listing is the same"): one Leaver scenario through the
+ * Parity (everything after the listing is the same): one Leaver scenario through the
  * built CLI with IIQ SCIM and with ISC as the source; PagerDuty must receive the same events
  * apart from `payload.component`, the identity link and the source a not-started summary names.
  */

@@ -1,5 +1,5 @@
 /**
- * Identity Security Cloud as the source, through the built CLI against the fake ISC (spec 9):
+ * Identity Security Cloud as the source, through the built CLI against the fake ISC:
  * account reads where the index lags, deleted and re-activated identities, failed reads (exit 3,
  * nothing resolved), 429 + Retry-After, one source per config, check.
  */
@@ -50,7 +50,7 @@ const state = () =>
     health: { lastError?: string };
   };
 
-describe('ISC as the source (spec 9)', () => {
+describe('ISC as the source', () => {
   it('pages the leavers whose accounts /v3/accounts shows enabled; reads no accounts for those the search shows disabled', async () => {
     const result = await cycle(NOW);
     expect(result.code, result.stderr).toBe(0);
@@ -114,7 +114,7 @@ describe('ISC as the source (spec 9)', () => {
   });
 });
 
-describe('ISC failed reads: exit 3, nothing resolved (spec 9, 4.4)', () => {
+describe('ISC failed reads: exit 3, nothing resolved', () => {
   const html: FakeResponse = {
     status: 200,
     body: '<!DOCTYPE html><html><title>Sign in</title></html>',
@@ -197,7 +197,7 @@ describe('ISC failed reads: exit 3, nothing resolved (spec 9, 4.4)', () => {
   });
 });
 
-describe('one source per config, and check (spec 9, 2)', () => {
+describe('one source per config, and check', () => {
   it.each([
     ['both iiq and isc', { iiq: { baseUrl: 'http://127.0.0.1:9/identityiq' } }, /both "iiq" and "isc" are set/],
     ['neither', { isc: undefined }, /one of "iiq" \(IdentityIQ\) or "isc" \(Identity Security Cloud\) is required/],
@@ -215,7 +215,7 @@ describe('one source per config, and check (spec 9, 2)', () => {
   });
 
   it('check authenticates, reads one search page and tells leavers and parsed dates; a wrong secret is exit 3', async () => {
-    // check probes the PagerDuty URL with a keyless event (spec 13): that probe goes to a fake of its
+    // check probes the PagerDuty URL with a keyless event: that probe goes to a fake of its
     // own, so `pagerDuty` (where incidents would be opened) must still receive nothing at all.
     const probed = await startFakePagerDuty();
     onTestFinished(() => probed.close());

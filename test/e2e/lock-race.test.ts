@@ -1,5 +1,5 @@
 /**
- * Spec 8: taking over a stale lock is atomic. Six built CLIs start at once on a lock left by a
+ * Taking over a stale lock is atomic. Six built CLIs start at once on a lock left by a
  * dead run. The fake IIQ never answers, so whoever gets inside the lock stays there: exactly one
  * run may reach IIQ while the five others exit 4; then IIQ goes away and the one inside ends.
  */

@@ -193,7 +193,7 @@ describe('metrics textfile after cycles through the built CLI', () => {
     remediate(iiq.identities, 'jdoe');
     expect((await run(45)).code).toBe(0);
     expect(metrics()).toMatchObject({ last_run_exit_code: 0, 'breaches_open{tier="privileged"}': 0, 'events_sent{action="resolve"}': 1 });
-    // Olga (all disabled) and Hank (only an excluded application) were verified clean at 0: not read at 45 (spec 10).
+    // Olga (all disabled) and Hank (only an excluded application) were verified clean at 0: not read at 45.
     expect(metrics()).toMatchObject({ identities_skipped_verified_clean: 2, identities_rechecked: 0 });
 
     // The audit these cycles wrote feeds `report`: two breaches, Jane's resolved 1.2 h + 45 min after her deadline.

@@ -1,5 +1,5 @@
 /**
- * Leavers that never started (spec 14.1, 14.2) through the built CLI on the loopback fakes, over
+ * Leavers that never started through the built CLI on the loopback fakes, over
  * IIQ SCIM, IIQ REST and ISC: a leaver still active 6 h after termination pages with
  * `leaver_stage: "not-started"`; one outside the lookback, rehired, or terminated in the future
  * does not; one incident follows the leaver through the stage change to its resolve; a refused

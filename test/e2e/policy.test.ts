@@ -1,4 +1,4 @@
-/** End to end (spec 11): per-application grace and approved exceptions through the built CLI, against the loopback fakes. */
+/** End to end: per-application grace and approved exceptions through the built CLI, against the loopback fakes. */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

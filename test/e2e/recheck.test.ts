@@ -1,5 +1,5 @@
 /**
- * The re-check schedule end to end (spec 10): the built CLI with `--now` against the fake
+ * The re-check schedule end to end: the built CLI with `--now` against the fake
  * IIQ, which counts account reads per identity. npm test builds first.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** Spec 11/12 report: exceptions per tier in every format, the self-contained HTML page, and all formats agreeing. */
+/** The auditors' report: exceptions per tier in every format, the self-contained HTML page, and all formats agreeing. */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +82,7 @@ async function fixtureReport(): Promise<FullReport> {
   return buildFullReport(audit.breaches, audit.exceptions, undefined, NOW_MS);
 }
 
-describe('the report data (spec 11/12 additions)', () => {
+describe('the report data (exceptions, weeks, open breaches)', () => {
   it('the fixture is the one the generator makes (regenerate it with the generator when the generator changes)', () => {
     expect(readFileSync(FIXTURE, 'utf8')).toBe(
       `${sampleAuditRecords()

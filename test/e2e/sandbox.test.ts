@@ -1,5 +1,5 @@
 /**
- * `sandbox` end to end (spec 13): the built CLI as a child process; its printed commands run
+ * `sandbox` end to end: the built CLI as a child process; its printed commands run
  * through a shell as a person would paste them; the fake PagerDuty's page read by headless
  * Chromium; SIGINT / SIGTERM stop everything and remove the folder.
  */

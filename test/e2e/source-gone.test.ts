@@ -1,5 +1,5 @@
 /**
- * Spec 4.4 through the built CLI against the loopback fakes: what counts as "gone". An HTML 404
+ * Through the built CLI against the loopback fakes: what counts as "gone". An HTML 404
  * is a failed read; names with `/` are read as themselves (or fail loudly), `.` and `..` never by path over REST; an
  * identity missing from an offset-paged listing is looked up before its incident is resolved.
  */

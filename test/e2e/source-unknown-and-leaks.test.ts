@@ -1,5 +1,5 @@
 /**
- * Spec 4.4 through the built CLI: unknown account status pages (REST links without `disabled`,
+ * Through the built CLI: unknown account status pages (REST links without `disabled`,
  * SCIM Accounts without `active`), SCIM asks only for declared attributes, and IIQ's answer
  * bodies (a DN, an echoed Authorization header) stay out of state, audit, dead letter and events.
  */

@@ -10,7 +10,7 @@ import { applicationDedupKey } from '../../src/sla/dedup-keys.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW } from '../helpers/clock.js';
 
-// Spec 5: `iiq-leaver-sla-app-<slug>-<8 hex of sha256 of the name>` (was `iiq-leaver-sla-app-active-directory` before 0.2).
+// `iiq-leaver-sla-app-<slug>-<8 hex of sha256 of the name>` (was `iiq-leaver-sla-app-active-directory` before 0.2).
 const AD_KEY = applicationDedupKey('Active Directory');
 
 let dir: string;

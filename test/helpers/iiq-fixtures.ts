@@ -1,4 +1,4 @@
-/** JSON answers shaped like IdentityIQ 8.x's (spec 4.1, 4.2; values invented), from test/fixtures/iiq/. */
+/** JSON answers shaped like IdentityIQ 8.x's (values invented), from test/fixtures/iiq/. */
 import { readFileSync } from 'node:fs';
 
 /** The fixtures there are. */

@@ -8,13 +8,13 @@ import { restIdentity, restIdentityPage, restLinks } from './schema.js';
 
 /**
  * IIQ's REST API answers an unknown identity with a JSON object (e.g. `{"message": ...}`). An
- * HTML or empty 404 comes from something in front of IIQ and is a failed read (spec 4.4).
+ * HTML or empty 404 comes from something in front of IIQ and is a failed read.
  */
 export function isRestNotFound(body: unknown): boolean {
   return typeof body === 'object' && body !== null && !Array.isArray(body);
 }
 
-/** IIQ REST adapter (spec 4.1): identities paged with start/limit, links and lookups per identity name. */
+/** IIQ REST adapter: identities paged with start/limit, links and lookups per identity name. */
 export function createRestSource(http: IiqHttp, pageSize: number): IdentitySource {
   async function lookupIdentity(ref: { id: string; name: string }): Promise<IdentityLookup> {
     refuseDotName(ref, 'GET /rest/identities/{name}');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { iiqId as id } from '../parse.js';
 import type { Account, Identity } from '../../source/identity-source.js';
 
-/** REST Identity (spec 4.1) → Identity. A missing `inactive` is taken from the filter that listed it. */
+/** REST Identity → Identity. A missing `inactive` is taken from the filter that listed it. */
 export const restIdentity = z
   .object({
     id,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
 
-/** IIQ's SCIM Account schema (spec 4.2), served at `/scim/v2/Schemas/<this id>`. */
+/** IIQ's SCIM Account schema, served at `/scim/v2/Schemas/<this id>`. */
 export const ACCOUNT_SCHEMA_URN = 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account';
 
 /** The Account attributes the watchdog reads: owner, application, and status (`active`, or `inactive` on older releases). */

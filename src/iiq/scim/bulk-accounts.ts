@@ -6,7 +6,7 @@ import { AccountIndex } from './account-index.js';
 import { IdHashSet } from './id-hash-set.js';
 import { scimAccountPage, scimListResponse } from './schema.js';
 
-/** IIQ's default and maximum SCIM page (spec 4.2). */
+/** IIQ's default and maximum SCIM page. */
 export const BULK_PAGE_SIZE = 1000;
 
 const LABEL = 'GET /scim/v2/Accounts';
@@ -45,7 +45,7 @@ export async function fetchAccountTotal(http: IiqHttp, attributesQuery: string):
 /**
  * Pure: bulk when paging through every account takes fewer requests than one read per
  * identity whose read is due (at least one request each): the inactive identities less those
- * the re-check schedule skips (spec 10). An upper bound: identities within SLA are not read either.
+ * the re-check schedule skips. An upper bound: identities within SLA are not read either.
  */
 export function decideAccountsPlan(totalAccounts: number, identities: number, verifiedCleanNotDue = 0): AccountsPlan {
   const bulkRequests = Math.ceil(totalAccounts / BULK_PAGE_SIZE);

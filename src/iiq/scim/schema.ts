@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { iiqId as id } from '../parse.js';
 import type { Account, Identity } from '../../source/identity-source.js';
 
-/** IIQ's SCIM extension carrying the custom identity attributes (spec 4.2). */
+/** IIQ's SCIM extension carrying the custom identity attributes. */
 export const SAILPOINT_USER_EXTENSION = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 
 /** SCIM User → Identity. `userName` is the name; a missing `active` is taken from the filter that listed it. */
@@ -58,12 +58,12 @@ export const scimAccount = z
       raw.active === false || raw.inactive === true ? 'disabled' : raw.active === true || raw.inactive === false ? 'enabled' : 'unknown',
   }));
 
-/** SCIM's error message schema (spec 4.2). */
+/** SCIM's error message schema. */
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /**
  * A SCIM 404 is IIQ saying "no such resource" only when it is a SCIM Error with status "404"
- * (spec 4.4); a proxy's or a framework's JSON 404 is not.
+ *; a proxy's or a framework's JSON 404 is not.
  */
 export function isScimNotFound(body: unknown): boolean {
   if (typeof body !== 'object' || body === null) return false;

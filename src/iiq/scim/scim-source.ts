@@ -57,7 +57,7 @@ async function* listScimPages<S extends ListSchema>(
 }
 
 /**
- * IIQ SCIM 2.0 adapter (spec 4.2): inactive Users paged with startIndex/count, custom attributes
+ * IIQ SCIM 2.0 adapter: inactive Users paged with startIndex/count, custom attributes
  * from the SailPoint extension; Accounts per identity (`identity.value eq`), or in bulk.
  */
 export function createScimSource(http: IiqHttp, options: ScimSourceOptions): IdentitySource {
@@ -67,7 +67,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
   // Read once per run (one source per run), on the first account read.
   let accountAttributes: Promise<string | undefined> | undefined;
 
-  /** `&attributes=...` with only what the server's Account schema declares, or nothing (spec 4.4). */
+  /** `&attributes=...` with only what the server's Account schema declares, or nothing. */
   async function attributesQuery(): Promise<string> {
     accountAttributes ??= readAccountAttributes(http, options.logger);
     const attributes = await accountAttributes;

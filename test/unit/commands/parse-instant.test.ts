@@ -1,4 +1,4 @@
-/** Spec 8: `--now` (and `report --since`) must be a real instant; the calendar is checked, not left to Date.parse. */
+/** `--now` (and `report --since`) must be a real instant; the calendar is checked, not left to Date.parse. */
 import { describe, expect, it } from 'vitest';
 import { parseInstantArgument } from '../../../src/commands/parse-instant.js';
 import { ConfigError } from '../../../src/errors.js';

@@ -1,4 +1,4 @@
-/** The `isc` config section (spec 9): exactly one source, bounds on every number, ISC secrets, defaults; the events it makes. */
+/** The `isc` config section: exactly one source, bounds on every number, ISC secrets, defaults; the events it makes. */
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type WatchdogEnv } from '../../../src/config/config.js';
 import { ConfigError } from '../../../src/errors.js';
@@ -25,7 +25,7 @@ function errorOf(raw: unknown, environment: WatchdogEnv = env): string {
 }
 
 describe('the isc section', () => {
-  it('fills the defaults of spec 9 and wraps the secret', () => {
+  it('fills the ISC defaults and wraps the secret', () => {
     const config = parse(minimal());
     expect(config).not.toHaveProperty('iiq');
     expect(config).not.toHaveProperty('isc');
@@ -94,7 +94,7 @@ describe('the isc section', () => {
   });
 });
 
-describe('events from an ISC source (spec 9)', () => {
+describe('events from an ISC source', () => {
   const breach: Breach = {
     dedupKey: 'iiq-leaver-sla-2c91808a7190d06e0171',
     identityId: '2c91808a7190d06e0171',

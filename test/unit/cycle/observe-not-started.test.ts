@@ -1,4 +1,4 @@
-/** Observing the leavers the source still shows active (spec 14.1, 14.2): an in-process source with both listings. */
+/** Observing the leavers the source still shows active: an in-process source with both listings. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { observeIdentities } from '../../../src/cycle/observe.js';

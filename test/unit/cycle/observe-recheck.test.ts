@@ -1,4 +1,4 @@
-/** Observing with the re-check schedule (spec 10): an in-process source that counts reads per identity. */
+/** Observing with the re-check schedule: an in-process source that counts reads per identity. */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SourceReadError } from '../../../src/source/source-read-error.js';

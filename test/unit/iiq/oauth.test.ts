@@ -70,7 +70,7 @@ function client(clock = { ms: 1_000_000 }) {
   });
 }
 
-describe('OAuth client credentials (spec 4.2.1)', () => {
+describe('OAuth client credentials', () => {
   it('asks for a token with Basic client id:secret and grant_type=client_credentials, then sends Bearer', async () => {
     const tokens = serveTokens();
     const seen = serveResource();

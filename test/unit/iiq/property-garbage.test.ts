@@ -27,7 +27,7 @@ const JANE_KEY = 'iiq-leaver-sla-id-jdoe';
 type Answer = { kind: 'json'; value: unknown; status?: number } | { kind: 'text'; text: string; status?: number; type?: string };
 let listingAnswer: Answer;
 let linksAnswer: Answer;
-/** The answer to a lookup of Jane on her own (spec 4.4), and to the SCIM Account schema. */
+/** The answer to a lookup of Jane on her own, and to the SCIM Account schema. */
 let lookupAnswer: Answer;
 let schemaAnswer: Answer;
 const respond = (answer: Answer) =>
@@ -228,7 +228,7 @@ it.each(['rest', 'scim'] as const)('%s: garbage from IIQ never crashes a cycle n
           const listed = (page.objects ?? page.Resources ?? []).find((identity) => identity.id === 'id-jdoe');
           if (listed?.inactive) expect(parses(adapter.linksSchema, links)).toBe(true);
           if (!listed) {
-            // Not listed: resolved only on a lookup that IIQ itself answered (spec 4.4): its 404, or Jane
+            // Not listed: resolved only on a lookup that IIQ itself answered: its 404, or Jane
             // herself (active again, or inactive with accounts that parsed).
             const iiqSaidGone = lookup.status === 404 && lookup.kind === 'json' && adapter.isIiqNotFound(lookup.value);
             const found = (lookup.status ?? 200) === 200 && parses(adapter.lookupSchema, lookup);

@@ -1,5 +1,5 @@
 /**
- * Source-side trust (spec 4.4) through the HTTP clients: a 404 is "gone" only when IIQ says so,
+ * Source-side trust through the HTTP clients: a 404 is "gone" only when IIQ says so,
  * names travel as one path segment, lookups confirm, SCIM asks only for declared attributes,
  * and errors carry a classified form free of anything IIQ sent.
  */

@@ -1,4 +1,4 @@
-/** The ISC HTTP client through msw (spec 9): token, renewal, 429 + Retry-After, and every failed read. */
+/** The ISC HTTP client through msw: token, renewal, 429 + Retry-After, and every failed read. */
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,7 @@ function serveAccounts(answer: (authorization: string | null, call: number) => R
 
 const read = (client: ReturnType<typeof iscClient>) => client.http.getJson('/v3/accounts?filters=x&limit=250&offset=0');
 
-describe('ISC token (spec 9)', () => {
+describe('ISC token', () => {
   it('POSTs the form grant_type=client_credentials, client_id, client_secret to /oauth/token and sends Bearer', async () => {
     const tokens = serveTokens();
     const seen = serveAccounts();
@@ -107,7 +107,7 @@ describe('ISC token (spec 9)', () => {
   });
 });
 
-describe('ISC rate limit (spec 9)', () => {
+describe('ISC rate limit', () => {
   it('a 429 holds every request back for Retry-After seconds, then the request goes through', async () => {
     serveTokens();
     const seen = serveAccounts((_a, call) =>
@@ -136,7 +136,7 @@ describe('ISC rate limit (spec 9)', () => {
   });
 });
 
-describe('ISC failed reads (spec 9: exit 3, never "no accounts")', () => {
+describe('ISC failed reads (exit 3, never "no accounts")', () => {
   it.each<[string, () => Response, RegExp]>([
     [
       '401 after one renewal',

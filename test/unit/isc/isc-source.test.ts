@@ -1,4 +1,4 @@
-/** The ISC adapter through msw (spec 9): searchAfter paging past 10,000, accounts by offset, id: lookups, schema at the edge. */
+/** The ISC adapter through msw: searchAfter paging past 10,000, accounts by offset, id: lookups, schema at the edge. */
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ async function listAll(source: ReturnType<typeof iscClient>['source']): Promise<
   return all;
 }
 
-describe('ISC search listing (spec 9)', () => {
+describe('ISC search listing', () => {
   it('pages past 10,000 leavers with searchAfter over sort ["id"], never with an offset', async () => {
     const calls = serveSearch(Array.from({ length: 10_300 }, (_, i) => doc(i)));
     const listed = await listAll(iscClient().source);
@@ -125,7 +125,7 @@ describe('ISC search listing (spec 9)', () => {
   });
 });
 
-describe('ISC accounts (spec 9)', () => {
+describe('ISC accounts', () => {
   const account = (i: number, disabled: boolean | undefined, identityId = 'id-1') => ({
     id: `acc-${i}`,
     name: `acc${i}`,
@@ -173,7 +173,7 @@ describe('ISC accounts (spec 9)', () => {
   });
 });
 
-describe('ISC lookup of an identity no longer listed (spec 9, 4.4)', () => {
+describe('ISC lookup of an identity no longer listed', () => {
   it('no document = gone; a state outside lifecycleStates = found, no longer inactive; otherwise still inactive', async () => {
     const calls = serveSearch([doc(1, 'active'), doc(2, 'inactive')]);
     const { source } = iscClient();

@@ -1,4 +1,4 @@
-/** PagerDuty payload limits (spec 5): summary ≤ 1024 characters, event < 512 KB with the application count kept. */
+/** PagerDuty payload limits: summary ≤ 1024 characters, event < 512 KB with the application count kept. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildTriggerEvent, fitEvent, fitSummary, MAX_EVENT_BYTES, MAX_SUMMARY_CHARS, wireBytes } from '../../../src/pagerduty/events.js';

@@ -1,4 +1,4 @@
-/** The fake IIQ behaves like the real one where trust depends on it (spec 4.4): raw paths, lookups, the Account schema, Apache's %2F. */
+/** The fake IIQ behaves like the real one where trust depends on it: raw paths, lookups, the Account schema, Apache's %2F. */
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions } from '../../../src/sandbox/fake-iiq.js';

@@ -1,4 +1,4 @@
-/** The pure core of spec 11: per-application grace and approved exceptions, with a fixed `now`. */
+/** The pure core of per-application grace and approved exceptions, with a fixed `now`. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../../src/source/identity-source.js';

@@ -1,4 +1,4 @@
-/** decide() against clock steps and unconfirmed deliveries (spec 5). Pure, fixed instants. */
+/** decide() against clock steps and unconfirmed deliveries. Pure, fixed instants. */
 import { describe, expect, it } from 'vitest';
 import { observeAccountsUnderPolicy } from '../../../src/sla/account-policy.js';
 import { HOLD_NOT_CONFIRMED, decide, type Observation } from '../../../src/sla/decide.js';
@@ -63,7 +63,7 @@ describe('clock steps', () => {
   it("an evaluation instant before the previous cycle's: every resolve becomes a hold", () => {
     const holdReason = "hold: evaluation instant earlier than the previous cycle's (clock stepped back?): not resolved";
     expect(decideAt(NOW, observe(NOW, TERMINATED, []), open(), NOW + 1)).toEqual([holdReason]);
-    // An unlisted identity is never resolved by decide() alone (spec 4.4: it is looked up first), step or not.
+    // An unlisted identity is never resolved by decide() alone (it is looked up first), step or not.
     expect(decideAt(NOW, undefined, open(), NOW + 1)).toEqual([`hold: ${HOLD_NOT_CONFIRMED}`]);
     // The same cycle at (or after) the previous instant resolves as usual.
     expect(decideAt(NOW, observe(NOW, TERMINATED, []), open(), NOW)).toEqual(['resolve: accounts disabled']);

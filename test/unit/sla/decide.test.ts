@@ -104,7 +104,7 @@ describe('decide', () => {
       '',
     ],
     ['open, accounts disabled: resolve', observe({ hoursAgo: 5, accounts: observed([]) }), incident(), true, 'resolve:accounts disabled'],
-    // Changed (spec 4.4, unknown is not disabled): this used to hold; the accounts still count, and the applications changed.
+    // Changed (unknown is not disabled): this used to hold; the accounts still count, and the applications changed.
     [
       'open, only unknown-status accounts left: still a breach, re-trigger',
       observe({ hoursAgo: 5, accounts: observed([], 2) }),
@@ -192,7 +192,7 @@ describe('decide', () => {
       '',
     ],
     ['open, no longer past SLA (date moved): resolve', observe({ hoursAgo: 1 }), incident(), true, 'resolve:no longer past SLA'],
-    // Changed (spec 4.4, confirm before resolve): this used to resolve; the cycle looks the identity up and observes it instead.
+    // Changed (confirm before resolve): this used to resolve; the cycle looks the identity up and observes it instead.
     ['open, absent from a complete listing and not looked up: hold', undefined, incident(), true, `hold:${HOLD_NOT_CONFIRMED}`],
     [
       'open, absent from an incomplete listing: hold',

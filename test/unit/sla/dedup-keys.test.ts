@@ -1,4 +1,4 @@
-/** Dedup keys (spec 5): at most 255 characters, never shared by two identities or two applications, and told apart by kind. */
+/** Dedup keys: at most 255 characters, never shared by two identities or two applications, and told apart by kind. */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

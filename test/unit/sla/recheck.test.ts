@@ -1,4 +1,4 @@
-/** The re-check schedule of verified-clean identities (spec 10): pure, with a fixed `now`. */
+/** The re-check schedule of verified-clean identities: pure, with a fixed `now`. */
 import { describe, expect, it } from 'vitest';
 import { simulateRecheck } from '../../../bench/simulate-recheck.js';
 import {

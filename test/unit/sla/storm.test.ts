@@ -6,7 +6,7 @@ import { planStorms, stormDedupKey, type OpenStorm } from '../../../src/sla/stor
 import { NOW_MS as NOW } from '../../helpers/clock.js';
 
 const AD = 'Active Directory';
-// Spec 5: ASCII slug plus the first 8 hex of sha256 of the exact application name.
+// ASCII slug plus the first 8 hex of sha256 of the exact application name.
 const sha8 = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
 const AD_KEY = `iiq-leaver-sla-app-active-directory-${sha8(AD)}`;
 

@@ -1,4 +1,4 @@
-/** The verifications in the state file (spec 10): compact, one per line, read back whole, validated. */
+/** The verifications in the state file: compact, one per line, read back whole, validated. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -46,7 +46,7 @@ function serveIdentities(total: number, cap = Infinity) {
 }
 
 describe('REST source: listing', () => {
-  it('reads the fixture page as the REST resource sends it (spec 4.1)', async () => {
+  it('reads the fixture page as the REST resource sends it', async () => {
     server.use(http.get(`${BASE}/rest/identities`, () => HttpResponse.json(iiqFixture('rest-identities-page'))));
     expect(await listAll()).toEqual([
       {
@@ -171,7 +171,7 @@ describe('REST source: links', () => {
 
   it('takes 404 as the identity no longer existing', async () => {
     server.use(http.get(`${BASE}/rest/identities/:name/links`, () => HttpResponse.json({ message: 'not found' }, { status: 404 })));
-    // The links 404 is confirmed on the identity itself (spec 4.4): IIQ's JSON 404 there too.
+    // The links 404 is confirmed on the identity itself: IIQ's JSON 404 there too.
     server.use(http.get(`${BASE}/rest/identities/:name`, () => HttpResponse.json({ message: 'not found' }, { status: 404 })));
     expect(await source().source.fetchAccounts(jane)).toEqual({ kind: 'identity-gone' });
   });

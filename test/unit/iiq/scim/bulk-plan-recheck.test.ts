@@ -1,4 +1,4 @@
-/** The SCIM bulk plan counts only the per-identity reads that are due (spec 10). */
+/** The SCIM bulk plan counts only the per-identity reads that are due. */
 import { describe, expect, it } from 'vitest';
 import { decideAccountsPlan } from '../../../../src/iiq/scim/bulk-accounts.js';
 

@@ -13,7 +13,7 @@ const USERS = `${BASE}/scim/v2/Users`;
 const ACCOUNTS = `${BASE}/scim/v2/Accounts`;
 const EXT = 'urn:ietf:params:scim:schemas:sailpoint:1.0:User';
 const SCIM = { 'content-type': 'application/scim+json;charset=UTF-8' };
-/** The Account schema as IIQ 8.x serves it: `active`, no `inactive` (spec 4.4: never ask for an undeclared attribute). */
+/** The Account schema as IIQ 8.x serves it: `active`, no `inactive` (never ask for an undeclared attribute). */
 const IIQ8_ACCOUNT_SCHEMA = {
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
   id: 'urn:ietf:params:scim:schemas:sailpoint:1.0:Account',
@@ -35,7 +35,7 @@ function source(options: { pageSize?: number; bulk?: boolean } = {}) {
   return { client, source: createScimSource(client, { pageSize: options.pageSize ?? 2, accountsBulk: options.bulk ?? false }) };
 }
 
-/** Jane's User, Account and an error exactly as IIQ 8.x sends them (test/fixtures/iiq, spec 4.2). */
+/** Jane's User, Account and an error exactly as IIQ 8.x sends them (test/fixtures/iiq). */
 const FIXTURE_USER = iiqFixture('scim-users-page').Resources[0];
 const { active: _status, ...FIXTURE_ACCOUNT } = iiqFixture('scim-accounts-page').Resources[0];
 const { scimType: _type, ...FIXTURE_ERROR } = iiqFixture('scim-error-invalid-filter');
@@ -217,7 +217,7 @@ describe('SCIM Accounts per identity', () => {
       ],
     });
     expect(seen[0]?.get('filter')).toBe(`identity.value eq "${owner}"`);
-    // Changed (spec 4.4): IIQ 8.x's Account schema does not declare `inactive`, so it is no longer asked for.
+    // Changed: IIQ 8.x's Account schema does not declare `inactive`, so it is no longer asked for.
     expect(seen[0]?.get('attributes')).toBe('identity,application,active');
     expect(seen.map((q) => q.get('startIndex'))).toEqual(['1', '3', '5']);
   });
@@ -280,7 +280,7 @@ describe('SCIM Accounts in bulk', () => {
       { kind: 'accounts', accounts: [] },
     ]);
     // one count=1 probe, then one bulk page: no filter, only the needed attributes the Account schema declares
-    // (changed, spec 4.4: the probe asked for `id` and the page for `inactive`, neither declared by IIQ 8.x's Account schema)
+    // (changed: the probe asked for `id` and the page for `inactive`, neither declared by IIQ 8.x's Account schema)
     expect(seen.map((q) => [q.get('filter'), q.get('count'), q.get('attributes')])).toEqual([
       [null, '1', 'identity,application,active'],
       [null, '3', 'identity,application,active'],
