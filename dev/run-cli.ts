@@ -2,7 +2,7 @@
  * Running the built CLI in a folder for the demo, the bench and the end-to-end tests: where it
  * is, a config pointed at the fakes, and a child process with only the given environment.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,10 +44,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a child process (no shell), with only the given environment. */
-export function runCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+/** Collects a child's output until it ends: what it printed and its exit code. */
+export function outputOf(child: ChildProcessWithoutNullStreams): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -55,4 +54,11 @@ export function runCli(args: readonly string[], options: { cwd: string; env: Rec
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs the built CLI as a child process (no shell), with only the given environment. */
+export function runCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+  return outputOf(
+    spawn(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env } }),
+  );
 }

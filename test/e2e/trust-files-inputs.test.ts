@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV } from '../../src/sandbox/scenario.js';
-import { CLI_PATH, runCli, writeDemoConfig, type CliResult } from '../../dev/run-cli.js';
+import { CLI_PATH, outputOf, runCli, writeDemoConfig, type CliResult } from '../../dev/run-cli.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLinesSkippingText, summaryOf } from '../helpers/cli-logs.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -52,18 +52,12 @@ function run(dir: string, args: readonly string[] = [], env: Record<string, stri
 
 /** The built CLI under `umask 000` (a shell sets it; node cannot for a child). */
 function runWithUmask000(args: readonly string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI_PATH, ...args], {
+  return outputOf(
+    spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI_PATH, ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...DEMO_ENV },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+    }),
+  );
 }
 
 describe.skipIf(!isPosix)('a FIFO, device or folder where a file goes: refused at once, naming the path', () => {

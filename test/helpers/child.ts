@@ -3,6 +3,7 @@
  * something to appear in it, and its exit.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { outputOf, type CliResult } from '../../dev/run-cli.js';
 
 /** A started child: `output()` so far, `until(pattern)` on stdout, `exited`. */
 export interface RunningChild {
@@ -56,19 +57,8 @@ export function startChild(command: string, args: readonly string[], options: { 
 }
 
 /** Runs a command line through /bin/sh and collects its output. */
-export function runShell(
-  line: string,
-  options: { cwd: string; env: Record<string, string> },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', line], { cwd: options.cwd, env: options.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export function runShell(line: string, options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+  return outputOf(spawn('/bin/sh', ['-c', line], { cwd: options.cwd, env: options.env }));
 }
 
 /** Resolves once `condition()` holds, checking every 50 ms; rejects after `timeoutMs` (for effects of a process the test cannot wait on). */
