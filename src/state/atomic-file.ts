@@ -8,15 +8,15 @@ import { assertRegularOrAbsent, openRegularFile } from './regular-file.js';
  * moment leaves the old file or the new one, never a torn one. The file is its owner's only
  * (0600): umask can only take permissions away, so it is 0600 whatever the umask.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
   // A FIFO, device or folder at the path is someone else's: refused, never replaced by the rename.
   await assertRegularOrAbsent(path);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await openRegularFile(temp, 'createExclusive');
     try {
-      // A string is written as UTF-8; bytes as they are (replay keeps lines of any encoding unchanged).
-      await handle.writeFile(content);
+      // UTF-8 (kept lines of other encodings are rewritten by rewriteKeepingLines, from the file's own bytes).
+      await handle.writeFile(content, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
