@@ -110,7 +110,7 @@ await measure('whole cycle (runCycle: lock, state, observe, decide, storm, notif
   runCycle({
     config,
     source,
-    sender,
+    mode: { kind: 'deliver', sender },
     now: NOW,
     logger,
     writeStdout: () => undefined,
