@@ -12,8 +12,7 @@ import { startFakeIsc } from '../src/sandbox/fake-isc.js';
 import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 import { asSourceRead, narrateLeaver } from '../src/sandbox/narrate-leaver.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../src/sandbox/isc-scenario.js';
-import type { SlaPolicy } from '../src/sla/policy.js';
-import { DEMO_ENV, demoStory, remediate } from '../src/sandbox/scenario.js';
+import { DEMO_ENV, STORY_POLICY, demoStory, remediate } from '../src/sandbox/scenario.js';
 import { CLI_PATH, runCli, writeDemoConfig } from '../dev/run-cli.js';
 
 const now = new Date();
@@ -25,15 +24,7 @@ const source = useIsc ? await startIscSource() : await startIiqSource();
 const pagerDuty = await startFakePagerDuty();
 const config = writeDemoConfig(dir, { iiq: source.url, pagerDuty: pagerDuty.url }, useIsc ? iscConfigOverrides(source.url) : {});
 // The same rules as the config writeDemoConfig wrote, for the narration.
-const policy: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8, contractor: 6 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(['HR Archive']),
-  renotifyMinutes: 240,
-};
+const policy = STORY_POLICY;
 const nameByKey = new Map<string, string>(); // dedup key → identity name, learnt from triggers
 /** Identities whose narration disagreed with what PagerDuty got: any fails the demo. */
 const disagreements: string[] = [];

@@ -15,8 +15,8 @@ import {
   validateSandboxConfig,
 } from '../sandbox/sandbox-config.js';
 import { loadScenarioWithTasks, type ScenarioIdentity } from '../sandbox/scenario-file.js';
+import { STORY_POLICY } from '../sandbox/scenario.js';
 import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
-import type { SlaPolicy } from '../sla/policy.js';
 import type { CommandContext } from './context.js';
 
 interface SandboxOptions {
@@ -37,16 +37,6 @@ export function registerSandboxCommand(program: Command, context: CommandContext
     .option('--keep', 'keep the folder (config, env, state, audit) when stopping')
     .action(async (options: SandboxOptions) => context.setExitCode(await runSandbox(options, context)));
 }
-
-const STORY_POLICY: SlaPolicy = {
-  slaHours: { privileged: 4, standard: 8, contractor: 6 },
-  defaultTier: 'standard',
-  tierAttribute: 'risk_tier',
-  terminationDateAttribute: 'hrTerminationDate',
-  timeZone: 'UTC',
-  excludedApplications: new Set(['HR Archive']),
-  renotifyMinutes: 240,
-};
 
 async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {
   // Everything that can be wrong with the input is found before anything starts (exit 2).

@@ -2,6 +2,7 @@
  * A small, readable Leaver scenario on the fakes, shared by `sandbox`, `npm run demo` and the
  * end-to-end tests: who is terminated when, and which accounts are still enabled.
  */
+import type { SlaPolicy } from '../sla/policy.js';
 import type { FakeIdentity, FakeLink, FakeTaskResult } from './fake-iiq.js';
 
 const HOUR_MS = 3_600_000;
@@ -129,6 +130,20 @@ export function demoNotStartedLeaver(now: Date): FakeIdentity {
     false,
   );
 }
+
+/**
+ * The rules the built-in story is told under (the demo's and the sandbox's config say the same):
+ * privileged 4 h, standard 8 h, contractor 6 h, HR Archive excluded. The narration uses them.
+ */
+export const STORY_POLICY: SlaPolicy = {
+  slaHours: { privileged: 4, standard: 8, contractor: 6 },
+  defaultTier: 'standard',
+  tierAttribute: 'risk_tier',
+  terminationDateAttribute: 'hrTerminationDate',
+  timeZone: 'UTC',
+  excludedApplications: new Set(['HR Archive']),
+  renotifyMinutes: 240,
+};
 
 /** The built-in story of the demo and the sandbox: the five leavers of demoIdentities and the not-started one. */
 export function demoStory(now: Date): FakeIdentity[] {
