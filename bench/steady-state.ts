@@ -15,7 +15,7 @@ import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
 import { recheckDueAtMs } from '../src/sla/recheck.js';
 import { identityDedupKey } from '../src/sla/dedup-keys.js';
-import { renderStateJson, type VerifiedCleanState } from '../src/state/verified-clean.js';
+import { renderStateJson, type VerifiedCleanState } from '../src/state/state-file.js';
 import { runMeasured } from './run-bench.js';
 
 const HOUR = 3_600_000;

@@ -1,10 +1,11 @@
+import type { Config } from '../config/config.js';
 import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
-import type { LeaverEvidence, Observation } from '../sla/decide.js';
+import type { Observation } from '../sla/decide.js';
 import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
-import { severityFor, type SlaAssessment } from '../sla/policy.js';
+import { severityFor, type SlaAssessment, type SlaPolicy } from '../sla/policy.js';
 import {
   assessLeaver,
   addOutcome,
@@ -12,14 +13,12 @@ import {
   needsDecision,
   planRead,
   verificationAfterRead,
-  type ObserveOutcome,
   type ReadPlan,
 } from '../sla/read-plan.js';
 import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
-import { DEFAULT_LEAVER_RULE, evaluateLeaverOf } from '../sla/leaver.js';
+import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverRule } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
 import type { NotStartedLeaver } from '../sla/processing-request.js';
-import { notStartedListingError, notStartedPages } from './observe-not-started.js';
 
 /**
  * Lists inactive identities, then the leavers the source still shows active (not started), page
@@ -44,9 +43,6 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
   const stats = emptyObserveStats();
   let readError: SourceReadError | undefined;
-  const tally = (outcome: ObserveOutcome): void => {
-    addOutcome(stats, outcome);
-  };
   const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, dedupKeyFor(identityId));
   const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;
   // An owner of a changed account is read like one with an incident: not among the skipped.
@@ -72,7 +68,14 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     const notStarted = leaver.leaver && leaver.stage === 'not-started';
     const firstSeen = ownValue(input.firstSeenInactive, identity.id);
     const assessment = assessLeaver(identity, policy, { firstSeenMs: firstSeen ? Date.parse(firstSeen) : nowMs, openIncident, nowMs });
-    warnUnknownTier(assessment);
+    // Each unknown tier value is named once per cycle.
+    if (assessment.unknownTierValue !== undefined && !warnedTiers.has(assessment.unknownTierValue)) {
+      warnedTiers.add(assessment.unknownTierValue);
+      logger.warn(
+        { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
+        'tier has no SLA in slaHours: using the default tier',
+      );
+    }
     if (identity.inactive && assessment.terminationSource === 'first-seen') {
       firstSeenKept[identity.id] = firstSeen ?? new Date(assessment.terminatedAtMs).toISOString();
     }
@@ -90,13 +93,30 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       ownsChangedAccount: ownsChangedAccount(identity.id),
     });
     const accounts = plan.kind === 'read' ? await readAccounts(identity, assessment) : undefined;
-    tally({ kind: 'planned', via, inactive: identity.inactive, notStarted, pastSla: assessment.severity !== undefined, plan, accounts });
+    addOutcome(stats, {
+      kind: 'planned',
+      via,
+      inactive: identity.inactive,
+      notStarted,
+      pastSla: assessment.severity !== undefined,
+      plan,
+      accounts,
+    });
     const verification = verificationOf(plan, accounts, assessment);
     if (verification) verifiedKept[identity.id] = verification;
+    // What the source said about processing the identity goes into the event; nothing when it said nothing.
+    const { lastRefresh, processingError } = identity;
     const base = {
       identity: { id: identity.id, name: identity.name, displayName: identity.displayName },
       assessment,
-      ...evidenceOf(identity),
+      ...(lastRefresh === undefined && processingError === undefined
+        ? {}
+        : {
+            evidence: {
+              ...(lastRefresh === undefined ? {} : { lastRefresh }),
+              ...(processingError ? { processingError } : {}),
+            },
+          }),
     };
     if (notStarted) notStartedLeavers.push({ id: identity.id, name: identity.name, terminatedAtMs: assessment.terminatedAtMs });
     const stage = notStarted ? ({ inactive: false, leaverStage: 'not-started' } as const) : ({ inactive: true } as const);
@@ -120,15 +140,6 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       nowMs,
       ownsChangedAccount: plan.reason === 'account changed',
     });
-  };
-
-  const warnUnknownTier = (assessment: SlaAssessment): void => {
-    if (assessment.unknownTierValue === undefined || warnedTiers.has(assessment.unknownTierValue)) return;
-    warnedTiers.add(assessment.unknownTierValue);
-    logger.warn(
-      { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
-      'tier has no SLA in slaHours: using the default tier',
-    );
   };
 
   const recordReadError = (error: SourceReadError): void => {
@@ -159,7 +170,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
     await Promise.all(
       unlisted.map(async (incident) => {
-        tally({ kind: 'looked-up' });
+        addOutcome(stats, { kind: 'looked-up' });
         const lastKnown = {
           identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
           assessment: lastKnownAssessment(incident, nowMs),
@@ -198,10 +209,12 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
   }
   // The leavers the source still shows active: one more listing, after a complete inactive one.
-  const notStartedListing = listingComplete ? notStartedPages(source, policy.terminationDateAttribute, leaverRule) : undefined;
-  if (notStartedListing) {
+  // Off with a lookback of 0, or where the source cannot list them; the source returns those with the
+  // termination attribute set, and the rule's dates are compared here, not by the source.
+  if (listingComplete && leaverRule.notStartedLookbackDays !== 0 && source.listNotStartedIdentities) {
+    const notStarted = source.listNotStartedIdentities(policy.terminationDateAttribute);
     try {
-      await streamPages(notStartedListing, (identity) => observe(identity, 'not-started'), workers);
+      await streamPages(notStarted, (identity) => observe(identity, 'not-started'), workers);
     } catch (error) {
       if (!(error instanceof SourceReadError)) throw error;
       listingComplete = false;
@@ -252,10 +265,11 @@ async function streamPages(
 ): Promise<void> {
   const observePage = async (page: readonly Identity[]): Promise<void> => {
     let next = 0;
-    const work = async (): Promise<void> => {
-      while (next < page.length) await observe(page[next++] as Identity);
-    };
-    await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
+    await Promise.all(
+      Array.from({ length: Math.min(workers, page.length) }, async () => {
+        while (next < page.length) await observe(page[next++] as Identity);
+      }),
+    );
   };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
@@ -269,17 +283,6 @@ async function streamPages(
     throw error;
   }
   await previousPage;
-}
-
-/** What the source said about processing the identity, for the event; nothing when it said nothing. */
-function evidenceOf(identity: Identity): { evidence?: LeaverEvidence } {
-  if (identity.lastRefresh === undefined && identity.processingError === undefined) return {};
-  return {
-    evidence: {
-      ...(identity.lastRefresh === undefined ? {} : { lastRefresh: identity.lastRefresh }),
-      ...(identity.processingError ? { processingError: identity.processingError } : {}),
-    },
-  };
 }
 
 /** A value of a map keyed by a value from the source: only the map's own entries, never its prototype's. */
@@ -315,4 +318,39 @@ function usableVerifications(input: ObserveInput): Readonly<Record<string, Clean
     );
   }
   return {};
+}
+
+/** The SLA policy of a config. */
+export function policyFrom(config: Config): SlaPolicy {
+  return {
+    slaHours: config.slaHours,
+    defaultTier: config.leaver.defaultTier,
+    tierAttribute: config.leaver.tierAttribute,
+    terminationDateAttribute: config.leaver.terminationDateAttribute,
+    timeZone: config.leaver.timezone,
+    excludedApplications: new Set(config.excludedApplications),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  };
+}
+
+/** Who is a leaver besides those the source shows inactive. */
+export function leaverRuleFrom(config: Config): LeaverRule {
+  return { notStartedLookbackDays: config.leaver.notStartedLookbackDays, rehireDateAttribute: config.leaver.rehireDateAttribute };
+}
+
+/** What an operator does about a refused not-started listing. */
+export function notStartedListingFix(terminationDateAttribute: string): string {
+  return (
+    `make "${terminationDateAttribute}" searchable (IdentityIQ: Global Settings > Identity Mappings > ${terminationDateAttribute} > Searchable, ` +
+    `then refresh identities; Identity Security Cloud: the identity attribute must be in the search index), ` +
+    `or set leaver.notStartedLookbackDays to 0 to accept the blind spot`
+  );
+}
+
+/** The not-started listing's failure, with the fix: for logs, the summary and `check`. */
+export function notStartedListingError(error: SourceReadError, terminationDateAttribute: string): SourceReadError {
+  return new SourceReadError(`the not-started leaver listing failed: ${error.message}; ${notStartedListingFix(terminationDateAttribute)}`, {
+    classified: error.classified,
+    detail: error.detail,
+  });
 }

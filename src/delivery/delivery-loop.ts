@@ -8,8 +8,7 @@ import type { DeliveryBook } from '../state/apply-delivery.js';
 import { appendAuditRecords } from '../state/audit-log.js';
 import { appendDeadLetter, type DeadLetter } from '../state/dead-letter-file.js';
 import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
-import { saveState } from '../state/load-state.js';
-import type { WatchdogState } from '../state/state-file.js';
+import { saveState, type WatchdogState } from '../state/state-file.js';
 
 /** One event to deliver, and the state change its delivery makes (absent: an old dead-letter line that describes none). */
 export interface PlannedDelivery {

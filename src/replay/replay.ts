@@ -8,8 +8,8 @@ import { readDeadLetters } from '../state/dead-letter-file.js';
 import { rewriteKeepingLines } from '../state/json-lines.js';
 import { readAuditHistory } from './audit-history.js';
 import { describeFileCause, guardLocalFile } from '../state/local-file.js';
-import { loadState } from '../state/load-state.js';
-import { exitCodeForStop } from '../cycle/stop-signal.js';
+import { loadState } from '../state/state-file.js';
+import { exitCodeForStop } from '../cycle/run-cycle.js';
 
 /** What a replay needs; I/O is injected so tests can swap it. */
 export interface ReplayInput {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { appendJsonLine } from './atomic-file.js';
+import { appendJsonLine } from './local-file.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { TaskAuditRecord } from './audit-task.js';
 

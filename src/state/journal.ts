@@ -4,8 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
 import { applyEffect, copyBook, deliveryEffect, unconfirmedEffect, type DeliveryBook } from './apply-delivery.js';
-import { guardLocalFile, localFileError } from './local-file.js';
-import { openRegularFile, readRegularFileText } from './regular-file.js';
+import { guardLocalFile, localFileError, openRegularFile, readRegularFileText } from './local-file.js';
 import { firstIssue } from '../parse/first-issue.js';
 
 /** The journal of a state file: `<state.path>.journal`. */

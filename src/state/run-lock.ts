@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LockHeldError } from '../errors.js';
-import { openRegularFile } from './regular-file.js';
+import { openRegularFile } from './local-file.js';
 
 /** A lock older than this (no heartbeat) belongs to a run that died: take it over. */
 export const LOCK_STALE_MS = 120_000;

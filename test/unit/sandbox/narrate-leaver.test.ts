@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyFrom } from '../../../src/cycle/policy-from-config.js';
+import { policyFrom } from '../../../src/cycle/observe.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
 import { narrateLeaver } from '../../../src/sandbox/narrate-leaver.js';
 import { dedupKeyFor } from '../../../src/sla/incident.js';

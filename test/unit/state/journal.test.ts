@@ -9,8 +9,7 @@ import type { IncidentFacts, StateChange } from '../../../src/sla/state-change.j
 import type { DeliveryBook } from '../../../src/state/apply-delivery.js';
 import { DeliveryRecorder } from '../../../src/state/delivery-recorder.js';
 import { foldJournal, journalPathFor, parseJournal, type JournalLine } from '../../../src/state/journal.js';
-import { loadState } from '../../../src/state/load-state.js';
-import { emptyState, writeState } from '../../../src/state/state-file.js';
+import { emptyState, loadState, writeState } from '../../../src/state/state-file.js';
 import { userFacts } from '../../helpers/sla-fixtures.js';
 
 const T1 = '2026-11-24T12:00:00.000Z';
