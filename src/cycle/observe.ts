@@ -4,18 +4,20 @@ import { SourceReadError } from '../source/source-read-error.js';
 import type { Identity, IdentityLookup } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
 import type { Observation } from '../sla/decide.js';
-import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
+import { identityDedupKey, type OpenIncident } from '../sla/incident.js';
 import { severityFor, type SlaAssessment, type SlaPolicy } from '../sla/policy.js';
 import {
-  assessLeaver,
   addOutcome,
+  assessLeaver,
+  countNotDue,
   emptyObserveStats,
   needsDecision,
   planRead,
   verificationAfterRead,
+  verificationsStillHold,
+  type CleanVerification,
   type ReadPlan,
 } from '../sla/read-plan.js';
-import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
 import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverRule } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
 import type { NotStartedLeaver } from '../sla/processing-request.js';
@@ -43,7 +45,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
   const stats = emptyObserveStats();
   let readError: SourceReadError | undefined;
-  const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, dedupKeyFor(identityId));
+  const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, identityDedupKey(identityId));
   const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;
   // An owner of a changed account is read like one with an incident: not among the skipped.
   source.expectAccountReads?.({

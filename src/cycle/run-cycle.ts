@@ -13,9 +13,9 @@ import { planStorms } from '../sla/storm.js';
 import { countOpenByTier, writeCycleMetrics } from '../state/metrics.js';
 import { removeAbandonedTempFiles } from '../state/local-file.js';
 import { loadState } from '../state/state-file.js';
-import { appendExceptionRecords } from '../state/exception-log.js';
+import { appendExceptionRecords } from '../state/audit-log.js';
 import { requestProcessingOfStalledLeavers, withProcessingRequestedAt } from './processing-requests.js';
-import { dedupKeyFor } from '../sla/incident.js';
+import { identityDedupKey } from '../sla/incident.js';
 
 /**
  * One poll cycle: lock, read state, observe IIQ, decide, deliver, record. Throws
@@ -154,7 +154,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const processing = processingOn
     ? await untilStopped(
         requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) =>
-          Object.hasOwn(state.incidents, dedupKeyFor(id)),
+          Object.hasOwn(state.incidents, identityDedupKey(id)),
         ),
         input.stop,
       )

@@ -4,10 +4,9 @@ import { describeError, type WatchdogError } from '../errors.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
 import type { StateChange } from '../sla/state-change.js';
-import type { DeliveryBook } from '../state/apply-delivery.js';
+import { DeliveryRecorder, type DeliveryBook, type DeliveryTicket } from '../state/journal.js';
 import { appendAuditRecords } from '../state/audit-log.js';
 import { appendDeadLetter, type DeadLetter } from '../state/dead-letter-file.js';
-import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
 import { saveState, type WatchdogState } from '../state/state-file.js';
 
 /** One event to deliver, and the state change its delivery makes (absent: an old dead-letter line that describes none). */

@@ -1,5 +1,5 @@
 import type { Breach, OpenIncident } from '../sla/incident.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 import { refreshedSinceTermination } from '../sla/leaver.js';
 import { fitEvent } from './fit-event.js';
 

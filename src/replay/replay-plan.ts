@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
-import { DEDUP_KEY_PREFIX, classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
+import { DEDUP_KEY_PREFIX, classifyDedupKey, type DedupKeyKind } from '../sla/incident.js';
 import type { HealthState } from '../sla/health.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { dedupKeyOfChange, kindOfChange, type StateChange } from '../sla/state-change.js';

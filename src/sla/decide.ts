@@ -1,6 +1,6 @@
 import type { AccountsObservation } from './account-policy.js';
 import type { SlaAssessment } from './policy.js';
-import { dedupKeyFor, type Breach, type OpenIncident } from './incident.js';
+import { identityDedupKey, type Breach, type OpenIncident } from './incident.js';
 import { isEscalation, isRenotifyDue } from './renotify.js';
 import { HOUR_MS } from './time-units.js';
 import type { LeaverStage } from './leaver.js';
@@ -72,7 +72,7 @@ export function decide(input: DecideInput): Decision[] {
   const decisions: Decision[] = [];
   const observed = new Set<string>();
   for (const observation of input.observations) {
-    const dedupKey = dedupKeyFor(observation.identity.id);
+    const dedupKey = identityDedupKey(observation.identity.id);
     observed.add(dedupKey);
     const decision = decideOne(observation, input.openIncidents[dedupKey], input);
     if (decision) decisions.push(decision);
@@ -138,7 +138,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   if (!severity) return previous && { action: 'hold', reason: 'no counted account is past its SLA', incident: previous };
 
   const breach: Breach = {
-    dedupKey: dedupKeyFor(observation.identity.id),
+    dedupKey: identityDedupKey(observation.identity.id),
     identityId: observation.identity.id,
     identityName: observation.identity.name,
     displayName: observation.identity.displayName,

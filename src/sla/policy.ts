@@ -1,6 +1,6 @@
 import type { Account, Identity } from './identity.js';
 import type { Severity } from './incident.js';
-import { parseTerminationInstant, type TerminationSource } from './termination.js';
+import { parseTerminationInstant, type TerminationSource } from './leaver.js';
 import { describeValue } from '../parse/describe-value.js';
 import { HOUR_MS } from './time-units.js';
 

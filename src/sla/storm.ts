@@ -1,5 +1,5 @@
 import type { Decision } from './decide.js';
-import { applicationDedupKey } from './dedup-keys.js';
+import { applicationDedupKey } from './incident.js';
 import { breachApplications, type OpenIncident, type Severity } from './incident.js';
 import { isEscalation, isRenotifyDue } from './renotify.js';
 

@@ -12,7 +12,7 @@ import type { RecordedExceptions } from '../sla/exception-audit.js';
 import { openIncidentSchema, type OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
-import type { CleanVerification } from '../sla/recheck.js';
+import type { CleanVerification } from '../sla/read-plan.js';
 import { guardLocalFile, localFileError, readRegularFileText, writeFileAtomic } from './local-file.js';
 import { foldJournal, journalPathFor, parseJournal, readJournalText, removeJournal } from './journal.js';
 import { readOpenIncidentsFromAudit } from './rebuild-from-audit.js';
