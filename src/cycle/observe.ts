@@ -16,7 +16,6 @@ import {
   verificationAfterRead,
   verificationsStillHold,
   type CleanVerification,
-  type ReadPlan,
 } from '../sla/read-plan.js';
 import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverRule } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
@@ -33,7 +32,18 @@ import type { NotStartedLeaver } from '../sla/processing-request.js';
 export async function observeIdentities(input: ObserveInput): Promise<ObserveResult> {
   const { source, policy, now, logger } = input;
   const nowMs = now.getTime();
-  const verifications = usableVerifications(input);
+  // The verifications that still hold: none once an application left `excludedApplications`.
+  let verifications = input.verifiedClean.identities;
+  if (!verificationsStillHold(input.verifiedClean.excludedApplications, policy.excludedApplications)) {
+    const dropped = Object.keys(verifications).length;
+    if (dropped > 0) {
+      logger.warn(
+        { dropped, before: input.verifiedClean.excludedApplications },
+        'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle',
+      );
+    }
+    verifications = {};
+  }
   // No prototype: an identity id such as "__proto__" or "constructor" is a key like any other.
   const firstSeenKept = Object.create(null) as Record<string, string>;
   const verifiedKept = Object.create(null) as Record<string, CleanVerification>;
@@ -94,7 +104,27 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       nowMs,
       ownsChangedAccount: ownsChangedAccount(identity.id),
     });
-    const accounts = plan.kind === 'read' ? await readAccounts(identity, assessment) : undefined;
+    let accounts: AccountsObservation | undefined;
+    if (plan.kind === 'read') {
+      try {
+        const read = await source.fetchAccounts(identity);
+        accounts =
+          read.kind === 'identity-gone'
+            ? { kind: 'identity-gone' }
+            : observeAccountsUnderPolicy(read.accounts, {
+                identity,
+                assessment,
+                policy: input.accountPolicy,
+                excludedApplications: policy.excludedApplications,
+                nowMs,
+              });
+      } catch (error) {
+        if (!(error instanceof SourceReadError)) throw error;
+        readError ??= error;
+        logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
+        accounts = { kind: 'failed', error: error.classified };
+      }
+    }
     addOutcome(stats, {
       kind: 'planned',
       via,
@@ -104,7 +134,20 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       plan,
       accounts,
     });
-    const verification = verificationOf(plan, accounts, assessment);
+    // The verification to keep: a skip carries its own, a read may make one (or keep or drop the one it had).
+    const verification =
+      plan.kind === 'skip'
+        ? plan.keepVerification
+        : plan.kind === 'read' && accounts
+          ? verificationAfterRead({
+              accounts,
+              assessment,
+              previous: plan.verification,
+              recheckCleanHours: input.recheckCleanHours,
+              nowMs,
+              ownsChangedAccount: plan.reason === 'account changed',
+            })
+          : undefined;
     if (verification) verifiedKept[identity.id] = verification;
     // What the source said about processing the identity goes into the event; nothing when it said nothing.
     const { lastRefresh, processingError } = identity;
@@ -125,79 +168,6 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     if (plan.kind === 'decided') observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
     // A clean read of an identity without an incident has nothing to decide: nothing kept in memory.
     else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, ...stage, accounts });
-  };
-
-  const verificationOf = (
-    plan: ReadPlan,
-    accounts: AccountsObservation | undefined,
-    assessment: SlaAssessment,
-  ): CleanVerification | undefined => {
-    if (plan.kind === 'skip') return plan.keepVerification;
-    if (plan.kind !== 'read' || !accounts) return undefined;
-    return verificationAfterRead({
-      accounts,
-      assessment,
-      previous: plan.verification,
-      recheckCleanHours: input.recheckCleanHours,
-      nowMs,
-      ownsChangedAccount: plan.reason === 'account changed',
-    });
-  };
-
-  const recordReadError = (error: SourceReadError): void => {
-    readError ??= error;
-  };
-
-  const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
-    try {
-      const read = await source.fetchAccounts(identity);
-      if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
-      return observeAccountsUnderPolicy(read.accounts, {
-        identity,
-        assessment,
-        policy: input.accountPolicy,
-        excludedApplications: policy.excludedApplications,
-        nowMs,
-      });
-    } catch (error) {
-      if (!(error instanceof SourceReadError)) throw error;
-      recordReadError(error);
-      logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
-      return { kind: 'failed', error: error.classified };
-    }
-  };
-
-  /** Looks up each open incident's identity the complete listing did not contain, and observes what it finds. */
-  const confirmUnlisted = async (): Promise<void> => {
-    const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
-    await Promise.all(
-      unlisted.map(async (incident) => {
-        addOutcome(stats, { kind: 'looked-up' });
-        const lastKnown = {
-          identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
-          assessment: lastKnownAssessment(incident, nowMs),
-        };
-        let lookup: IdentityLookup;
-        try {
-          lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
-        } catch (error) {
-          if (!(error instanceof SourceReadError)) throw error;
-          recordReadError(error);
-          logger.error(
-            { identity: incident.identityName, error: error.message },
-            "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
-          );
-          observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
-          return;
-        }
-        logger.info(
-          { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
-          "open incident's identity not listed: looked up on its own",
-        );
-        if (lookup.kind === 'gone') observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
-        else await observe(lookup.identity, 'lookup');
-      }),
-    );
   };
 
   const workers = input.observeConcurrency ?? 16;
@@ -226,7 +196,36 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   }
 
   if (listingComplete) {
-    await confirmUnlisted();
+    // Each open incident's identity the complete listings did not contain is looked up on its own.
+    const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
+    await Promise.all(
+      unlisted.map(async (incident) => {
+        addOutcome(stats, { kind: 'looked-up' });
+        const lastKnown = {
+          identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
+          assessment: lastKnownAssessment(incident, nowMs),
+        };
+        let lookup: IdentityLookup;
+        try {
+          lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
+        } catch (error) {
+          if (!(error instanceof SourceReadError)) throw error;
+          readError ??= error;
+          logger.error(
+            { identity: incident.identityName, error: error.message },
+            "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
+          );
+          observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
+          return;
+        }
+        logger.info(
+          { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
+          "open incident's identity not listed: looked up on its own",
+        );
+        if (lookup.kind === 'gone') observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
+        else await observe(lookup.identity, 'lookup');
+      }),
+    );
   } else {
     // Identities not reached keep their first-seen instant and their verification for the next cycle.
     for (const [id, at] of Object.entries(input.firstSeenInactive)) if (!listed.has(id)) firstSeenKept[id] ??= at;
@@ -306,20 +305,6 @@ function lastKnownAssessment(incident: OpenIncident, nowMs: number): SlaAssessme
     elapsedMs,
     severity: severityFor(elapsedMs, incident.slaHours),
   };
-}
-
-/** The verifications that still hold: none once an application left `excludedApplications`. */
-function usableVerifications(input: ObserveInput): Readonly<Record<string, CleanVerification>> {
-  const { excludedApplications, identities } = input.verifiedClean;
-  if (verificationsStillHold(excludedApplications, input.policy.excludedApplications)) return identities;
-  const dropped = Object.keys(identities).length;
-  if (dropped > 0) {
-    input.logger.warn(
-      { dropped, before: excludedApplications },
-      'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle',
-    );
-  }
-  return {};
 }
 
 /** The SLA policy of a config. */

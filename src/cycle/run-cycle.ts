@@ -1,11 +1,10 @@
-import { deliverCycle } from './deliver-cycle.js';
-import { withRunLock } from '../delivery/with-run-lock.js';
+import { countPlanned, deliverCycle, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
+import { withRunLock } from '../state/run-lock.js';
 import { ExitCode, describeError } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { leaverRuleFrom, observeIdentities, policyFrom } from './observe.js';
-import { nextAccountChanges, readAccountChanges, type AccountChangesRead } from './account-changes.js';
+import { nextAccountChanges, readAccountChanges } from './account-changes.js';
 import { observeChainTasks, planTaskNotifications, type ChainTasksObserved } from './chain-tasks.js';
-import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
@@ -104,7 +103,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const changeReads = input.source.fetchChangedAccountOwners !== undefined || state.accountChanges !== undefined;
   const changes = changeReads
     ? await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop)
-    : NO_CHANGE_READ;
+    : { outcome: 'not read' as const, owners: undefined, error: undefined, supported: false };
   if (changes === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   const observing = observeIdentities({
     source: input.source,
@@ -160,7 +159,11 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
       )
     : { requested: 0, failures: 0, processingRequested: Object.create(null) as Record<string, string> };
   if (processing === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
-  const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
+  // Approved exceptions are opt-in too: without any, and none recorded, there is nothing to audit or forget.
+  const exceptionsOn = (input.exceptions?.length ?? 0) > 0 || Object.keys(state.exceptionsRecorded).length > 0;
+  const exceptionAudit = exceptionsOn
+    ? planExceptionRecords(observed.observations, state.exceptionsRecorded, now)
+    : { records: [], recorded: {} };
   const decisions = decide({
     observations: observed.observations,
     listingComplete: observed.listingComplete,
@@ -217,7 +220,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     counts = countPlanned(notifications);
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
-    await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
+    if (exceptionAudit.records.length > 0) await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
     const recordedState = {
       ...state,
       exceptionsRecorded: exceptionAudit.recorded,
@@ -309,8 +312,7 @@ function interrupted(
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
 }
 
-/** What an opt-in step that is off comes to: nothing read. */
-const NO_CHANGE_READ: AccountChangesRead = { outcome: 'not read', owners: undefined, error: undefined, supported: false };
+/** The chain task step when it is off: no task read. */
 const NO_CHAIN_TASKS: ChainTasksObserved = { observations: [], readError: undefined, readErrorClassified: undefined };
 
 /** 130 after SIGINT, 143 after SIGTERM; undefined when the run was not stopped. */

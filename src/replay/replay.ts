@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ExitCode } from '../errors.js';
 import { DeliveryLoop, type DeliveryOutcome, type PlannedDelivery } from '../delivery/delivery-loop.js';
 import type { DeliveryMode } from '../delivery/mode.js';
-import { withRunLock } from '../delivery/with-run-lock.js';
+import { withRunLock } from '../state/run-lock.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import { readDeadLetters } from '../state/dead-letter-file.js';
 import { rewriteKeepingLines } from '../state/json-lines.js';

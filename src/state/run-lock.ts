@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { LockHeldError } from '../errors.js';
-import { openRegularFile } from './local-file.js';
+import { LockHeldError, describeError } from '../errors.js';
+import { openRegularFile, guardLocalFile } from './local-file.js';
+import type { Logger } from 'pino';
 
 /** A lock older than this (no heartbeat) belongs to a run that died: take it over. */
 export const LOCK_STALE_MS = 120_000;
@@ -208,5 +209,24 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: it exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `body` inside the run lock of `statePath`, `<state.path>.lock` (cycle and replay alike). Throws LockHeldError
+ * (exit 4) or LocalFileError (exit 5); a lock that cannot be removed is logged, and the next run
+ * takes it over.
+ */
+export async function withRunLock<T>(statePath: string, logger: Logger, body: () => Promise<T>): Promise<T> {
+  const lockPath = `${statePath}.lock`;
+  const lock = await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
+  try {
+    return await body();
+  } finally {
+    await lock
+      .release()
+      .catch((error: unknown) =>
+        logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed (the next run takes it over)'),
+      );
   }
 }
