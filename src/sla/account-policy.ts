@@ -11,7 +11,8 @@ import { plainIssueMessage } from '../parse/first-issue.js';
 
 /** Which accounts count toward a breach beyond the tier SLA: per-application grace and approved exceptions. */
 export interface AccountPolicy {
-  applicationSlaHours: ApplicationSlaHours;
+  /** Per-application SLA hours from termination (`applicationSlaHours`), replacing the tier's. */
+  applicationSlaHours: Readonly<Record<string, number>>;
   exceptions: readonly ApprovedException[];
 }
 
@@ -20,9 +21,6 @@ export interface AppliedException {
   exception: ApprovedException;
   applications: string[];
 }
-
-/** Why an open incident with no counting account left resolves, when it is not simply "accounts disabled". */
-export type QuietReason = 'exception approved' | 'within application grace';
 
 /** What the policy made of one identity's accounts (pure facts for the decision and the audit). */
 /** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
@@ -51,7 +49,8 @@ export interface AccountVerdict {
   /** A counting account was kept from counting by an exception that has since expired. */
   exceptionExpired: boolean;
   /** Set when no account counts but some are still enabled (excepted, or within their grace). */
-  quietReason: QuietReason | undefined;
+  /** Why an open incident with no counting account left resolves, when it is not simply "accounts disabled". */
+  quietReason: 'exception approved' | 'within application grace' | undefined;
 }
 
 /** What evaluating needs besides the accounts. */
@@ -70,7 +69,10 @@ export interface EvaluateInput {
  */
 export function evaluateAccounts(accounts: readonly Account[], input: EvaluateInput): { counting: Account[]; verdict: AccountVerdict } {
   const { assessment, policy } = input;
-  const exceptions = exceptionsForIdentity(policy.exceptions, input.identity);
+  // The exceptions written for this identity (by id or by name, exactly).
+  const exceptions = policy.exceptions.filter(
+    (exception) => exception.identity === input.identity.id || exception.identity === input.identity.name,
+  );
   const holding = exceptions.filter((exception) => exceptionHolds(exception, input.nowMs));
   const expired = exceptions.filter((exception) => !exceptionHolds(exception, input.nowMs));
   const counting: Account[] = [];
@@ -88,7 +90,9 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
   for (const account of accounts) {
     const { application } = account;
     if (input.excludedApplications.has(application)) continue;
-    const slaHours = accountSlaHours(application, assessment.slaHours, policy.applicationSlaHours);
+    // Its application's own SLA, else its identity's tier's.
+    const slaHours =
+      (Object.hasOwn(policy.applicationSlaHours, application) ? policy.applicationSlaHours[application] : undefined) ?? assessment.slaHours;
     const accountSeverity = severityFor(assessment.elapsedMs, slaHours);
     // A disabled account past its SLA still means the identity is past an SLA (a remediated breach, not a moved date).
     if (accountSeverity) pastSla = true;
@@ -125,7 +129,7 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
   const effectiveSlaHours = earliestSlaHours ?? assessment.slaHours;
   const countingApplications = new Set(counting.map((account) => account.application));
   // Accounts only within their tier SLA (an application with a shorter SLA paged first) are not "grace".
-  const quietReason: QuietReason | undefined =
+  const quietReason: AccountVerdict['quietReason'] =
     counting.length > 0
       ? undefined
       : overdueExcepted
@@ -156,29 +160,14 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
 /** True once the identity's accounts must be read: past its tier SLA, or past an application's shorter own SLA. */
 export function pastEarliestSla(assessment: Pick<SlaAssessment, 'severity' | 'slaHours' | 'elapsedMs'>, policy: AccountPolicy): boolean {
   if (assessment.severity) return true;
-  return severityFor(assessment.elapsedMs, earliestSlaHours(assessment.slaHours, policy.applicationSlaHours)) !== undefined;
+  // The shortest SLA any of its accounts can have: an application's shorter SLA makes the identity due earlier.
+  return severityFor(assessment.elapsedMs, Math.min(assessment.slaHours, ...Object.values(policy.applicationSlaHours))) !== undefined;
 }
 
 /** The observation of an identity's accounts under the policy: counts of the counting accounts, and the verdict. */
 export function observeAccountsUnderPolicy(accounts: readonly Account[], input: EvaluateInput): AccountsObservation {
   const { counting, verdict } = evaluateAccounts(accounts, input);
   return { kind: 'observed', ...summarizeAccounts(counting, input.excludedApplications), policy: verdict };
-}
-
-/** Per-application SLA hours from termination (`applicationSlaHours`), replacing the tier's. */
-export type ApplicationSlaHours = Readonly<Record<string, number>>;
-
-/** The SLA an account of `application` has: its application's own, else its identity's tier's. */
-export function accountSlaHours(application: string, tierSlaHours: number, applicationSlaHours: ApplicationSlaHours): number {
-  return (Object.hasOwn(applicationSlaHours, application) ? applicationSlaHours[application] : undefined) ?? tierSlaHours;
-}
-
-/**
- * The shortest SLA any account of an identity of this tier can have. Accounts are read once it
- * has passed: an application whose SLA is shorter than the tier's makes identities due earlier.
- */
-export function earliestSlaHours(tierSlaHours: number, applicationSlaHours: ApplicationSlaHours): number {
-  return Math.min(tierSlaHours, ...Object.values(applicationSlaHours));
 }
 
 /** An approved, time-bound exception, validated, with the instant it ends. */
@@ -283,14 +272,6 @@ export function parseUntil(value: string, nowMs: number, timeZone: string): numb
 /** True while the exception holds at `nowMs`; from its `until` instant on, it has expired. */
 export function exceptionHolds(exception: ApprovedException, nowMs: number): boolean {
   return nowMs < exception.untilMs;
-}
-
-/** The exceptions written for this identity (by id or by name, exactly). */
-export function exceptionsForIdentity(
-  exceptions: readonly ApprovedException[],
-  identity: { id: string; name: string },
-): ApprovedException[] {
-  return exceptions.filter((exception) => exception.identity === identity.id || exception.identity === identity.name);
 }
 
 /** True when the exception names this application, or names none (all applications). */

@@ -110,7 +110,9 @@ export type DedupKeyKind = 'identity' | 'application' | 'health' | 'task';
  */
 export function identityDedupKey(identityId: string): string {
   const plain = `${DEDUP_KEY_PREFIX}${identityId}`;
-  if (plain.length <= MAX_DEDUP_KEY_CHARS && !isReservedId(identityId)) return plain;
+  // An id that could be mistaken for another kind of key is hashed like a long one.
+  const reserved = identityId.startsWith('app-') || plain === HEALTH_DEDUP_KEY || TASK_KEY.test(plain) || HASHED_ID_SUFFIX.test(identityId);
+  if (plain.length <= MAX_DEDUP_KEY_CHARS && !reserved) return plain;
   const room = MAX_DEDUP_KEY_CHARS - DEDUP_KEY_PREFIX.length - 1 - ID_HASH_HEX;
   return `${DEDUP_KEY_PREFIX}${cutChars(identityId, room)}~${sha256Hex(identityId).slice(0, ID_HASH_HEX)}`;
 }
@@ -158,11 +160,6 @@ export function classifyDedupKey(key: string): DedupKeyKind {
   if (APPLICATION_KEY.test(key)) return 'application';
   if (TASK_KEY.test(key)) return 'task';
   return 'identity';
-}
-
-function isReservedId(identityId: string): boolean {
-  const plain = `${DEDUP_KEY_PREFIX}${identityId}`;
-  return identityId.startsWith('app-') || plain === HEALTH_DEDUP_KEY || TASK_KEY.test(plain) || HASHED_ID_SUFFIX.test(identityId);
 }
 
 // At most `max` UTF-16 units, never ending inside a surrogate pair.

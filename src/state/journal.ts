@@ -13,9 +13,9 @@ import type { OpenIncident } from '../sla/incident.js';
 import { stateChangeSchema, type IncidentFacts, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { OpenTaskIncident } from '../sla/chain-task.js';
-import { auditResolve, auditTrigger, type DeliveryAuditRecord } from './audit-log.js';
+import { auditRecord, auditResolve, type DeliveryAuditRecord } from './audit-log.js';
 import { auditTaskResolve, auditTaskTrigger } from './audit-task.js';
-import { guardLocalFile, localFileError, openRegularFile, readRegularFileText } from './local-file.js';
+import { guardLocalFile, localFileError, openRegularFile } from './local-file.js';
 import { omitKeys } from '../omit-keys.js';
 import { firstIssue } from '../parse/first-issue.js';
 
@@ -69,7 +69,7 @@ export function deliveryEffect(book: Readonly<DeliveryBook>, change: StateChange
       return {
         incidents: [[incident.dedupKey, incident]],
         storms: [],
-        audit: change.audit ? [auditTrigger(incident, sentAt, change.reason)] : [],
+        audit: change.audit ? [auditRecord(incident, sentAt, 'trigger', change.reason)] : [],
       };
     }
     case 'incident-close': {
@@ -91,7 +91,7 @@ export function deliveryEffect(book: Readonly<DeliveryBook>, change: StateChange
       for (const { reason, incident: facts } of change.cover) {
         const incident = openedIncident(book.incidents[facts.dedupKey], facts, sentAt, storm.dedupKey);
         effect.incidents.push([incident.dedupKey, incident]);
-        effect.audit.push({ ...auditTrigger(incident, sentAt, reason), covered_by: storm.dedupKey });
+        effect.audit.push({ ...auditRecord(incident, sentAt, 'trigger', reason), covered_by: storm.dedupKey });
       }
       return effect;
     }
@@ -306,15 +306,6 @@ export function foldJournal(book: Readonly<DeliveryBook>, lines: readonly Journa
     fold.unconfirmed.push(sending.dedup_key);
   }
   return fold;
-}
-
-/** The journal's text; undefined when there is none. Throws LocalFileError when it exists but cannot be read. */
-export async function readJournalText(path: string): Promise<string | undefined> {
-  try {
-    return await readRegularFileText(path);
-  } catch (error) {
-    throw localFileError('read the journal', path, error);
-  }
 }
 
 /** Removes the journal once the state file holds everything in it. */

@@ -188,7 +188,17 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     } finally {
       await handle.close();
     }
-    await renameWithRetry(temp, path);
+    // Windows refuses a rename over a file another process has open (a reader, an antivirus): retry briefly.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await rename(temp, path);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt >= 5 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
@@ -204,20 +214,6 @@ export async function removeAbandonedTempFiles(path: string): Promise<void> {
   const names = await readdir(dirname(path)).catch(() => [] as string[]);
   const abandoned = names.filter((name) => name.startsWith(prefix) && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length - 1)));
   await Promise.all(abandoned.map((name) => rm(join(dirname(path), name), { force: true })));
-}
-
-// Windows refuses a rename over a file another process has open (a reader, an antivirus): retry briefly.
-async function renameWithRetry(from: string, to: string): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await rename(from, to);
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (attempt >= 5 || (code !== 'EPERM' && code !== 'EACCES' && code !== 'EBUSY')) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
 }
 
 /** Appends one JSON line (one write call, so concurrent readers see whole lines). */

@@ -109,10 +109,7 @@ async function confirmHeld(lockPath: string, token: string): Promise<RunLock> {
   const written = await readSnapshot(lockPath);
   if (written?.owner.token !== token) throw new LockHeldError(`another run took the lock ${lockPath} at the same moment; exiting`);
   await removeLeftovers(lockPath, token);
-  return holdLock(lockPath, token);
-}
-
-function holdLock(lockPath: string, token: string): RunLock {
+  // Held: the heartbeat keeps its mtime young until it is released.
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(lockPath, now, now).catch(() => undefined);

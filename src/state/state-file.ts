@@ -14,7 +14,7 @@ import type { OpenStorm } from '../sla/storm.js';
 import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
 import type { CleanVerification } from '../sla/read-plan.js';
 import { guardLocalFile, localFileError, readRegularFileText, writeFileAtomic } from './local-file.js';
-import { foldJournal, journalPathFor, parseJournal, readJournalText, removeJournal } from './journal.js';
+import { foldJournal, journalPathFor, parseJournal, removeJournal } from './journal.js';
 import { readOpenIncidentsFromAudit } from './rebuild-from-audit.js';
 import { firstIssue } from '../parse/first-issue.js';
 import { ownKeyRecord } from '../parse/own-key-record.js';
@@ -222,10 +222,39 @@ export async function loadState(
     auditPath?: string;
   },
 ): Promise<LoadedState> {
-  const read = await rebuildIfCorrupt(await readState(statePath, now, { moveCorruptAside: options.moveCorruptAside }), options);
+  let read = await readState(statePath, now, { moveCorruptAside: options.moveCorruptAside });
+  // After a corrupt state file: the open incidents every trigger without a later resolve in the
+  // audit log stands for, so each still gets its resolve once remediated. An unreadable audit log
+  // leaves the cycle with IIQ's truth alone, said loudly.
+  if (read.corrupt && options.auditPath !== undefined) {
+    try {
+      const rebuild = await readOpenIncidentsFromAudit(options.auditPath);
+      const incidents = Object.keys(rebuild.incidents).length;
+      options.logger.warn(
+        {
+          path: options.auditPath,
+          incidents,
+          taskIncidents: Object.keys(rebuild.tasks).length,
+          incomplete: rebuild.incomplete.slice(0, 20),
+        },
+        'open incidents rebuilt from the audit log (every trigger without a later resolve): each is resolved once remediated',
+      );
+      read = {
+        ...read,
+        state: { ...read.state, incidents: rebuild.incidents, tasks: rebuild.tasks },
+        rebuilt: { incidents, incomplete: rebuild.incomplete },
+      };
+    } catch (error) {
+      options.logger.error(
+        { path: options.auditPath, error: (error as Error).message },
+        'AUDIT LOG UNREADABLE: the open incidents of the corrupt state file could not be rebuilt; continuing from the source alone',
+      );
+      read = { ...read, rebuilt: { error: (error as Error).message } };
+    }
+  }
   const write = options.write && !(read.corrupt && read.corrupt.movedTo === undefined);
   const journalPath = journalPathFor(statePath);
-  const text = await readJournalText(journalPath);
+  const text = await guardLocalFile('read the journal', journalPath, () => readRegularFileText(journalPath));
   if (text === undefined) return read;
   const parsed = parseJournal(text);
   if (parsed.lines.length === 0 && parsed.skipped.length === 0) {
@@ -257,34 +286,6 @@ export async function loadState(
   );
   if (write) await saveState(statePath, state);
   return { ...read, state, recovered };
-}
-
-/**
- * After a corrupt state file: the open incidents every trigger without a later resolve in the
- * audit log stands for, so each still gets its resolve once remediated. An unreadable audit log
- * leaves the cycle with IIQ's truth alone, said loudly.
- */
-async function rebuildIfCorrupt(read: LoadedState, options: { logger: Logger; auditPath?: string }): Promise<LoadedState> {
-  if (!read.corrupt || options.auditPath === undefined) return read;
-  try {
-    const rebuild = await readOpenIncidentsFromAudit(options.auditPath);
-    const incidents = Object.keys(rebuild.incidents).length;
-    options.logger.warn(
-      { path: options.auditPath, incidents, taskIncidents: Object.keys(rebuild.tasks).length, incomplete: rebuild.incomplete.slice(0, 20) },
-      'open incidents rebuilt from the audit log (every trigger without a later resolve): each is resolved once remediated',
-    );
-    return {
-      ...read,
-      state: { ...read.state, incidents: rebuild.incidents, tasks: rebuild.tasks },
-      rebuilt: { incidents, incomplete: rebuild.incomplete },
-    };
-  } catch (error) {
-    options.logger.error(
-      { path: options.auditPath, error: (error as Error).message },
-      'AUDIT LOG UNREADABLE: the open incidents of the corrupt state file could not be rebuilt; continuing from the source alone',
-    );
-    return { ...read, rebuilt: { error: (error as Error).message } };
-  }
 }
 
 /** Writes the state file, then removes the journal it now holds. Throws LocalFileError. */
