@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
-import type { Identity, IdentityLookup } from '../source/identity-source.js';
+import type { Identity } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
 import type { Observation } from '../sla/decide.js';
 import { identityDedupKey, type OpenIncident } from '../sla/incident.js';
@@ -19,7 +19,6 @@ import {
 } from '../sla/read-plan.js';
 import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverRule } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
-import type { NotStartedLeaver } from '../sla/processing-request.js';
 
 /**
  * Lists inactive identities, then the leavers the source still shows active (not started), page
@@ -49,7 +48,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   const verifiedKept = Object.create(null) as Record<string, CleanVerification>;
   const observations: Observation[] = [];
   // Leavers still shown active (few: a stalled refresh, a layoff), for processing requests.
-  const notStartedLeavers: NotStartedLeaver[] = [];
+  const notStartedLeavers: ObserveResult['notStartedLeavers'] = [];
   const listed = new Set<string>();
   const warnedTiers = new Set<string>();
   // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
@@ -205,10 +204,7 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
           identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
           assessment: lastKnownAssessment(incident, nowMs),
         };
-        let lookup: IdentityLookup;
-        try {
-          lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
-        } catch (error) {
+        const lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName }).catch((error: unknown) => {
           if (!(error instanceof SourceReadError)) throw error;
           readError ??= error;
           logger.error(
@@ -216,8 +212,9 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
             "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
           );
           observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
-          return;
-        }
+          return undefined;
+        });
+        if (lookup === undefined) return;
         logger.info(
           { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
           "open incident's identity not listed: looked up on its own",

@@ -4,7 +4,7 @@ import { ExitCode, describeError } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { leaverRuleFrom, observeIdentities, policyFrom } from './observe.js';
 import { nextAccountChanges, readAccountChanges } from './account-changes.js';
-import { observeChainTasks, planTaskNotifications, type ChainTasksObserved } from './chain-tasks.js';
+import { observeChainTasks, planTaskNotifications } from './chain-tasks.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
@@ -12,7 +12,7 @@ import { planStorms } from '../sla/storm.js';
 import { countOpenByTier, writeCycleMetrics } from '../state/metrics.js';
 import { removeAbandonedTempFiles } from '../state/local-file.js';
 import { loadState } from '../state/state-file.js';
-import { appendExceptionRecords } from '../state/audit-log.js';
+import { appendExceptionRecords } from '../state/exception-log.js';
 import { requestProcessingOfStalledLeavers, withProcessingRequestedAt } from './processing-requests.js';
 import { identityDedupKey } from '../sla/incident.js';
 
@@ -143,10 +143,10 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   // and counts for the watchdog's health like any failed read; it changes no task incident.
   // An open task incident whose task left the config is still resolved: the step runs while one is open.
   const chainOn = config.chain.tasks.length > 0 || Object.keys(state.tasks).length > 0;
-  const chain = chainOn ? await untilStopped(observeChainTasks(input.source, config.chain.tasks, now, logger), input.stop) : NO_CHAIN_TASKS;
-  if (chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
-  observed.readError ??= chain.readError;
-  observed.readErrorClassified ??= chain.readErrorClassified;
+  const chain = chainOn ? await untilStopped(observeChainTasks(input.source, config.chain.tasks, now, logger), input.stop) : undefined;
+  if (chainOn && chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
+  observed.readError ??= chain?.readError;
+  observed.readErrorClassified ??= chain?.readErrorClassified;
   // Opt-in, and before the cycle's events: a stalled leaver is handed to the source for processing.
   // Remembered requests are pruned by the same step, so it runs while any is left (requests since turned off).
   const processingOn = config.leaver.requestProcessing || Object.keys(state.processingRequested ?? {}).length > 0;
@@ -189,7 +189,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   const notifications = [
     ...(processingOn ? withProcessingRequestedAt(individual, processing.processingRequested) : individual),
     ...planStormNotifications(plan.storms, eventContext, now),
-    ...(chainOn
+    ...(chain
       ? planTaskNotifications(chain, state.tasks, {
           nowMs: now.getTime(),
           renotifyMinutes: config.pagerduty.renotifyMinutes,
@@ -255,9 +255,10 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: observed.readError,
     openTaskIncidents: Object.keys(openTasks).length,
-    chainTasks: chain.observations.map((o) =>
-      o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
-    ),
+    chainTasks:
+      chain?.observations.map((o) =>
+        o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
+      ) ?? [],
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
@@ -311,9 +312,6 @@ function interrupted(
   };
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
 }
-
-/** The chain task step when it is off: no task read. */
-const NO_CHAIN_TASKS: ChainTasksObserved = { observations: [], readError: undefined, readErrorClassified: undefined };
 
 /** 130 after SIGINT, 143 after SIGTERM; undefined when the run was not stopped. */
 export function exitCodeForStop(signal: AbortSignal | undefined): ExitCode | undefined {

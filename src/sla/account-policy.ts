@@ -16,12 +16,6 @@ export interface AccountPolicy {
   exceptions: readonly ApprovedException[];
 }
 
-/** A holding exception that keeps overdue accounts from counting, and their applications. */
-export interface AppliedException {
-  exception: ApprovedException;
-  applications: string[];
-}
-
 /** What the policy made of one identity's accounts (pure facts for the decision and the audit). */
 /** The account read for one identity: only `observed` and `identity-gone` are complete, fresh facts. */
 export type AccountsObservation =
@@ -45,7 +39,7 @@ export interface AccountVerdict {
   /** Enabled (or unknown) accounts a holding exception covers. */
   exceptedApplications: string[];
   /** Holding exceptions that keep an overdue account from counting: they change what is paged. */
-  applied: AppliedException[];
+  applied: { exception: ApprovedException; applications: string[] }[];
   /** A counting account was kept from counting by an exception that has since expired. */
   exceptionExpired: boolean;
   /** Set when no account counts but some are still enabled (excepted, or within their grace). */
@@ -78,7 +72,7 @@ export function evaluateAccounts(accounts: readonly Account[], input: EvaluateIn
   const counting: Account[] = [];
   const withinGrace = new Set<string>();
   const excepted = new Set<string>();
-  const applied = new Map<string, AppliedException>();
+  const applied = new Map<string, AccountVerdict['applied'][number]>();
   let pastSla = assessment.severity !== undefined;
   let severity: Severity | undefined;
   let earliestSlaHours: number | undefined;

@@ -4,12 +4,7 @@ import { identityDedupKey, type Breach, type OpenIncident } from './incident.js'
 import { isEscalation, isRenotifyDue } from './renotify.js';
 import { HOUR_MS } from './time-units.js';
 import type { LeaverStage } from './leaver.js';
-
-/** What the source says about its own processing of a leaver (IIQ SCIM `lastRefresh`, ISC processing error). */
-export interface LeaverEvidence {
-  lastRefresh?: string | null;
-  processingError?: { stage: string | undefined };
-}
+import type { Identity } from './identity.js';
 
 /** What the cycle saw of one listed identity. */
 export interface Observation {
@@ -18,8 +13,8 @@ export interface Observation {
   inactive: boolean;
   /** Set for a leaver the source still shows active (`not-started`); absent = as `inactive` says. */
   leaverStage?: LeaverStage;
-  /** What the source says about processing the identity; absent = nothing. */
-  evidence?: LeaverEvidence;
+  /** What the source says about its own processing of the leaver (IIQ SCIM `lastRefresh`, ISC processing error); absent = nothing. */
+  evidence?: Pick<Identity, 'lastRefresh' | 'processingError'>;
   assessment: SlaAssessment;
   accounts: AccountsObservation;
 }

@@ -65,7 +65,7 @@ export type OpenIncident = z.output<typeof openIncidentSchema>;
 /** What a breach is, as the decision step establishes it: the incident's facts and how late it is now. */
 export type Breach = IncidentFacts & {
   elapsedHours: number;
-  /** What the source says about its own processing of the identity (see LeaverEvidence): for the event only, never kept. */
+  /** What the source says about its own processing of the identity (see Observation.evidence): for the event only, never kept. */
   lastRefresh?: string | null;
   processingError?: { stage: string | undefined };
 };
@@ -97,9 +97,6 @@ const HASHED_ID_SUFFIX = /~[0-9a-f]{32}$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const APPLICATION_KEY = /^iiq-leaver-sla-app-[a-z0-9-]+$/;
 const TASK_KEY = /^iiq-leaver-sla-task-[a-z0-9-]+-[0-9a-f]{8}$/;
-
-/** What a dedup key stands for. */
-export type DedupKeyKind = 'identity' | 'application' | 'health' | 'task';
 
 /**
  * The dedup key of an identity's incident: `iiq-leaver-sla-<identity id>`. An id that
@@ -154,7 +151,7 @@ export function applicationSlug(applicationName: string): string {
  * before version 0.2 for identity ids starting with `app-` read as application keys: callers
  * that carry the kind (a dead-letter line's `change`, the state file) should ask those first.
  */
-export function classifyDedupKey(key: string): DedupKeyKind {
+export function classifyDedupKey(key: string): 'identity' | 'application' | 'health' | 'task' {
   if (key === HEALTH_DEDUP_KEY) return 'health';
   if (HASHED_ID_SUFFIX.test(key)) return 'identity';
   if (APPLICATION_KEY.test(key)) return 'application';

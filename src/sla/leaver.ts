@@ -91,9 +91,6 @@ export function refreshedSinceTermination(lastRefresh: string | null | undefined
   return Number.isFinite(refreshedMs) && Number.isFinite(terminatedMs) && refreshedMs > terminatedMs;
 }
 
-/** How the termination instant was established. */
-export type TerminationSource = 'attribute' | 'first-seen';
-
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const EPOCH_MS = /^\d{10,15}$/;
@@ -139,21 +136,14 @@ function parseAnyInstant(value: unknown, timeZone: string): number | undefined {
   return utc - sign * offsetMinutes * 60_000;
 }
 
-interface WallClock {
-  y: number;
-  m: number;
-  d: number;
-  hh: number;
-  mm: number;
-  ss: number;
-  ms: number;
-}
-
 /**
  * The instant a wall-clock time occurs in an IANA zone. In a DST gap (the time does not
  * exist) the result is the first instant after the gap; in an overlap, the earlier one.
  */
-export function zonedToEpochMs(wall: WallClock, timeZone: string): number {
+export function zonedToEpochMs(
+  wall: { y: number; m: number; d: number; hh: number; mm: number; ss: number; ms: number },
+  timeZone: string,
+): number {
   const asUtc = Date.UTC(wall.y, wall.m - 1, wall.d, wall.hh, wall.mm, wall.ss, wall.ms);
   // Transitions are at least days apart, so the offsets a day either side bracket any one near here.
   const earlier = offsetMs(asUtc - DAY_MS, timeZone);

@@ -6,21 +6,22 @@ import { HOUR_MS } from './time-units.js';
 import type { LeaverVerdict } from './leaver.js';
 import { hash32 } from '../string-hash.js';
 
-/** What assessing a leaver looks at besides the identity and the policy. */
-export interface AssessLeaverInput {
-  /** When the identity was first seen inactive (the cycle's instant when never). */
-  firstSeenMs: number;
-  /** The identity's open incident, if any. */
-  openIncident: OpenIncident | undefined;
-  nowMs: number;
-}
-
 /**
  * Pure: where a leaver stands against its SLA. While an incident is open, a termination attribute
  * that disappears or becomes unparseable (an HR glitch) is not a remediation: the incident keeps
  * the instant it was opened with. Only a valid instant (one now in the future included) replaces it.
  */
-export function assessLeaver(identity: Identity, policy: SlaPolicy, input: AssessLeaverInput): SlaAssessment {
+export function assessLeaver(
+  identity: Identity,
+  policy: SlaPolicy,
+  input: {
+    /** When the identity was first seen inactive (the cycle's instant when never). */
+    firstSeenMs: number;
+    /** The identity's open incident, if any. */
+    openIncident: OpenIncident | undefined;
+    nowMs: number;
+  },
+): SlaAssessment {
   const assessment = assessIdentity(identity, policy, input.firstSeenMs, input.nowMs);
   const incident = input.openIncident;
   if (assessment.terminationSource === 'attribute' || incident === undefined) return assessment;
@@ -37,25 +38,26 @@ export function assessLeaver(identity: Identity, policy: SlaPolicy, input: Asses
   };
 }
 
-/** Why an identity's accounts are not read, and no observation of it goes to the decision. */
-export type SkipReason = 'not a leaver' | 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
-
-/** Why an identity's accounts are read this cycle. */
-export type PlannedReadReason =
-  'first read' | 'read every cycle' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed' | 'account changed';
-
-/** Why an identity goes to the decision without an account read. */
-export type DecidedReason = 'no longer a leaver';
-
 /**
- * What to do with one identity the source listed (or looked up), with one named reason.
+ * What to do with one identity the source listed (or looked up), with one named reason: why its
+ * accounts are not read (skip), why they are read this cycle (read), or why it goes to the
+ * decision without a read (decided).
  * `rechecksVerification`: the read re-checks an identity verified clean (counted apart).
  * `keepVerification`: the verification to carry into the next cycle's state when nothing is read.
  */
 export type ReadPlan =
-  | { kind: 'skip'; reason: SkipReason; keepVerification: CleanVerification | undefined }
-  | { kind: 'read'; reason: PlannedReadReason; rechecksVerification: boolean; verification: CleanVerification | undefined }
-  | { kind: 'decided'; reason: DecidedReason };
+  | {
+      kind: 'skip';
+      reason: 'not a leaver' | 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
+      keepVerification: CleanVerification | undefined;
+    }
+  | {
+      kind: 'read';
+      reason: 'first read' | Exclude<ReadReason, 'not verified clean'>;
+      rechecksVerification: boolean;
+      verification: CleanVerification | undefined;
+    }
+  | { kind: 'decided'; reason: 'no longer a leaver' };
 
 /** Everything planning one identity looks at; nothing else is read. */
 export interface ReadPlanInput {
@@ -123,7 +125,7 @@ export function planRead(input: ReadPlanInput): ReadPlan {
     ownsChangedAccount: changed,
   });
   if (!recheck.read) return { kind: 'skip', reason: 'verified clean, re-check not due', keepVerification: verification };
-  const reason: PlannedReadReason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
+  const reason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
   return { kind: 'read', reason, rechecksVerification: RECHECK_REASONS.has(recheck.reason), verification };
 }
 
@@ -141,8 +143,12 @@ export function isClean(accounts: AccountsObservation): boolean {
   );
 }
 
-/** What an account read (done as planned) means for the identity's verification. */
-export interface VerificationAfterReadInput {
+/**
+ * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
+ * now; a failed read keeps the one it had (nothing was learnt) unless an account of the identity
+ * changed, which the next cycle must then read; anything else keeps none.
+ */
+export function verificationAfterRead(input: {
   accounts: AccountsObservation;
   assessment: Pick<SlaAssessment, 'severity' | 'terminatedAtMs' | 'tier'>;
   /** The verification the read was planned with. */
@@ -151,14 +157,7 @@ export interface VerificationAfterReadInput {
   nowMs: number;
   /** The read was made because one of the identity's accounts changed. */
   ownsChangedAccount?: boolean;
-}
-
-/**
- * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
- * now; a failed read keeps the one it had (nothing was learnt) unless an account of the identity
- * changed, which the next cycle must then read; anything else keeps none.
- */
-export function verificationAfterRead(input: VerificationAfterReadInput): CleanVerification | undefined {
+}): CleanVerification | undefined {
   const { accounts, assessment } = input;
   if (accounts.kind === 'failed') return input.ownsChangedAccount === true ? undefined : input.previous;
   if (isClean(accounts) && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
@@ -271,9 +270,6 @@ export type ReadReason =
   | 'tier changed'
   | 'account changed';
 
-/** Whether to read an identity's accounts this cycle, with its named reason. */
-export type RecheckDecision = { read: true; reason: ReadReason } | { read: false; reason: 'verified clean'; dueAtMs: number };
-
 /** What the decision looks at: the identity as listed now, its verification, and the clock of the cycle. */
 export interface RecheckInput {
   identityId: string;
@@ -319,7 +315,9 @@ export function verificationDueAtMs(identityId: string, verification: CleanVerif
  * re-check not yet due; a verification from the future (the clock stepped back) is not trusted.
  * An account the source changed since the watermark turns the skip into a read.
  */
-export function decideRecheck(input: RecheckInput): RecheckDecision {
+export function decideRecheck(
+  input: RecheckInput,
+): { read: true; reason: ReadReason } | { read: false; reason: 'verified clean'; dueAtMs: number } {
   const { verification } = input;
   if (input.recheckCleanHours === 0) return { read: true, reason: 'read every cycle' };
   if (input.hasOpenIncident) return { read: true, reason: 'open incident' };

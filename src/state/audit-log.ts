@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { appendJsonLine } from './local-file.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { TaskAuditRecord } from './audit-task.js';
-import type { ExceptionAuditRecord } from '../sla/exception-audit.js';
 
 /** One line of the audit log written on delivery: an identity incident's, or a chain task incident's. */
 export type DeliveryAuditRecord = AuditRecord | TaskAuditRecord;
@@ -82,19 +81,4 @@ export function auditRecord(incident: OpenIncident, sentAt: string, action: 'tri
 
 function roundMinutes(ms: number): number {
   return Math.round(ms / 6_000) / 10;
-}
-
-/** Appends exception records to the audit log; a failure is logged with the records, never fatal (nothing was sent). */
-export async function appendExceptionRecords(records: readonly ExceptionAuditRecord[], auditPath: string, logger: Logger): Promise<void> {
-  for (const record of records) {
-    try {
-      await appendJsonLine(auditPath, record);
-      logger.info(
-        { identity: record.identity_name, applications: record.applications, until: record.until, reason: record.reason },
-        'approved exception keeps overdue accounts from paging: recorded in the audit log',
-      );
-    } catch (error) {
-      logger.error({ path: auditPath, error: (error as Error).message, record }, 'audit log could not be written');
-    }
-  }
 }

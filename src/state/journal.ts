@@ -28,12 +28,6 @@ export interface DeliveryBook {
   tasks?: Record<string, OpenTaskIncident>;
 }
 
-/** The book after a delivery, and the audit records the delivery produces. */
-export interface AppliedDelivery {
-  book: DeliveryBook;
-  audit: DeliveryAuditRecord[];
-}
-
 /**
  * What a delivery does to a book, as data: incidents and application incidents to put (a
  * record) or remove (undefined), the health to set, and the audit records it produces.
@@ -51,7 +45,11 @@ export interface DeliveryEffect {
  * state change. Pure: returns a new book and never changes the one given. The cycle, journal
  * recovery and replay all go through deliveryEffect, which this applies.
  */
-export function applyDelivery(book: Readonly<DeliveryBook>, change: StateChange, sentAt: string): AppliedDelivery {
+export function applyDelivery(
+  book: Readonly<DeliveryBook>,
+  change: StateChange,
+  sentAt: string,
+): { book: DeliveryBook; audit: DeliveryAuditRecord[] } {
   const effect = deliveryEffect(book, change, sentAt);
   return { book: withEffect(book, effect), audit: effect.audit };
 }
@@ -333,13 +331,6 @@ export interface DeliveryTicket {
   readonly change: StateChange;
 }
 
-/** What is about to be sent: enough for the journal to say which event it was. */
-export interface Intent {
-  dedupKey: string;
-  eventAction: string;
-  change: StateChange;
-}
-
 /**
  * Records deliveries as they happen: the intent to send is journaled before any request,
  * and each answer before the cycle goes on; the in-memory book advances through applyDelivery.
@@ -391,8 +382,11 @@ export class DeliveryRecorder {
     return this.#failure;
   }
 
-  /** Journals the intent to send these events, in one fsynced write. Throws LocalFileError: then nothing may be sent. */
-  async intend(intents: readonly Intent[], at: string): Promise<DeliveryTicket[]> {
+  /**
+   * Journals the intent to send these events, in one fsynced write: for each, enough to say which
+   * event it was. Throws LocalFileError: then nothing may be sent.
+   */
+  async intend(intents: readonly { dedupKey: string; eventAction: string; change: StateChange }[], at: string): Promise<DeliveryTicket[]> {
     const tickets = intents.map((intent) => ({ seq: (this.#seq += 1), change: intent.change }));
     await this.#append(
       intents.map((intent, i) => ({

@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
 import { HEALTHY, type HealthState } from '../sla/health.js';
-import type { RecordedExceptions } from '../sla/exception-audit.js';
 import { openIncidentSchema, type OpenIncident } from '../sla/incident.js';
 import type { OpenStorm } from '../sla/storm.js';
 import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
@@ -33,7 +32,7 @@ export interface WatchdogState {
   /** The instant the last cycle evaluated at (`--now` or the clock): a later cycle evaluating earlier resolves nothing. */
   lastEvaluatedAt?: string;
   /** Exceptions already audited, so each is recorded once. */
-  exceptionsRecorded: RecordedExceptions;
+  exceptionsRecorded: Record<string, string>;
   /** Identities verified clean and when: their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
   /** Where the next read of changed accounts starts, and what the last cycle read because of one; absent before the first. */
