@@ -261,18 +261,16 @@ async function streamPages(
   observe: (identity: Identity) => Promise<void>,
   workers: number,
 ): Promise<void> {
-  const observePage = async (page: readonly Identity[]): Promise<void> => {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(workers, page.length) }, async () => {
-        while (next < page.length) await observe(page[next++] as Identity);
-      }),
-    );
-  };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of pages) {
-      const current = observePage(page);
+      // The page's identities, taken one after another by each worker.
+      let next = 0;
+      const current = Promise.all(
+        Array.from({ length: Math.min(workers, page.length) }, async () => {
+          while (next < page.length) await observe(page[next++] as Identity);
+        }),
+      );
       await previousPage;
       previousPage = current;
     }

@@ -36,7 +36,16 @@ export const CLIENT_NAME = PRODUCT_NAME;
 
 /** The trigger event for a breach. Pure; `now` is the event timestamp. */
 export function buildTriggerEvent(breach: Breach, context: EventContext, now: Date): PagerDutyEvent {
-  const accounts = describeAccounts(breach.activeAccountCount, breach.unknownAccountCount ?? 0);
+  // "2 active accounts", "2 active accounts and 1 account of unknown status", "1 account of unknown status (not confirmed disabled)".
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const active = breach.activeAccountCount;
+  const unknown = breach.unknownAccountCount ?? 0;
+  const accounts =
+    unknown === 0
+      ? count(active, 'active account')
+      : active === 0
+        ? `${count(unknown, 'account')} of unknown status (not confirmed disabled)`
+        : `${count(active, 'active account')} and ${count(unknown, 'account')} of unknown status`;
   const since =
     breach.terminationSource === 'attribute'
       ? 'after termination'
@@ -111,14 +120,6 @@ function describeEnabled(enabled: number, unknown: number): string {
   if (unknown === 0) return `${count(enabled, 'account')} enabled`;
   if (enabled === 0) return `${count(unknown, 'account')} of unknown status (not confirmed disabled)`;
   return `${count(enabled, 'account')} enabled and ${count(unknown, 'account')} of unknown status`;
-}
-
-/** "2 active accounts", "2 active accounts and 1 account of unknown status", "1 account of unknown status (not confirmed disabled)". */
-function describeAccounts(active: number, unknown: number): string {
-  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-  if (unknown === 0) return count(active, 'active account');
-  if (active === 0) return `${count(unknown, 'account')} of unknown status (not confirmed disabled)`;
-  return `${count(active, 'active account')} and ${count(unknown, 'account')} of unknown status`;
 }
 
 /** The resolve event: nothing but the action and the dedup key. */

@@ -47,21 +47,22 @@ export interface AccountVerdict {
   quietReason: 'exception approved' | 'within application grace' | undefined;
 }
 
-/** What evaluating needs besides the accounts. */
-export interface EvaluateInput {
-  identity: { id: string; name: string };
-  assessment: Pick<SlaAssessment, 'slaHours' | 'terminatedAtMs' | 'elapsedMs' | 'severity'>;
-  policy: AccountPolicy;
-  excludedApplications: ReadonlySet<string>;
-  nowMs: number;
-}
-
 /**
  * Splits an identity's accounts: excluded ones never count; an account a holding
  * exception covers never counts; an enabled (or unknown, which is not disabled) account counts
  * once past its application's own SLA, else its tier's. Pure.
  */
-export function evaluateAccounts(accounts: readonly Account[], input: EvaluateInput): { counting: Account[]; verdict: AccountVerdict } {
+export function evaluateAccounts(
+  accounts: readonly Account[],
+  /** What evaluating needs besides the accounts. */
+  input: {
+    identity: { id: string; name: string };
+    assessment: Pick<SlaAssessment, 'slaHours' | 'terminatedAtMs' | 'elapsedMs' | 'severity'>;
+    policy: AccountPolicy;
+    excludedApplications: ReadonlySet<string>;
+    nowMs: number;
+  },
+): { counting: Account[]; verdict: AccountVerdict } {
   const { assessment, policy } = input;
   // The exceptions written for this identity (by id or by name, exactly).
   const exceptions = policy.exceptions.filter(
@@ -159,7 +160,10 @@ export function pastEarliestSla(assessment: Pick<SlaAssessment, 'severity' | 'sl
 }
 
 /** The observation of an identity's accounts under the policy: counts of the counting accounts, and the verdict. */
-export function observeAccountsUnderPolicy(accounts: readonly Account[], input: EvaluateInput): AccountsObservation {
+export function observeAccountsUnderPolicy(
+  accounts: readonly Account[],
+  input: Parameters<typeof evaluateAccounts>[1],
+): AccountsObservation {
   const { counting, verdict } = evaluateAccounts(accounts, input);
   return { kind: 'observed', ...summarizeAccounts(counting, input.excludedApplications), policy: verdict };
 }

@@ -235,15 +235,9 @@ const lineSchema: z.ZodType<JournalLine> = z.discriminatedUnion('step', [
   z.object({ ...base, step: z.literal('recorded'), change: stateChangeSchema }),
 ]);
 
-/** The journal read back: its lines, and those skipped (a torn last line after a kill, foreign text). */
-export interface ParsedJournal {
-  lines: JournalLine[];
-  skipped: { line: number; problem: string }[];
-}
-
-/** Parses journal text. Pure. */
-export function parseJournal(text: string): ParsedJournal {
-  const parsed: ParsedJournal = { lines: [], skipped: [] };
+/** Parses journal text: its lines, and those skipped (a torn last line after a kill, foreign text). Pure. */
+export function parseJournal(text: string): { lines: JournalLine[]; skipped: { line: number; problem: string }[] } {
+  const parsed = { lines: [] as JournalLine[], skipped: [] as { line: number; problem: string }[] };
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;
     let json: unknown;
@@ -260,23 +254,18 @@ export function parseJournal(text: string): ParsedJournal {
   return parsed;
 }
 
-/** What folding a journal did. */
-export interface JournalFold {
-  book: DeliveryBook;
-  delivered: number;
-  recorded: number;
-  failed: number;
-  /** Dedup keys of events sent (or queued) whose answer the journal does not have. */
-  unconfirmed: string[];
-}
-
 /**
  * Folds journal lines into the book, in order: delivered and recorded changes through
  * applyDelivery, events without an answer through applyUnconfirmed. Folding the same journal
- * twice gives the same book (a run killed between writing the state and removing the journal). Pure.
+ * twice gives the same book (a run killed between writing the state and removing the journal).
+ * Returns the book and what folding did; `unconfirmed`: dedup keys of events sent (or queued)
+ * whose answer the journal does not have. Pure.
  */
-export function foldJournal(book: Readonly<DeliveryBook>, lines: readonly JournalLine[]): JournalFold {
-  const fold: JournalFold = { book: copyBook(book), delivered: 0, recorded: 0, failed: 0, unconfirmed: [] };
+export function foldJournal(
+  book: Readonly<DeliveryBook>,
+  lines: readonly JournalLine[],
+): { book: DeliveryBook; delivered: number; recorded: number; failed: number; unconfirmed: string[] } {
+  const fold = { book: copyBook(book), delivered: 0, recorded: 0, failed: 0, unconfirmed: [] as string[] };
   // Changed in place (a copy): folding n lines costs O(n), not O(n × open incidents).
   const apply = (effect: Parameters<typeof applyEffect>[1]): void => applyEffect(fold.book, effect);
   const pending = new Map<string, Extract<JournalLine, { step: 'sending' }>>();
@@ -311,20 +300,6 @@ export function removeJournal(path: string): Promise<void> {
   return guardLocalFile('remove the journal', path, () => rm(path, { force: true }));
 }
 
-// fsync of a folder makes a newly created file's name durable on Linux; Windows has no such thing.
-async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not supported here (Windows, some network file systems): the file's own fsync is what we have.
-  }
-}
-
 /** An event the journal knows is about to go out. */
 export interface DeliveryTicket {
   readonly seq: number;
@@ -340,7 +315,8 @@ export interface DeliveryTicket {
 export class DeliveryRecorder {
   /** Ties this run's lines together (with `seq`). */
   readonly #run = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  #book: DeliveryBook;
+  /** The book with every recorded change applied (the recorder's own copy: read it, do not change it). */
+  readonly book: DeliveryBook;
   #seq = 0;
   #queue: Promise<void> = Promise.resolve();
   /** The first journal write that failed: nothing more is appended (a torn line must stay the last one). */
@@ -354,7 +330,7 @@ export class DeliveryRecorder {
     private readonly onFailure: (error: WatchdogError) => void,
   ) {
     // The recorder's own copy, changed in place: O(1) per delivery however many incidents are open.
-    this.#book = copyBook(book);
+    this.book = copyBook(book);
   }
 
   /**
@@ -368,13 +344,18 @@ export class DeliveryRecorder {
   ): Promise<DeliveryRecorder> {
     const path = journalPathFor(statePath);
     const handle = await guardLocalFile('create the journal', path, () => openRegularFile(path, 'append'));
-    await syncFolder(dirname(path));
+    // fsync of a folder makes a newly created file's name durable on Linux; Windows has no such thing.
+    try {
+      const folder = await open(dirname(path), 'r');
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
+    } catch {
+      // Not supported here (Windows, some network file systems): the file's own fsync is what we have.
+    }
     return new DeliveryRecorder(path, handle, book, onFailure);
-  }
-
-  /** The book with every recorded change applied (the recorder's own: read it, do not change it). */
-  get book(): DeliveryBook {
-    return this.#book;
   }
 
   /** The first journal write that failed after a delivery, if any (the run must end with exit 5). */
@@ -409,8 +390,8 @@ export class DeliveryRecorder {
     await written.catch((error: unknown) => {
       this.#fail(error as WatchdogError);
     });
-    const effect = deliveryEffect(this.#book, ticket.change, sentAt);
-    applyEffect(this.#book, effect);
+    const effect = deliveryEffect(this.book, ticket.change, sentAt);
+    applyEffect(this.book, effect);
     return effect.audit;
   }
 
@@ -430,7 +411,7 @@ export class DeliveryRecorder {
     await this.#append([{ journal: 1, run: this.#run, seq: ticket.seq, step: 'unconfirmed', at }]).catch((error: unknown) => {
       this.#fail(error as WatchdogError);
     });
-    applyEffect(this.#book, unconfirmedEffect(this.#book, ticket.change, at));
+    applyEffect(this.book, unconfirmedEffect(this.book, ticket.change, at));
   }
 
   /** Records changes that send nothing (identities under an application incident). Throws LocalFileError. */
@@ -439,8 +420,8 @@ export class DeliveryRecorder {
     await this.#append(changes.map((change) => ({ journal: 1, run: this.#run, seq: (this.#seq += 1), step: 'recorded', at, change })));
     const audit: DeliveryAuditRecord[] = [];
     for (const change of changes) {
-      const effect = deliveryEffect(this.#book, change, at);
-      applyEffect(this.#book, effect);
+      const effect = deliveryEffect(this.book, change, at);
+      applyEffect(this.book, effect);
       audit.push(...effect.audit);
     }
     return audit;

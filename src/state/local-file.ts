@@ -75,18 +75,6 @@ export async function openRegularFile(path: string, how: keyof typeof FLAGS, mod
   return handle;
 }
 
-/** Refuses a path that exists and is not a regular file (before a file is renamed over it); absent is fine. */
-export async function assertRegularOrAbsent(path: string): Promise<void> {
-  let info: Stats;
-  try {
-    info = await stat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  if (!info.isFile()) throw new NotRegularFileError(path, describeFileKind(info));
-}
-
 async function notRegular(path: string, cause: unknown): Promise<unknown> {
   const info = await stat(path).catch(() => undefined);
   return info && !info.isFile() ? new NotRegularFileError(path, describeFileKind(info)) : cause;
@@ -176,8 +164,12 @@ export function asLocalFileError(error: unknown): WatchdogError | undefined {
  * (0600): umask can only take permissions away, so it is 0600 whatever the umask.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  // A FIFO, device or folder at the path is someone else's: refused, never replaced by the rename.
-  await assertRegularOrAbsent(path);
+  // A FIFO, device or folder at the path is someone else's: refused, never replaced by the rename (absent is fine).
+  const info = await stat(path).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (info && !info.isFile()) throw new NotRegularFileError(path, describeFileKind(info));
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await openRegularFile(temp, 'createExclusive');

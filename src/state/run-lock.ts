@@ -108,7 +108,24 @@ async function claimTakeover(lockPath: string, generation: string, content: stri
 async function confirmHeld(lockPath: string, token: string): Promise<RunLock> {
   const written = await readSnapshot(lockPath);
   if (written?.owner.token !== token) throw new LockHeldError(`another run took the lock ${lockPath} at the same moment; exiting`);
-  await removeLeftovers(lockPath, token);
+  // Claims and candidates a killed takeover left behind (old ones only: a young one may be in use).
+  const folder = dirname(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const leftovers = names.filter(
+    (name) =>
+      name.startsWith(prefix) &&
+      /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) &&
+      !name.includes(token),
+  );
+  for (const name of leftovers) {
+    const path = join(folder, name);
+    const ageMs = await stat(path).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
+    if (ageMs > LOCK_STALE_MS) await rm(path, { force: true });
+  }
   // Held: the heartbeat keeps its mtime young until it is released.
   const heartbeat = setInterval(() => {
     const now = new Date();
@@ -176,27 +193,6 @@ function isLive(snapshot: LockSnapshot): boolean {
 
 function describeOwner(owner: Partial<LockOwner>): string {
   return `pid ${owner.pid ?? '?'} on ${owner.host ?? '?'} since ${owner.startedAt ?? '?'}`;
-}
-
-/** Claims and candidates a killed takeover left behind (old ones only: a young one may be in use). */
-async function removeLeftovers(lockPath: string, token: string): Promise<void> {
-  const folder = dirname(lockPath);
-  const prefix = `${basename(lockPath)}.`;
-  const names = await readdir(folder).catch(() => [] as string[]);
-  const leftovers = names.filter(
-    (name) =>
-      name.startsWith(prefix) &&
-      /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) &&
-      !name.includes(token),
-  );
-  for (const name of leftovers) {
-    const path = join(folder, name);
-    const ageMs = await stat(path).then(
-      (info) => Date.now() - info.mtimeMs,
-      () => 0,
-    );
-    if (ageMs > LOCK_STALE_MS) await rm(path, { force: true });
-  }
 }
 
 function isProcessAlive(pid: number): boolean {

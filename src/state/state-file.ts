@@ -35,18 +35,15 @@ export interface WatchdogState {
   exceptionsRecorded: Record<string, string>;
   /** Identities verified clean and when: their accounts are re-read only when due. */
   verifiedClean: VerifiedCleanState;
-  /** Where the next read of changed accounts starts, and what the last cycle read because of one; absent before the first. */
-  accountChanges?: AccountChangesState;
+  /**
+   * Where the next read of changed accounts starts (the watermark, an ISO instant), and how many
+   * identities the last cycle read for reason `account changed`; absent before the first.
+   */
+  accountChanges?: { watermark: string; accountChangedReads: number };
   /** Open chain task incidents by dedup key (IIQ tasks the Leaver chain depends on). */
   tasks: Record<string, OpenTaskIncident>;
   /** Identity id → ISO instant of the latest processing request the source accepted; absent in files from before it existed. */
   processingRequested?: Record<string, string>;
-}
-
-/** The change read's watermark (ISO instant), and how many identities the last cycle read for reason `account changed`. */
-export interface AccountChangesState {
-  watermark: string;
-  accountChangedReads: number;
 }
 
 /** The identities verified clean, and the excluded applications they were verified under. */
