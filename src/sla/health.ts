@@ -1,4 +1,4 @@
-/** Dedup key of the watchdog's own health incident; defined with the other keys in dedup-keys.ts. */
+/** Dedup key of the watchdog's own health incident; defined with the other keys in incident.ts. */
 export { HEALTH_DEDUP_KEY } from './incident.js';
 
 /** What the state file remembers about the watchdog's own health. */

@@ -75,7 +75,7 @@ export function breachApplications(breach: Pick<Breach, 'activeApplications' | '
   return [...new Set([...breach.activeApplications, ...(breach.unknownApplications ?? [])])].sort();
 }
 
-/** The dedup key of an identity's incident; kept for callers, the rules live in dedup-keys.ts. */
+// Dedup keys: every kind of key the watchdog makes is built below.
 
 // The prefix and the product's name sit at the bottom (the logger names itself too); keys are built here.
 export { DEDUP_KEY_PREFIX, PRODUCT_NAME };

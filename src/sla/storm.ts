@@ -56,7 +56,7 @@ export interface StormInput {
 
 const MAX_NAMES = 20;
 
-/** The dedup key of a new application incident; the rules live in dedup-keys.ts. */
+/** The dedup key of a new application incident; the rules live with the other keys in incident.ts. */
 export const stormDedupKey = applicationDedupKey;
 
 /**
