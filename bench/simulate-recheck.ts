@@ -3,7 +3,7 @@
  * together at `startMs` (a first cycle), nothing changing, a cycle every `cycleMinutes`. Says how
  * many re-checks each cycle makes, and the longest any identity goes between two reads.
  */
-import { recheckDueAtMs } from '../src/sla/recheck.js';
+import { recheckDueAtMs } from '../src/sla/read-plan.js';
 
 /** What to simulate. */
 export interface RecheckSimulationOptions {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifiedNow } from '../src/sla/recheck.js';
+import { verifiedNow } from '../src/sla/read-plan.js';
 import { emptyState, readState, writeState } from '../src/state/state-file.js';
 
 /** One measured state file. */

@@ -13,9 +13,9 @@ import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } fro
 import { startFakePagerDuty, type FakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
-import { recheckDueAtMs } from '../src/sla/recheck.js';
-import { identityDedupKey } from '../src/sla/dedup-keys.js';
-import { renderStateJson, type VerifiedCleanState } from '../src/state/verified-clean.js';
+import { recheckDueAtMs } from '../src/sla/read-plan.js';
+import { identityDedupKey } from '../src/sla/incident.js';
+import { renderStateJson, type VerifiedCleanState } from '../src/state/state-file.js';
 import { runMeasured } from './run-bench.js';
 
 const HOUR = 3_600_000;

@@ -1,4 +1,4 @@
-import { exceptionHolds, type ApprovedException } from '../sla/exceptions.js';
+import { exceptionHolds, type ApprovedException } from '../sla/account-policy.js';
 
 /** Exceptions expiring within this many days are called out by `check`. */
 export const EXPIRING_SOON_DAYS = 14;

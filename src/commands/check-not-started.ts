@@ -1,6 +1,5 @@
 import type { Config } from '../config/config.js';
-import { leaverRuleFrom, policyFrom } from '../cycle/policy-from-config.js';
-import { notStartedListingFix } from '../cycle/observe-not-started.js';
+import { leaverRuleFrom, notStartedListingFix, policyFrom } from '../cycle/observe.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { evaluateLeaverOf } from '../sla/leaver.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
-import { dedupKeyFor } from '../sla/incident.js';
-import { countNotDue, verificationsStillHold } from '../sla/recheck.js';
+import { identityDedupKey } from '../sla/incident.js';
+import { countNotDue, verificationsStillHold } from '../sla/read-plan.js';
 import { readState } from '../state/state-file.js';
 
 /** What `check` says about the re-check schedule, from the state file; nothing is read from IIQ for it. */
@@ -51,7 +51,7 @@ export async function describeRecheck(config: Config, now: Date): Promise<Rechec
       problem: 'an application left excludedApplications since the verifications: the next run reads every identity past SLA',
     };
   }
-  const skippedNow = countNotDue(verifications, now.getTime(), recheckCleanHours, (id) => dedupKeyFor(id) in state.incidents);
+  const skippedNow = countNotDue(verifications, now.getTime(), recheckCleanHours, (id) => identityDedupKey(id) in state.incidents);
   return { ...base, skippedNow, recheckedNow: verifiedClean - skippedNow };
 }
 

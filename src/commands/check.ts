@@ -12,7 +12,7 @@ import { cleartextWarnings, contactedUrls } from '../http/cleartext.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { Identity } from '../source/identity-source.js';
 import { probePagerDuty, type PagerDutyProbe } from '../pagerduty/probe.js';
-import { policyFrom } from '../cycle/policy-from-config.js';
+import { policyFrom } from '../cycle/observe.js';
 import { createRuntime } from './runtime.js';
 import { assessIdentity } from '../sla/policy.js';
 import { checkExceptions } from './check-exceptions.js';

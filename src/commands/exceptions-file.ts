@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { parseExceptions, type ApprovedException } from '../sla/exceptions.js';
+import { parseExceptions, type ApprovedException } from '../sla/account-policy.js';
 import { parseJsonText } from '../config/json-text.js';
 import { MAX_EXCEPTIONS_BYTES, readOperatorJsonText } from '../config/config-text.js';
 

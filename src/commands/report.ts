@@ -7,8 +7,7 @@ import { formatReportCsv, formatReportTable } from '../report/format.js';
 import { readAuditBreaches } from '../report/read-audit.js';
 import { buildFullReport } from '../report/full-report.js';
 import { renderHtmlReport } from '../report/html-report.js';
-import { writeFileAtomic } from '../state/atomic-file.js';
-import { describeFileCause } from '../state/local-file.js';
+import { describeFileCause, writeFileAtomic } from '../state/local-file.js';
 import { parseInstantArgument } from './parse-instant.js';
 import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
 

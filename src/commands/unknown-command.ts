@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 
 /**
  * The usage error for words left over after `run`, the default command (commander would say

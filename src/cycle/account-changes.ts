@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { decideWatermark, planChangeRead, type ChangeReadOutcome } from '../sla/account-changes.js';
-import type { AccountChangesState } from '../state/state-file.js';
+import type { WatchdogState } from '../state/state-file.js';
+
+/** The change read's watermark and count, as the state keeps them. */
+export type AccountChangesState = NonNullable<WatchdogState['accountChanges']>;
 
 /** What this cycle's read of changed accounts found. */
 export interface AccountChangesRead {

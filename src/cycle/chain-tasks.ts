@@ -11,7 +11,7 @@ import {
   type TaskHealth,
   type TaskRun,
 } from '../sla/chain-task.js';
-import { taskDedupKey } from '../sla/dedup-keys.js';
+import { taskDedupKey } from '../sla/incident.js';
 import { SourceReadError } from '../source/source-read-error.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { Notification } from './notifications.js';

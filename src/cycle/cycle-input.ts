@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { ExitCode } from '../errors.js';
 import type { DeliveryMode } from '../delivery/mode.js';
-import type { ApprovedException } from '../sla/exceptions.js';
+import type { ApprovedException } from '../sla/account-policy.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import type { DeliveryCounts } from './notifications.js';
 

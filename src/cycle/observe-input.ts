@@ -7,9 +7,9 @@ import type { ObserveStats } from '../sla/read-plan.js';
 import type { LeaverRule } from '../sla/leaver.js';
 import type { NotStartedLeaver } from '../sla/processing-request.js';
 import type { IdentitySource } from '../source/identity-source.js';
-import type { VerifiedCleanState } from '../state/verified-clean.js';
+import type { VerifiedCleanState } from '../state/state-file.js';
 
-/** What one cycle read from the source; the counts come from the stats reducer (sla/observe-stats). */
+/** What one cycle read from the source; the counts come from the stats reducer (addOutcome in sla/read-plan.ts). */
 export interface ObserveResult extends ObserveStats {
   /** Identities past SLA or with an open incident; the others need no decision. */
   observations: Observation[];

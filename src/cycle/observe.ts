@@ -1,25 +1,24 @@
+import type { Config } from '../config/config.js';
 import { describeError } from '../errors.js';
 import { SourceReadError } from '../source/source-read-error.js';
-import type { Identity, IdentityLookup } from '../source/identity-source.js';
+import type { Identity } from '../source/identity-source.js';
 import { observeAccountsUnderPolicy, type AccountsObservation } from '../sla/account-policy.js';
-import type { LeaverEvidence, Observation } from '../sla/decide.js';
-import { dedupKeyFor, type OpenIncident } from '../sla/incident.js';
-import { severityFor, type SlaAssessment } from '../sla/policy.js';
+import type { Observation } from '../sla/decide.js';
+import { identityDedupKey, type OpenIncident } from '../sla/incident.js';
+import { severityFor, type SlaAssessment, type SlaPolicy } from '../sla/policy.js';
 import {
-  assessLeaver,
   addOutcome,
+  assessLeaver,
+  countNotDue,
   emptyObserveStats,
   needsDecision,
   planRead,
   verificationAfterRead,
-  type ObserveOutcome,
-  type ReadPlan,
+  verificationsStillHold,
+  type CleanVerification,
 } from '../sla/read-plan.js';
-import { countNotDue, verificationsStillHold, type CleanVerification } from '../sla/recheck.js';
-import { DEFAULT_LEAVER_RULE, evaluateLeaverOf } from '../sla/leaver.js';
+import { DEFAULT_LEAVER_RULE, evaluateLeaverOf, type LeaverRule } from '../sla/leaver.js';
 import type { ObserveInput, ObserveResult } from './observe-input.js';
-import type { NotStartedLeaver } from '../sla/processing-request.js';
-import { notStartedListingError, notStartedPages } from './observe-not-started.js';
 
 /**
  * Lists inactive identities, then the leavers the source still shows active (not started), page
@@ -32,22 +31,30 @@ import { notStartedListingError, notStartedPages } from './observe-not-started.j
 export async function observeIdentities(input: ObserveInput): Promise<ObserveResult> {
   const { source, policy, now, logger } = input;
   const nowMs = now.getTime();
-  const verifications = usableVerifications(input);
+  // The verifications that still hold: none once an application left `excludedApplications`.
+  let verifications = input.verifiedClean.identities;
+  if (!verificationsStillHold(input.verifiedClean.excludedApplications, policy.excludedApplications)) {
+    const dropped = Object.keys(verifications).length;
+    if (dropped > 0) {
+      logger.warn(
+        { dropped, before: input.verifiedClean.excludedApplications },
+        'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle',
+      );
+    }
+    verifications = {};
+  }
   // No prototype: an identity id such as "__proto__" or "constructor" is a key like any other.
   const firstSeenKept = Object.create(null) as Record<string, string>;
   const verifiedKept = Object.create(null) as Record<string, CleanVerification>;
   const observations: Observation[] = [];
   // Leavers still shown active (few: a stalled refresh, a layoff), for processing requests.
-  const notStartedLeavers: NotStartedLeaver[] = [];
+  const notStartedLeavers: ObserveResult['notStartedLeavers'] = [];
   const listed = new Set<string>();
   const warnedTiers = new Set<string>();
   // This loop's own accumulator, counted in place (addOutcome): nothing else holds it.
   const stats = emptyObserveStats();
   let readError: SourceReadError | undefined;
-  const tally = (outcome: ObserveOutcome): void => {
-    addOutcome(stats, outcome);
-  };
-  const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, dedupKeyFor(identityId));
+  const openIncidentOf = (identityId: string): OpenIncident | undefined => ownValue(input.openIncidents, identityDedupKey(identityId));
   const ownsChangedAccount = (identityId: string): boolean => input.changedAccountOwners?.has(identityId) === true;
   // An owner of a changed account is read like one with an incident: not among the skipped.
   source.expectAccountReads?.({
@@ -72,7 +79,14 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     const notStarted = leaver.leaver && leaver.stage === 'not-started';
     const firstSeen = ownValue(input.firstSeenInactive, identity.id);
     const assessment = assessLeaver(identity, policy, { firstSeenMs: firstSeen ? Date.parse(firstSeen) : nowMs, openIncident, nowMs });
-    warnUnknownTier(assessment);
+    // Each unknown tier value is named once per cycle.
+    if (assessment.unknownTierValue !== undefined && !warnedTiers.has(assessment.unknownTierValue)) {
+      warnedTiers.add(assessment.unknownTierValue);
+      logger.warn(
+        { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
+        'tier has no SLA in slaHours: using the default tier',
+      );
+    }
     if (identity.inactive && assessment.terminationSource === 'first-seen') {
       firstSeenKept[identity.id] = firstSeen ?? new Date(assessment.terminatedAtMs).toISOString();
     }
@@ -89,102 +103,70 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
       nowMs,
       ownsChangedAccount: ownsChangedAccount(identity.id),
     });
-    const accounts = plan.kind === 'read' ? await readAccounts(identity, assessment) : undefined;
-    tally({ kind: 'planned', via, inactive: identity.inactive, notStarted, pastSla: assessment.severity !== undefined, plan, accounts });
-    const verification = verificationOf(plan, accounts, assessment);
+    let accounts: AccountsObservation | undefined;
+    if (plan.kind === 'read') {
+      try {
+        const read = await source.fetchAccounts(identity);
+        accounts =
+          read.kind === 'identity-gone'
+            ? { kind: 'identity-gone' }
+            : observeAccountsUnderPolicy(read.accounts, {
+                identity,
+                assessment,
+                policy: input.accountPolicy,
+                excludedApplications: policy.excludedApplications,
+                nowMs,
+              });
+      } catch (error) {
+        if (!(error instanceof SourceReadError)) throw error;
+        readError ??= error;
+        logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
+        accounts = { kind: 'failed', error: error.classified };
+      }
+    }
+    addOutcome(stats, {
+      kind: 'planned',
+      via,
+      inactive: identity.inactive,
+      notStarted,
+      pastSla: assessment.severity !== undefined,
+      plan,
+      accounts,
+    });
+    // The verification to keep: a skip carries its own, a read may make one (or keep or drop the one it had).
+    const verification =
+      plan.kind === 'skip'
+        ? plan.keepVerification
+        : plan.kind === 'read' && accounts
+          ? verificationAfterRead({
+              accounts,
+              assessment,
+              previous: plan.verification,
+              recheckCleanHours: input.recheckCleanHours,
+              nowMs,
+              ownsChangedAccount: plan.reason === 'account changed',
+            })
+          : undefined;
     if (verification) verifiedKept[identity.id] = verification;
+    // What the source said about processing the identity goes into the event; nothing when it said nothing.
+    const { lastRefresh, processingError } = identity;
     const base = {
       identity: { id: identity.id, name: identity.name, displayName: identity.displayName },
       assessment,
-      ...evidenceOf(identity),
+      ...(lastRefresh === undefined && processingError === undefined
+        ? {}
+        : {
+            evidence: {
+              ...(lastRefresh === undefined ? {} : { lastRefresh }),
+              ...(processingError ? { processingError } : {}),
+            },
+          }),
     };
     if (notStarted) notStartedLeavers.push({ id: identity.id, name: identity.name, terminatedAtMs: assessment.terminatedAtMs });
     const stage = notStarted ? ({ inactive: false, leaverStage: 'not-started' } as const) : ({ inactive: true } as const);
     if (plan.kind === 'decided') observations.push({ ...base, inactive: false, accounts: { kind: 'not-fetched' } });
     // A clean read of an identity without an incident has nothing to decide: nothing kept in memory.
     else if (accounts && needsDecision(accounts, openIncident !== undefined)) observations.push({ ...base, ...stage, accounts });
-  };
-
-  const verificationOf = (
-    plan: ReadPlan,
-    accounts: AccountsObservation | undefined,
-    assessment: SlaAssessment,
-  ): CleanVerification | undefined => {
-    if (plan.kind === 'skip') return plan.keepVerification;
-    if (plan.kind !== 'read' || !accounts) return undefined;
-    return verificationAfterRead({
-      accounts,
-      assessment,
-      previous: plan.verification,
-      recheckCleanHours: input.recheckCleanHours,
-      nowMs,
-      ownsChangedAccount: plan.reason === 'account changed',
-    });
-  };
-
-  const warnUnknownTier = (assessment: SlaAssessment): void => {
-    if (assessment.unknownTierValue === undefined || warnedTiers.has(assessment.unknownTierValue)) return;
-    warnedTiers.add(assessment.unknownTierValue);
-    logger.warn(
-      { tier: assessment.unknownTierValue, defaultTier: policy.defaultTier },
-      'tier has no SLA in slaHours: using the default tier',
-    );
-  };
-
-  const recordReadError = (error: SourceReadError): void => {
-    readError ??= error;
-  };
-
-  const readAccounts = async (identity: Identity, assessment: SlaAssessment): Promise<AccountsObservation> => {
-    try {
-      const read = await source.fetchAccounts(identity);
-      if (read.kind === 'identity-gone') return { kind: 'identity-gone' };
-      return observeAccountsUnderPolicy(read.accounts, {
-        identity,
-        assessment,
-        policy: input.accountPolicy,
-        excludedApplications: policy.excludedApplications,
-        nowMs,
-      });
-    } catch (error) {
-      if (!(error instanceof SourceReadError)) throw error;
-      recordReadError(error);
-      logger.error({ identity: identity.name, error: error.message }, 'accounts could not be read; the identity is left as it was');
-      return { kind: 'failed', error: error.classified };
-    }
-  };
-
-  /** Looks up each open incident's identity the complete listing did not contain, and observes what it finds. */
-  const confirmUnlisted = async (): Promise<void> => {
-    const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
-    await Promise.all(
-      unlisted.map(async (incident) => {
-        tally({ kind: 'looked-up' });
-        const lastKnown = {
-          identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
-          assessment: lastKnownAssessment(incident, nowMs),
-        };
-        let lookup: IdentityLookup;
-        try {
-          lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName });
-        } catch (error) {
-          if (!(error instanceof SourceReadError)) throw error;
-          recordReadError(error);
-          logger.error(
-            { identity: incident.identityName, error: error.message },
-            "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
-          );
-          observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
-          return;
-        }
-        logger.info(
-          { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
-          "open incident's identity not listed: looked up on its own",
-        );
-        if (lookup.kind === 'gone') observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
-        else await observe(lookup.identity, 'lookup');
-      }),
-    );
   };
 
   const workers = input.observeConcurrency ?? 16;
@@ -198,10 +180,12 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
     logger.error({ error: describeError(error) }, 'the inactive identity listing failed: open incidents not observed are left untouched');
   }
   // The leavers the source still shows active: one more listing, after a complete inactive one.
-  const notStartedListing = listingComplete ? notStartedPages(source, policy.terminationDateAttribute, leaverRule) : undefined;
-  if (notStartedListing) {
+  // Off with a lookback of 0, or where the source cannot list them; the source returns those with the
+  // termination attribute set, and the rule's dates are compared here, not by the source.
+  if (listingComplete && leaverRule.notStartedLookbackDays !== 0 && source.listNotStartedIdentities) {
+    const notStarted = source.listNotStartedIdentities(policy.terminationDateAttribute);
     try {
-      await streamPages(notStartedListing, (identity) => observe(identity, 'not-started'), workers);
+      await streamPages(notStarted, (identity) => observe(identity, 'not-started'), workers);
     } catch (error) {
       if (!(error instanceof SourceReadError)) throw error;
       listingComplete = false;
@@ -211,7 +195,34 @@ export async function observeIdentities(input: ObserveInput): Promise<ObserveRes
   }
 
   if (listingComplete) {
-    await confirmUnlisted();
+    // Each open incident's identity the complete listings did not contain is looked up on its own.
+    const unlisted = Object.values(input.openIncidents).filter((incident) => !listed.has(incident.identityId));
+    await Promise.all(
+      unlisted.map(async (incident) => {
+        addOutcome(stats, { kind: 'looked-up' });
+        const lastKnown = {
+          identity: { id: incident.identityId, name: incident.identityName, displayName: incident.displayName },
+          assessment: lastKnownAssessment(incident, nowMs),
+        };
+        const lookup = await source.lookupIdentity({ id: incident.identityId, name: incident.identityName }).catch((error: unknown) => {
+          if (!(error instanceof SourceReadError)) throw error;
+          readError ??= error;
+          logger.error(
+            { identity: incident.identityName, error: error.message },
+            "an open incident's identity was not listed and could not be looked up; the incident is left as it was",
+          );
+          observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'failed', error: error.classified } });
+          return undefined;
+        });
+        if (lookup === undefined) return;
+        logger.info(
+          { identity: incident.identityName, found: lookup.kind === 'found' ? (lookup.identity.inactive ? 'inactive' : 'active') : 'gone' },
+          "open incident's identity not listed: looked up on its own",
+        );
+        if (lookup.kind === 'gone') observations.push({ ...lastKnown, inactive: true, accounts: { kind: 'identity-gone' } });
+        else await observe(lookup.identity, 'lookup');
+      }),
+    );
   } else {
     // Identities not reached keep their first-seen instant and their verification for the next cycle.
     for (const [id, at] of Object.entries(input.firstSeenInactive)) if (!listed.has(id)) firstSeenKept[id] ??= at;
@@ -250,17 +261,16 @@ async function streamPages(
   observe: (identity: Identity) => Promise<void>,
   workers: number,
 ): Promise<void> {
-  const observePage = async (page: readonly Identity[]): Promise<void> => {
-    let next = 0;
-    const work = async (): Promise<void> => {
-      while (next < page.length) await observe(page[next++] as Identity);
-    };
-    await Promise.all(Array.from({ length: Math.min(workers, page.length) }, work));
-  };
   let previousPage: Promise<unknown> = Promise.resolve();
   try {
     for await (const page of pages) {
-      const current = observePage(page);
+      // The page's identities, taken one after another by each worker.
+      let next = 0;
+      const current = Promise.all(
+        Array.from({ length: Math.min(workers, page.length) }, async () => {
+          while (next < page.length) await observe(page[next++] as Identity);
+        }),
+      );
       await previousPage;
       previousPage = current;
     }
@@ -269,17 +279,6 @@ async function streamPages(
     throw error;
   }
   await previousPage;
-}
-
-/** What the source said about processing the identity, for the event; nothing when it said nothing. */
-function evidenceOf(identity: Identity): { evidence?: LeaverEvidence } {
-  if (identity.lastRefresh === undefined && identity.processingError === undefined) return {};
-  return {
-    evidence: {
-      ...(identity.lastRefresh === undefined ? {} : { lastRefresh: identity.lastRefresh }),
-      ...(identity.processingError ? { processingError: identity.processingError } : {}),
-    },
-  };
 }
 
 /** A value of a map keyed by a value from the source: only the map's own entries, never its prototype's. */
@@ -303,16 +302,37 @@ function lastKnownAssessment(incident: OpenIncident, nowMs: number): SlaAssessme
   };
 }
 
-/** The verifications that still hold: none once an application left `excludedApplications`. */
-function usableVerifications(input: ObserveInput): Readonly<Record<string, CleanVerification>> {
-  const { excludedApplications, identities } = input.verifiedClean;
-  if (verificationsStillHold(excludedApplications, input.policy.excludedApplications)) return identities;
-  const dropped = Object.keys(identities).length;
-  if (dropped > 0) {
-    input.logger.warn(
-      { dropped, before: excludedApplications },
-      'excludedApplications lost an application since identities were verified clean: every identity past SLA is read again this cycle',
-    );
-  }
-  return {};
+/** The SLA policy of a config. */
+export function policyFrom(config: Config): SlaPolicy {
+  return {
+    slaHours: config.slaHours,
+    defaultTier: config.leaver.defaultTier,
+    tierAttribute: config.leaver.tierAttribute,
+    terminationDateAttribute: config.leaver.terminationDateAttribute,
+    timeZone: config.leaver.timezone,
+    excludedApplications: new Set(config.excludedApplications),
+    renotifyMinutes: config.pagerduty.renotifyMinutes,
+  };
+}
+
+/** Who is a leaver besides those the source shows inactive. */
+export function leaverRuleFrom(config: Config): LeaverRule {
+  return { notStartedLookbackDays: config.leaver.notStartedLookbackDays, rehireDateAttribute: config.leaver.rehireDateAttribute };
+}
+
+/** What an operator does about a refused not-started listing. */
+export function notStartedListingFix(terminationDateAttribute: string): string {
+  return (
+    `make "${terminationDateAttribute}" searchable (IdentityIQ: Global Settings > Identity Mappings > ${terminationDateAttribute} > Searchable, ` +
+    `then refresh identities; Identity Security Cloud: the identity attribute must be in the search index), ` +
+    `or set leaver.notStartedLookbackDays to 0 to accept the blind spot`
+  );
+}
+
+/** The not-started listing's failure, with the fix: for logs, the summary and `check`. */
+export function notStartedListingError(error: SourceReadError, terminationDateAttribute: string): SourceReadError {
+  return new SourceReadError(`the not-started leaver listing failed: ${error.message}; ${notStartedListingFix(terminationDateAttribute)}`, {
+    classified: error.classified,
+    detail: error.detail,
+  });
 }

@@ -1,5 +1,5 @@
 import { fitEvent } from '../pagerduty/events.js';
-import { dedupKeyFor } from '../sla/incident.js';
+import { identityDedupKey } from '../sla/incident.js';
 import { nextProcessingRequested, planProcessingRequests, type ProcessingRequestRule } from '../sla/processing-request.js';
 import { appendProcessingRequestedRecords, type ProcessingRequestedRecord } from '../state/audit-processing.js';
 import type { CycleInput } from './cycle-input.js';
@@ -89,7 +89,7 @@ export function withProcessingRequestedAt(
   notifications: readonly Notification[],
   processingRequested: Readonly<Record<string, string>>,
 ): Notification[] {
-  const byKey = new Map(Object.entries(processingRequested).map(([id, at]) => [dedupKeyFor(id), at]));
+  const byKey = new Map(Object.entries(processingRequested).map(([id, at]) => [identityDedupKey(id), at]));
   return notifications.map((notification) => {
     const at = byKey.get(notification.event.dedup_key);
     const payload = notification.event.payload;

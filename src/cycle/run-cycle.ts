@@ -1,24 +1,20 @@
-import { deliverCycle } from './deliver-cycle.js';
-import { withRunLock } from '../delivery/with-run-lock.js';
-import { ExitCode, describeError, worstExitCode } from '../errors.js';
+import { countPlanned, deliverCycle, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
+import { withRunLock } from '../state/run-lock.js';
+import { ExitCode, describeError } from '../errors.js';
 import { sourceProfileOf } from '../source/source-profile.js';
-import { observeIdentities } from './observe.js';
+import { leaverRuleFrom, observeIdentities, policyFrom } from './observe.js';
 import { nextAccountChanges, readAccountChanges } from './account-changes.js';
 import { observeChainTasks, planTaskNotifications } from './chain-tasks.js';
-import { countPlanned, planNotifications, planStormNotifications, type DeliveryCounts } from './notifications.js';
 import type { CycleInput, CycleOutcome, CycleSummary } from './cycle-input.js';
-import { leaverRuleFrom, policyFrom } from './policy-from-config.js';
 import { decide } from '../sla/decide.js';
 import { planExceptionRecords } from '../sla/exception-audit.js';
 import { planStorms } from '../sla/storm.js';
-import { exitCodeForStop, untilStopped } from './stop-signal.js';
 import { countOpenByTier, writeCycleMetrics } from '../state/metrics.js';
-import { metricsSampleOf } from './metrics-sample.js';
-import { removeAbandonedTempFiles } from '../state/atomic-file.js';
-import { loadState } from '../state/load-state.js';
+import { removeAbandonedTempFiles } from '../state/local-file.js';
+import { loadState } from '../state/state-file.js';
 import { appendExceptionRecords } from '../state/exception-log.js';
 import { requestProcessingOfStalledLeavers, withProcessingRequestedAt } from './processing-requests.js';
-import { dedupKeyFor } from '../sla/incident.js';
+import { identityDedupKey } from '../sla/incident.js';
 
 /**
  * One poll cycle: lock, read state, observe IIQ, decide, deliver, record. Throws
@@ -44,8 +40,32 @@ async function cycleWithMetrics(input: CycleInput): Promise<CycleOutcome> {
     if (!dryRun) await removeAbandonedTempFiles(input.config.state.path);
     const outcome = await cycle(input, dryRun);
     // Inside the lock, so two runs never interleave their textfiles; a dry run changes nothing.
-    if (!dryRun)
-      await writeCycleMetrics(input.config.metrics.path, metricsSampleOf(outcome.summary, outcome.exitCode, Date.now()), input.logger);
+    if (!dryRun) {
+      const { summary } = outcome;
+      await writeCycleMetrics(
+        input.config.metrics.path,
+        {
+          finishedAtMs: Date.now(),
+          exitCode: outcome.exitCode,
+          durationMs: summary.durationMs,
+          inactiveListed: summary.inactiveListed,
+          notStartedListed: summary.notStartedListed,
+          pastSla: summary.pastSla,
+          verifiedCleanSkipped: summary.verifiedCleanSkipped,
+          verifiedCleanRechecked: summary.verifiedCleanRechecked,
+          accountChangedReads: summary.accountChangedReads,
+          changeWatermarkMs: summary.changeWatermark === undefined ? undefined : Date.parse(summary.changeWatermark),
+          openByTier: summary.openIncidentsByTier,
+          eventsSent: { trigger: summary.triggered, retrigger: summary.retriggered, resolve: summary.resolved },
+          deadLettered: summary.deadLettered,
+          sourceRequests: summary.sourceRequests,
+          openTaskIncidents: summary.openTaskIncidents,
+          processingRequested: summary.processingRequested,
+          processingRequestFailures: summary.processingRequestFailures,
+        },
+        input.logger,
+      );
+    }
     return outcome;
   } finally {
     input.stop?.removeEventListener('abort', onStop);
@@ -77,7 +97,13 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   }
 
   if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents, state.tasks);
-  const changes = await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop);
+  // The opt-in steps below (changed accounts, chain tasks, processing requests) are not entered when
+  // off and nothing of theirs is left in the state: off, each would read nothing, send nothing and keep nothing.
+  // Only a source that can say which accounts changed (ISC) reads changes; a remembered watermark is kept or dropped by the rule.
+  const changeReads = input.source.fetchChangedAccountOwners !== undefined || state.accountChanges !== undefined;
+  const changes = changeReads
+    ? await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop)
+    : { outcome: 'not read' as const, owners: undefined, error: undefined, supported: false };
   if (changes === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   const observing = observeIdentities({
     source: input.source,
@@ -104,28 +130,40 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     observed.readError ??= changes.error.message;
     observed.readErrorClassified ??= changes.error.classified;
   }
-  const accountChanges = nextAccountChanges({
-    previous: state.accountChanges,
-    read: changes,
-    cycleStart: now,
-    dryRun,
-    accountChangedReads: observed.accountChangedReads,
-  });
+  const accountChanges = changeReads
+    ? nextAccountChanges({
+        previous: state.accountChanges,
+        read: changes,
+        cycleStart: now,
+        dryRun,
+        accountChangedReads: observed.accountChangedReads,
+      })
+    : undefined;
   // The chain's own health (IIQ tasks such as the identity refresh): a failed read here is exit 3
   // and counts for the watchdog's health like any failed read; it changes no task incident.
-  const chain = await untilStopped(observeChainTasks(input.source, config.chain.tasks, now, logger), input.stop);
-  if (chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
-  observed.readError ??= chain.readError;
-  observed.readErrorClassified ??= chain.readErrorClassified;
+  // An open task incident whose task left the config is still resolved: the step runs while one is open.
+  const chainOn = config.chain.tasks.length > 0 || Object.keys(state.tasks).length > 0;
+  const chain = chainOn ? await untilStopped(observeChainTasks(input.source, config.chain.tasks, now, logger), input.stop) : undefined;
+  if (chainOn && chain === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
+  observed.readError ??= chain?.readError;
+  observed.readErrorClassified ??= chain?.readErrorClassified;
   // Opt-in, and before the cycle's events: a stalled leaver is handed to the source for processing.
-  const processing = await untilStopped(
-    requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) =>
-      Object.hasOwn(state.incidents, dedupKeyFor(id)),
-    ),
-    input.stop,
-  );
+  // Remembered requests are pruned by the same step, so it runs while any is left (requests since turned off).
+  const processingOn = config.leaver.requestProcessing || Object.keys(state.processingRequested ?? {}).length > 0;
+  const processing = processingOn
+    ? await untilStopped(
+        requestProcessingOfStalledLeavers(input, observed, state.processingRequested ?? {}, (id) =>
+          Object.hasOwn(state.incidents, identityDedupKey(id)),
+        ),
+        input.stop,
+      )
+    : { requested: 0, failures: 0, processingRequested: Object.create(null) as Record<string, string> };
   if (processing === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
-  const exceptionAudit = planExceptionRecords(observed.observations, state.exceptionsRecorded, now);
+  // Approved exceptions are opt-in too: without any, and none recorded, there is nothing to audit or forget.
+  const exceptionsOn = (input.exceptions?.length ?? 0) > 0 || Object.keys(state.exceptionsRecorded).length > 0;
+  const exceptionAudit = exceptionsOn
+    ? planExceptionRecords(observed.observations, state.exceptionsRecorded, now)
+    : { records: [], recorded: {} };
   const decisions = decide({
     observations: observed.observations,
     listingComplete: observed.listingComplete,
@@ -147,16 +185,19 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     renotifyMinutes: config.pagerduty.renotifyMinutes,
   });
   const eventContext = { source: config.pagerduty.source, ...sourceProfileOf(config) };
+  const individual = planNotifications(plan.individual, eventContext, now);
   const notifications = [
-    ...withProcessingRequestedAt(planNotifications(plan.individual, eventContext, now), processing.processingRequested),
+    ...(processingOn ? withProcessingRequestedAt(individual, processing.processingRequested) : individual),
     ...planStormNotifications(plan.storms, eventContext, now),
-    ...planTaskNotifications(chain, state.tasks, {
-      nowMs: now.getTime(),
-      renotifyMinutes: config.pagerduty.renotifyMinutes,
-      mayResolve: previousEvaluatedAtMs === undefined || now.getTime() >= previousEvaluatedAtMs,
-      source: config.pagerduty.source,
-      configuredTasks: config.chain.tasks,
-    }),
+    ...(chain
+      ? planTaskNotifications(chain, state.tasks, {
+          nowMs: now.getTime(),
+          renotifyMinutes: config.pagerduty.renotifyMinutes,
+          mayResolve: previousEvaluatedAtMs === undefined || now.getTime() >= previousEvaluatedAtMs,
+          source: config.pagerduty.source,
+          configuredTasks: config.chain.tasks,
+        })
+      : []),
   ];
 
   let counts: DeliveryCounts;
@@ -179,7 +220,7 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     counts = countPlanned(notifications);
   } else {
     // Before the state that remembers them: an exception line is written at least once (report de-duplicates).
-    await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
+    if (exceptionAudit.records.length > 0) await appendExceptionRecords(exceptionAudit.records, config.audit.path, logger);
     const recordedState = {
       ...state,
       exceptionsRecorded: exceptionAudit.recorded,
@@ -214,17 +255,17 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     sourceRequests: input.sourceRequestCount(),
     sourceReadError: observed.readError,
     openTaskIncidents: Object.keys(openTasks).length,
-    chainTasks: chain.observations.map((o) =>
-      o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
-    ),
+    chainTasks:
+      chain?.observations.map((o) =>
+        o.ok ? { task: o.task.name, health: o.health.problem ?? 'ok' } : { task: o.task.name, health: 'unread' },
+      ) ?? [],
     durationMs: Date.now() - startedMs,
     ...(input.stop?.aborted ? { interruptedBy: String(input.stop.reason) } : {}),
   };
-  const exitCode = worstExitCode(
-    counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok,
-    observed.readError ? ExitCode.sourceRead : ExitCode.ok,
-    exitCodeForStop(input.stop) ?? ExitCode.ok,
-  );
+  // The highest code wins: stopped (130/143) over a failed read (3) over a dead letter (1).
+  const exitCode =
+    exitCodeForStop(input.stop) ??
+    (observed.readError ? ExitCode.sourceRead : counts.deadLettered > 0 ? ExitCode.deadLettered : ExitCode.ok);
   if (!dryRun && exitCode === ExitCode.ok && config.health.heartbeatUrl) {
     await input.pingHeartbeat(config.health.heartbeatUrl).catch((error: unknown) => {
       logger.warn({ error: describeError(error) }, 'heartbeat ping failed');
@@ -270,4 +311,31 @@ function interrupted(
     interruptedBy: String(input.stop?.reason),
   };
   return { exitCode: exitCodeForStop(input.stop) ?? ExitCode.interruptedTerm, summary };
+}
+
+/** 130 after SIGINT, 143 after SIGTERM; undefined when the run was not stopped. */
+export function exitCodeForStop(signal: AbortSignal | undefined): ExitCode | undefined {
+  if (!signal?.aborted) return undefined;
+  return signal.reason === 'SIGINT' ? ExitCode.interruptedInt : ExitCode.interruptedTerm;
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (the promise is left running). */
+function untilStopped<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the promise's own rejection, passed through unchanged
+        reject(error);
+      },
+    );
+  });
 }

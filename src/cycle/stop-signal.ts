@@ -4,33 +4,6 @@ import { ExitCode } from '../errors.js';
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 export type StopSignalName = (typeof STOP_SIGNALS)[number];
 
-/** 130 after SIGINT, 143 after SIGTERM; undefined when the run was not stopped. */
-export function exitCodeForStop(signal: AbortSignal | undefined): ExitCode | undefined {
-  if (!signal?.aborted) return undefined;
-  return exitCodeForSignalName(signal.reason === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
-}
-
-/** The promise's value, or undefined as soon as `signal` aborts (the promise is left running). */
-export function untilStopped<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the promise's own rejection, passed through unchanged
-        reject(error);
-      },
-    );
-  });
-}
-
 /**
  * Turns SIGTERM / SIGINT into an abort of the returned signal (reason: the signal's name) while
  * `graceful()` says the command stops gracefully; otherwise, and on a second signal, calls

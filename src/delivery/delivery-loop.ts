@@ -4,12 +4,10 @@ import { describeError, type WatchdogError } from '../errors.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
 import type { PagerDutySender } from '../pagerduty/sender.js';
 import type { StateChange } from '../sla/state-change.js';
-import type { DeliveryBook } from '../state/apply-delivery.js';
+import { DeliveryRecorder, type DeliveryBook, type DeliveryTicket } from '../state/journal.js';
 import { appendAuditRecords } from '../state/audit-log.js';
-import { appendDeadLetter, type DeadLetter } from '../state/dead-letter-file.js';
-import { DeliveryRecorder, type DeliveryTicket } from '../state/delivery-recorder.js';
-import { saveState } from '../state/load-state.js';
-import type { WatchdogState } from '../state/state-file.js';
+import { appendDeadLetter } from '../state/dead-letter-file.js';
+import { saveState, type WatchdogState } from '../state/state-file.js';
 
 /** One event to deliver, and the state change its delivery makes (absent: an old dead-letter line that describes none). */
 export interface PlannedDelivery {
@@ -48,14 +46,6 @@ export interface DeliveryLoopOptions {
   writeStderr: (text: string) => void;
 }
 
-/** How one batch is sent. */
-export interface BatchOptions {
-  /** Deliveries in flight at once (the sender paces and limits on its own too); default: all. */
-  concurrency?: number;
-  /** Once an event fails for a reason other than PagerDuty refusing it, attempt no more in this batch. */
-  stopWhenUnavailable?: boolean;
-}
-
 /**
  * The journaled delivery loop, the same for a cycle and for replay: each batch's intents are
  * journaled (one fsynced write) before any request; each answer is journaled and applied to the
@@ -86,7 +76,15 @@ export class DeliveryLoop {
   }
 
   /** Delivers a batch; outcomes are in the order of `planned`. Throws LocalFileError when the intents cannot be journaled. */
-  async deliver(planned: readonly PlannedDelivery[], batch: BatchOptions = {}): Promise<DeliveryOutcome[]> {
+  async deliver(
+    planned: readonly PlannedDelivery[],
+    batch: {
+      /** Deliveries in flight at once (the sender paces and limits on its own too); default: all. */
+      concurrency?: number;
+      /** Once an event fails for a reason other than PagerDuty refusing it, attempt no more in this batch. */
+      stopWhenUnavailable?: boolean;
+    } = {},
+  ): Promise<DeliveryOutcome[]> {
     if (planned.length === 0) return [];
     if (this.stopping) return planned.map(() => ({ kind: 'not-sent', why: 'stopping' }));
     const recordable = planned.flatMap((p, index) => (p.change ? [{ index, change: p.change, event: p.event }] : []));
@@ -141,7 +139,7 @@ export class DeliveryLoop {
 
   async #deadLetter({ event, change }: PlannedDelivery, attempts: number, error: string): Promise<void> {
     const { logger, deadLetterPath = '' } = this.options;
-    const letter: DeadLetter = { failedAt: this.options.clock().toISOString(), attempts, error, event, ...(change ? { change } : {}) };
+    const letter = { failedAt: this.options.clock().toISOString(), attempts, error, event, ...(change ? { change } : {}) };
     logger.error(
       { dedup_key: event.dedup_key, event_action: event.event_action, attempts, error },
       'PagerDuty event undeliverable: dead-lettered',

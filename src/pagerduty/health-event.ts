@@ -1,5 +1,5 @@
 import { HEALTH_DEDUP_KEY, type HealthState } from '../sla/health.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 import { CLIENT_NAME, fitEvent, type PagerDutyEvent } from './events.js';
 
 /** The watchdog's own incident: it failed `consecutiveFailures` cycles in a row. */

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { createRequestCore, type HttpAnswer } from '../http/request-core.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 
 /** What the PagerDuty probe found. */
 export interface PagerDutyProbe {

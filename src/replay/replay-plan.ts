@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
-import { DEDUP_KEY_PREFIX, classifyDedupKey, type DedupKeyKind } from '../sla/dedup-keys.js';
+import { classifyDedupKey, DEDUP_KEY_PREFIX, type OpenIncident } from '../sla/incident.js';
 import type { HealthState } from '../sla/health.js';
-import type { OpenIncident } from '../sla/incident.js';
 import { dedupKeyOfChange, kindOfChange, type StateChange } from '../sla/state-change.js';
 import type { OpenStorm } from '../sla/storm.js';
 import type { AuditEventLine } from '../state/audit-line.js';
 import { incidentFromAudit } from '../state/rebuild-from-audit.js';
 import type { DeadLetter, DeadLetterEntry } from '../state/dead-letter-file.js';
 import type { PagerDutyEvent } from '../pagerduty/events.js';
+
+/** What a dedup key stands for. */
+type DedupKeyKind = ReturnType<typeof classifyDedupKey>;
 
 /** What the audit log says about one incident (instants in epoch ms). */
 export interface IncidentHistory {

@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import { ExitCode } from '../errors.js';
 import { DeliveryLoop, type DeliveryOutcome, type PlannedDelivery } from '../delivery/delivery-loop.js';
 import type { DeliveryMode } from '../delivery/mode.js';
-import { withRunLock } from '../delivery/with-run-lock.js';
+import { withRunLock } from '../state/run-lock.js';
 import { planReplay, withReplayReason, type IncidentHistory, type ReplayStep } from './replay-plan.js';
 import { readDeadLetters } from '../state/dead-letter-file.js';
 import { rewriteKeepingLines } from '../state/json-lines.js';
 import { readAuditHistory } from './audit-history.js';
 import { describeFileCause, guardLocalFile } from '../state/local-file.js';
-import { loadState } from '../state/load-state.js';
-import { exitCodeForStop } from '../cycle/stop-signal.js';
+import { loadState } from '../state/state-file.js';
+import { exitCodeForStop } from '../cycle/run-cycle.js';
 
 /** What a replay needs; I/O is injected so tests can swap it. */
 export interface ReplayInput {

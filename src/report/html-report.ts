@@ -3,7 +3,7 @@ import { REPORT_CSS } from './html-style.js';
 import { MARKERS, OKABE_ITO, escapeMarkup as esc, formatMinutes, humanDuration } from './markup.js';
 import type { ScopeFigures } from './summary.js';
 import { renderBarChart, renderLineChart, type LineSeries } from './svg-chart.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 
 /** Where the figures come from, for the page's heading. */
 export interface HtmlHeading {

@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseConfig } from '../config/config.js';
 import { ConfigError } from '../errors.js';
 import { omitKeys } from '../omit-keys.js';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 
 /** Where the fakes listen: IIQ context root, ISC tenant URL, PagerDuty events URL. */
 export interface FakeEndpoints {

@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { PRODUCT_NAME } from '../sla/dedup-keys.js';
+import { PRODUCT_NAME } from '../sla/incident.js';
 
 /** Quotes one word for a POSIX shell (left bare when it has nothing the shell would touch). */
 export function shellQuote(word: string): string {

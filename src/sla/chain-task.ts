@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoInstant } from '../parse/iso-instant.js';
-import { taskDedupKey } from './dedup-keys.js';
+import { taskDedupKey } from './incident.js';
 import { isRenotifyDue } from './renotify.js';
 
 /** How an IIQ task run ended; `undefined` while it runs. Statuses IIQ may add later read as `other`. */

@@ -1,15 +1,10 @@
 import type { AccountsObservation } from './account-policy.js';
 import type { SlaAssessment } from './policy.js';
-import { dedupKeyFor, type Breach, type OpenIncident } from './incident.js';
+import { identityDedupKey, type Breach, type OpenIncident } from './incident.js';
 import { isEscalation, isRenotifyDue } from './renotify.js';
 import { HOUR_MS } from './time-units.js';
 import type { LeaverStage } from './leaver.js';
-
-/** What the source says about its own processing of a leaver (IIQ SCIM `lastRefresh`, ISC processing error). */
-export interface LeaverEvidence {
-  lastRefresh?: string | null;
-  processingError?: { stage: string | undefined };
-}
+import type { Identity } from './identity.js';
 
 /** What the cycle saw of one listed identity. */
 export interface Observation {
@@ -18,8 +13,8 @@ export interface Observation {
   inactive: boolean;
   /** Set for a leaver the source still shows active (`not-started`); absent = as `inactive` says. */
   leaverStage?: LeaverStage;
-  /** What the source says about processing the identity; absent = nothing. */
-  evidence?: LeaverEvidence;
+  /** What the source says about its own processing of the leaver (IIQ SCIM `lastRefresh`, ISC processing error); absent = nothing. */
+  evidence?: Pick<Identity, 'lastRefresh' | 'processingError'>;
   assessment: SlaAssessment;
   accounts: AccountsObservation;
 }
@@ -72,7 +67,7 @@ export function decide(input: DecideInput): Decision[] {
   const decisions: Decision[] = [];
   const observed = new Set<string>();
   for (const observation of input.observations) {
-    const dedupKey = dedupKeyFor(observation.identity.id);
+    const dedupKey = identityDedupKey(observation.identity.id);
     observed.add(dedupKey);
     const decision = decideOne(observation, input.openIncidents[dedupKey], input);
     if (decision) decisions.push(decision);
@@ -138,7 +133,7 @@ function decideOne(observation: Observation, previous: OpenIncident | undefined,
   if (!severity) return previous && { action: 'hold', reason: 'no counted account is past its SLA', incident: previous };
 
   const breach: Breach = {
-    dedupKey: dedupKeyFor(observation.identity.id),
+    dedupKey: identityDedupKey(observation.identity.id),
     identityId: observation.identity.id,
     identityName: observation.identity.name,
     displayName: observation.identity.displayName,

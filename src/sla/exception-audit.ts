@@ -17,9 +17,6 @@ export interface ExceptionAuditRecord {
   recorded_at: string;
 }
 
-/** Exceptions already audited: `<identity id>:<fingerprint>` → the instant the exception expires. Kept in the state file. */
-export type RecordedExceptions = Record<string, string>;
-
 /**
  * The exception records this cycle must append, and the recorded set to keep afterwards. An
  * exception is recorded the first cycle it keeps an overdue account of an identity from
@@ -27,11 +24,12 @@ export type RecordedExceptions = Record<string, string>;
  */
 export function planExceptionRecords(
   observations: readonly Observation[],
-  recorded: Readonly<RecordedExceptions>,
+  /** Exceptions already audited: `<identity id>:<fingerprint>` → the instant the exception expires. Kept in the state file. */
+  recorded: Readonly<Record<string, string>>,
   now: Date,
-): { records: ExceptionAuditRecord[]; recorded: RecordedExceptions } {
+): { records: ExceptionAuditRecord[]; recorded: Record<string, string> } {
   const nowMs = now.getTime();
-  const next: RecordedExceptions = {};
+  const next: Record<string, string> = {};
   for (const [key, expiresAt] of Object.entries(recorded)) if (Date.parse(expiresAt) > nowMs) next[key] = expiresAt;
   const records: ExceptionAuditRecord[] = [];
   for (const observation of observations) {

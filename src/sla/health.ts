@@ -1,5 +1,5 @@
-/** Dedup key of the watchdog's own health incident; defined with the other keys in dedup-keys.ts. */
-export { HEALTH_DEDUP_KEY } from './dedup-keys.js';
+/** Dedup key of the watchdog's own health incident; defined with the other keys in incident.ts. */
+export { HEALTH_DEDUP_KEY } from './incident.js';
 
 /** What the state file remembers about the watchdog's own health. */
 export interface HealthState {

@@ -1,6 +1,6 @@
 import type { Account, Identity } from './identity.js';
 import type { Severity } from './incident.js';
-import { parseTerminationInstant, type TerminationSource } from './termination.js';
+import { parseTerminationInstant } from './leaver.js';
 import { describeValue } from '../parse/describe-value.js';
 import { HOUR_MS } from './time-units.js';
 
@@ -22,7 +22,8 @@ export interface SlaAssessment {
   unknownTierValue: string | undefined;
   slaHours: number;
   terminatedAtMs: number;
-  terminationSource: TerminationSource;
+  /** How the termination instant was established. */
+  terminationSource: 'attribute' | 'first-seen';
   slaDeadlineMs: number;
   elapsedMs: number;
   severity: Severity | undefined;

@@ -1,27 +1,27 @@
 import type { Identity } from './identity.js';
-import type { AccountPolicy, AccountsObservation } from './account-policy.js';
-import { pastEarliestSla } from './account-policy.js';
+import { pastEarliestSla, type AccountPolicy, type AccountsObservation } from './account-policy.js';
 import type { OpenIncident } from './incident.js';
 import { assessIdentity, severityFor, type SlaAssessment, type SlaPolicy } from './policy.js';
-import { decideRecheck, verifiedNow, type CleanVerification } from './recheck.js';
 import { HOUR_MS } from './time-units.js';
 import type { LeaverVerdict } from './leaver.js';
-
-/** What assessing a leaver looks at besides the identity and the policy. */
-export interface AssessLeaverInput {
-  /** When the identity was first seen inactive (the cycle's instant when never). */
-  firstSeenMs: number;
-  /** The identity's open incident, if any. */
-  openIncident: OpenIncident | undefined;
-  nowMs: number;
-}
+import { hash32 } from '../string-hash.js';
 
 /**
  * Pure: where a leaver stands against its SLA. While an incident is open, a termination attribute
  * that disappears or becomes unparseable (an HR glitch) is not a remediation: the incident keeps
  * the instant it was opened with. Only a valid instant (one now in the future included) replaces it.
  */
-export function assessLeaver(identity: Identity, policy: SlaPolicy, input: AssessLeaverInput): SlaAssessment {
+export function assessLeaver(
+  identity: Identity,
+  policy: SlaPolicy,
+  input: {
+    /** When the identity was first seen inactive (the cycle's instant when never). */
+    firstSeenMs: number;
+    /** The identity's open incident, if any. */
+    openIncident: OpenIncident | undefined;
+    nowMs: number;
+  },
+): SlaAssessment {
   const assessment = assessIdentity(identity, policy, input.firstSeenMs, input.nowMs);
   const incident = input.openIncident;
   if (assessment.terminationSource === 'attribute' || incident === undefined) return assessment;
@@ -38,25 +38,26 @@ export function assessLeaver(identity: Identity, policy: SlaPolicy, input: Asses
   };
 }
 
-/** Why an identity's accounts are not read, and no observation of it goes to the decision. */
-export type SkipReason = 'not a leaver' | 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
-
-/** Why an identity's accounts are read this cycle. */
-export type PlannedReadReason =
-  'first read' | 'read every cycle' | 'open incident' | 're-check due' | 'termination instant changed' | 'tier changed' | 'account changed';
-
-/** Why an identity goes to the decision without an account read. */
-export type DecidedReason = 'no longer a leaver';
-
 /**
- * What to do with one identity the source listed (or looked up), with one named reason.
+ * What to do with one identity the source listed (or looked up), with one named reason: why its
+ * accounts are not read (skip), why they are read this cycle (read), or why it goes to the
+ * decision without a read (decided).
  * `rechecksVerification`: the read re-checks an identity verified clean (counted apart).
  * `keepVerification`: the verification to carry into the next cycle's state when nothing is read.
  */
 export type ReadPlan =
-  | { kind: 'skip'; reason: SkipReason; keepVerification: CleanVerification | undefined }
-  | { kind: 'read'; reason: PlannedReadReason; rechecksVerification: boolean; verification: CleanVerification | undefined }
-  | { kind: 'decided'; reason: DecidedReason };
+  | {
+      kind: 'skip';
+      reason: 'not a leaver' | 'not past SLA' | 'listing shows nothing enabled' | 'verified clean, re-check not due';
+      keepVerification: CleanVerification | undefined;
+    }
+  | {
+      kind: 'read';
+      reason: 'first read' | Exclude<ReadReason, 'not verified clean'>;
+      rechecksVerification: boolean;
+      verification: CleanVerification | undefined;
+    }
+  | { kind: 'decided'; reason: 'no longer a leaver' };
 
 /** Everything planning one identity looks at; nothing else is read. */
 export interface ReadPlanInput {
@@ -124,7 +125,7 @@ export function planRead(input: ReadPlanInput): ReadPlan {
     ownsChangedAccount: changed,
   });
   if (!recheck.read) return { kind: 'skip', reason: 'verified clean, re-check not due', keepVerification: verification };
-  const reason: PlannedReadReason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
+  const reason = recheck.reason === 'not verified clean' ? 'first read' : recheck.reason;
   return { kind: 'read', reason, rechecksVerification: RECHECK_REASONS.has(recheck.reason), verification };
 }
 
@@ -142,8 +143,12 @@ export function isClean(accounts: AccountsObservation): boolean {
   );
 }
 
-/** What an account read (done as planned) means for the identity's verification. */
-export interface VerificationAfterReadInput {
+/**
+ * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
+ * now; a failed read keeps the one it had (nothing was learnt) unless an account of the identity
+ * changed, which the next cycle must then read; anything else keeps none.
+ */
+export function verificationAfterRead(input: {
   accounts: AccountsObservation;
   assessment: Pick<SlaAssessment, 'severity' | 'terminatedAtMs' | 'tier'>;
   /** The verification the read was planned with. */
@@ -152,14 +157,7 @@ export interface VerificationAfterReadInput {
   nowMs: number;
   /** The read was made because one of the identity's accounts changed. */
   ownsChangedAccount?: boolean;
-}
-
-/**
- * Pure: the verification to keep after a read. A clean read past the tier SLA verifies the identity
- * now; a failed read keeps the one it had (nothing was learnt) unless an account of the identity
- * changed, which the next cycle must then read; anything else keeps none.
- */
-export function verificationAfterRead(input: VerificationAfterReadInput): CleanVerification | undefined {
+}): CleanVerification | undefined {
   const { accounts, assessment } = input;
   if (accounts.kind === 'failed') return input.ownsChangedAccount === true ? undefined : input.previous;
   if (isClean(accounts) && assessment.severity && input.recheckCleanHours > 0 && Number.isFinite(assessment.terminatedAtMs)) {
@@ -254,4 +252,113 @@ export function addOutcome(into: ObserveStats, outcome: ObserveOutcome): Observe
   if (plan.kind === 'read' && plan.rechecksVerification) into.verifiedCleanRechecked += 1;
   if (plan.kind === 'read' && plan.reason === 'account changed') into.accountChangedReads += 1;
   return into;
+}
+
+/**
+ * One identity verified clean, as kept in the state file: when (epoch seconds), and the
+ * termination instant (epoch ms) and tier it was verified under. A tuple keeps 100,000 of them small.
+ */
+export type CleanVerification = readonly [verifiedAtSeconds: number, terminatedAtMs: number, tier: string];
+
+/** Why an identity's accounts are read this cycle. */
+export type ReadReason =
+  | 'read every cycle'
+  | 'not verified clean'
+  | 'open incident'
+  | 're-check due'
+  | 'termination instant changed'
+  | 'tier changed'
+  | 'account changed';
+
+/** What the decision looks at: the identity as listed now, its verification, and the clock of the cycle. */
+export interface RecheckInput {
+  identityId: string;
+  verification: CleanVerification | undefined;
+  terminatedAtMs: number;
+  tier: string;
+  hasOpenIncident: boolean;
+  nowMs: number;
+  /** `leaver.recheckCleanHours`; 0 = read every cycle. */
+  recheckCleanHours: number;
+  /** The source changed one of its accounts since the watermark: a skip becomes a read. */
+  ownsChangedAccount?: boolean;
+}
+
+/**
+ * Where in the second half of the interval a re-check falls: a fraction in [0, 1) from a hash of
+ * the identity's id and the second it was verified. The verification instant is part of the hash
+ * so that each round draws a new point: a fixed point per id would give each identity a fixed
+ * period, and identities verified together would meet again at common multiples of their periods
+ * (a simulated week bunched up to eight times the average share into one cycle).
+ */
+export function recheckFraction(identityId: string, verifiedAtSeconds: number): number {
+  return hash32(`${identityId}\n${verifiedAtSeconds}`) / 2 ** 32;
+}
+
+/**
+ * When a verification falls due: spread evenly over the second half of `recheckCleanHours`
+ * after it, so identities verified together (the first cycle) are re-read over hours, not at once.
+ */
+export function recheckDueAtMs(identityId: string, verifiedAtMs: number, recheckCleanHours: number): number {
+  const halfMs = (recheckCleanHours * HOUR_MS) / 2;
+  return verifiedAtMs + halfMs + Math.floor(recheckFraction(identityId, Math.floor(verifiedAtMs / 1000)) * halfMs);
+}
+
+/** The due instant of a stored verification. */
+export function verificationDueAtMs(identityId: string, verification: CleanVerification, recheckCleanHours: number): number {
+  return recheckDueAtMs(identityId, verification[0] * 1000, recheckCleanHours);
+}
+
+/**
+ * Pure: read an identity past SLA this cycle, or skip it as verified clean. Skipped only
+ * when verified under the same termination instant and tier, with no open incident, and its
+ * re-check not yet due; a verification from the future (the clock stepped back) is not trusted.
+ * An account the source changed since the watermark turns the skip into a read.
+ */
+export function decideRecheck(
+  input: RecheckInput,
+): { read: true; reason: ReadReason } | { read: false; reason: 'verified clean'; dueAtMs: number } {
+  const { verification } = input;
+  if (input.recheckCleanHours === 0) return { read: true, reason: 'read every cycle' };
+  if (input.hasOpenIncident) return { read: true, reason: 'open incident' };
+  if (!verification) return { read: true, reason: 'not verified clean' };
+  if (verification[1] !== input.terminatedAtMs) return { read: true, reason: 'termination instant changed' };
+  if (verification[2] !== input.tier) return { read: true, reason: 'tier changed' };
+  const dueAtMs = verificationDueAtMs(input.identityId, verification, input.recheckCleanHours);
+  if (input.nowMs >= dueAtMs || verification[0] * 1000 > input.nowMs) return { read: true, reason: 're-check due' };
+  // Only an identity that would otherwise be skipped is read for this reason: nobody else is added.
+  if (input.ownsChangedAccount) return { read: true, reason: 'account changed' };
+  return { read: false, reason: 'verified clean', dueAtMs };
+}
+
+/** The verification to record after a complete read that found nothing enabled and nothing unknown. */
+export function verifiedNow(nowMs: number, terminatedAtMs: number, tier: string): CleanVerification {
+  return [Math.floor(nowMs / 1000), terminatedAtMs, tier];
+}
+
+/**
+ * Whether verifications made under the excluded applications `before` still hold under `now`:
+ * only while no application left the list (an account of a no-longer-excluded application counts now).
+ */
+export function verificationsStillHold(before: readonly string[], now: ReadonlySet<string>): boolean {
+  return before.every((application) => now.has(application));
+}
+
+/**
+ * How many stored verifications will be skipped at `nowMs` (not due, not from the future), for a
+ * source choosing between per-identity and bulk reads before the listing says who changed.
+ */
+export function countNotDue(
+  verifications: Readonly<Record<string, CleanVerification>>,
+  nowMs: number,
+  recheckCleanHours: number,
+  hasOpenIncident: (identityId: string) => boolean,
+): number {
+  if (recheckCleanHours === 0) return 0;
+  let notDue = 0;
+  for (const [id, verification] of Object.entries(verifications)) {
+    if (verification[0] * 1000 > nowMs || hasOpenIncident(id)) continue;
+    if (nowMs < verificationDueAtMs(id, verification, recheckCleanHours)) notDue += 1;
+  }
+  return notDue;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HEALTH_DEDUP_KEY } from './dedup-keys.js';
+import { HEALTH_DEDUP_KEY } from './incident.js';
 import { incidentFactsSchema, openIncidentSchema, severitySchema as severity, type IncidentFacts, type OpenIncident } from './incident.js';
 import type { OpenStorm } from './storm.js';
 import { taskChangeFactsSchema, type OpenTaskIncident } from './chain-task.js';

@@ -1,5 +1,5 @@
 import type { Decision } from './decide.js';
-import { applicationDedupKey } from './dedup-keys.js';
+import { applicationDedupKey } from './incident.js';
 import { breachApplications, type OpenIncident, type Severity } from './incident.js';
 import { isEscalation, isRenotifyDue } from './renotify.js';
 
@@ -56,7 +56,7 @@ export interface StormInput {
 
 const MAX_NAMES = 20;
 
-/** The dedup key of a new application incident; the rules live in dedup-keys.ts. */
+/** The dedup key of a new application incident; the rules live with the other keys in incident.ts. */
 export const stormDedupKey = applicationDedupKey;
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { appendJsonLine } from './atomic-file.js';
+import { appendJsonLine } from './local-file.js';
 import type { OpenIncident } from '../sla/incident.js';
 import type { TaskAuditRecord } from './audit-task.js';
 
@@ -46,22 +46,18 @@ export async function appendAuditRecords(records: readonly DeliveryAuditRecord[]
   }
 }
 
-/** The audit record of a delivered trigger (or re-trigger) of an incident. Pure. */
-export function auditTrigger(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
-  return auditBase(incident, sentAt, 'trigger', reason);
-}
-
 /** The audit record of a delivered resolve: with breach_minutes (from the SLA deadline) and open_minutes. Pure. */
 export function auditResolve(incident: OpenIncident, sentAt: string, reason: string): AuditRecord {
   const sentMs = Date.parse(sentAt);
   return {
-    ...auditBase(incident, sentAt, 'resolve', reason),
+    ...auditRecord(incident, sentAt, 'resolve', reason),
     breach_minutes: roundMinutes(sentMs - Date.parse(incident.slaDeadline)),
     open_minutes: roundMinutes(sentMs - Date.parse(incident.firstSentAt)),
   };
 }
 
-function auditBase(incident: OpenIncident, sentAt: string, action: 'trigger' | 'resolve', reason: string): AuditRecord {
+/** The audit record of a delivered trigger (or re-trigger) of an incident, and the base of a resolve's. Pure. */
+export function auditRecord(incident: OpenIncident, sentAt: string, action: 'trigger' | 'resolve', reason: string): AuditRecord {
   return {
     sent_at: sentAt,
     event_action: action,

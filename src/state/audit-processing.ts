@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { appendJsonLine } from './atomic-file.js';
+import { appendJsonLine } from './local-file.js';
 
 /** One audit line per processing request the source accepted (the watchdog's only write to it). */
 export interface ProcessingRequestedRecord {

@@ -3,7 +3,7 @@ import type { PagerDutyEvent } from '../pagerduty/events.js';
 import { firstIssue } from '../parse/first-issue.js';
 import { isoInstant } from '../parse/iso-instant.js';
 import { stateChangeSchema, type StateChange } from '../sla/state-change.js';
-import { appendJsonLine } from './atomic-file.js';
+import { appendJsonLine } from './local-file.js';
 import { readJsonLines } from './json-lines.js';
 import { omitKeys } from '../omit-keys.js';
 

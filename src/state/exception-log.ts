@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ExceptionAuditRecord } from '../sla/exception-audit.js';
-import { appendJsonLine } from './atomic-file.js';
+import { appendJsonLine } from './local-file.js';
 
 /** Appends exception records to the audit log; a failure is logged with the records, never fatal (nothing was sent). */
 export async function appendExceptionRecords(records: readonly ExceptionAuditRecord[], auditPath: string, logger: Logger): Promise<void> {

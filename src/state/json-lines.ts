@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, type FileHandle } from 'node:fs/promises';
-import { openRegularFile } from './regular-file.js';
+import { openRegularFile } from './local-file.js';
 
 /** A line longer than this is not one the watchdog wrote (an event is under 512 KB): skipped, never built. */
 export const MAX_LINE_BYTES = 1024 * 1024;

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
 import type { OpenIncident } from '../sla/incident.js';
-import { writeFileAtomic } from './atomic-file.js';
-import { readRegularFileText } from './regular-file.js';
+import { readRegularFileText, writeFileAtomic } from './local-file.js';
 
 const PREFIX = 'iiq_leaver_sla_watchdog';
 const LAST_SUCCESS = `${PREFIX}_last_success_timestamp_seconds`;

@@ -1,4 +1,4 @@
-import { classifyDedupKey } from '../sla/dedup-keys.js';
+import { classifyDedupKey } from '../sla/incident.js';
 import type { OpenIncident } from '../sla/incident.js';
 import { openTaskIncidentSchema, type OpenTaskIncident } from '../sla/chain-task.js';
 import { parseAuditLogLine, type AuditEventLine, type ChainTaskLine } from './audit-line.js';

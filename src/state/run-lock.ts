@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { LockHeldError } from '../errors.js';
-import { openRegularFile } from './regular-file.js';
+import { LockHeldError, describeError } from '../errors.js';
+import { openRegularFile, guardLocalFile } from './local-file.js';
+import type { Logger } from 'pino';
 
 /** A lock older than this (no heartbeat) belongs to a run that died: take it over. */
 export const LOCK_STALE_MS = 120_000;
@@ -107,11 +108,25 @@ async function claimTakeover(lockPath: string, generation: string, content: stri
 async function confirmHeld(lockPath: string, token: string): Promise<RunLock> {
   const written = await readSnapshot(lockPath);
   if (written?.owner.token !== token) throw new LockHeldError(`another run took the lock ${lockPath} at the same moment; exiting`);
-  await removeLeftovers(lockPath, token);
-  return holdLock(lockPath, token);
-}
-
-function holdLock(lockPath: string, token: string): RunLock {
+  // Claims and candidates a killed takeover left behind (old ones only: a young one may be in use).
+  const folder = dirname(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const leftovers = names.filter(
+    (name) =>
+      name.startsWith(prefix) &&
+      /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) &&
+      !name.includes(token),
+  );
+  for (const name of leftovers) {
+    const path = join(folder, name);
+    const ageMs = await stat(path).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
+    if (ageMs > LOCK_STALE_MS) await rm(path, { force: true });
+  }
+  // Held: the heartbeat keeps its mtime young until it is released.
   const heartbeat = setInterval(() => {
     const now = new Date();
     utimes(lockPath, now, now).catch(() => undefined);
@@ -180,27 +195,6 @@ function describeOwner(owner: Partial<LockOwner>): string {
   return `pid ${owner.pid ?? '?'} on ${owner.host ?? '?'} since ${owner.startedAt ?? '?'}`;
 }
 
-/** Claims and candidates a killed takeover left behind (old ones only: a young one may be in use). */
-async function removeLeftovers(lockPath: string, token: string): Promise<void> {
-  const folder = dirname(lockPath);
-  const prefix = `${basename(lockPath)}.`;
-  const names = await readdir(folder).catch(() => [] as string[]);
-  const leftovers = names.filter(
-    (name) =>
-      name.startsWith(prefix) &&
-      /^(takeover-[0-9a-f]+-\d+|[0-9a-f]{32}\.candidate)$/.test(name.slice(prefix.length)) &&
-      !name.includes(token),
-  );
-  for (const name of leftovers) {
-    const path = join(folder, name);
-    const ageMs = await stat(path).then(
-      (info) => Date.now() - info.mtimeMs,
-      () => 0,
-    );
-    if (ageMs > LOCK_STALE_MS) await rm(path, { force: true });
-  }
-}
-
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -208,5 +202,24 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: it exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `body` inside the run lock of `statePath`, `<state.path>.lock` (cycle and replay alike). Throws LockHeldError
+ * (exit 4) or LocalFileError (exit 5); a lock that cannot be removed is logged, and the next run
+ * takes it over.
+ */
+export async function withRunLock<T>(statePath: string, logger: Logger, body: () => Promise<T>): Promise<T> {
+  const lockPath = `${statePath}.lock`;
+  const lock = await guardLocalFile('create the run lock', lockPath, () => acquireRunLock(lockPath));
+  try {
+    return await body();
+  } finally {
+    await lock
+      .release()
+      .catch((error: unknown) =>
+        logger.error({ path: lockPath, error: describeError(error) }, 'run lock could not be removed (the next run takes it over)'),
+      );
   }
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { removeAbandonedTempFiles } from '../../src/state/atomic-file.js';
+import { removeAbandonedTempFiles } from '../../src/state/local-file.js';
 import { readState, writeState, emptyState } from '../../src/state/state-file.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

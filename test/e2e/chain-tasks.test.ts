@@ -6,7 +6,7 @@ import { startFakeIiq, type FakeIiq, type FakeTaskResult } from '../../src/sandb
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
 import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
-import { taskDedupKey } from '../../src/sla/dedup-keys.js';
+import { taskDedupKey } from '../../src/sla/incident.js';
 import { HOUR_MS, NOW, at } from '../helpers/clock.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 

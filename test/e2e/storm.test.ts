@@ -6,7 +6,7 @@ import { startFakeIiq, type FakeIdentity, type FakeIiq } from '../../src/sandbox
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
-import { applicationDedupKey } from '../../src/sla/dedup-keys.js';
+import { applicationDedupKey } from '../../src/sla/incident.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW } from '../helpers/clock.js';
 

@@ -1,5 +1,5 @@
 // Child process for the kill -9 test: rewrites the file atomically forever, printing a line after each write.
-import { writeFileAtomic } from '../../dist/src/state/atomic-file.js';
+import { writeFileAtomic } from '../../dist/src/state/local-file.js';
 
 const [path] = process.argv.slice(2);
 for (let version = 0; ; version += 1) {

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { nextAccountChanges, readAccountChanges } from '../../../src/cycle/account-changes.js';
 import { observeIdentities } from '../../../src/cycle/observe.js';
 import type { Account, Identity, IdentitySource } from '../../../src/source/identity-source.js';
-import type { AccountChangesState } from '../../../src/state/state-file.js';
-import { emptyVerifiedClean } from '../../../src/state/verified-clean.js';
+import type { AccountChangesState } from '../../../src/cycle/account-changes.js';
+import { emptyVerifiedClean } from '../../../src/state/state-file.js';
 import { testPolicy } from '../../helpers/sla-fixtures.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');

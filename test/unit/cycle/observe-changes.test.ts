@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { observeIdentities } from '../../../src/cycle/observe.js';
 import type { Account, Identity, IdentitySource } from '../../../src/source/identity-source.js';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
-import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/verified-clean.js';
+import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/state-file.js';
 import { testPolicy } from '../../helpers/sla-fixtures.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');

@@ -6,7 +6,7 @@ import type { ObserveInput } from '../../../src/cycle/observe-input.js';
 import { decide } from '../../../src/sla/decide.js';
 import type { Identity, IdentitySource } from '../../../src/source/identity-source.js';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
-import { emptyVerifiedClean } from '../../../src/state/verified-clean.js';
+import { emptyVerifiedClean } from '../../../src/state/state-file.js';
 import { HOUR_MS as HOUR, NOW_MS } from '../../helpers/clock.js';
 import { janeIncident, testPolicy } from '../../helpers/sla-fixtures.js';
 

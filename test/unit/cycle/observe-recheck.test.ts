@@ -7,7 +7,7 @@ import type { ObserveInput } from '../../../src/cycle/observe-input.js';
 import { observeIdentities } from '../../../src/cycle/observe.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { SlaPolicy } from '../../../src/sla/policy.js';
-import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/verified-clean.js';
+import { emptyVerifiedClean, type VerifiedCleanState } from '../../../src/state/state-file.js';
 import { HOUR_MS as HOUR } from '../../helpers/clock.js';
 import { testPolicy } from '../../helpers/sla-fixtures.js';
 

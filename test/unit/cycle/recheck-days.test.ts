@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
-import { recheckDueAtMs } from '../../../src/sla/recheck.js';
+import { recheckDueAtMs } from '../../../src/sla/read-plan.js';
 import type { Account } from '../../../src/source/identity-source.js';
 import { HOUR_MS as HOUR } from '../../helpers/clock.js';
 import { cycleInput, fakeConfig, fakeSender, fakeSource, leaver, type FakePerson } from '../../helpers/fake-cycle.js';

@@ -13,8 +13,7 @@ import { Redactor } from '../../../src/secrets.js';
 import { HEALTHY } from '../../../src/sla/health.js';
 import type { StateChange } from '../../../src/sla/state-change.js';
 import { journalPathFor, parseJournal } from '../../../src/state/journal.js';
-import { loadState } from '../../../src/state/load-state.js';
-import { emptyState } from '../../../src/state/state-file.js';
+import { emptyState, loadState } from '../../../src/state/state-file.js';
 import { userFacts } from '../../helpers/sla-fixtures.js';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');

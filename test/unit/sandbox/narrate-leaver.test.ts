@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { policyFrom } from '../../../src/cycle/policy-from-config.js';
+import { policyFrom } from '../../../src/cycle/observe.js';
 import { runCycle } from '../../../src/cycle/run-cycle.js';
 import { narrateLeaver } from '../../../src/sandbox/narrate-leaver.js';
-import { dedupKeyFor } from '../../../src/sla/incident.js';
-import { parseExceptions } from '../../../src/sla/exceptions.js';
+import { identityDedupKey } from '../../../src/sla/incident.js';
+import { parseExceptions } from '../../../src/sla/account-policy.js';
 import { NOW, NOW_MS } from '../../helpers/clock.js';
 import { cycleInput, fakeConfig, fakeSender, fakeSource, leaver, type FakePerson } from '../../helpers/fake-cycle.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -58,7 +58,7 @@ describe('the sandbox narration', () => {
       ),
     );
     const byName = Object.fromEntries(narrations.map((n) => [n.name, n]));
-    for (const { identity } of people) expect(byName[identity.name]?.paged, identity.name).toBe(paged.has(dedupKeyFor(identity.id)));
+    for (const { identity } of people) expect(byName[identity.name]?.paged, identity.name).toBe(paged.has(identityDedupKey(identity.id)));
 
     expect(byName['user-grace-only']).toMatchObject({
       paged: false,

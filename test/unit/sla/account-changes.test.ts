@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHANGE_WATERMARK_SKEW_MS, decideWatermark, planChangeRead, type ChangeReadOutcome } from '../../../src/sla/account-changes.js';
 import { countOutcome, emptyObserveStats, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
 import { janeIncident } from '../../helpers/sla-fixtures.js';
-import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
+import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/read-plan.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
 const HOUR = 3_600_000;

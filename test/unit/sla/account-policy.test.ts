@@ -5,7 +5,7 @@ import type { Account } from '../../../src/source/identity-source.js';
 import { evaluateAccounts, observeAccountsUnderPolicy, pastEarliestSla, type AccountPolicy } from '../../../src/sla/account-policy.js';
 import { decide, type Observation } from '../../../src/sla/decide.js';
 import { planExceptionRecords } from '../../../src/sla/exception-audit.js';
-import { parseExceptions, type ApprovedException } from '../../../src/sla/exceptions.js';
+import { parseExceptions, type ApprovedException } from '../../../src/sla/account-policy.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import { assessIdentity, type SlaPolicy } from '../../../src/sla/policy.js';
 import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';

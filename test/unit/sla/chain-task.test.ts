@@ -9,7 +9,7 @@ import {
   type TaskCompletionStatus,
   type TaskRun,
 } from '../../../src/sla/chain-task.js';
-import { taskDedupKey } from '../../../src/sla/dedup-keys.js';
+import { taskDedupKey } from '../../../src/sla/incident.js';
 import { HOUR_MS, NOW_MS } from '../../helpers/clock.js';
 
 const TASK = { name: 'Refresh Identity Cube', maxAgeHours: 26 };

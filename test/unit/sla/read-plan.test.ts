@@ -4,7 +4,7 @@ import { observeAccountsUnderPolicy, type AccountPolicy, type AccountsObservatio
 import { addOutcome, countOutcome, emptyObserveStats } from '../../../src/sla/read-plan.js';
 import { isClean, needsDecision, planRead, verificationAfterRead, type ReadPlanInput } from '../../../src/sla/read-plan.js';
 import type { LeaverVerdict } from '../../../src/sla/leaver.js';
-import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/recheck.js';
+import { recheckDueAtMs, type CleanVerification } from '../../../src/sla/read-plan.js';
 import type { Account } from '../../../src/source/identity-source.js';
 import { HOUR_MS as HOUR, NOW_MS as NOW } from '../../helpers/clock.js';
 import { janeIncident } from '../../helpers/sla-fixtures.js';

@@ -11,7 +11,7 @@ import {
   verifiedNow,
   type CleanVerification,
   type RecheckInput,
-} from '../../../src/sla/recheck.js';
+} from '../../../src/sla/read-plan.js';
 import { NOW_MS as NOW, HOUR_MS as HOUR } from '../../helpers/clock.js';
 
 const TERMINATED = Date.parse('2026-10-01T17:00:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTerminationInstant } from '../../../src/sla/termination.js';
+import { parseTerminationInstant } from '../../../src/sla/leaver.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -4,7 +4,7 @@ import type { HealthState } from '../../../src/sla/health.js';
 import type { OpenIncident } from '../../../src/sla/incident.js';
 import type { IncidentFacts, StateChange } from '../../../src/sla/state-change.js';
 import type { OpenStorm } from '../../../src/sla/storm.js';
-import { applyDelivery, applyUnconfirmed, type DeliveryBook } from '../../../src/state/apply-delivery.js';
+import { applyDelivery, applyUnconfirmed, type DeliveryBook } from '../../../src/state/journal.js';
 import { userFacts } from '../../helpers/sla-fixtures.js';
 import type { AuditRecord } from '../../../src/state/audit-log.js';
 

@@ -6,11 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { Redactor } from '../../../src/secrets.js';
 import type { IncidentFacts, StateChange } from '../../../src/sla/state-change.js';
-import type { DeliveryBook } from '../../../src/state/apply-delivery.js';
-import { DeliveryRecorder } from '../../../src/state/delivery-recorder.js';
-import { foldJournal, journalPathFor, parseJournal, type JournalLine } from '../../../src/state/journal.js';
-import { loadState } from '../../../src/state/load-state.js';
-import { emptyState, writeState } from '../../../src/state/state-file.js';
+import {
+  DeliveryRecorder,
+  foldJournal,
+  journalPathFor,
+  parseJournal,
+  type DeliveryBook,
+  type JournalLine,
+} from '../../../src/state/journal.js';
+import { emptyState, loadState, writeState } from '../../../src/state/state-file.js';
 import { userFacts } from '../../helpers/sla-fixtures.js';
 
 const T1 = '2026-11-24T12:00:00.000Z';

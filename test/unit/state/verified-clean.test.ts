@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emptyState, readState, writeState, type WatchdogState } from '../../../src/state/state-file.js';
-import { renderStateJson } from '../../../src/state/verified-clean.js';
+import { emptyState, readState, renderStateJson, writeState, type WatchdogState } from '../../../src/state/state-file.js';
 import { NOW } from '../../helpers/clock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'watchdog-state-verified-'));
