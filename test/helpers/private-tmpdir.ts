@@ -7,18 +7,16 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const MARK = 'IIQ_WATCHDOG_TESTS_TMPDIR';
-
 /** Points TMPDIR at a fresh folder; the returned teardown reports leftovers and removes it. */
 export default function setup(): () => void {
   // Each test project runs the global setups: the first one makes the folder, the others keep it.
-  if (process.env[MARK] !== undefined) return () => undefined;
+  if (process.env.IIQ_WATCHDOG_TESTS_TMPDIR !== undefined) return () => undefined;
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'iiq-watchdog-tests-'));
   // Traversable (not listable) by others: a test runs the CLI as `nobody` in a folder of its own below.
   chmodSync(root, 0o711);
   process.env.TMPDIR = root;
-  process.env[MARK] = root;
+  process.env.IIQ_WATCHDOG_TESTS_TMPDIR = root;
   return () => {
     delete process.env.IIQ_WATCHDOG_TESTS_TMPDIR;
     const leftovers = readdirSync(root);
