@@ -40,7 +40,7 @@ export async function checkCommand(options: CheckOptions, context: CommandContex
       loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone),
       Date.now(),
     );
-    const runtime = createRuntime(config, logger, context.redactor);
+    const runtime = await createRuntime(config, logger, context.redactor);
     const probeTimeoutMs = config.pagerduty.timeoutSeconds * 1000;
     const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
     let iiq: SourceRead;

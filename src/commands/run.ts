@@ -30,7 +30,7 @@ export async function runCommand(program: Command, command: Command, options: Ru
     // Validated before anything is contacted: a bad file is exit 2 like a bad config.
     const exceptions = loadExceptions(config.exceptions.path, now, config.leaver.timezone);
     for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
-    const runtime = createRuntime(config, logger, context.redactor);
+    const runtime = await createRuntime(config, logger, context.redactor);
     try {
       const outcome = await runCycle({
         config,
