@@ -2,19 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import dotenv from 'dotenv';
-import { registerCheckCommand } from './commands/check.js';
 import type { CommandContext } from './commands/context.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerReplayCommand } from './commands/replay.js';
-import { registerRunCommand } from './commands/run.js';
-import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerCommands } from './commands/register.js';
 import type { WatchdogEnv } from './config/config.js';
 import { ExitCode, ReportedError, UNEXPECTED_FAILURE_EXIT_CODE, WatchdogError, describeError } from './errors.js';
 import { asLocalFileError } from './state/local-file.js';
 import { applyMemoryPosture } from './memory-posture.js';
 import { Redactor } from './secrets.js';
 import { exitCodeForSignalName, listenForStop } from './cycle/stop-signal.js';
-import { PRODUCT_NAME } from './sla/dedup-keys.js';
+import { PRODUCT_NAME } from './product-name.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -59,11 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION, '--version')
     .exitOverride()
     .configureOutput({ writeOut: context.writeStdout, writeErr: context.writeStderr });
-  registerRunCommand(program, context);
-  registerReplayCommand(program, context);
-  registerReportCommand(program, context);
-  registerCheckCommand(program, context);
-  registerSandboxCommand(program, context);
+  registerCommands(program, context);
 
   try {
     await program.parseAsync(argv);

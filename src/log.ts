@@ -3,12 +3,9 @@ import { pino, type Logger, type Level } from 'pino';
 import type * as PinoPretty from 'pino-pretty';
 import type { Redactor } from './secrets.js';
 import { PRODUCT_NAME } from './product-name.js';
+import type { LogFormat } from './log-options.js';
 
-export const LOG_LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-
-/** `--log-format`: JSON lines (cron, pipes, tests), pretty lines for a person, or pretty only on a terminal. */
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './log-options.js';
 
 /** How log lines look: JSON, or pretty (colours only where a terminal shows them). */
 export type LogStyle = { kind: 'json' } | { kind: 'pretty'; colorize: boolean };

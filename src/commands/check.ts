@@ -1,8 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
-import { Option } from 'commander';
 import { loadExceptions } from './exceptions-file.js';
 import type { Config } from '../config/config.js';
 import { isWellFormedRoutingKey, routingKeyProblem } from '../config/routing-key.js';
@@ -22,81 +20,78 @@ import { formatCheckText } from './check-format.js';
 import { checkNotStarted, type NotStartedCheck } from './check-not-started.js';
 import { describeProcessingRequests } from './check-processing.js';
 import type { CheckResult, SourceRead } from './check-result.js';
-import { withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
+import { withConfig, type CommandContext } from './context.js';
+import type { CommonOptions } from './options.js';
+
+export type CheckOptions = CommonOptions & { format: 'text' | 'json' };
 import { describeValue } from '../parse/describe-value.js';
 
 /** How many parsed termination dates `check` shows. */
 const SAMPLE_SIZE = 5;
 
 /** `check`: validates the config and secrets, reads one page from IIQ, probes PagerDuty; opens nothing. Exit 0 / 2 / 3. */
-export function registerCheckCommand(program: Command, context: CommandContext): void {
-  withCommonOptions(
-    program.command('check').description('validate config and secrets, read one page from IIQ, probe the PagerDuty URL; opens no incident'),
-  )
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: CommonOptions & { format: 'text' | 'json' }) => {
-      const routingKey = context.env.PAGERDUTY_ROUTING_KEY;
-      // Load without the routing key: check reports on it below instead of stopping at it.
-      const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
-      const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
-        const exceptions = checkExceptions(
-          config.exceptions.path,
-          loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone),
-          Date.now(),
-        );
-        const runtime = createRuntime(config, logger, context.redactor);
-        const probeTimeoutMs = config.pagerduty.timeoutSeconds * 1000;
-        const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
-        let iiq: SourceRead;
-        let pagerduty: PagerDutyProbe;
-        let chainTasks: ChainTaskCheck[];
-        let notStarted: NotStartedCheck;
-        try {
-          [iiq, pagerduty, chainTasks, notStarted] = await Promise.all([
-            readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
-              if (!(error instanceof SourceReadError)) throw error;
-              // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
-              const said = error instanceof SourceReadError && error.detail ? `; ISC said ${error.detail}` : '';
-              return {
-                ok: false,
-                error: `${error.message}${said}`,
-                identitiesRead: 0,
-                terminationDates: { parsed: 0, unparseable: 0, sample: [] },
-              };
-            }),
-            probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
-            checkChainTasks(runtime.source, config.chain.tasks, new Date(), logger),
-            checkNotStarted(runtime.source, config, new Date()),
-          ]);
-        } finally {
-          await Promise.all([runtime.close(), probeDispatcher.destroy()]);
-        }
-        const warnings = cleartextWarnings(contactedUrls(config, context.env));
-        const built = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, {
-          pagerduty,
-          warnings,
-        });
-        const result = {
-          ...built,
-          notStarted,
-          processingRequests: describeProcessingRequests(config),
-          exceptions,
-          recheck: await describeRecheck(config, new Date()),
-          ...(chainTasks.length > 0 ? { chainTasks } : {}),
-          // A task whose results cannot be read is an IIQ read failure, as in a cycle.
-          // A not-started listing the source refuses is a read failure like any other (exit 3).
-          exitCode: worstExitCode(
-            built.exitCode,
-            chainTasks.some((task) => task.health === 'unread') ? ExitCode.sourceRead : ExitCode.ok,
-            notStarted.enabled && !notStarted.ok ? ExitCode.sourceRead : ExitCode.ok,
-          ),
-        };
-        context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
-        logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
-        return result.exitCode;
-      });
-      context.setExitCode(code);
+export async function checkCommand(options: CheckOptions, context: CommandContext): Promise<void> {
+  const routingKey = context.env.PAGERDUTY_ROUTING_KEY;
+  // Load without the routing key: check reports on it below instead of stopping at it.
+  const env = { ...context.env, PAGERDUTY_ROUTING_KEY: undefined };
+  const code = await withConfig({ ...context, env }, options, { routingKey: false }, async (config, logger) => {
+    const exceptions = checkExceptions(
+      config.exceptions.path,
+      loadExceptions(config.exceptions.path, new Date(), config.leaver.timezone),
+      Date.now(),
+    );
+    const runtime = await createRuntime(config, logger, context.redactor);
+    const probeTimeoutMs = config.pagerduty.timeoutSeconds * 1000;
+    const probeDispatcher = createDispatcher({ connections: 1, timeoutMs: probeTimeoutMs });
+    let iiq: SourceRead;
+    let pagerduty: PagerDutyProbe;
+    let chainTasks: ChainTaskCheck[];
+    let notStarted: NotStartedCheck;
+    try {
+      [iiq, pagerduty, chainTasks, notStarted] = await Promise.all([
+        readFirstPage(runtime.source.listInactiveIdentities(), config, new Date()).catch((error: unknown): SourceRead => {
+          if (!(error instanceof SourceReadError)) throw error;
+          // check talks to a person: ISC's own words (and trackingId) belong here, unlike in state or events.
+          const said = error instanceof SourceReadError && error.detail ? `; ISC said ${error.detail}` : '';
+          return {
+            ok: false,
+            error: `${error.message}${said}`,
+            identitiesRead: 0,
+            terminationDates: { parsed: 0, unparseable: 0, sample: [] },
+          };
+        }),
+        probePagerDuty(config.pagerduty.eventsUrl, probeDispatcher, probeTimeoutMs),
+        checkChainTasks(runtime.source, config.chain.tasks, new Date(), logger),
+        checkNotStarted(runtime.source, config, new Date()),
+      ]);
+    } finally {
+      await Promise.all([runtime.close(), probeDispatcher.destroy()]);
+    }
+    const warnings = cleartextWarnings(contactedUrls(config, context.env));
+    const built = buildCheckResult(resolve(options.config), config, routingKey, await checkFolders(config), iiq, {
+      pagerduty,
+      warnings,
     });
+    const result = {
+      ...built,
+      notStarted,
+      processingRequests: describeProcessingRequests(config),
+      exceptions,
+      recheck: await describeRecheck(config, new Date()),
+      ...(chainTasks.length > 0 ? { chainTasks } : {}),
+      // A task whose results cannot be read is an IIQ read failure, as in a cycle.
+      // A not-started listing the source refuses is a read failure like any other (exit 3).
+      exitCode: worstExitCode(
+        built.exitCode,
+        chainTasks.some((task) => task.health === 'unread') ? ExitCode.sourceRead : ExitCode.ok,
+        notStarted.enabled && !notStarted.ok ? ExitCode.sourceRead : ExitCode.ok,
+      ),
+    };
+    context.writeStdout(options.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatCheckText(result));
+    logger[result.exitCode === ExitCode.ok ? 'info' : 'error']({ exitCode: result.exitCode }, 'check finished');
+    return result.exitCode;
+  });
+  context.setExitCode(code);
 }
 
 /** The state of the routing key, never its value. */

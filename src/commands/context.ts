@@ -1,12 +1,11 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
-import type { Level, Logger } from 'pino';
+import type { Logger } from 'pino';
 import { loadConfig, type Config, type ConfigNeeds, type WatchdogEnv } from '../config/config.js';
 import { environmentOverrides } from '../config/env-overrides.js';
 import { ReportedError, WatchdogError, describeError } from '../errors.js';
 import { asLocalFileError } from '../state/local-file.js';
-import { LOG_FORMATS, LOG_LEVELS, createLogger, resolveLogStyle, type LogFormat, type LogStyle } from '../log.js';
+import { createLogger, resolveLogStyle, type LogStyle } from '../log.js';
 import type { Redactor } from '../secrets.js';
+import type { CommonOptions } from './options.js';
 
 /** What every command gets from the entry point: environment, redacting output streams. */
 export interface CommandContext {
@@ -24,26 +23,6 @@ export interface CommandContext {
   stopGracefully(): void;
   /** The command handles SIGINT / SIGTERM on its own (the sandbox stops its fakes and exits 0). */
   handleSignalsItself(): void;
-}
-
-/** Options every command has. */
-export interface CommonOptions {
-  config: string;
-  logLevel: Level;
-  /** Default auto: pretty when stderr is a terminal, JSON lines otherwise. */
-  logFormat?: LogFormat;
-}
-
-/** Adds --config, --log-level and --log-format. */
-export function withCommonOptions(command: Command): Command {
-  return command
-    .option('--config <file>', 'JSON config file', './config.json')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .addOption(
-      new Option('--log-format <format>', 'logs on stderr: pretty on a terminal (auto), or always json / pretty')
-        .choices(LOG_FORMATS)
-        .default('auto'),
-    );
 }
 
 /** The log style of a command: `--log-format` against whether stderr is a terminal. */

@@ -10,58 +10,53 @@ import { createRuntime } from './runtime.js';
 import { sourceProfileOf } from '../source/source-profile.js';
 import { parseInstantArgument } from './parse-instant.js';
 import { unexpectedArgumentsError } from './unknown-command.js';
-import { commandLogStyle, withCommonOptions, withConfig, type CommandContext, type CommonOptions } from './context.js';
+import { commandLogStyle, withConfig, type CommandContext } from './context.js';
+import type { CommonOptions } from './options.js';
+
+export type RunOptions = CommonOptions & { dryRun?: boolean; now?: string };
 
 /** `run` (the default): one poll cycle. */
-export function registerRunCommand(program: Command, context: CommandContext): void {
-  withCommonOptions(program.command('run', { isDefault: true }).description('run one poll cycle (default)'))
-    .option('--dry-run', 'read IIQ and evaluate; send and write nothing, print planned actions on stdout')
-    .option('--now <iso8601>', 'evaluate as if the clock read this instant')
-    // Leftover words are checked below: as the default command, run would otherwise answer a typo
-    // such as `reprot` with "too many arguments for 'run'".
-    .allowExcessArguments(true)
-    .action(async (options: CommonOptions & { dryRun?: boolean; now?: string }, command: Command) => {
-      if (command.args.length > 0) {
-        throw unexpectedArgumentsError(
-          command.args,
-          program.commands.map((c) => c.name()),
-          program.args[0] === 'run',
-        );
-      }
-      const now = parseNow(options.now);
-      context.stopGracefully();
-      const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
-        // Validated before anything is contacted: a bad file is exit 2 like a bad config.
-        const exceptions = loadExceptions(config.exceptions.path, now, config.leaver.timezone);
-        for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
-        const runtime = createRuntime(config, logger, context.redactor);
-        try {
-          const outcome = await runCycle({
-            config,
-            source: runtime.source,
-            mode: options.dryRun ? DRY_RUN : deliverWith(runtime.sender()),
-            now,
-            logger,
-            writeStdout: context.writeStdout,
-            writeStderr: context.writeStderr,
-            sourceRequestCount: () => runtime.iiqHttp.requestCount,
-            pingHeartbeat: (url) => runtime.pingHeartbeat(url),
-            stop: context.stop,
-            exceptions,
-          });
-          logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error'](
-            { summary: outcome.summary, exitCode: outcome.exitCode },
-            'cycle summary',
-          );
-          if (commandLogStyle(context, options).kind === 'pretty')
-            context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode, sourceProfileOf(config).label));
-          return outcome.exitCode;
-        } finally {
-          await runtime.close();
-        }
+export async function runCommand(program: Command, command: Command, options: RunOptions, context: CommandContext): Promise<void> {
+  if (command.args.length > 0) {
+    throw unexpectedArgumentsError(
+      command.args,
+      program.commands.map((c) => c.name()),
+      program.args[0] === 'run',
+    );
+  }
+  const now = parseNow(options.now);
+  context.stopGracefully();
+  const code = await withConfig(context, options, { routingKey: !options.dryRun }, async (config, logger) => {
+    // Validated before anything is contacted: a bad file is exit 2 like a bad config.
+    const exceptions = loadExceptions(config.exceptions.path, now, config.leaver.timezone);
+    for (const warning of cleartextWarnings(contactedUrls(config, context.env))) logger.warn(warning);
+    const runtime = await createRuntime(config, logger, context.redactor);
+    try {
+      const outcome = await runCycle({
+        config,
+        source: runtime.source,
+        mode: options.dryRun ? DRY_RUN : deliverWith(runtime.sender()),
+        now,
+        logger,
+        writeStdout: context.writeStdout,
+        writeStderr: context.writeStderr,
+        sourceRequestCount: () => runtime.iiqHttp.requestCount,
+        pingHeartbeat: (url) => runtime.pingHeartbeat(url),
+        stop: context.stop,
+        exceptions,
       });
-      context.setExitCode(code);
-    });
+      logger[outcome.exitCode === ExitCode.ok ? 'info' : 'error'](
+        { summary: outcome.summary, exitCode: outcome.exitCode },
+        'cycle summary',
+      );
+      if (commandLogStyle(context, options).kind === 'pretty')
+        context.writeStderr(formatCycleTable(outcome.summary, outcome.exitCode, sourceProfileOf(config).label));
+      return outcome.exitCode;
+    } finally {
+      await runtime.close();
+    }
+  });
+  context.setExitCode(code);
 }
 
 function parseNow(value: string | undefined): Date {

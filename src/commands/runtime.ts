@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import { createRequestCore } from '../http/request-core.js';
 import { createSource, type SourceRequestCount } from '../source/create-source.js';
-import { SOURCE_ADAPTERS } from './source-adapters.js';
+import { loadSourceAdapters } from './source-adapters.js';
 import type { IdentitySource } from '../source/identity-source.js';
 import { createPagerDutySender, type PagerDutySender } from '../pagerduty/sender.js';
 import type { Redactor, Secret } from '../secrets.js';
@@ -23,7 +23,8 @@ export interface Runtime {
 }
 
 /** Builds the IIQ source and the PagerDuty sender of a config; OAuth tokens are handed to the redactor as they arrive. */
-export function createRuntime(config: Config, logger: Logger, redactor: Redactor): Runtime {
+export async function createRuntime(config: Config, logger: Logger, redactor: Redactor): Promise<Runtime> {
+  const adapters = await loadSourceAdapters(config.source.kind);
   const iiqDispatcher = createDispatcher({
     connections: config.source.concurrency,
     timeoutMs: config.source.timeoutSeconds * 1000,
@@ -37,7 +38,7 @@ export function createRuntime(config: Config, logger: Logger, redactor: Redactor
   const { source, http } = createSource(
     config.source,
     { dispatcher: iiqDispatcher, logger, onSecret: (token) => redactor.add(token) },
-    SOURCE_ADAPTERS,
+    adapters,
   );
   let sender: PagerDutySender | undefined;
   return {

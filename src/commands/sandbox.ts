@@ -2,7 +2,6 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { parseJsonText } from '../config/json-text.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { builtInStory, startSandboxFakes, toFakeIdentities, type SandboxFakes } from '../sandbox/fakes.js';
@@ -19,7 +18,7 @@ import { STORY_POLICY } from '../sandbox/scenario.js';
 import { cliInvocation, tryCommands } from '../sandbox/try-commands.js';
 import type { CommandContext } from './context.js';
 
-interface SandboxOptions {
+export interface SandboxOptions {
   scenario?: string;
   config?: string;
   ci?: boolean;
@@ -27,15 +26,8 @@ interface SandboxOptions {
 }
 
 /** `sandbox`: loopback fakes, a ready config and env file, and the commands to try; serves until a signal. */
-export function registerSandboxCommand(program: Command, context: CommandContext): void {
-  program
-    .command('sandbox')
-    .description('serve a fake IIQ and PagerDuty on loopback with a ready config, to try the watchdog by hand or smoke-test a config in CI')
-    .option('--scenario <file>', 'serve the identities of this scenario file instead of the built-in story')
-    .option('--config <file>', "write a copy of this config pointed at the fakes, instead of the sandbox's own")
-    .option('--ci', 'for pipelines: one JSON line on stdout, no colours or prompts; SIGTERM or SIGINT stops it (exit 0)')
-    .option('--keep', 'keep the folder (config, env, state, audit) when stopping')
-    .action(async (options: SandboxOptions) => context.setExitCode(await runSandbox(options, context)));
+export async function sandboxCommand(options: SandboxOptions, context: CommandContext): Promise<void> {
+  context.setExitCode(await runSandbox(options, context));
 }
 
 async function runSandbox(options: SandboxOptions, context: CommandContext): Promise<number> {

@@ -3,10 +3,10 @@
  * account reads where the index lags, deleted and re-activated identities, failed reads (exit 3,
  * nothing resolved), 429 + Retry-After, one source per config, check.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { iscError, rateLimited, startFakeIsc, type FakeIsc, type FakeResponse } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
@@ -121,6 +121,32 @@ describe('ISC failed reads: exit 3, nothing resolved', () => {
     headers: { 'content-type': 'text/html' },
   };
   const badJson: FakeResponse = { status: 200, body: '[{"id": "0a1b', headers: { 'content-type': 'application/json' } };
+  // Every case starts where the same first cycle left off (Jane's and John's incidents open): that
+  // cycle runs once, against fakes of its own, and each case starts from a copy of its files.
+  let opened: [string, Buffer][] = [];
+  beforeAll(async () => {
+    const first = mkdtempSync(join(tmpdir(), 'watchdog-isc-first-'));
+    const [firstIsc, firstPagerDuty] = await Promise.all([
+      startFakeIsc({ identities: toIscIdentities(demoIdentities(NOW)) }),
+      startFakePagerDuty(),
+    ]);
+    try {
+      const config = writeDemoConfig(
+        first,
+        { iiq: firstIsc.url, pagerDuty: firstPagerDuty.url },
+        iscConfigOverrides(firstIsc.url, { retries: 1 }),
+      );
+      const result = await runCli(['run', '--config', config, '--now', NOW.toISOString()], { cwd: first, env: { ...ISC_DEMO_ENV } });
+      expect(result.code, result.stderr).toBe(0);
+      opened = readdirSync(first)
+        .filter((name) => name !== 'config.json')
+        .map((name) => [name, readFileSync(join(first, name))]);
+    } finally {
+      await Promise.all([firstIsc.close(), firstPagerDuty.close()]);
+      rmSync(first, { recursive: true, force: true });
+    }
+  });
+
   const cases: [string, Fault, RegExp][] = [
     [
       'an HTML page for the search',
@@ -161,7 +187,7 @@ describe('ISC failed reads: exit 3, nothing resolved', () => {
   ];
 
   it.each(cases)('%s', async (_name, respond, message) => {
-    expect((await cycle(NOW)).code).toBe(0);
+    for (const [name, bytes] of opened) writeFileSync(join(dir, name), bytes);
     // Remediated meanwhile: only a read that pretended "no accounts" could resolve now.
     remediateIsc(isc.identities, 'jdoe');
     remediateIsc(isc.identities, 'jsmith');

@@ -9,12 +9,16 @@ import { join } from 'node:path';
 
 /** Points TMPDIR at a fresh folder; the returned teardown reports leftovers and removes it. */
 export default function setup(): () => void {
+  // Each test project runs the global setups: the first one makes the folder, the others keep it.
+  if (process.env.IIQ_WATCHDOG_TESTS_TMPDIR !== undefined) return () => undefined;
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'iiq-watchdog-tests-'));
   // Traversable (not listable) by others: a test runs the CLI as `nobody` in a folder of its own below.
   chmodSync(root, 0o711);
   process.env.TMPDIR = root;
+  process.env.IIQ_WATCHDOG_TESTS_TMPDIR = root;
   return () => {
+    delete process.env.IIQ_WATCHDOG_TESTS_TMPDIR;
     const leftovers = readdirSync(root);
     if (leftovers.length > 0) {
       const byPrefix = new Map<string, number>();

@@ -5,15 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 
 const made = new Set<string>();
 
-// Registered once per test file (vitest evaluates this module afresh for each file).
-afterAll(() => {
+/**
+ * Removes every folder made since the last call: test/helpers/temp-dir-cleanup.ts calls it after
+ * each test file (a worker keeps this module from one file to the next, so it cannot register
+ * that hook itself).
+ */
+export function removeMadeTempDirs(): void {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
   made.clear();
-});
+}
 
 /** A fresh folder under the OS temp dir, removed after the test file's last test. */
 export function makeTempDir(prefix: string): string {

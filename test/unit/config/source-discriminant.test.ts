@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { parseConfig } from '../../../src/config/config.js';
-import { SOURCE_ADAPTERS } from '../../../src/commands/source-adapters.js';
+import { loadSourceAdapters } from '../../../src/commands/source-adapters.js';
 import { createSource } from '../../../src/source/create-source.js';
 import { sourceProfileOf } from '../../../src/source/source-profile.js';
 
@@ -39,7 +39,7 @@ describe('config.source', () => {
     try {
       for (const file of [{ iiq: { baseUrl: 'https://iiq.example.com' } }, { isc: { baseUrl: 'https://acme.api.identitynow.com' } }]) {
         const config = parseConfig({ ...file, ...common }, env, '/cfg', { routingKey: false });
-        const built = createSource(config.source, { dispatcher }, SOURCE_ADAPTERS);
+        const built = createSource(config.source, { dispatcher }, await loadSourceAdapters(config.source.kind));
         expect(typeof built.source.listInactiveIdentities).toBe('function');
         expect(built.http.requestCount).toBe(0);
       }
