@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, type FileHandle } from 'node:fs/promises';
-import { openRegularFile } from './local-file.js';
+import { openRegularFile, withRegularFile } from './local-file.js';
 
 /** A line longer than this is not one the watchdog wrote (an event is under 512 KB): skipped, never built. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -24,14 +24,7 @@ export async function readJsonLines(
   visit: (text: string, lineNumber: number) => void,
   skip: (skipped: SkippedLine) => void = () => undefined,
 ): Promise<boolean> {
-  let handle;
-  try {
-    handle = await openRegularFile(path, 'read');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-  try {
+  const read = await withRegularFile(path, 'read', async (handle) => {
     await scanLines(handle, {
       line: (bytes, lineNumber) => {
         const text = bytes.toString('utf8').replace(/\r$/, '');
@@ -39,10 +32,9 @@ export async function readJsonLines(
       },
       tooLong: (lineNumber, bytes) => skip({ line: lineNumber, reason: `line over ${MAX_LINE_BYTES} bytes (at least ${bytes}): not read` }),
     });
-  } finally {
-    await handle.close();
-  }
-  return true;
+    return true;
+  });
+  return read ?? false;
 }
 
 /**

@@ -80,20 +80,37 @@ async function notRegular(path: string, cause: unknown): Promise<unknown> {
   return info && !info.isFile() ? new NotRegularFileError(path, describeFileKind(info)) : cause;
 }
 
-/** The text of a regular file; undefined when it does not exist. A FIFO, device or folder is refused (NotRegularFileError). */
-export async function readRegularFileText(path: string): Promise<string | undefined> {
+// The open failure that means "nothing there to use" for each way of opening: a file to read
+// that does not exist, a file to create that another process created first.
+const ABSENT_CODE = { read: 'ENOENT', createExclusive: 'EEXIST' } as const;
+
+/**
+ * Opens `path` as a regular file, hands the handle to `use` and closes it afterwards. Undefined,
+ * without calling `use`, when there is nothing to use (see ABSENT_CODE); any other failure,
+ * NotRegularFileError included, is thrown.
+ */
+export async function withRegularFile<T>(
+  path: string,
+  how: keyof typeof ABSENT_CODE,
+  use: (handle: FileHandle) => Promise<T>,
+): Promise<T | undefined> {
   let handle: FileHandle;
   try {
-    handle = await openRegularFile(path, 'read');
+    handle = await openRegularFile(path, how);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === ABSENT_CODE[how]) return undefined;
     throw error;
   }
   try {
-    return await handle.readFile('utf8');
+    return await use(handle);
   } finally {
     await handle.close();
   }
+}
+
+/** The text of a regular file; undefined when it does not exist. A FIFO, device or folder is refused (NotRegularFileError). */
+export function readRegularFileText(path: string): Promise<string | undefined> {
+  return withRegularFile(path, 'read', (handle) => handle.readFile('utf8'));
 }
 
 // What an operator reads after the errno code: the usual causes of a failed local write.

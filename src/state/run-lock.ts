@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { LockHeldError, describeError } from '../errors.js';
-import { openRegularFile, guardLocalFile } from './local-file.js';
+import { guardLocalFile, withRegularFile } from './local-file.js';
 import type { Logger } from 'pino';
 
 /** A lock older than this (no heartbeat) belongs to a run that died: take it over. */
@@ -144,31 +144,16 @@ async function confirmHeld(lockPath: string, token: string): Promise<RunLock> {
 
 /** Creates the file only if it does not exist; false when it does. */
 async function createExclusive(path: string, content: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await openRegularFile(path, 'createExclusive');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  }
-  try {
+  const created = await withRegularFile(path, 'createExclusive', async (handle) => {
     await handle.writeFile(content);
-  } finally {
-    await handle.close();
-  }
-  return true;
+    return true;
+  });
+  return created ?? false;
 }
 
 /** Reads one file through one handle, so inode, age and content belong to the same file. */
-async function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
-  let handle;
-  try {
-    handle = await openRegularFile(path, 'read');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
+function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
+  return withRegularFile(path, 'read', async (handle) => {
     const info = await handle.stat();
     const raw = await handle.readFile('utf8');
     let owner: Partial<LockOwner> = {};
@@ -180,9 +165,7 @@ async function readSnapshot(path: string): Promise<LockSnapshot | undefined> {
     }
     const generation = createHash('sha256').update(`${info.ino}\n${raw}`).digest('hex').slice(0, 24);
     return { owner, ageMs: Date.now() - info.mtimeMs, generation };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 function isLive(snapshot: LockSnapshot): boolean {
