@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { iiqId as id } from '../parse.js';
+import { iiqId as id, isJsonObject, isNullishBoolean, withFastPath } from '../parse.js';
 import type { Account, Identity } from '../../source/identity-source.js';
 
 /** REST Identity → Identity. A missing `inactive` is taken from the filter that listed it. */
@@ -32,4 +32,18 @@ const restLink = z.object({ application: z.string().min(1), disabled: z.boolean(
 }));
 
 /** `GET /rest/identities/<name>/links`: `{count, objects}` or a bare array. */
-export const restLinks = z.union([z.array(restLink), z.object({ objects: z.array(restLink) }).transform((page) => page.objects)]);
+export const restLinks = withFastPath(
+  z.union([z.array(restLink), z.object({ objects: z.array(restLink) }).transform((page) => page.objects)]),
+  (body) => {
+    const links = Array.isArray(body) ? body : isJsonObject(body) && Array.isArray(body.objects) ? body.objects : undefined;
+    if (links === undefined) return undefined;
+    const accounts: Account[] = [];
+    for (const link of links as unknown[]) {
+      if (!isJsonObject(link)) return undefined;
+      const { application, disabled } = link;
+      if (typeof application !== 'string' || application.length === 0 || !isNullishBoolean(disabled)) return undefined;
+      accounts.push({ application, status: disabled === true ? 'disabled' : disabled === false ? 'enabled' : 'unknown' });
+    }
+    return accounts;
+  },
+);
