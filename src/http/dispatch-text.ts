@@ -1,0 +1,77 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+
+/** One answer read whole: its status, its headers as undici parses them, its body as text. */
+export interface TextAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** What goes on the wire: path and query exactly as given, never re-parsed. */
+export interface DispatchRequest {
+  origin: string;
+  path: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/**
+ * Sends one request through `dispatcher.dispatch` and reads the whole answer as UTF-8 text,
+ * a byte order mark dropped (as undici's `body.text()` does). It does what
+ * `dispatcher.request` + `body.text()` did with less per request (no response stream, no
+ * AbortSignal with its listeners, no async-context bookkeeping), which matters at 20,000
+ * requests a cycle. `timeoutMs` bounds the whole attempt, from dispatch to the last byte of the
+ * body; past it the attempt fails with a DOMException named TimeoutError, as an aborted signal
+ * made it fail before.
+ */
+export function dispatchText(dispatcher: Dispatcher, request: DispatchRequest, timeoutMs: number): Promise<TextAnswer> {
+  return new Promise((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let timedOut: Error | undefined;
+    let settled = false;
+    let statusCode = 0;
+    let headers: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const settle = (error: Error | undefined, answer?: TextAnswer): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(answer as TextAnswer);
+    };
+    // A timer cleared on completion (not AbortSignal.timeout, whose pending timers would keep each
+    // finished request reachable for timeoutMs). Before the request reached a connection it is
+    // aborted as soon as it does.
+    const timer = setTimeout(() => {
+      timedOut = new DOMException('request timed out', 'TimeoutError');
+      controller?.abort(timedOut);
+    }, timeoutMs);
+    dispatcher.dispatch(request, {
+      onRequestStart(started) {
+        controller = started;
+        if (timedOut) started.abort(timedOut);
+      },
+      onResponseStart(_controller, status, responseHeaders) {
+        // 1xx answers are interim: the final one follows.
+        if (status < 200) return;
+        statusCode = status;
+        headers = responseHeaders;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+        length += chunk.length;
+      },
+      onResponseEnd() {
+        const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+        const bom = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+        settle(undefined, { statusCode, headers, text: bytes.toString('utf8', bom ? 3 : 0) });
+      },
+      onResponseError(_controller, error) {
+        settle(error);
+      },
+    });
+  });
+}
