@@ -100,6 +100,13 @@ export interface FakeIiq {
     accountsServed: number;
     /** Accounts pages answered for a `lastRefresh gt` filter (reads of changed accounts). */
     changeReadPages: number;
+    /**
+     * Milliseconds from each request's arrival to its answer being written, summed over the
+     * answered requests: the fake's own time per request (its latency, its timer's lateness
+     * and its CPU), which bounds how close a client can come to the ideal.
+     */
+    answerMsTotal: number;
+    answered: number;
   };
   /** Every workflow launch the fake accepted, in order. */
   launchedWorkflows: FakeLaunchedWorkflow[];
@@ -275,6 +282,8 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     accountReads: {},
     accountsServed: 0,
     changeReadPages: 0,
+    answerMsTotal: 0,
+    answered: 0,
   };
   let base = '';
   let closed = false;
@@ -290,6 +299,8 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
       stats.accountReads = {};
       stats.accountsServed = 0;
       stats.changeReadPages = 0;
+      stats.answerMsTotal = 0;
+      stats.answered = 0;
       attempts.clear();
     },
     close() {
@@ -303,6 +314,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const declaredAccountAttributes = new Set((accountSchema ?? IIQ8_ACCOUNT_ATTRIBUTES).map((name) => name.toLowerCase()));
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const arrivedMs = performance.now();
     const url = new URL(req.url ?? '/', 'http://fake'); // for the query only: its pathname folds %2E%2E away
     const path = rawPathOf(req.url ?? '/');
     const method = req.method ?? 'GET';
@@ -336,7 +348,10 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
         ? { status: 404, body: APACHE_404, headers: { 'content-type': 'text/html; charset=iso-8859-1' } }
         : undefined) ??
       answer(method, path, url.searchParams, route, req.headers.authorization, body);
-    if (!reply.hang) writeResponse(res, reply);
+    if (reply.hang) return;
+    writeResponse(res, reply);
+    stats.answerMsTotal += performance.now() - arrivedMs;
+    stats.answered++;
   }
 
   function refresh(launched: FakeLaunchedWorkflow): void {
