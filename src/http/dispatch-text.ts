@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 
 /** One answer read whole: its status, its headers as undici parses them, its body as text. */
@@ -34,7 +35,6 @@ export function dispatchText(dispatcher: Dispatcher, request: DispatchRequest, t
     let statusCode = 0;
     let headers: IncomingHttpHeaders = {};
     const chunks: Buffer[] = [];
-    let length = 0;
     const settle = (error: Error | undefined, answer?: TextAnswer): void => {
       if (settled) return;
       settled = true;
@@ -62,16 +62,31 @@ export function dispatchText(dispatcher: Dispatcher, request: DispatchRequest, t
       },
       onResponseData(_controller, chunk) {
         chunks.push(chunk);
-        length += chunk.length;
       },
       onResponseEnd() {
-        const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-        const bom = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-        settle(undefined, { statusCode, headers, text: bytes.toString('utf8', bom ? 3 : 0) });
+        settle(undefined, { statusCode, headers, text: decodeUtf8(chunks) });
       },
       onResponseError(_controller, error) {
         settle(error);
       },
     });
   });
+}
+
+/**
+ * The chunks as one UTF-8 text, a byte order mark dropped. Several chunks (a bulk page of
+ * 300 KB) are decoded one by one rather than copied into one buffer first: that copy is memory
+ * outside the heap, given back only once a GC finds its buffer unreachable.
+ */
+function decodeUtf8(received: readonly Buffer[]): string {
+  // A first chunk of under 3 bytes may hold part of a byte order mark: it is joined to the rest.
+  const chunks = received.length > 1 && (received[0] as Buffer).length < 3 ? [Buffer.concat(received)] : received;
+  const first = chunks[0];
+  if (first === undefined) return '';
+  const bom = first.length > 2 && first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf;
+  if (chunks.length === 1) return first.toString('utf8', bom ? 3 : 0);
+  const decoder = new StringDecoder('utf8');
+  let text = decoder.write(bom ? first.subarray(3) : first);
+  for (let i = 1; i < chunks.length; i++) text += decoder.write(chunks[i] as Buffer);
+  return text + decoder.end();
 }

@@ -46,6 +46,15 @@ describe('dispatchText', () => {
     expect(answer.headers['set-cookie']).toEqual(['a=1', 'b=2']);
   });
 
+  it('a byte order mark split across the first chunks is dropped too', async () => {
+    const { origin, agent } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(Buffer.from([0xef, 0xbb]));
+      setImmediate(() => res.end(Buffer.from([0xbf, ...Buffer.from('{"a":1}')])));
+    });
+    expect((await dispatchText(agent, get(origin), 5_000)).text).toBe('{"a":1}');
+  });
+
   it('an empty body is the empty text', async () => {
     const { origin, agent } = await serve((_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(204);
