@@ -16,6 +16,24 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `z.record(z.string(), z.unknown()).nullish()`'s fast twin: a copy of a plain JSON object's own
+ * keys (`__proto__` left out, as zod does), null and undefined as they are, or the string
+ * 'no' when the schema must judge the value.
+ */
+export function fastNullishRecord(value: unknown): Record<string, unknown> | null | undefined | 'no' {
+  if (value === undefined || value === null) return value;
+  if (!isJsonObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return 'no';
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) if (key !== '__proto__') copy[key] = value[key];
+  return copy;
+}
+
+/** `z.string().nullish()`'s fast twin. */
+export function isNullishString(value: unknown): value is string | null | undefined {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
 /** `z.boolean().nullish()`'s fast twin: true when the value passes it. */
 export function isNullishBoolean(value: unknown): value is boolean | null | undefined {
   return value === undefined || value === null || typeof value === 'boolean';

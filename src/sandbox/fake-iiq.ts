@@ -187,9 +187,18 @@ function segmentAt(path: string, index: number): string | undefined {
   }
 }
 
+const lowerCaseKeys = new Map<string, string>();
+/** A resource key in lower case (the few keys resources have, lowered once each). */
+function lowerCaseKey(key: string): string {
+  let lower = lowerCaseKeys.get(key);
+  if (lower === undefined) lowerCaseKeys.set(key, (lower = key.toLowerCase()));
+  return lower;
+}
+
 /**
  * Keeps only the requested SCIM attributes (plus id, schemas); `a.b` / `urn:...:b` keep one
- * sub-attribute. The `attributes` value is split once per request, not once per resource.
+ * sub-attribute. The `attributes` value is split once per request, not once per resource: a bulk
+ * read projects 240,000 accounts.
  */
 function projection(attributes: string | null): (resource: Record<string, unknown>) => Record<string, unknown> {
   if (!attributes) return (resource) => resource;
@@ -200,10 +209,17 @@ function projection(attributes: string | null): (resource: Record<string, unknow
   return (resource) => {
     const out: Record<string, unknown> = { schemas: resource.schemas, id: resource.id };
     for (const want of wanted) {
-      for (const [key, value] of Object.entries(resource)) {
-        const k = key.toLowerCase();
+      for (const key in resource) {
+        const k = lowerCaseKey(key);
+        const value = resource[key];
         if (want === k) out[key] = value;
-        else if ((want.startsWith(`${k}.`) || want.startsWith(`${k}:`)) && value && typeof value === 'object') {
+        else if (
+          want.length > k.length + 1 &&
+          want.startsWith(k) &&
+          (want[k.length] === '.' || want[k.length] === ':') &&
+          value &&
+          typeof value === 'object'
+        ) {
           const sub = Object.keys(value).find((s) => s.toLowerCase() === want.slice(k.length + 1));
           if (sub !== undefined) out[key] = { ...(out[key] as object | undefined), [sub]: (value as Record<string, unknown>)[sub] };
         }

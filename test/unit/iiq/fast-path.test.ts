@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { fastPathOf } from '../../../src/iiq/parse.js';
-import { restLinks } from '../../../src/iiq/rest/schema.js';
-import { scimAccountPage } from '../../../src/iiq/scim/schema.js';
+import { restIdentityPage, restLinks } from '../../../src/iiq/rest/schema.js';
+import { SAILPOINT_USER_EXTENSION, scimAccountPage, scimUserPage } from '../../../src/iiq/scim/schema.js';
 
 /** Values near the edges of what the schemas accept: right and wrong types, empty, null, absent. */
 const edgy = fc.oneof(
@@ -63,6 +63,54 @@ const accountPage = fc.oneof(
 );
 
 /** True when the twin took the body (so that a property that never reaches the twin fails). */
+/** Custom attributes: dates and tiers, odd keys included (`__proto__` from JSON is an own key). */
+const attributes = fc.oneof(
+  fc.dictionary(
+    fc.constantFrom('hrTerminationDate', 'risk_tier', 'lastRefresh', '__proto__', 'constructor', '0'),
+    fc.oneof(fc.constantFrom('2026-11-24T02:00:00Z', '2026-11-24', 'garbage', 1_700_000_000_000), edgy),
+  ),
+  fc.constant(JSON.parse('{"__proto__": {"x": 1}, "risk_tier": "standard"}') as unknown),
+  edgy,
+);
+const restIdentityBody = fc.record(
+  {
+    id: scimId,
+    name: fc.oneof(fc.constantFrom('jdoe', 'a'), edgy),
+    displayName: fc.oneof(fc.constant('Jane Doe'), edgy),
+    inactive: fc.oneof(fc.boolean(), edgy),
+    attributes,
+  },
+  { requiredKeys: [] },
+);
+const restIdentityPageBody = fc.oneof(
+  fc.record(
+    { count: fc.oneof(fc.nat(), edgy), objects: fc.oneof(fc.array(fc.oneof(restIdentityBody, edgy), { maxLength: 3 }), edgy) },
+    { requiredKeys: [] },
+  ),
+  edgy,
+);
+const scimUserBody = fc.record(
+  {
+    id: scimId,
+    userName: fc.oneof(fc.constantFrom('jdoe', 'a'), edgy),
+    displayName: fc.oneof(fc.constant('Jane Doe'), edgy),
+    active: fc.oneof(fc.boolean(), edgy),
+    [SAILPOINT_USER_EXTENSION]: attributes,
+  },
+  { requiredKeys: [] },
+);
+const scimUserPageBody = fc.oneof(
+  fc.record(
+    {
+      totalResults: fc.oneof(fc.nat(), edgy),
+      startIndex: fc.oneof(fc.nat(), edgy),
+      Resources: fc.oneof(fc.array(fc.oneof(scimUserBody, edgy), { maxLength: 3 }), edgy),
+    },
+    { requiredKeys: [] },
+  ),
+  edgy,
+);
+
 function agrees(schema: z.ZodType, body: unknown): boolean {
   const fast = fastPathOf(schema)?.(body);
   if (fast === undefined) return false;
@@ -91,6 +139,14 @@ describe('fast twins of the answer schemas', () => {
 
   it('SCIM Accounts page: the twin returns what zod returns, or leaves the body to zod', () => {
     holds(scimAccountPage, accountPage);
+  });
+
+  it('REST identity page: the twin returns what zod returns, or leaves the body to zod', () => {
+    holds(restIdentityPage, restIdentityPageBody);
+  });
+
+  it('SCIM Users page: the twin returns what zod returns, or leaves the body to zod', () => {
+    holds(scimUserPage, scimUserPageBody);
   });
 
   it('takes the answers IIQ sends (REST links, a SCIM Accounts page with attributes=)', () => {
