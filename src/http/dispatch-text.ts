@@ -49,27 +49,33 @@ export function dispatchText(dispatcher: Dispatcher, request: DispatchRequest, t
       timedOut = new DOMException('request timed out', 'TimeoutError');
       controller?.abort(timedOut);
     }, timeoutMs);
-    dispatcher.dispatch(request, {
-      onRequestStart(started) {
-        controller = started;
-        if (timedOut) started.abort(timedOut);
-      },
-      onResponseStart(_controller, status, responseHeaders) {
-        // 1xx answers are interim: the final one follows.
-        if (status < 200) return;
-        statusCode = status;
-        headers = responseHeaders;
-      },
-      onResponseData(_controller, chunk) {
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        settle(undefined, { statusCode, headers, text: decodeUtf8(chunks) });
-      },
-      onResponseError(_controller, error) {
-        settle(error);
-      },
-    });
+    // undici reports its own failures through onResponseError; a dispatcher that throws instead
+    // still settles the attempt (and clears its timer).
+    try {
+      dispatcher.dispatch(request, {
+        onRequestStart(started) {
+          controller = started;
+          if (timedOut) started.abort(timedOut);
+        },
+        onResponseStart(_controller, status, responseHeaders) {
+          // 1xx answers are interim: the final one follows.
+          if (status < 200) return;
+          statusCode = status;
+          headers = responseHeaders;
+        },
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle(undefined, { statusCode, headers, text: decodeUtf8(chunks) });
+        },
+        onResponseError(_controller, error) {
+          settle(error);
+        },
+      });
+    } catch (error) {
+      settle(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }
 
