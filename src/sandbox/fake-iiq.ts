@@ -328,6 +328,7 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
   const index = new Index(() => fake.identities);
   const accountSchema = options.accountSchemaAttributes === undefined ? IIQ8_ACCOUNT_ATTRIBUTES : options.accountSchemaAttributes;
   const declaredAccountAttributes = new Set((accountSchema ?? IIQ8_ACCOUNT_ATTRIBUTES).map((name) => name.toLowerCase()));
+  const undeclaredByAttributes = new Map<string, string | undefined>();
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const arrivedMs = performance.now();
@@ -575,7 +576,12 @@ export async function startFakeIiq(options: FakeIiqOptions): Promise<FakeIiq> {
     const sinceMs = changedSince ? Date.parse(changedSince[2] ?? '') : Number.NaN;
     if (changedSince && Number.isNaN(sinceMs)) return scimError(400, `Invalid date in filter: ${filter}`, 'invalidValue');
     if (filter && !byIdentity && !byApp && !changedSince) return scimError(400, `Invalid filter: ${filter}`, 'invalidFilter');
-    const undeclared = firstUndeclaredAttribute(q.get('attributes'), declaredAccountAttributes);
+    const attributes = q.get('attributes') ?? '';
+    // A client sends the same attributes= on each of its 20,000 Accounts reads: judged once per value.
+    if (!undeclaredByAttributes.has(attributes)) {
+      undeclaredByAttributes.set(attributes, firstUndeclaredAttribute(attributes, declaredAccountAttributes));
+    }
+    const undeclared = undeclaredByAttributes.get(attributes);
     if (undeclared !== undefined) return scimError(400, `Attribute ${undeclared} is not defined for resource type Account`, 'invalidValue');
     const p = page(q);
     if ('status' in p) return p;
