@@ -46,6 +46,12 @@ export interface BenchRow {
   exitCode: number | null;
   /** (wallMs − pacing floor) ÷ ideal, ideal = (pages + identities) ÷ concurrency × latency. */
   ratioToIdeal: number;
+  /**
+   * The fake IIQ's mean time from a request's arrival to its answer written: the latency plus
+   * its timer's lateness and its own CPU. With it in the ideal instead of the latency, the ratio
+   * the fake itself allows is fakeAnswerMs ÷ latency.
+   */
+  fakeAnswerMs: number;
 }
 
 /** The result of a run. */
@@ -188,6 +194,7 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
     wallMs: run.wallMs,
     requests: iiq.stats.requests,
     maxInFlight: iiq.stats.maxInFlight,
+    fakeAnswerMs: iiq.stats.answerMsTotal / Math.max(1, iiq.stats.answered),
     peakRssMb: run.maxRssKb / 1024,
     cpuMs: run.cpuMs,
     exitCode: run.code,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { ConfigError } from '../errors.js';
 
 /** How one pooled HTTP client (one per upstream host) behaves. */
@@ -22,10 +22,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const ca = options.caFile ? readCaFile(options.caFile, options.caFileKey ?? 'iiq.caFile') : undefined;
   // Passing `ca` replaces Node's bundled roots; keep them so public CAs still verify.
   const tls = ca ? { ca: [...rootCertificates, ca], rejectUnauthorized: true } : { rejectUnauthorized: true };
-  return new EnvHttpProxyAgent({
-    // Read once, as the proxy variables are: left unset, undici reads NO_PROXY from the
-    // environment again on every request (two environment look-ups a request, 40,000 a cycle).
-    noProxy: process.env.no_proxy ?? process.env.NO_PROXY ?? '',
+  const agentOptions = {
     connections: options.connections,
     pipelining: 1,
     keepAliveTimeout: 10_000,
@@ -35,6 +32,17 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     connect: tls,
     requestTls: tls,
     proxyTls: tls,
+  };
+  // No proxy variable (read the way EnvHttpProxyAgent reads them): it would send every request
+  // through a plain Agent with these options anyway, after parsing each request's origin to
+  // check NO_PROXY. The Agent itself spares that per request.
+  const env = process.env;
+  if (!(env.http_proxy ?? env.HTTP_PROXY) && !(env.https_proxy ?? env.HTTPS_PROXY)) return new Agent(agentOptions);
+  return new EnvHttpProxyAgent({
+    // Read once, as the proxy variables are: left unset, undici reads NO_PROXY from the
+    // environment again on every request (two environment look-ups a request, 40,000 a cycle).
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+    ...agentOptions,
   });
 }
 

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { fetchVia, proxyOriginFor } from './dispatcher.js';
+import { dispatchText } from './dispatch-text.js';
 import { classifyNetworkError, describeNetworkError, failedBeforeSending, type NetworkErrorContext } from './network-error.js';
 import { parseRetryAfterMs, sleep as realSleep } from './retry-policy.js';
 
@@ -163,12 +164,8 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
     requestCount += 1;
     const headers = header === undefined ? request.headers : { ...request.headers, authorization: header };
     let answer: HttpAnswer;
-    // A timer cleared on completion, not AbortSignal.timeout: its pending timers keep each
-    // finished request reachable for timeoutMs, so the heap grows at scale.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
     try {
-      answer = await send(request, headers, controller.signal);
+      answer = await send(request, headers);
     } catch (error) {
       const context = { ...options.network, timeoutMs: options.timeoutMs, proxyOrigin: proxyOriginFor(request.origin) };
       const unconfirmed = request.body !== undefined && !failedBeforeSending(error);
@@ -178,36 +175,42 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
         unconfirmed,
       });
       return { verdict: { kind: 'retry', reason }, unconfirmed };
-    } finally {
-      clearTimeout(timer);
     }
     return { verdict: request.classify(answer), status: answer.status, ...(header === undefined ? {} : { header }) };
   }
 
-  /** One attempt on the wire: the answer with its body read (always consumed, so the connection goes back to the pool). */
-  async function send(request: WireRequest, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+  /**
+   * One attempt on the wire, bounded by timeoutMs: the answer with its body read (always
+   * consumed, so the connection goes back to the pool).
+   */
+  async function send(request: WireRequest, headers: Record<string, string>): Promise<HttpAnswer> {
     if (options.transport === 'undici') {
-      const answer = await options.dispatcher.request({
-        origin: request.origin,
-        path: request.path,
+      const { origin, path, method } = request;
+      const answer = await dispatchText(
+        options.dispatcher,
+        { origin, path, method, headers, body: request.body ?? null },
+        options.timeoutMs,
+      );
+      return answerOf(answer.statusCode, (name) => firstHeader(answer.headers[name]), answer.text);
+    }
+    // A timer cleared on completion, not AbortSignal.timeout: its pending timers keep each
+    // finished request reachable for timeoutMs, so the heap grows at scale.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
+    try {
+      const answer = await fetchVia(options.dispatcher, `${request.origin}${request.path}`, {
         method: request.method,
         headers,
         body: request.body ?? null,
-        signal,
+        signal: controller.signal,
+        // A redirect would carry credentials (or the routing key) to another origin: never followed.
+        redirect: 'manual',
       });
-      const text = await answer.body.text();
-      return answerOf(answer.statusCode, (name) => firstHeader(answer.headers[name]), text);
+      const text = await answer.text();
+      return answerOf(answer.status, (name) => answer.headers.get(name), text);
+    } finally {
+      clearTimeout(timer);
     }
-    const answer = await fetchVia(options.dispatcher, `${request.origin}${request.path}`, {
-      method: request.method,
-      headers,
-      body: request.body ?? null,
-      signal,
-      // A redirect would carry credentials (or the routing key) to another origin: never followed.
-      redirect: 'manual',
-    });
-    const text = await answer.text();
-    return answerOf(answer.status, (name) => answer.headers.get(name), text);
   }
 
   function answerOf(status: number, header: (name: string) => string | null, text: string): HttpAnswer {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { iiqId as id } from '../parse.js';
+import { fastIiqId, fastNullishRecord, iiqId as id, isJsonObject, isNullishBoolean, isNullishString, withFastPath } from '../parse.js';
 import type { Account, Identity } from '../../source/identity-source.js';
 
 /** IIQ's SCIM extension carrying the custom identity attributes. */
@@ -80,7 +80,76 @@ export function scimListResponse<T extends z.ZodType>(resource: T) {
   });
 }
 
-/** `GET /scim/v2/Users` page. */
-export const scimUserPage = scimListResponse(scimUser);
-/** `GET /scim/v2/Accounts` page. */
-export const scimAccountPage = scimListResponse(scimAccount);
+/** `GET /scim/v2/Users` page, with a fast twin (20,000 identities a cycle). */
+export const scimUserPage = withFastPath(scimListResponse(scimUser), (body) => fastListPage(body, fastScimUser));
+/** `GET /scim/v2/Accounts` page: 1000 accounts a bulk page, read 240 times a cycle, so with a fast twin. */
+export const scimAccountPage = withFastPath(scimListResponse(scimAccount), (body) => fastListPage(body, fastScimAccount));
+
+/** scimListResponse's fast twin, each resource through `fastResource`; undefined for anything the schema must judge. */
+function fastListPage<T>(
+  body: unknown,
+  fastResource: (resource: unknown) => T | undefined,
+): { totalResults: number; startIndex?: number; Resources: T[] } | undefined {
+  if (!isJsonObject(body)) return undefined;
+  const { totalResults, startIndex, Resources } = body;
+  if (!isCount(totalResults) || !(startIndex === undefined || Number.isSafeInteger(startIndex))) return undefined;
+  if (!(Resources === undefined || Array.isArray(Resources))) return undefined;
+  const resources: T[] = [];
+  for (const resource of (Resources ?? []) as unknown[]) {
+    const parsed = fastResource(resource);
+    if (parsed === undefined) return undefined;
+    resources.push(parsed);
+  }
+  return { totalResults, ...(startIndex === undefined ? {} : { startIndex: startIndex as number }), Resources: resources };
+}
+
+/** scimUser's fast twin: undefined for anything the schema must judge. */
+function fastScimUser(raw: unknown): Identity | undefined {
+  if (!isJsonObject(raw)) return undefined;
+  const { userName, displayName, active } = raw;
+  const userId = fastIiqId(raw.id);
+  const extension = fastNullishRecord(raw[SAILPOINT_USER_EXTENSION]);
+  if (userId === undefined || typeof userName !== 'string' || userName.length === 0 || !isNullishString(displayName)) return undefined;
+  if (!isNullishBoolean(active) || extension === 'no') return undefined;
+  return {
+    id: userId,
+    name: userName,
+    displayName: displayName ?? userName,
+    inactive: active == null ? true : !active,
+    attributes: extension ?? {},
+    lastRefresh: isoRefresh(extension?.lastRefresh),
+  };
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** scimAccount's fast twin: undefined for anything the schema must judge. */
+function fastScimAccount(resource: unknown): ScimAccount | undefined {
+  if (!isJsonObject(resource)) return undefined;
+  const { identity, application, active, inactive } = resource;
+  const accountId = fastIiqId(resource.id);
+  if (accountId === undefined || !isNullishBoolean(active) || !isNullishBoolean(inactive) || !isJsonObject(application)) return undefined;
+  let identityId: string | undefined;
+  if (identity !== undefined && identity !== null) {
+    if (!isJsonObject(identity)) return undefined;
+    identityId = fastIiqId(identity.value);
+    if (identityId === undefined) return undefined;
+  }
+  const { displayName, value } = application;
+  if (!isNullishText(displayName) || !isNullishText(value)) return undefined;
+  const applicationName = displayName ?? value;
+  if (applicationName === undefined || applicationName === null) return undefined;
+  return {
+    id: accountId,
+    identityId,
+    application: applicationName,
+    status: active === false || inactive === true ? 'disabled' : active === true || inactive === false ? 'enabled' : 'unknown',
+  };
+}
+
+/** `z.string().min(1).nullish()`'s fast twin. */
+function isNullishText(value: unknown): value is string | null | undefined {
+  return value === undefined || value === null || (typeof value === 'string' && value.length > 0);
+}
