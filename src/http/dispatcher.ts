@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// The two agents alone, not undici's index: the index also loads fetch, WebSocket, the cache and
+// their parsers, about a third of a cron run's start-up CPU that the watchdog never uses (the
+// request core only dispatches). undici 7 has no exports map, so these paths resolve as they are;
+// a major upgrade that moves them fails every HTTP test at once.
+import Agent from 'undici/lib/dispatcher/agent.js';
+import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import { ConfigError } from '../errors.js';
 
 /** How one pooled HTTP client (one per upstream host) behaves. */
