@@ -1,10 +1,15 @@
-/** The chain's own health through the built CLI: IIQ TaskResults of "Refresh Identity Cube" page and resolve a task incident. */
+/**
+ * The chain's own health end to end: IIQ TaskResults of "Refresh Identity Cube" page and resolve a
+ * task incident. The built CLI runs once per contract (a failed task-result read as exit 3, check's
+ * text, the report table); the rest runs the same command lines in this process (runCliInProcess).
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startFakeIiq, type FakeIiq, type FakeTaskResult } from '../../src/sandbox/fake-iiq.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { DEMO_ENV, demoIdentities, remediate } from '../../src/sandbox/scenario.js';
 import { taskDedupKey } from '../../src/sla/incident.js';
 import { HOUR_MS, NOW, at } from '../helpers/clock.js';
@@ -37,7 +42,9 @@ function result(id: string, name: string, completedHoursAgo: number, status: Fak
   };
 }
 
-const run = (minutes: number) => runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
+/** One cycle in this process; `throughCli` runs the built CLI instead (a contract only a process shows). */
+const run = (minutes: number, throughCli = false) =>
+  (throughCli ? runCli : runCliInProcess)(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
 const state = () => JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8'));
 
 beforeEach(async () => {
@@ -142,7 +149,7 @@ it('a task-result read that fails (HTTP 500) is exit 3 and resolves nothing; the
         : undefined,
   });
   config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { chain: { tasks: [{ name: TASK, maxAgeHours: 26 }] } });
-  const failed = await run(15);
+  const failed = await run(15, true);
   expect(failed.code).toBe(3);
   expect(failed.stderr).toContain('/scim/v2/TaskResults');
   expect(pagerDuty.received).toHaveLength(1);
@@ -181,7 +188,7 @@ it('check lists each task with its last status and age; a task whose results can
   expect(text.code).toBe(0);
   expect(text.stdout).toMatch(/chain task +Refresh Identity Cube: last Error 2h ago \(expected every 26h\): FAILING/);
   expect(text.stdout).toMatch(/chain task +Workday Aggregation: last running 1h ago \(expected every 26h\): ok/);
-  const json = await runCli(['check', '--config', config, '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } });
+  const json = await runCliInProcess(['check', '--config', config, '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } });
   expect(JSON.parse(json.stdout).chainTasks).toEqual([
     { name: TASK, maxAgeHours: 26, health: 'failed', lastStatus: 'Error', ageHours: 2 },
     { name: 'Workday Aggregation', maxAgeHours: 26, health: 'ok', lastStatus: 'running', ageHours: 1 },
@@ -197,7 +204,7 @@ it('check lists each task with its last status and age; a task whose results can
       path.endsWith('/scim/v2/TaskResults') ? { status: 500, body: '{}', headers: { 'content-type': 'application/json' } } : undefined,
   });
   config = writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url }, { chain: { tasks: [{ name: TASK, maxAgeHours: 26 }] } });
-  const failed = await runCli(['check', '--config', config], { cwd: dir, env: { ...DEMO_ENV } });
+  const failed = await runCliInProcess(['check', '--config', config], { cwd: dir, env: { ...DEMO_ENV } });
   expect(failed.code).toBe(3);
   expect(failed.stdout).toMatch(/chain task +Refresh Identity Cube: PROBLEM: task results could not be read: .*TaskResults.*500/);
 });
@@ -209,7 +216,12 @@ it('report keeps the task incident out of the overall, tier and application figu
   remediate(iiq.identities, 'jdoe');
   iiq.taskResults = [...iiq.taskResults, result('t2', `${TASK} - 1`, -0.25, 'Success')];
   expect((await run(30)).code).toBe(0);
-  const report = (format: string) => runCli(['report', '--config', config, '--format', format, '--now', at(60)], { cwd: dir, env: {} });
+  // The table through the built CLI; the other formats from the same command line in this process.
+  const report = (format: string) =>
+    (format === 'table' ? runCli : runCliInProcess)(['report', '--config', config, '--format', format, '--now', at(60)], {
+      cwd: dir,
+      env: {},
+    });
   const json = JSON.parse((await report('json')).stdout);
   expect(json.overall).toMatchObject({ breaches: 2, open: 1, resolved: 1 });
   expect(Object.keys(json.tiers).sort()).toEqual(['privileged', 'standard']);

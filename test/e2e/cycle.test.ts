@@ -1,4 +1,9 @@
-/** End to end: the built CLI as a child process against the loopback fakes (npm test builds first). */
+/**
+ * End to end: the built CLI as a child process against the loopback fakes (npm test builds first),
+ * once per contract (exit 0 with an empty stdout, 1, 2, 3 and 4, the dry run's stdout, the lock).
+ * The cycles that set a scenario up or follow it on, and a corrupt state file, run the same command
+ * lines in this process (runCliInProcess): what they assert is the cycle's, not the process's.
+ */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +12,7 @@ import { generatePopulation, startFakeIiq, type FakeIiq, type FakeIiqOptions } f
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY, remediate } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { deferred } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { NOW, at } from '../helpers/clock.js';
@@ -40,10 +46,13 @@ async function restartIiq(options: Pick<FakeIiqOptions, 'fault' | 'latencyMs'>):
 
 const run = (minutes: number, ...extra: string[]) =>
   runCli(['run', '--config', configPath, '--now', at(minutes), ...extra], { cwd: dir, env: { ...DEMO_ENV } });
+/** The same cycle in this process. */
+const runInProcess = (minutes: number) =>
+  runCliInProcess(['run', '--config', configPath, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
 const readJsonLines = (file: string) => jsonLines(readFileSync(join(dir, file), 'utf8'));
 const readState = () => JSON.parse(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')) as { incidents: Record<string, any> };
 
-describe('a cycle through the built CLI', () => {
+describe('a cycle end to end', () => {
   it('triggers breaches, stays quiet, escalates, then resolves on remediation', async () => {
     const first = await run(0);
     expect(first.code).toBe(0);
@@ -102,11 +111,11 @@ describe('a cycle through the built CLI', () => {
     expect(existsSync(join(dir, 'dead_letter.jsonl'))).toBe(false);
 
     // 15 minutes later nothing changed: nothing is re-sent.
-    expect((await run(15)).code).toBe(0);
+    expect((await runInProcess(15)).code).toBe(0);
     expect(pagerDuty.received).toHaveLength(2);
 
     // Jane passes 2 x SLA (8 h after termination at 06:48): re-trigger as error.
-    expect((await run(3 * 60)).code).toBe(0);
+    expect((await runInProcess(3 * 60)).code).toBe(0);
     expect(
       pagerDuty
         .accepted()
@@ -119,7 +128,7 @@ describe('a cycle through the built CLI', () => {
       iiq.identities.findIndex((i) => i.name === 'jsmith'),
       1,
     );
-    const last = await run(3 * 60 + 15);
+    const last = await runInProcess(3 * 60 + 15);
     expect(last.code).toBe(0);
     expect(pagerDuty.accepted().slice(3)).toEqual(
       expect.arrayContaining([
@@ -206,7 +215,7 @@ describe('a cycle through the built CLI', () => {
     await pagerDuty.close();
     pagerDuty = await startFakePagerDuty();
     writeDemoConfig(dir, { iiq: iiq.url, pagerDuty: pagerDuty.url });
-    expect((await run(15)).code).toBe(0);
+    expect((await runInProcess(15)).code).toBe(0);
     expect(pagerDuty.accepted().map((e) => e.dedup_key)).toEqual([JOHN]);
   });
 
@@ -233,7 +242,7 @@ describe('a cycle through the built CLI', () => {
   });
 
   it('exit 3: IIQ fails part-way; breaches seen are triggered, open incidents not seen are not resolved', async () => {
-    expect((await run(0)).code).toBe(0);
+    expect((await runInProcess(0)).code).toBe(0);
     remediate(iiq.identities, 'jdoe');
     // The listing's second page (jsmith is on page 1, jdoe too: pageSize 2) fails every time.
     await restartIiq({ fault: ({ query }) => (query.get('start') === '2' ? { status: 500, body: 'down' } : undefined) });
@@ -251,10 +260,10 @@ describe('a cycle through the built CLI', () => {
   });
 
   it('exit 3: a failed links read never resolves the open incident', async () => {
-    expect((await run(0)).code).toBe(0);
+    expect((await runInProcess(0)).code).toBe(0);
     remediate(iiq.identities, 'jdoe');
     await restartIiq({ fault: ({ path }) => (path.includes('/jdoe/links') ? { status: 500 } : undefined) });
-    const result = await run(15);
+    const result = await runInProcess(15);
     expect(result.code).toBe(3);
     expect(pagerDuty.received).toHaveLength(2);
     expect(Object.keys(readState().incidents).sort()).toEqual([JANE, JOHN]);
@@ -262,7 +271,7 @@ describe('a cycle through the built CLI', () => {
 
   it('a corrupt state file is moved aside loudly and the cycle continues from IIQ', async () => {
     writeFileSync(join(dir, 'watchdog-state.json'), '{"version":1,"incidents":{"iiq-leaver');
-    const result = await run(0);
+    const result = await runInProcess(0);
     expect(result.code).toBe(0);
     const corruptLog = result.stderr
       .trim()

@@ -1,7 +1,9 @@
 /**
- * Identity Security Cloud as the source, through the built CLI against the fake ISC:
+ * Identity Security Cloud as the source, end to end against the fake ISC:
  * account reads where the index lags, deleted and re-activated identities, failed reads (exit 3,
  * nothing resolved), 429 + Retry-After, one source per config, check.
+ * The built CLI runs once per contract (a paging cycle, a failed read as exit 3, a config error as
+ * exit 2, check's text); the other cycles run the same command lines in this process (runCliInProcess).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-p
 import { ISC_DEMO_ENV, iscConfigOverrides, remediateIsc, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
 import { JANE_DEDUP_KEY, JOHN_DEDUP_KEY, demoIdentities } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { NOW } from '../helpers/clock.js';
 import { errorLines } from '../helpers/cli-logs.js';
 
@@ -34,9 +37,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cycle(at: Date, isc_: Record<string, unknown> = {}, args: string[] = []) {
+/** One cycle in this process; `throughCli` runs the built CLI instead (a contract only a process shows). */
+function cycle(at: Date, isc_: Record<string, unknown> = {}, args: string[] = [], throughCli = false) {
   const config = writeDemoConfig(dir, { iiq: isc.url, pagerDuty: pagerDuty.url }, iscConfigOverrides(isc.url, { retries: 1, ...isc_ }));
-  return runCli(['run', '--config', config, '--now', at.toISOString(), ...args], { cwd: dir, env: { ...ISC_DEMO_ENV } });
+  return (throughCli ? runCli : runCliInProcess)(['run', '--config', config, '--now', at.toISOString(), ...args], {
+    cwd: dir,
+    env: { ...ISC_DEMO_ENV },
+  });
 }
 const sent = (action: string) =>
   pagerDuty
@@ -52,7 +59,7 @@ const state = () =>
 
 describe('ISC as the source', () => {
   it('pages the leavers whose accounts /v3/accounts shows enabled; reads no accounts for those the search shows disabled', async () => {
-    const result = await cycle(NOW);
+    const result = await cycle(NOW, {}, [], true);
     expect(result.code, result.stderr).toBe(0);
     expect(sent('trigger')).toEqual([JANE_DEDUP_KEY, JOHN_DEDUP_KEY]);
     // Jane and John only: Olga's search document shows every account disabled, Hank's only an excluded one.
@@ -136,7 +143,10 @@ describe('ISC failed reads: exit 3, nothing resolved', () => {
         { iiq: firstIsc.url, pagerDuty: firstPagerDuty.url },
         iscConfigOverrides(firstIsc.url, { retries: 1 }),
       );
-      const result = await runCli(['run', '--config', config, '--now', NOW.toISOString()], { cwd: first, env: { ...ISC_DEMO_ENV } });
+      const result = await runCliInProcess(['run', '--config', config, '--now', NOW.toISOString()], {
+        cwd: first,
+        env: { ...ISC_DEMO_ENV },
+      });
       expect(result.code, result.stderr).toBe(0);
       opened = readdirSync(first)
         .filter((name) => name !== 'config.json')
@@ -186,13 +196,14 @@ describe('ISC failed reads: exit 3, nothing resolved', () => {
     ],
   ];
 
-  it.each(cases)('%s', async (_name, respond, message) => {
+  it.each(cases)('%s', async (name, respond, message) => {
     for (const [name, bytes] of opened) writeFileSync(join(dir, name), bytes);
     // Remediated meanwhile: only a read that pretended "no accounts" could resolve now.
     remediateIsc(isc.identities, 'jdoe');
     remediateIsc(isc.identities, 'jsmith');
     fault = respond;
-    const result = await cycle(LATER, { timeoutSeconds: 2 });
+    // The built CLI for the first case; the others' messages come from the same command line in this process.
+    const result = await cycle(LATER, { timeoutSeconds: 2 }, [], name === cases[0]![0]);
     expect(result.code).toBe(3);
     expect(
       errorLines(result.stderr)
@@ -227,9 +238,12 @@ describe('one source per config, and check', () => {
   it.each([
     ['both iiq and isc', { iiq: { baseUrl: 'http://127.0.0.1:9/identityiq' } }, /both "iiq" and "isc" are set/],
     ['neither', { isc: undefined }, /one of "iiq" \(IdentityIQ\) or "isc" \(Identity Security Cloud\) is required/],
-  ])('%s: exit 2 naming the keys, nothing contacted', async (_name, extra, message) => {
+  ])('%s: exit 2 naming the keys, nothing contacted', async (name, extra, message) => {
     const config = writeDemoConfig(dir, { iiq: isc.url, pagerDuty: pagerDuty.url }, { ...iscConfigOverrides(isc.url), ...extra });
-    const result = await runCli(['run', '--config', config], { cwd: dir, env: { ...ISC_DEMO_ENV } });
+    const result = await (name === 'neither' ? runCliInProcess : runCli)(['run', '--config', config], {
+      cwd: dir,
+      env: { ...ISC_DEMO_ENV },
+    });
     expect(result.code).toBe(2);
     expect(
       errorLines(result.stderr)
@@ -253,7 +267,7 @@ describe('one source per config, and check', () => {
     expect(ok.stdout).toMatch(/^termination +5 parsed, 0 not parseable$/m);
     // One search page of leavers, and the not-started listing (none: every demo identity is inactive).
     expect(isc.stats.byRoute).toEqual({ token: 1, search: 2 });
-    const refused = await runCli(['check', '--config', config], {
+    const refused = await runCliInProcess(['check', '--config', config], {
       cwd: dir,
       env: { ...ISC_DEMO_ENV, ISC_CLIENT_SECRET: 'wrong-secret-value' },
     });

@@ -4,6 +4,10 @@
  * `leaver_stage: "not-started"`; one outside the lookback, rehired, or terminated in the future
  * does not; one incident follows the leaver through the stage change to its resolve; a refused
  * not-started listing is exit 3 and resolves nothing.
+ *
+ * The built CLI runs what only a process shows once per contract (the multi-cycle story and its
+ * report per source; check, dry run and the refused listing over SCIM); the same scenarios over
+ * the other sources, and the request counts, run the same command lines in this process.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +17,8 @@ import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeResponse } from
 import { startFakeIsc, type FakeIsc, type FakeIscIdentity } from '../../src/sandbox/fake-isc.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, toIscIdentities } from '../../src/sandbox/isc-scenario.js';
-import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCli, writeDemoConfig, type CliResult } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { DEMO_ENV } from '../../src/sandbox/scenario.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLinesOfFile, summaryOf } from '../helpers/cli-logs.js';
@@ -159,8 +164,10 @@ function writeConfig(api: Api, leaver: Record<string, unknown> = {}): string {
 
 const envOf = (api: Api): Record<string, string> => ({ ...(api === 'isc' ? ISC_DEMO_ENV : DEMO_ENV) });
 
-function run(api: Api, minutes: number, leaver: Record<string, unknown> = {}, args: string[] = []) {
-  return runCli(['run', '--config', writeConfig(api, leaver), '--now', at(minutes), ...args], { cwd: dir, env: envOf(api) });
+type Exec = (args: readonly string[], options: { cwd: string; env: Record<string, string> }) => Promise<CliResult>;
+
+function run(api: Api, minutes: number, leaver: Record<string, unknown> = {}, args: string[] = [], exec: Exec = runCli) {
+  return exec(['run', '--config', writeConfig(api, leaver), '--now', at(minutes), ...args], { cwd: dir, env: envOf(api) });
 }
 
 const triggers = () => pagerDuty.accepted().filter((event) => event.event_action === 'trigger');
@@ -168,6 +175,8 @@ const audit = () => jsonLinesOfFile(join(dir, 'audit.jsonl')).filter((line) => l
 
 describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api) => {
   const sourceName = api === 'isc' ? 'Identity Security Cloud' : 'IdentityIQ';
+  /** The built CLI for one source, in this process for the others: the same command lines either way. */
+  const onceThroughCli: Exec = api === 'scim' ? runCli : runCliInProcess;
 
   it('pages only the leaver still active past SLA, and follows her incident through the stage change to its resolve', async () => {
     const fake = await start(api);
@@ -214,17 +223,17 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
 
     const config = join(dir, 'config.json');
     const env = envOf(api);
-    const report = await runCli(['report', '--config', config, '--format', 'json'], { cwd: dir, env });
+    const report = await onceThroughCli(['report', '--config', config, '--format', 'json'], { cwd: dir, env });
     expect(report.code, report.stderr).toBe(0);
     expect(JSON.parse(report.stdout).stages).toMatchObject({ 'not-started': { breaches: 1, resolved: 1 } });
-    const csv = await runCli(['report', '--config', config, '--format', 'csv'], { cwd: dir, env });
+    const csv = await onceThroughCli(['report', '--config', config, '--format', 'csv'], { cwd: dir, env });
     expect(csv.stdout).toMatch(/^stage,not-started,1,0,1,/m);
   });
 
   it('check says the listing works and how many it finds, or how to fix it; the dry run shows the stage', async () => {
     await start(api);
     const check = async (): Promise<Record<string, any>> => {
-      const result = await runCli(['check', '--config', writeConfig(api), '--format', 'json'], { cwd: dir, env: envOf(api) });
+      const result = await onceThroughCli(['check', '--config', writeConfig(api), '--format', 'json'], { cwd: dir, env: envOf(api) });
       return { code: result.code, ...(JSON.parse(result.stdout) as { notStarted: object }) };
     };
     // check runs at the wall clock: Nora's termination (fixed in 2026-11) may lie outside the lookback by then, so only the shape is asserted.
@@ -240,7 +249,7 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
     });
     refuseNotStarted = false;
 
-    const dryRun = await run(api, 0, {}, ['--dry-run']);
+    const dryRun = await run(api, 0, {}, ['--dry-run'], onceThroughCli);
     expect(dryRun.code, dryRun.stderr).toBe(0);
     const planned = dryRun.stdout
       .trim()
@@ -251,11 +260,11 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
 
   it('a refused not-started listing is exit 3, says how to fix it, and resolves nothing', async () => {
     const fake = await start(api);
-    expect((await run(api, 0)).code).toBe(0);
+    expect((await run(api, 0, {}, [], onceThroughCli)).code).toBe(0);
     // Her accounts are disabled, but the listing that would show her fails: nothing may be resolved on that.
     fake.remediate('nnotstarted');
     refuseNotStarted = true;
-    const failed = await run(api, 15);
+    const failed = await run(api, 15, {}, [], onceThroughCli);
     expect(failed.code, failed.stderr).toBe(3);
     expect(failed.stderr).toMatch(/not-started leaver listing failed/);
     expect(failed.stderr).toMatch(/HTTP 400/);
@@ -265,7 +274,7 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
 
     // With the listing turned off the blind spot is accepted: the unlisted incident is looked up and resolved.
     refuseNotStarted = false;
-    const off = await run(api, 30, { notStartedLookbackDays: 0 });
+    const off = await run(api, 30, { notStartedLookbackDays: 0 }, [], onceThroughCli);
     expect(off.code, off.stderr).toBe(0);
     expect(summaryOf(off.stderr)).toMatchObject({ notStartedListed: 0, resolved: 1 });
   });
@@ -273,11 +282,12 @@ describe.each<Api>(['scim', 'rest', 'isc'])('not-started leavers over %s', (api)
   it('the not-started listing adds only its own pages', async () => {
     const fake = await start(api);
     const before = fake.requests();
-    expect((await run(api, 0, { notStartedLookbackDays: 0 })).code).toBe(0);
+    // Request counts are the cycle's logic, not the process's: in this process for every source.
+    expect((await run(api, 0, { notStartedLookbackDays: 0 }, [], runCliInProcess)).code).toBe(0);
     const withoutListing = fake.requests() - before;
     rmSync(join(dir, 'watchdog-state.json'), { force: true });
     const between = fake.requests();
-    expect((await run(api, 0)).code).toBe(0);
+    expect((await run(api, 0, {}, [], runCliInProcess)).code).toBe(0);
     const withListing = fake.requests() - between;
     // Five active identities carry the attribute or not; at most four have it: two pages of two (ISC: pages of two, last short).
     const listingPages = api === 'isc' ? 3 : 2;

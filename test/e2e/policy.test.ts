@@ -1,4 +1,9 @@
-/** End to end: per-application grace and approved exceptions through the built CLI, against the loopback fakes. */
+/**
+ * End to end: per-application grace and approved exceptions against the loopback fakes. The built
+ * CLI runs once per contract (the dry run's stdout, a bad exceptions file as exit 2 with one log
+ * line, check's text); the multi-cycle story, the other bad files and check's JSON run the same
+ * command lines in this process (runCliInProcess), which asserts the same exit codes and output.
+ */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +12,7 @@ import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeLink } from '..
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { NOW_MS as NOW, HOUR_MS as HOUR } from '../helpers/clock.js';
 
 const at = (minutes: number): string => new Date(NOW + minutes * 60_000).toISOString();
@@ -87,8 +93,11 @@ afterEach(async () => {
 });
 
 const writeExceptions = (entries: unknown): void => writeFileSync(join(dir, 'exceptions.json'), JSON.stringify(entries, null, 2));
-const run = (minutes: number, ...extra: string[]) =>
-  runCli(['run', '--config', configPath, '--now', at(minutes), ...extra], { cwd: dir, env: { ...DEMO_ENV } });
+const runArgs = (minutes: number, extra: string[]) => ['run', '--config', configPath, '--now', at(minutes), ...extra];
+/** One cycle in this process. */
+const run = (minutes: number, ...extra: string[]) => runCliInProcess(runArgs(minutes, extra), { cwd: dir, env: { ...DEMO_ENV } });
+/** One cycle through the built CLI: for what only a process shows. */
+const runThroughCli = (minutes: number, ...extra: string[]) => runCli(runArgs(minutes, extra), { cwd: dir, env: { ...DEMO_ENV } });
 const audit = () =>
   readFileSync(join(dir, 'audit.jsonl'), 'utf8')
     .trim()
@@ -97,7 +106,7 @@ const audit = () =>
 const sent = (from: number) => pagerDuty.accepted().slice(from);
 const byKey = (events: any[], id: string) => events.find((e) => e.dedup_key === key(id));
 
-describe('grace and exceptions through the built CLI', () => {
+describe('grace and exceptions end to end', () => {
   it('pages only overdue, unexcepted accounts; resolves on grace and approval; pages again at expiry; audits each exception once', async () => {
     // Cycle A: eve (AD) and lena (AD) and late are paged; paul is within grace; exec is excepted.
     expect((await run(0)).code).toBe(0);
@@ -176,13 +185,13 @@ describe('grace and exceptions through the built CLI', () => {
 
     // The end of 2026-12-01 (leaver.timezone UTC): late pages again.
     const before = pagerDuty.accepted().length;
-    expect((await runCli(['run', '--config', configPath, '--now', '2026-12-01T23:59:59Z'], { cwd: dir, env: { ...DEMO_ENV } })).code).toBe(
-      0,
-    );
+    expect(
+      (await runCliInProcess(['run', '--config', configPath, '--now', '2026-12-01T23:59:59Z'], { cwd: dir, env: { ...DEMO_ENV } })).code,
+    ).toBe(0);
     expect(byKey(sent(before), 'id-late')).toBeUndefined();
-    expect((await runCli(['run', '--config', configPath, '--now', '2026-12-02T00:00:00Z'], { cwd: dir, env: { ...DEMO_ENV } })).code).toBe(
-      0,
-    );
+    expect(
+      (await runCliInProcess(['run', '--config', configPath, '--now', '2026-12-02T00:00:00Z'], { cwd: dir, env: { ...DEMO_ENV } })).code,
+    ).toBe(0);
     expect(
       audit()
         .filter((a) => a.identity_name === 'late' && a.event_action === 'trigger')
@@ -191,7 +200,12 @@ describe('grace and exceptions through the built CLI', () => {
 
     // The report shows per tier the breaches exceptions covered, with reasons and expiry.
     const report = JSON.parse(
-      (await runCli(['report', '--config', configPath, '--format', 'json', '--now', '2026-12-02T00:00:00Z'], { cwd: dir, env: {} })).stdout,
+      (
+        await runCliInProcess(['report', '--config', configPath, '--format', 'json', '--now', '2026-12-02T00:00:00Z'], {
+          cwd: dir,
+          env: {},
+        })
+      ).stdout,
     );
     expect(report.exceptions.tiers).toEqual({
       privileged: {
@@ -210,7 +224,7 @@ describe('grace and exceptions through the built CLI', () => {
   });
 
   it('dry run records nothing: no exception line, no state', async () => {
-    const result = await run(0, '--dry-run');
+    const result = await runThroughCli(0, '--dry-run');
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(3);
     expect(result.stderr).toContain('approved exception keeps overdue accounts from paging (dry run: not recorded)');
@@ -228,10 +242,11 @@ describe('grace and exceptions through the built CLI', () => {
     ['more than 366 days ahead of --now', [{ ...EXCEPTIONS[0], until: '2027-11-26' }], 'is more than 366 days ahead'],
     ['unknown key', [{ ...EXCEPTIONS[0], approver: 'x' }], 'key \\"approver\\": unknown key'],
     ['HTML instead of JSON', '<html>login</html>', 'is not valid JSON'],
-  ])('a bad exceptions file (%s) is exit 2 naming the entry and key, before IIQ is contacted', async (_name, content, message) => {
+  ])('a bad exceptions file (%s) is exit 2 naming the entry and key, before IIQ is contacted', async (name, content, message) => {
     if (typeof content === 'string') writeFileSync(join(dir, 'exceptions.json'), content);
     else writeExceptions(content);
-    const result = await run(0);
+    // The built CLI once; the other files' messages come from the same command line in this process.
+    const result = await (name === 'until missing' ? runThroughCli : run)(0);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -261,7 +276,7 @@ describe('grace and exceptions through the built CLI', () => {
     expect(text.stdout).toMatch(new RegExp(`EXPIRES SOON exec: all applications until ${day(5)}`));
     expect(text.stdout).toContain(`lena: Salesforce until ${day(100)}`);
     const json = JSON.parse(
-      (await runCli(['check', '--config', configPath, '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } })).stdout,
+      (await runCliInProcess(['check', '--config', configPath, '--format', 'json'], { cwd: dir, env: { ...DEMO_ENV } })).stdout,
     );
     expect(json.exceptions).toMatchObject({ expiringSoon: 1, expired: 1 });
     expect(json.exceptions.inForce.map((e: any) => [e.identity, e.expiringSoon])).toEqual([

@@ -4,6 +4,10 @@
  * 4 h before the next, a failed one is tried again next cycle without changing the exit code,
  * IIQ launches the refresh workflow with the nested LaunchedWorkflow body, and a dry run plans
  * without sending. Apart from these requests the watchdog writes nothing to the source.
+ *
+ * The built CLI runs one test per contract (a failed request's warning and exit 0, the dry run's
+ * stdout, the IIQ workflow over SCIM, check's text over ISC); request counts, state, audit and
+ * the other sources run the same command lines in this process (runCliInProcess).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +19,7 @@ import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-p
 import { ISC_DEMO_ENV, iscConfigOverrides } from '../../src/sandbox/isc-scenario.js';
 import { DEMO_ENV } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { HOUR_MS, NOW } from '../helpers/clock.js';
 import { jsonLines, jsonLinesOfFile, summaryOf } from '../helpers/cli-logs.js';
 
@@ -63,8 +68,9 @@ function iscConfig(fake: FakeIsc, leaver: Record<string, unknown> = LEAVER_ON): 
   );
 }
 
-const runAt = (config: string, when: Date, env: Record<string, string>, extra: string[] = []) =>
-  runCli(['run', '--config', config, '--now', when.toISOString(), ...extra], { cwd: dir, env });
+/** One cycle in this process; `throughCli` runs the built CLI instead (a contract only a process shows). */
+const runAt = (config: string, when: Date, env: Record<string, string>, extra: string[] = [], throughCli = false) =>
+  (throughCli ? runCli : runCliInProcess)(['run', '--config', config, '--now', when.toISOString(), ...extra], { cwd: dir, env });
 
 function processingAudit(): Record<string, unknown>[] {
   return jsonLinesOfFile(join(dir, 'audit.jsonl')).filter((line) => line.event_action === 'processing-requested');
@@ -122,7 +128,7 @@ describe('processing requests over ISC', () => {
         refuse && path === '/beta/identities/process' ? iscError(500, 'processing broke: jane.doe@corp.example') : undefined,
     });
     const config = iscConfig(isc);
-    const first = await runAt(config, NOW, ISC_DEMO_ENV);
+    const first = await runAt(config, NOW, ISC_DEMO_ENV, [], true);
     expect(first.code, first.stderr).toBe(0);
     expect(summaryOf(first.stderr)).toMatchObject({ processingRequested: 0, processingRequestFailures: 2 });
     const warnings = jsonLines(first.stderr).filter((line) => String(line.msg).startsWith('processing request'));
@@ -134,7 +140,7 @@ describe('processing requests over ISC', () => {
     expect(readFileSync(join(dir, 'watchdog-state.json'), 'utf8')).not.toContain('jane.doe');
 
     refuse = false;
-    const second = await runAt(config, later(15 * MIN_MS), ISC_DEMO_ENV);
+    const second = await runAt(config, later(15 * MIN_MS), ISC_DEMO_ENV, [], true);
     expect(second.code, second.stderr).toBe(0);
     expect(summaryOf(second.stderr)).toMatchObject({ processingRequested: 2, processingRequestFailures: 0 });
     expect(isc.processRequests).toEqual([[hex(1), hex(2)]]);
@@ -142,7 +148,7 @@ describe('processing requests over ISC', () => {
 
   it('a dry run prints one planned request per leaver and sends none; off and too soon send none either', async () => {
     isc = await startFakeIsc({ identities: [...stalledIsc(2), ...stalledIsc(1, 10 * MIN_MS).map((i) => ({ ...i, id: hex(99) }))] });
-    const dry = await runAt(iscConfig(isc), NOW, ISC_DEMO_ENV, ['--dry-run']);
+    const dry = await runAt(iscConfig(isc), NOW, ISC_DEMO_ENV, ['--dry-run'], true);
     expect(dry.code, dry.stderr).toBe(0);
     const planned = jsonLines(dry.stdout).filter((line) => line.action === 'request-processing');
     expect(planned).toEqual([
@@ -208,7 +214,7 @@ describe('processing requests over IIQ (refresh workflow)', () => {
     '%s: launches the workflow with the nested body; the trigger carries processing_requested_at',
     async (api) => {
       iiq = await startFakeIiq({ identities: [nora()] });
-      const run = await runAt(iiqConfig(iiq, api, { refreshWorkflow: FAKE_REFRESH_WORKFLOW }), NOW, DEMO_ENV);
+      const run = await runAt(iiqConfig(iiq, api, { refreshWorkflow: FAKE_REFRESH_WORKFLOW }), NOW, DEMO_ENV, [], api === 'scim');
       expect(run.code, run.stderr).toBe(0);
       // The fake answers a flat body with IIQ's 404 "Resource Workflow null not found.": accepted means nested.
       expect(iiq.launchedWorkflows).toEqual([{ workflowName: FAKE_REFRESH_WORKFLOW, identityName: 'nnotstarted' }]);
@@ -254,14 +260,18 @@ describe('check says whether processing requests are on', () => {
           leaver: { terminationDateAttribute: 'hrTerminationDate', tierAttribute: 'risk_tier', ...leaver },
         },
       );
-    const unset = await runCli(['check', '--config', iiqConfig({}, LEAVER_ON)], { cwd: dir, env: DEMO_ENV });
+    // The same check command line in this process for IIQ: its text is what the ISC check above showed through the CLI.
+    const unset = await runCliInProcess(['check', '--config', iiqConfig({}, LEAVER_ON)], { cwd: dir, env: DEMO_ENV });
     expect(unset.stdout).toMatch(/^processing +PROBLEM: on, but iiq\.refreshWorkflow is not set/m);
-    const named = await runCli(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, LEAVER_ON)], {
+    const named = await runCliInProcess(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, LEAVER_ON)], {
       cwd: dir,
       env: DEMO_ENV,
     });
     expect(named.stdout).toMatch(/^processing +on: workflow "Leaver Watchdog Refresh Identity" is launched/m);
-    const off = await runCli(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, {})], { cwd: dir, env: DEMO_ENV });
+    const off = await runCliInProcess(['check', '--config', iiqConfig({ refreshWorkflow: FAKE_REFRESH_WORKFLOW }, {})], {
+      cwd: dir,
+      env: DEMO_ENV,
+    });
     expect(off.stdout).toMatch(
       /^processing +off \(leaver\.requestProcessing is false\).*iiq\.refreshWorkflow is "Leaver Watchdog Refresh Identity"$/m,
     );

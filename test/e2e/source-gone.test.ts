@@ -1,7 +1,9 @@
 /**
- * Through the built CLI against the loopback fakes: what counts as "gone". An HTML 404
+ * End to end against the loopback fakes: what counts as "gone". An HTML 404
  * is a failed read; names with `/` are read as themselves (or fail loudly), `.` and `..` never by path over REST; an
  * identity missing from an offset-paged listing is looked up before its incident is resolved.
+ * One failed read goes through the built CLI (exit 3 with the summary on stderr); the other cycles
+ * run the same command lines in this process (runCliInProcess).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { startFakeIiq, type FakeIdentity, type FakeIiq, type FakeIiqOptions, typ
 import { startFakePagerDuty, type FakePagerDuty } from '../../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV, demoIdentities, JANE_DEDUP_KEY, JOHN_DEDUP_KEY } from '../../src/sandbox/scenario.js';
 import { runCli, writeDemoConfig } from '../../dev/run-cli.js';
+import { runCliInProcess } from '../helpers/in-process-cli.js';
 import { NOW, at } from '../helpers/clock.js';
 import { jsonLines, summaryOf } from '../helpers/cli-logs.js';
 
@@ -42,13 +45,14 @@ async function startIiq(identities: FakeIdentity[], options: Partial<FakeIiqOpti
   });
   return iiq;
 }
-function run(minutes: number, iiqOverrides: Record<string, unknown> = {}) {
+/** One cycle in this process; `throughCli` runs the built CLI instead (a contract only a process shows). */
+function run(minutes: number, iiqOverrides: Record<string, unknown> = {}, throughCli = false) {
   const config = writeDemoConfig(
     dir,
     { iiq: iiq!.url, pagerDuty: pagerDuty.url },
     { iiq: { baseUrl: iiq!.url, api: 'rest', pageSize: 2, concurrency: 4, timeoutSeconds: 5, retryMinDelayMs: 10, ...iiqOverrides } },
   );
-  return runCli(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
+  return (throughCli ? runCli : runCliInProcess)(['run', '--config', config, '--now', at(minutes)], { cwd: dir, env: { ...DEMO_ENV } });
 }
 const logLines = jsonLines;
 const stateIncidents = () =>
@@ -95,7 +99,7 @@ describe('a 404 is "gone" only when IIQ says so', () => {
       path.endsWith('/links')
         ? { status: 404, body: '<html><body><h1>HTTP Status 404 - Not Found</h1></body></html>', headers: { 'content-type': 'text/html' } }
         : undefined;
-    const second = await run(15);
+    const second = await run(15, {}, true);
     expect(second.code).toBe(3);
     expect(resolves()).toEqual([]);
     expect(stateIncidents()).toEqual([JANE_DEDUP_KEY, JOHN_DEDUP_KEY].sort());
