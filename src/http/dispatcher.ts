@@ -21,7 +21,7 @@ export interface DispatcherOptions {
 }
 
 /**
- * A pooled undici dispatcher for the global fetch. It honours HTTPS_PROXY / HTTP_PROXY /
+ * A pooled undici dispatcher, the one every request goes through. It honours HTTPS_PROXY / HTTP_PROXY /
  * NO_PROXY (as they were when it was built), keeps connections alive and never turns certificate verification off.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
@@ -58,14 +58,6 @@ function readCaFile(path: string, key: string): string {
   } catch (error) {
     throw new ConfigError(`cannot read ${key} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-}
-
-/**
- * The global fetch (which msw can intercept) sent through an undici 7 dispatcher. The cast
- * bridges undici 7's types and the undici-types bundled with @types/node: same shape at run time.
- */
-export function fetchVia(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<Response> {
-  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
 }
 
 /**
