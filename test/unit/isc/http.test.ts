@@ -1,14 +1,11 @@
 /** The ISC HTTP client through msw: token, renewal, 429 + Retry-After, and every failed read. */
 import { delay, http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { BASE, CLIENT_SECRET, fakeClock, iscClient } from '../../helpers/isc-msw.js';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 const TRACKING = '0c0300bf759e437ab377b93bb0deb375';
 const iscErrorBody = (status: number, text: string) => ({
