@@ -53,6 +53,27 @@ describe('ISC token', () => {
     expect(seen).toEqual(['Bearer tok-1']);
   });
 
+  it('sends the headers the requests carried when they went through fetch: content type, accept, user agent', async () => {
+    const heard: Record<string, string | null>[] = [];
+    const of = (request: Request) => ({
+      'content-type': request.headers.get('content-type'),
+      accept: request.headers.get('accept'),
+      'user-agent': request.headers.get('user-agent'),
+    });
+    server.use(
+      http.post(`${BASE}/oauth/token`, ({ request }) => {
+        heard.push(of(request));
+        return HttpResponse.json({ access_token: 'tok-1', token_type: 'bearer', expires_in: 720 });
+      }),
+      http.get(`${BASE}/v3/accounts`, ({ request }) => (heard.push(of(request)), HttpResponse.json([]))),
+    );
+    await read(iscClient());
+    expect(heard).toEqual([
+      { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'node' },
+      { 'content-type': null, accept: 'application/json', 'user-agent': 'node' },
+    ]);
+  });
+
   it('keeps the token for its lifetime and renews it before expires_in runs out', async () => {
     const tokens = serveTokens(600);
     const seen = serveAccounts();

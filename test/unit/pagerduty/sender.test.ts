@@ -84,6 +84,18 @@ describe('createPagerDutySender', () => {
     expect(requests[0]?.body.routing_key).toBe(KEY);
   });
 
+  it('POSTs JSON with the user agent fetch used to add, and no authorization', async () => {
+    const heard: (string | null)[][] = [];
+    server.use(
+      http.post(URL, ({ request }) => {
+        heard.push(['content-type', 'user-agent', 'authorization'].map((name) => request.headers.get(name)));
+        return accepted();
+      }),
+    );
+    expect(await makeSender().sender.send(event('a'))).toEqual({ ok: true, attempts: 1 });
+    expect(heard).toEqual([['application/json', 'node', null]]);
+  });
+
   it('gives up after 1 + retries attempts on 500s', async () => {
     const requests = script(() => new HttpResponse('oops', { status: 500 }));
     const { sender, lines } = makeSender({ retries: 3 });
