@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config/config.js';
 import { createDispatcher } from '../http/dispatcher.js';
-import { createRequestCore } from '../http/request-core.js';
+import { createRequestCore, USER_AGENT } from '../http/request-core.js';
 import { createSource, type SourceRequestCount } from '../source/create-source.js';
 import { loadSourceAdapters } from './source-adapters.js';
 import type { IdentitySource } from '../source/identity-source.js';
@@ -64,7 +64,7 @@ export async function createRuntime(config: Config, logger: Logger, redactor: Re
         method: 'GET',
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
-        headers: {},
+        headers: { 'user-agent': USER_AGENT },
         classify: ({ status }) =>
           status >= 200 && status < 300
             ? { kind: 'ok', value: true }

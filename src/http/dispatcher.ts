@@ -7,6 +7,8 @@ import type { Dispatcher } from 'undici';
 // a major upgrade that moves them fails every HTTP test at once.
 import Agent from 'undici/lib/dispatcher/agent.js';
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
+import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
+import connectApi from 'undici/lib/api/api-connect.js';
 import { ConfigError } from '../errors.js';
 
 /** How one pooled HTTP client (one per upstream host) behaves. */
@@ -21,7 +23,7 @@ export interface DispatcherOptions {
 }
 
 /**
- * A pooled undici dispatcher for the global fetch. It honours HTTPS_PROXY / HTTP_PROXY /
+ * A pooled undici dispatcher, the one every request goes through. It honours HTTPS_PROXY / HTTP_PROXY /
  * NO_PROXY (as they were when it was built), keeps connections alive and never turns certificate verification off.
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
@@ -44,6 +46,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   // check NO_PROXY. The Agent itself spares that per request.
   const env = process.env;
   if (!(env.http_proxy ?? env.HTTP_PROXY) && !(env.https_proxy ?? env.HTTPS_PROXY)) return new Agent(agentOptions);
+  withConnectApi();
   return new EnvHttpProxyAgent({
     // Read once, as the proxy variables are: left unset, undici reads NO_PROXY from the
     // environment again on every request (two environment look-ups a request, 40,000 a cycle).
@@ -52,20 +55,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   });
 }
 
+/**
+ * The proxy agent opens its tunnel with `connect()` (HTTP CONNECT) on its pool; undici's index
+ * adds that method to every dispatcher, so without the index a proxied request fails with
+ * "this[kClient].connect is not a function". Added once, only when a proxy is configured.
+ */
+function withConnectApi(): void {
+  const prototype = DispatcherBase.prototype as { connect?: unknown };
+  if (typeof prototype.connect !== 'function') prototype.connect = connectApi;
+}
+
 function readCaFile(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(`cannot read ${key} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-}
-
-/**
- * The global fetch (which msw can intercept) sent through an undici 7 dispatcher. The cast
- * bridges undici 7's types and the undici-types bundled with @types/node: same shape at run time.
- */
-export function fetchVia(dispatcher: Dispatcher, url: string, init: RequestInit): Promise<Response> {
-  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
 }
 
 /**

@@ -11,7 +11,7 @@ export interface NetworkErrorContext {
   proxyOrigin?: string | undefined;
 }
 
-/** The error chain as plain fields: fetch wraps undici's error in `cause`, sometimes twice. */
+/** The error chain as plain fields: the code may sit on a `cause` (a wrapped socket or TLS error). */
 interface ErrorLike {
   name?: unknown;
   message?: unknown;
@@ -19,7 +19,7 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-/** Each error of a `cause` chain, outermost first (a few levels: fetch nests at most two). */
+/** Each error of a `cause` chain, outermost first (a few levels at most). */
 function causeChain(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
   let current: unknown = error;
@@ -91,7 +91,7 @@ const NOT_TLS = /wrong version number|packet length too long|http request|unknow
  * ("80FC...:error:0A00010B:SSL routines:...:ssl3_record.c:350:\n") never comes through.
  */
 export function describeNetworkError(error: unknown, context: NetworkErrorContext): string {
-  // fetch wraps undici's error in `cause`; the dispatcher's request API throws it as is.
+  // dispatch reports undici's or Node's error as is; a wrapped one carries it in `cause`.
   const err = error as { name?: string; message?: string; cause?: { message?: unknown; name?: string } };
   const code = errorCode(error);
   const message = typeof err.cause?.message === 'string' ? err.cause.message : (err.message ?? String(error));

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
-import { fetchVia, proxyOriginFor } from './dispatcher.js';
+import { proxyOriginFor } from './dispatcher.js';
 import { dispatchText } from './dispatch-text.js';
 import { classifyNetworkError, describeNetworkError, failedBeforeSending, type NetworkErrorContext } from './network-error.js';
 import { parseRetryAfterMs, sleep as realSleep } from './retry-policy.js';
@@ -19,6 +19,13 @@ export const MAX_RETRY_AFTER_MS = 120_000;
 export function refusedWait(afterMs: number): string {
   return `Retry-After ${Math.round(afterMs / 1000)} s is longer than the ${MAX_RETRY_AFTER_MS / 1000} s the watchdog waits: not waited for`;
 }
+
+/**
+ * The User-Agent the global fetch used to add ("node"), kept on the requests that went through it
+ * (ISC, PagerDuty, token requests, the probe, the heartbeat): a gateway may refuse a request
+ * without one. dispatch adds no header of its own.
+ */
+export const USER_AGENT = 'node';
 
 /** One answer as read off the wire. */
 export interface HttpAnswer {
@@ -49,7 +56,7 @@ export interface HttpCall<T, E> {
   method: 'GET' | 'POST';
   /** Scheme, host and port, e.g. `https://iiq.example:8443`. */
   origin: string;
-  /** Path and query exactly as they go on the wire (never re-parsed on the undici transport). */
+  /** Path and query exactly as they go on the wire (never re-parsed). */
   path: string;
   headers: Record<string, string>;
   body?: string | undefined;
@@ -106,9 +113,8 @@ export interface FailedAttempt<E> {
 
 /** How one client reaches one upstream. */
 export interface RequestCoreOptions {
+  /** Every attempt goes through its `dispatch` (tests: `mswDispatcher()`, a MockAgent or a loopback Agent). */
   dispatcher: Dispatcher;
-  /** 'fetch': the global fetch (msw intercepts it in unit tests); 'undici': the dispatcher's request API. */
-  transport?: 'fetch' | 'undici';
   /** Per attempt. */
   timeoutMs: number;
   /** Further attempts after the first. */
@@ -137,7 +143,7 @@ export interface RequestCore {
 
 /**
  * Builds the core: auth header per attempt (renewed once after a 401 where the integration asks),
- * pacing, bounded concurrency, per-attempt timeout, `redirect: 'manual'`, retries with
+ * pacing, bounded concurrency, per-attempt timeout, redirects never followed, retries with
  * exponential backoff and jitter, Retry-After honoured up to MAX_RETRY_AFTER_MS.
  */
 export function createRequestCore(options: RequestCoreOptions): RequestCore {
@@ -184,33 +190,11 @@ export function createRequestCore(options: RequestCoreOptions): RequestCore {
    * consumed, so the connection goes back to the pool).
    */
   async function send(request: WireRequest, headers: Record<string, string>): Promise<HttpAnswer> {
-    if (options.transport === 'undici') {
-      const { origin, path, method } = request;
-      const answer = await dispatchText(
-        options.dispatcher,
-        { origin, path, method, headers, body: request.body ?? null },
-        options.timeoutMs,
-      );
-      return answerOf(answer.statusCode, (name) => firstHeader(answer.headers[name]), answer.text);
-    }
-    // A timer cleared on completion, not AbortSignal.timeout: its pending timers keep each
-    // finished request reachable for timeoutMs, so the heap grows at scale.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), options.timeoutMs);
-    try {
-      const answer = await fetchVia(options.dispatcher, `${request.origin}${request.path}`, {
-        method: request.method,
-        headers,
-        body: request.body ?? null,
-        signal: controller.signal,
-        // A redirect would carry credentials (or the routing key) to another origin: never followed.
-        redirect: 'manual',
-      });
-      const text = await answer.text();
-      return answerOf(answer.status, (name) => answer.headers.get(name), text);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { origin, path, method } = request;
+    // dispatch follows no redirect: a 3xx comes back as the answer, so credentials (or the
+    // routing key) never travel to another origin.
+    const answer = await dispatchText(options.dispatcher, { origin, path, method, headers, body: request.body ?? null }, options.timeoutMs);
+    return answerOf(answer.statusCode, (name) => firstHeader(answer.headers[name]), answer.text);
   }
 
   function answerOf(status: number, header: (name: string) => string | null, text: string): HttpAnswer {

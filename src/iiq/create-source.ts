@@ -35,7 +35,6 @@ export function createIiqIdentitySource(
     timeoutMs,
     retries: iiq.retries,
     retryMinDelayMs: iiq.retryMinDelayMs,
-    transport: 'undici',
   });
   const source =
     iiq.api === 'rest'

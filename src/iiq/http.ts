@@ -18,12 +18,6 @@ export interface IiqHttpOptions {
   timeoutMs: number;
   retries: number;
   retryMinDelayMs: number;
-  /**
-   * How GETs go out: 'fetch' (default; the global fetch, which msw intercepts in unit tests)
-   * or 'undici' (the dispatcher's own request API: about half the CPU and heap per request,
-   * which a 20,000-identity cycle needs; end-to-end tests cover it through the built CLI).
-   */
-  transport?: 'fetch' | 'undici';
   /** The wait between attempts (tests: none). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -67,7 +61,6 @@ export interface IiqHttp {
 export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   const core = createRequestCore({
     dispatcher: options.dispatcher,
-    transport: options.transport ?? 'fetch',
     timeoutMs: options.timeoutMs,
     retries: options.retries,
     retryMinDelayMs: options.retryMinDelayMs,
@@ -174,15 +167,6 @@ export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
     const query = pathAndQuery.indexOf('?');
     const label = `${method} ${query === -1 ? pathAndQuery : pathAndQuery.slice(0, query)}`;
     const where = `IIQ ${label}`;
-    if (options.transport !== 'undici' && new URL(`${origin}${target}`).pathname !== target.split('?')[0]) {
-      // fetch parses the URL (WHATWG) and would send another path; only the undici transport sends it as built.
-      throw new SourceReadError(
-        `IIQ ${label}: the fetch transport would normalise this path (a "." or ".." segment); use the undici transport`,
-        {
-          classified: `IIQ ${label}: path not sendable`,
-        },
-      );
-    }
     const outcome = await core.call<IiqAnswer, SourceReadError>({
       method,
       origin,

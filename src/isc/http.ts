@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { TokenRequestError } from '../source/token-cache.js';
@@ -140,7 +140,7 @@ export function createIscHttp(options: IscHttpOptions): IscHttp {
   ): Promise<unknown> {
     const label = `ISC ${method} ${path.split('?')[0]}`;
     // Extra headers (an experimental-operation flag) never replace the ones the client owns.
-    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' };
+    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', 'user-agent': USER_AGENT };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const outcome = await core.call<unknown, IscFailure>({
       method,

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { createRequestCore, type HttpAnswer } from '../http/request-core.js';
+import { createRequestCore, USER_AGENT, type HttpAnswer } from '../http/request-core.js';
 import { PRODUCT_NAME } from '../sla/incident.js';
 
 /** What the PagerDuty probe found. */
@@ -33,7 +33,7 @@ export async function probePagerDuty(eventsUrl: string, dispatcher: Dispatcher, 
     method: 'POST',
     origin: target.origin,
     path: `${target.pathname}${target.search}`,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT },
     body: JSON.stringify(PROBE_EVENT),
     classify: (answer) => ({ kind: 'ok', value: judge(answer, eventsUrl) }),
     networkError: ({ description }) => ({ ok: false, detail: `not reachable: ${description}` }),

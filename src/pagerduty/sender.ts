@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import { createEventPacer } from './pacer.js';
 import type { Secret } from '../secrets.js';
@@ -102,7 +102,7 @@ export function createPagerDutySender(options: SenderOptions): PagerDutySender {
       method: 'POST',
       origin: target.origin,
       path: `${target.pathname}${target.search}`,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT },
       body: JSON.stringify({ routing_key: routingKey, ...withoutRoutingKey(event) }),
       signal,
       classify: (answer) => classify(event, answer),

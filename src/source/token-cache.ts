@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { SourceAuthError, type SourceAuth } from './source-auth.js';
-import { createRequestCore } from '../http/request-core.js';
+import { createRequestCore, USER_AGENT } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 
@@ -135,7 +135,7 @@ export async function requestClientCredentialsToken(request: TokenRequest): Prom
     method: 'POST',
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
-    headers: { ...request.headers, accept: 'application/json' },
+    headers: { ...request.headers, accept: 'application/json', 'user-agent': USER_AGENT },
     body: request.body,
     networkError: ({ description, classified }) => fail(`${label} token request failed: ${description}`, true, classified),
     classify: ({ status, text }) => {

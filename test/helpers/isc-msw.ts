@@ -1,8 +1,8 @@
 /** Shared pieces of the msw tests of the ISC client: a config section, a clock, a source built on them. */
-import { Agent } from 'undici';
 import type { IscConfig } from '../../src/config/config.js';
 import { createIscIdentitySource } from '../../src/isc/create-isc-source.js';
 import { Secret } from '../../src/secrets.js';
+import { mswDispatcher } from './msw.js';
 
 export const BASE = 'https://acme.api.identitynow.test';
 export const CLIENT_SECRET = 'isc-client-s3cret-never-shown';
@@ -40,8 +40,8 @@ export function fakeClock(startMs = 1_000_000) {
   };
 }
 
-/** The ISC source and client of a section, on a fake clock. */
+/** The ISC source and client of a section, on a fake clock, answered by the file's msw handlers (call useMswServer first). */
 export function iscClient(overrides: Partial<IscConfig> = {}, time = fakeClock()) {
-  const built = createIscIdentitySource(iscSection(overrides), { dispatcher: new Agent(), nowMs: time.nowMs, sleep: time.sleep });
+  const built = createIscIdentitySource(iscSection(overrides), { dispatcher: mswDispatcher(), nowMs: time.nowMs, sleep: time.sleep });
   return { ...built, time };
 }

@@ -1,7 +1,7 @@
 /**
  * An msw server for a unit test file: listening for the whole file, handlers reset after each test.
  *
- * msw only intercepts `fetch`; the production IIQ client sends through undici's request API.
+ * msw only intercepts `fetch`; every production client sends through undici's dispatch.
  * `mswDispatcher()` bridges the two: an undici dispatcher whose every connection goes to a
  * loopback server that answers with the same handlers, so a test written with msw handlers
  * runs the transport production uses (real sockets, undici's parsing, timeouts, aborts).

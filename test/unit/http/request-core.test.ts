@@ -48,7 +48,6 @@ function coreOn(dispatcher: RequestCoreOptions['dispatcher'], overrides: Partial
   const waits: number[] = [];
   const core = createRequestCore({
     dispatcher,
-    transport: 'undici',
     timeoutMs: 1_000,
     retries: 3,
     retryMinDelayMs: 100,
@@ -205,7 +204,6 @@ describe('the request core', () => {
     const during = new AbortController();
     const waiting = createRequestCore({
       dispatcher: agent,
-      transport: 'undici',
       timeoutMs: 1_000,
       retries: 3,
       retryMinDelayMs: 100,

@@ -49,7 +49,7 @@ function serveResource(accept: (authorization: string | null) => boolean = () =>
 }
 
 function client(clock = { ms: 1_000_000 }) {
-  // As production: the token through the token cache, the resource on the undici transport.
+  // As production: the token through the token cache, both through undici's dispatch.
   const dispatcher = mswDispatcher();
   const auth = createOAuthAuth({
     baseUrl: BASE,
@@ -62,7 +62,6 @@ function client(clock = { ms: 1_000_000 }) {
     baseUrl: BASE,
     auth,
     dispatcher,
-    transport: 'undici',
     concurrency: 8,
     timeoutMs: 2000,
     retries: 2,

@@ -1,14 +1,11 @@
 /** The ISC HTTP client through msw: token, renewal, 429 + Retry-After, and every failed read. */
 import { delay, http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { BASE, CLIENT_SECRET, fakeClock, iscClient } from '../../helpers/isc-msw.js';
 
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 const TRACKING = '0c0300bf759e437ab377b93bb0deb375';
 const iscErrorBody = (status: number, text: string) => ({
@@ -54,6 +51,27 @@ describe('ISC token', () => {
       { grant_type: 'client_credentials', client_id: 'watchdog-client', client_secret: CLIENT_SECRET },
     ]);
     expect(seen).toEqual(['Bearer tok-1']);
+  });
+
+  it('sends the headers the requests carried when they went through fetch: content type, accept, user agent', async () => {
+    const heard: Record<string, string | null>[] = [];
+    const of = (request: Request) => ({
+      'content-type': request.headers.get('content-type'),
+      accept: request.headers.get('accept'),
+      'user-agent': request.headers.get('user-agent'),
+    });
+    server.use(
+      http.post(`${BASE}/oauth/token`, ({ request }) => {
+        heard.push(of(request));
+        return HttpResponse.json({ access_token: 'tok-1', token_type: 'bearer', expires_in: 720 });
+      }),
+      http.get(`${BASE}/v3/accounts`, ({ request }) => (heard.push(of(request)), HttpResponse.json([]))),
+    );
+    await read(iscClient());
+    expect(heard).toEqual([
+      { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'user-agent': 'node' },
+      { 'content-type': null, accept: 'application/json', 'user-agent': 'node' },
+    ]);
   });
 
   it('keeps the token for its lifetime and renews it before expires_in runs out', async () => {

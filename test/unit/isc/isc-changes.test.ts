@@ -1,16 +1,13 @@
 /** The ISC adapter's read of changed accounts: `modified gt`, sorted by modified, offset pages of 250, owners only. */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { BASE, iscClient } from '../../helpers/isc-msw.js';
 
-const server = setupServer(
+const server = useMswServer(
   http.post(`${BASE}/oauth/token`, () => HttpResponse.json({ access_token: 'tok', token_type: 'bearer', expires_in: 720 })),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 const SINCE = new Date('2026-11-24T11:45:00.000Z');
 const item = (n: number, identityId: string | undefined) => ({

@@ -1,9 +1,9 @@
 /** The ISC adapter under isc.apiPaths "v1": listing, accounts and the id: lookup all go to the per-resource paths. */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { iscRoute } from '../../../src/isc/api-paths.js';
 import { processAccepted } from '../../../src/isc/task-result.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { BASE, iscClient } from '../../helpers/isc-msw.js';
 
 const seen: { method: string; path: string; experimental: string | null }[] = [];
@@ -12,17 +12,14 @@ const record = (request: Request) => {
   seen.push({ method: request.method, path: url.pathname, experimental: request.headers.get('x-sailpoint-experimental') });
 };
 const doc = { id: 'id-1', name: 'ada', displayName: 'Ada', attributes: { cloudLifecycleState: 'inactive' }, accounts: [] };
-const server = setupServer(
+const server = useMswServer(
   http.post(`${BASE}/oauth/token`, () => HttpResponse.json({ access_token: 'tok', token_type: 'bearer', expires_in: 720 })),
   http.post(`${BASE}/search/v1`, ({ request }) => (record(request), HttpResponse.json([doc]))),
   http.get(`${BASE}/accounts/v1`, ({ request }) => (record(request), HttpResponse.json([{ id: 'a1', sourceName: 'AD', disabled: false }]))),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
-  server.resetHandlers();
   seen.length = 0;
 });
-afterAll(() => server.close());
 
 describe('isc.apiPaths "v1"', () => {
   it('sends the listing, the account read and the lookup to /search/v1 and /accounts/v1 (neither experimental)', async () => {

@@ -1,18 +1,15 @@
 /** The ISC adapter through msw: searchAfter paging past 10,000, accounts by offset, id: lookups, schema at the edge. */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Identity } from '../../../src/source/identity-source.js';
 import { SourceReadError } from '../../../src/source/source-read-error.js';
 import { SEARCH_INCLUDES, leaverQuery } from '../../../src/isc/isc-source.js';
+import { useMswServer } from '../../helpers/msw.js';
 import { BASE, iscClient } from '../../helpers/isc-msw.js';
 
-const server = setupServer(
+const server = useMswServer(
   http.post(`${BASE}/oauth/token`, () => HttpResponse.json({ access_token: 'tok', token_type: 'bearer', expires_in: 720 })),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 interface SearchCall {
   limit: string | null;

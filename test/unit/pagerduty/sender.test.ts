@@ -1,24 +1,15 @@
 /** The PagerDuty sender against msw: attempts, retryable and permanent failures, Retry-After, concurrency. */
 import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
-import { Agent } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { createPagerDutySender, type SenderOptions } from '../../../src/pagerduty/sender.js';
 import { Redactor, Secret } from '../../../src/secrets.js';
+import { mswDispatcher, useMswServer } from '../../helpers/msw.js';
 
 const URL = 'https://events.pagerduty.test/v2/enqueue';
 const KEY = 'R0UT1NGKEYTEST000000000000000000';
-const server = setupServer();
-const dispatcher = new Agent();
-
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(async () => {
-  server.close();
-  await dispatcher.close();
-});
+const server = useMswServer();
 
 const event = (id: string): PagerDutyEvent => ({
   event_action: 'trigger',
@@ -46,7 +37,7 @@ function makeSender(overrides: Partial<SenderOptions> = {}) {
     maxEventsPerMinute: 600_000,
     concurrency: 4,
     timeoutMs: 5_000,
-    dispatcher,
+    dispatcher: mswDispatcher(),
     logger,
     ...overrides,
   });
@@ -91,6 +82,18 @@ describe('createPagerDutySender', () => {
     const stale = { ...event('a'), routing_key: 'STALEKEY0000000000000000000000000' } as PagerDutyEvent;
     expect(await sender.send(stale)).toEqual({ ok: true, attempts: 1 });
     expect(requests[0]?.body.routing_key).toBe(KEY);
+  });
+
+  it('POSTs JSON with the user agent fetch used to add, and no authorization', async () => {
+    const heard: (string | null)[][] = [];
+    server.use(
+      http.post(URL, ({ request }) => {
+        heard.push(['content-type', 'user-agent', 'authorization'].map((name) => request.headers.get(name)));
+        return accepted();
+      }),
+    );
+    expect(await makeSender().sender.send(event('a'))).toEqual({ ok: true, attempts: 1 });
+    expect(heard).toEqual([['application/json', 'node', null]]);
   });
 
   it('gives up after 1 + retries attempts on 500s', async () => {
