@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import type { Dispatcher } from 'undici';
-// The two agents alone, not undici's index: the index also loads fetch, WebSocket, the cache and
-// their parsers, about a third of a cron run's start-up CPU that the watchdog never uses (the
-// request core only dispatches). undici 7 has no exports map, so these paths resolve as they are;
-// a major upgrade that moves them fails every HTTP test at once.
+import { createRequire } from 'node:module';
+import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentClass } from 'undici';
+// Without a proxy, the Agent alone, not undici's index: the index also loads fetch, WebSocket,
+// the cache and their parsers, about a third of a cron run's start-up CPU, none of which the
+// request core uses (it only dispatches). undici 7 has no exports map, so the path resolves as
+// it is; a major upgrade that moves it fails every HTTP test at once.
 import Agent from 'undici/lib/dispatcher/agent.js';
-import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
-import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
-import connectApi from 'undici/lib/api/api-connect.js';
 import { ConfigError } from '../errors.js';
 
 /** How one pooled HTTP client (one per upstream host) behaves. */
@@ -46,23 +44,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   // check NO_PROXY. The Agent itself spares that per request.
   const env = process.env;
   if (!(env.http_proxy ?? env.HTTP_PROXY) && !(env.https_proxy ?? env.HTTPS_PROXY)) return new Agent(agentOptions);
-  withConnectApi();
+  // Through a proxy, undici's index: it gives every dispatcher the connect() the proxy agent opens
+  // its CONNECT tunnel with, which the Agent path above never needs.
+  const { EnvHttpProxyAgent } = createRequire(import.meta.url)('undici') as { EnvHttpProxyAgent: typeof EnvHttpProxyAgentClass };
   return new EnvHttpProxyAgent({
     // Read once, as the proxy variables are: left unset, undici reads NO_PROXY from the
     // environment again on every request (two environment look-ups a request, 40,000 a cycle).
     noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
     ...agentOptions,
   });
-}
-
-/**
- * The proxy agent opens its tunnel with `connect()` (HTTP CONNECT) on its pool; undici's index
- * adds that method to every dispatcher, so without the index a proxied request fails with
- * "this[kClient].connect is not a function". Added once, only when a proxy is configured.
- */
-function withConnectApi(): void {
-  const prototype = DispatcherBase.prototype as { connect?: unknown };
-  if (typeof prototype.connect !== 'function') prototype.connect = connectApi;
 }
 
 function readCaFile(path: string, key: string): string {

@@ -65,9 +65,9 @@ const BEFORE_SENDING = new Set([
 export function failedBeforeSending(error: unknown): boolean {
   if (proxyRefusalStatus(error) !== undefined) return true;
   const code = errorCode(error);
-  if (code !== undefined && (BEFORE_SENDING.has(code) || code in CERTIFICATE_PROBLEMS || code.startsWith('ERR_SSL_') || code === 'EPROTO'))
-    return true;
-  return causeChain(error).some((link) => link.message === 'bad port');
+  return (
+    code !== undefined && (BEFORE_SENDING.has(code) || code in CERTIFICATE_PROBLEMS || code.startsWith('ERR_SSL_') || code === 'EPROTO')
+  );
 }
 
 /** TLS verification failures Node reports by code, in words an operator acts on. */
@@ -109,8 +109,6 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   }
   if (code === 'ECONNREFUSED') return `connection refused (is ${context.service ?? 'the service'} up, and ${context.urlKey} right?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (check ${context.urlKey}, DNS and the proxy settings)`;
-  if (message === 'bad port')
-    return `the port is one Node's fetch refuses to use (a well-known port such as 9 or 25): check ${context.urlKey}`;
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'the connection was closed before an answer came (a proxy or firewall?)';
   const certificate = code ? CERTIFICATE_PROBLEMS[code] : undefined;
   if (certificate) {
