@@ -26,7 +26,9 @@ export const scimUser = z
 /** The extension's `lastRefresh` as the watchdog's own ISO instant (never the source's text); null when absent or unreadable. */
 function isoRefresh(value: unknown): string | null {
   const ms = typeof value === 'string' ? Date.parse(value) : typeof value === 'number' ? value : Number.NaN;
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
+  // A number past the Date range (1e300) is an Invalid Date, whose toISOString throws.
+  const instant = new Date(ms);
+  return ms > 0 && Number.isFinite(instant.getTime()) ? instant.toISOString() : null;
 }
 
 /** An account as the adapter keeps it: whose it is, which application, and its status. */

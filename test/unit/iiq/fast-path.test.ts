@@ -149,6 +149,12 @@ describe('fast twins of the answer schemas', () => {
     holds(scimUserPage, scimUserPageBody);
   });
 
+  it('reads a lastRefresh past the Date range as no refresh, on both paths (it threw a RangeError once)', () => {
+    const body = { totalResults: 1, Resources: [{ id: 0, userName: 'jdoe', [SAILPOINT_USER_EXTENSION]: { lastRefresh: 1e300 } }] };
+    expect(fastPathOf(scimUserPage)?.(body)?.Resources[0]?.lastRefresh).toBeNull();
+    expect(scimUserPage.parse(body).Resources[0]?.lastRefresh).toBeNull();
+  });
+
   it('takes the answers IIQ sends (REST links, a SCIM Accounts page with attributes=)', () => {
     const links = [
       { id: 'l1', application: 'SAP', nativeIdentity: 'jdoe', displayName: 'jdoe', disabled: true, locked: false },
