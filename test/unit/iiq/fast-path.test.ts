@@ -62,7 +62,6 @@ const accountPage = fc.oneof(
   edgy,
 );
 
-/** True when the twin took the body (so that a property that never reaches the twin fails). */
 /** Custom attributes: dates and tiers, odd keys included (`__proto__` from JSON is an own key). */
 const attributes = fc.oneof(
   fc.dictionary(
@@ -111,6 +110,7 @@ const scimUserPageBody = fc.oneof(
   edgy,
 );
 
+/** True when the twin took the body (so that a property that never reaches the twin fails). */
 function agrees(schema: z.ZodType, body: unknown): boolean {
   const fast = fastPathOf(schema)?.(body);
   if (fast === undefined) return false;
