@@ -134,6 +134,22 @@ export interface RequestCoreOptions {
   random?: () => number;
 }
 
+/** How a client behaves, the same keys for every integration (its own options carry them). */
+export type ClientSettings = Pick<RequestCoreOptions, 'dispatcher' | 'timeoutMs' | 'retries' | 'retryMinDelayMs' | 'concurrency' | 'sleep'>;
+
+/** Just the client settings out of an integration's options (which carry more). */
+export function clientSettingsOf(options: ClientSettings): ClientSettings {
+  const { dispatcher, timeoutMs, retries, retryMinDelayMs, concurrency, sleep } = options;
+  return {
+    dispatcher,
+    timeoutMs,
+    retries,
+    retryMinDelayMs,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    ...(sleep ? { sleep } : {}),
+  };
+}
+
 /** The one request loop every HTTP integration runs on. */
 export interface RequestCore {
   call<T, E>(request: HttpCall<T, E>): Promise<CallOutcome<T, E>>;

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { SourceReadError } from '../source/source-read-error.js';
-import { createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { clientSettingsOf, createRequestCore, refusedWait, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import { SourceAuthError, type SourceAuth } from '../source/source-auth.js';
 import type { z } from 'zod';
@@ -60,14 +60,9 @@ export interface IiqHttp {
 /** Builds the IIQ client. */
 export function createIiqHttp(options: IiqHttpOptions): IiqHttp {
   const core = createRequestCore({
-    dispatcher: options.dispatcher,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-    retryMinDelayMs: options.retryMinDelayMs,
-    concurrency: options.concurrency,
+    ...clientSettingsOf(options),
     auth: options.auth,
     network: { urlKey: 'iiq.baseUrl', caFileKey: 'iiq.caFile', service: 'IIQ' },
-    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   // The request target is built as a string, never through a URL parser: WHATWG URL parsing
   // turns a `%2E%2E` segment (an identity named "..") into a step up the path.

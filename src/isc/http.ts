@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { clientSettingsOf, createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import type { RollingWindowPacer } from '../http/rolling-window-pacer.js';
 import { TokenRequestError } from '../source/token-cache.js';
@@ -70,15 +70,10 @@ interface IscFailure {
 /** Builds the ISC client. */
 export function createIscHttp(options: IscHttpOptions): IscHttp {
   const core = createRequestCore({
-    dispatcher: options.dispatcher,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-    retryMinDelayMs: options.retryMinDelayMs,
-    concurrency: options.concurrency,
+    ...clientSettingsOf(options),
     pacer: options.pacer,
     auth: options.auth,
     network: { urlKey: 'isc.baseUrl', caFileKey: 'isc.caFile', service: 'ISC' },
-    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const { origin } = new URL(options.baseUrl);
   const basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');

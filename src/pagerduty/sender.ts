@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
+import { clientSettingsOf, createRequestCore, refusedWait, USER_AGENT, type HttpAnswer, type Verdict } from '../http/request-core.js';
 import { classifyStatus } from '../http/retry-policy.js';
 import { createEventPacer } from './pacer.js';
 import type { Secret } from '../secrets.js';
@@ -58,14 +58,9 @@ interface DeliveryFailure {
 export function createPagerDutySender(options: SenderOptions): PagerDutySender {
   const pacer = createEventPacer(options.maxEventsPerMinute, options);
   const core = createRequestCore({
-    dispatcher: options.dispatcher,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-    retryMinDelayMs: options.retryMinDelayMs,
-    concurrency: options.concurrency,
+    ...clientSettingsOf(options),
     pacer,
     network: { urlKey: 'pagerduty.eventsUrl' },
-    ...(options.sleep ? { sleep: options.sleep } : {}),
   });
   const target = new URL(options.eventsUrl);
   const routingKey = options.routingKey.reveal();
