@@ -97,13 +97,9 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
   }
 
   if (input.stop?.aborted) return interrupted(input, startedMs, state.incidents, state.tasks);
-  // The opt-in steps below (changed accounts, chain tasks, processing requests) are not entered when
-  // off and nothing of theirs is left in the state: off, each would read nothing, send nothing and keep nothing.
-  // Only a source that can say which accounts changed (ISC) reads changes; a remembered watermark is kept or dropped by the rule.
-  const changeReads = input.source.fetchChangedAccountOwners !== undefined || state.accountChanges !== undefined;
-  const changes = changeReads
-    ? await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop)
-    : { outcome: 'not read' as const, owners: undefined, error: undefined, supported: false };
+  // Only a source that can say which accounts changed (IIQ SCIM, ISC) reads changes; for the others
+  // the read is "not read" without a request, and a remembered watermark is dropped by the rule.
+  const changes = await untilStopped(readAccountChanges(input.source, state.accountChanges, logger), input.stop);
   if (changes === undefined) return interrupted(input, startedMs, state.incidents, state.tasks);
   const observing = observeIdentities({
     source: input.source,
@@ -130,15 +126,15 @@ async function cycle(input: CycleInput, dryRun: boolean): Promise<CycleOutcome> 
     observed.readError ??= changes.error.message;
     observed.readErrorClassified ??= changes.error.classified;
   }
-  const accountChanges = changeReads
-    ? nextAccountChanges({
-        previous: state.accountChanges,
-        read: changes,
-        cycleStart: now,
-        dryRun,
-        accountChangedReads: observed.accountChangedReads,
-      })
-    : undefined;
+  const accountChanges = nextAccountChanges({
+    previous: state.accountChanges,
+    read: changes,
+    cycleStart: now,
+    dryRun,
+    accountChangedReads: observed.accountChangedReads,
+  });
+  // The opt-in steps below (chain tasks, processing requests, exceptions) are not entered when off
+  // and nothing of theirs is left in the state: off, each would read, send and keep nothing.
   // The chain's own health (IIQ tasks such as the identity refresh): a failed read here is exit 3
   // and counts for the watchdog's health like any failed read; it changes no task incident.
   // An open task incident whose task left the config is still resolved: the step runs while one is open.
