@@ -13,3 +13,18 @@ export const NOW_MS = NOW.getTime();
 export function at(minutes: number, from: Date = NOW): string {
   return new Date(from.getTime() + minutes * 60_000).toISOString();
 }
+
+/**
+ * A clock that moves only when the code under test waits on it: `sleep` advances `nowMs` and
+ * resolves at once, so paced and retried sends take no real time.
+ */
+export function virtualClock(startMs = 1_000_000): { nowMs: () => number; sleep: (ms: number) => Promise<void> } {
+  let nowMs = startMs;
+  return {
+    nowMs: () => nowMs,
+    sleep: (ms: number): Promise<void> => {
+      nowMs += Math.max(0, ms);
+      return Promise.resolve();
+    },
+  };
+}

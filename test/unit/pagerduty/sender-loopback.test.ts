@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/log.js';
 import { buildTriggerEvent, MAX_EVENT_BYTES, wireBytes, type PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { createPagerDutySender, type SenderOptions } from '../../../src/pagerduty/sender.js';
 import { Redactor, Secret } from '../../../src/secrets.js';
+import { virtualClock } from '../../helpers/clock.js';
 
 const KEY = 'R0UT1NGKEYTEST000000000000000000';
 const cleanups: (() => Promise<void>)[] = [];
@@ -54,18 +55,6 @@ const event = (i: number): PagerDutyEvent => ({
     custom_details: {},
   },
 });
-
-/** A clock that moves only when the code under test waits on it (the waits take no real time). */
-function virtualClock() {
-  let nowMs = 1_000_000;
-  return {
-    nowMs: () => nowMs,
-    sleep: (ms: number): Promise<void> => {
-      nowMs += Math.max(0, ms);
-      return Promise.resolve();
-    },
-  };
-}
 
 /** The most 202s whose arrival falls inside any window of `windowMs` (the fake's own measure). */
 function busiestWindow(times: number[], windowMs: number): number {

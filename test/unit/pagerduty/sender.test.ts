@@ -6,6 +6,7 @@ import type { PagerDutyEvent } from '../../../src/pagerduty/events.js';
 import { createPagerDutySender, type SenderOptions } from '../../../src/pagerduty/sender.js';
 import { Redactor, Secret } from '../../../src/secrets.js';
 import { mswDispatcher, useMswServer } from '../../helpers/msw.js';
+import { virtualClock } from '../../helpers/clock.js';
 
 const URL = 'https://events.pagerduty.test/v2/enqueue';
 const KEY = 'R0UT1NGKEYTEST000000000000000000';
@@ -42,18 +43,6 @@ function makeSender(overrides: Partial<SenderOptions> = {}) {
     ...overrides,
   });
   return { sender, lines };
-}
-
-/** A clock that moves only by the sender's waits (they take no real time). */
-function testClock() {
-  let nowMs = 1_000_000;
-  return {
-    nowMs: () => nowMs,
-    sleep: (ms: number): Promise<void> => {
-      nowMs += Math.max(0, ms);
-      return Promise.resolve();
-    },
-  };
 }
 
 /** Answers in turn from `answers` (the last one repeats) and records each request body with its arrival time. */
@@ -152,7 +141,7 @@ describe('createPagerDutySender', () => {
   });
 
   it('waits out a 429 Retry-After (seconds) before the next attempt, then succeeds', async () => {
-    const clock = testClock();
+    const clock = virtualClock();
     const requests = scriptOn(clock.nowMs, () => new HttpResponse(null, { status: 429, headers: { 'retry-after': '1' } }), accepted);
     const { sender, lines } = makeSender({ nowMs: clock.nowMs, sleep: clock.sleep });
     expect(await sender.send(event('a'))).toEqual({ ok: true, attempts: 2 });
@@ -162,7 +151,7 @@ describe('createPagerDutySender', () => {
   });
 
   it('honours a Retry-After given as an HTTP date', async () => {
-    const clock = testClock();
+    const clock = virtualClock();
     const requests = scriptOn(
       clock.nowMs,
       () => new HttpResponse(null, { status: 503, headers: { 'retry-after': new Date(Date.now() + 2_000).toUTCString() } }),
