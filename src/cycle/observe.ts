@@ -23,8 +23,9 @@ import type { ObserveInput, ObserveResult } from './observe-input.js';
 /**
  * Lists inactive identities, then the leavers the source still shows active (not started), page
  * by page; for each, the planner (sla/read-plan) says skip, read
- * or decide, and the accounts of those to read are read while the next page loads. At most two
- * pages are in hand at once, so memory does not grow with the listing. A failed read is recorded,
+ * or decide, and the accounts of those to read are read while the next page loads. This loop
+ * holds at most two pages at once (a source may read a few more ahead: SCIM in bulk mode), so
+ * memory does not grow with the listing. A failed read is recorded,
  * never taken as "no accounts". After complete listings, each open incident whose identity was
  * not listed is looked up on its own: absence from an offset-paged listing is not proof.
  */

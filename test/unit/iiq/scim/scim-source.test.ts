@@ -240,6 +240,67 @@ describe('SCIM Accounts per identity', () => {
   });
 });
 
+describe('SCIM Users listing read ahead (accounts in bulk)', () => {
+  const nine = Array.from({ length: 9 }, (_, n) => user(n + 1));
+  const names = nine.map((u) => u.userName);
+
+  it('asks for the next pages while a page is observed, and hands out what one page after another gives', async () => {
+    const asked: string[] = [];
+    // The page at 3 is answered only once the pages at 5, 7 and 9 were asked for too: without
+    // reading ahead they are asked for only after it, and the listing never ends.
+    let openLatch: () => void = () => undefined;
+    const latch = new Promise<void>((resolve) => (openLatch = resolve));
+    server.use(
+      http.get(USERS, async ({ request }) => {
+        const start = Number(new URL(request.url).searchParams.get('startIndex'));
+        asked.push(String(start));
+        if (['3', '5', '7', '9'].every((at) => asked.includes(at))) openLatch();
+        if (start === 3) await latch;
+        return list(nine.length, start, nine.slice(start - 1, start + 1));
+      }),
+    );
+    const listed = await listAll(source({ bulk: true }).source);
+    expect(listed.map((i) => i.name)).toEqual(names);
+    expect([...asked].sort()).toEqual(['1', '3', '5', '7', '9']);
+  });
+
+  it('drops the pages asked for ahead when a page comes back shorter, and goes on from where the listing stands', async () => {
+    const asked: string[] = [];
+    server.use(
+      http.get(USERS, ({ request }) => {
+        const start = Number(new URL(request.url).searchParams.get('startIndex'));
+        asked.push(String(start));
+        // The page at 3 is capped at one user; a page asked for at 5 before that fails the first time.
+        if (start === 5 && asked.filter((at) => at === '5').length === 1) return scimError(400, 'Invalid startIndex');
+        return list(nine.length, start, nine.slice(start - 1, start - 1 + (start === 3 ? 1 : 2)));
+      }),
+    );
+    const listed = await listAll(source({ bulk: true }).source);
+    expect(listed.map((i) => i.name)).toEqual(names);
+    // 5 was asked for ahead and failed, but the listing went on at 4: that failure was never used.
+    expect(asked.slice(0, 5)).toEqual(['1', '3', '5', '7', '9']);
+    expect(asked).toContain('4');
+  });
+
+  it('fails as one page after another does, a page asked for ahead and never used leaving nothing unhandled', async () => {
+    server.use(
+      http.get(USERS, ({ request }) => {
+        const start = Number(new URL(request.url).searchParams.get('startIndex'));
+        if (start >= 3) return scimError(400, `no page at ${start}`);
+        return list(nine.length, start, nine.slice(0, 2));
+      }),
+    );
+    await expect(listAll(source({ bulk: true }).source)).rejects.toThrow('IIQ GET /scim/v2/Users failed: HTTP 400 (no page at 3)');
+  });
+
+  it('still fails on a repeated page', async () => {
+    server.use(http.get(USERS, () => list(9, 1, [user(1), user(2)])));
+    await expect(listAll(source({ bulk: true }).source)).rejects.toThrow(
+      /pagination loop: the page at 3 repeats id 0a1b2c3d4e5f60718293a4b5c6d7e8f1/,
+    );
+  });
+});
+
 describe('SCIM Accounts in bulk', () => {
   const users = [user(1), user(2), user(3)];
   const ids = users.map((u) => u.id);
