@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-isc]`
- * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_ISC=1):
- * prints one table comparing the naive baseline and the watchdog's modes on a fake IIQ (one
+ * `npm run bench [-- --identities N --latency MS --concurrency C --page-size P --skip-naive --skip-reference --skip-isc]`
+ * (or BENCH_IDENTITIES, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_PAGE_SIZE, BENCH_SKIP_NAIVE=1, BENCH_SKIP_REFERENCE=1, BENCH_SKIP_ISC=1):
+ * prints one table comparing the naive baseline, the reference client (the watchdog's requests and
+ * transport, nothing else: bench/reference-client.ts) and the watchdog's modes on a fake IIQ (one
  * cold dry run each, or with `--deliver` / BENCH_DELIVER=1 one cold cycle delivering to a fake PagerDuty), then the steady-state scenario (`--scenario modes|steady|all`,
  * `--latencies 20,300`, `--modes rest,scim,bulk`, `--steady-concurrency 8`, `--skip-catch-up`,
  * `--state-sizes 20000,100000`, `--days 7`), then one cycle against the fake ISC under its
@@ -11,7 +12,7 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { runBench, type BenchRow } from './run-bench.js';
+import { isBaselineRow, runBench, type BenchRow } from './run-bench.js';
 import { formatIscBench, iscBenchOptions, runIscBench } from './run-isc-bench.js';
 import { formatNotStartedBench, runNotStartedBench } from './run-not-started-bench.js';
 import { printSteadyReport } from './steady-report.js';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'page-size': { type: 'string' },
     'skip-naive': { type: 'boolean' },
+    'skip-reference': { type: 'boolean' },
     deliver: { type: 'boolean' },
     'skip-isc': { type: 'boolean' },
     scenario: { type: 'string' },
@@ -56,6 +58,7 @@ const options = {
   concurrency: num(values.concurrency, env.BENCH_CONCURRENCY, 16),
   pageSize: num(values['page-size'], env.BENCH_PAGE_SIZE, 500),
   skipNaive: values['skip-naive'] ?? env.BENCH_SKIP_NAIVE === '1',
+  skipReference: values['skip-reference'] ?? env.BENCH_SKIP_REFERENCE === '1',
   deliver: values.deliver ?? env.BENCH_DELIVER === '1',
 };
 const scenario = values.scenario ?? 'all';
@@ -70,7 +73,7 @@ const header =
   '| mode | wall time | requests | max in flight | peak RSS | CPU time | CPU per request | breaches found | ratio to ideal | fake answer | load average |';
 const format = (row: BenchRow): string =>
   `| ${row.mode} | ${(row.wallMs / 1000).toFixed(2)} s | ${row.requests} | ${row.maxInFlight} | ${row.peakRssMb.toFixed(0)} MB | ` +
-  `${(row.cpuMs / 1000).toFixed(2)} s | ${((row.cpuMs * 1000) / Math.max(1, row.requests)).toFixed(0)} µs | ${row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} | ` +
+  `${(row.cpuMs / 1000).toFixed(2)} s | ${((row.cpuMs * 1000) / Math.max(1, row.requests)).toFixed(0)} µs | ${isBaselineRow(row.mode) && row.breachesFound < 0 ? '—' : row.breachesFound} | ${row.ratioToIdeal.toFixed(2)} | ` +
   `${row.fakeAnswerMs.toFixed(2)} ms | ${loadavg()[0]?.toFixed(2)} |`;
 
 if (scenario === 'all' || scenario === 'modes') {
@@ -100,7 +103,23 @@ if (scenario === 'all' || scenario === 'modes') {
   console.log(header);
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const line of lines) console.log(line);
-  if (result.rows.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null))) {
+  const reference = (api: string): BenchRow | undefined => result.rows.find((row) => row.mode === `reference client (${api})`);
+  for (const [mode, api] of [
+    ['watchdog REST', 'REST'],
+    ['watchdog SCIM per identity', 'SCIM per identity'],
+  ] as const) {
+    const watchdog = result.rows.find((row) => row.mode === mode);
+    const floor = reference(api);
+    if (watchdog && floor)
+      console.log(
+        `${mode}: ${(watchdog.ratioToIdeal / floor.ratioToIdeal).toFixed(3)} × the reference client's ratio (${watchdog.ratioToIdeal.toFixed(3)} / ${floor.ratioToIdeal.toFixed(3)})`,
+      );
+  }
+  const checked = result.rows.filter((row) => !(isBaselineRow(row.mode) && row.breachesFound < 0));
+  if (
+    checked.some((row) => row.breachesFound !== result.expectedBreaches || (row.exitCode !== 0 && row.exitCode !== null)) ||
+    result.rows.some((row) => row.exitCode !== 0 && row.exitCode !== null)
+  ) {
     console.log('\nWARNING: a mode did not find the expected breaches or did not exit 0');
     process.exitCode = 1;
   }

@@ -24,6 +24,11 @@ export interface BenchOptions {
   /** Skip the naive baseline (it takes (pages + identities) × latency). */
   skipNaive: boolean;
   /**
+   * Skip the reference client (bench/reference-client.ts): the watchdog's requests and transport
+   * with nothing else, what the machine and the fake allow any client, REST and SCIM per identity.
+   */
+  skipReference?: boolean;
+  /**
    * Deliver for real (a fake PagerDuty on loopback, a fresh state per mode) instead of a dry
    * run: the breaches are then the triggers PagerDuty accepted, and the pacing floor of
    * `maxEventsPerMinute` is taken out of the ratio.
@@ -68,6 +73,12 @@ const NOW = new Date('2026-11-24T12:00:00.000Z');
 const DIST_BENCH = new URL(import.meta.url.includes('/dist/bench/') ? './' : '../dist/bench/', import.meta.url);
 const PRELOAD = fileURLToPath(new URL('report-rss.js', DIST_BENCH));
 const NAIVE = fileURLToPath(new URL('naive.js', DIST_BENCH));
+const REFERENCE = fileURLToPath(new URL('reference-client.js', DIST_BENCH));
+
+/** The rows that neither deliver nor decide: no pacing floor, no breaches. */
+export function isBaselineRow(mode: string): boolean {
+  return mode.startsWith('naive') || mode.startsWith('reference');
+}
 
 /** The issue's ideal: every request at full concurrency, nothing else. */
 export function idealMs(o: Pick<BenchOptions, 'identities' | 'pageSize' | 'concurrency' | 'latencyMs'>): number {
@@ -103,8 +114,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const floor = o.deliver ? pacingFloorMs(expectedBreaches, BENCH_EVENTS_PER_MINUTE) : 0;
   const rows: BenchRow[] = [];
   const record = (row: Omit<BenchRow, 'ratioToIdeal'>): void => {
-    // The naive baseline never delivers: no floor to take out of it.
-    const full = { ...row, ratioToIdeal: (row.wallMs - (row.mode.startsWith('naive') ? 0 : floor)) / ideal };
+    // The naive baseline and the reference client never deliver: no floor to take out of them.
+    const full = { ...row, ratioToIdeal: (row.wallMs - (isBaselineRow(row.mode) ? 0 : floor)) / ideal };
     rows.push(full);
     o.onRow?.(full);
   };
@@ -119,6 +130,24 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       });
       const out = JSON.parse(run.stdout.trim() || '{}') as { breaches?: number };
       record({ mode: 'naive sequential (REST)', ...measuredFields(run, iiq), breachesFound: out.breaches ?? -1 });
+    }
+    if (!o.skipReference) {
+      for (const [mode, api] of [
+        ['reference client (REST)', 'rest'],
+        ['reference client (SCIM per identity)', 'scim'],
+      ] as const) {
+        iiq.resetStats();
+        const run = await runMeasured([REFERENCE], dir, {
+          ...DEMO_ENV,
+          REFERENCE_BASE_URL: iiq.url,
+          REFERENCE_API: api,
+          REFERENCE_PAGE_SIZE: String(o.pageSize),
+          REFERENCE_CONCURRENCY: String(o.concurrency),
+        });
+        if (run.code !== 0) process.stderr.write(`${mode} exited ${run.code}:\n${run.stderr.slice(0, 2000)}\n`);
+        // It decides nothing: no breaches to count.
+        record({ mode, ...measuredFields(run, iiq), breachesFound: -1 });
+      }
     }
     for (const [mode, iiqOverrides] of [
       ['watchdog REST', { api: 'rest' }],
