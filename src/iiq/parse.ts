@@ -100,3 +100,75 @@ export class PageGuard {
     }
   }
 }
+
+/** How one offset-paged IIQ listing is read (REST start/limit, SCIM startIndex/count). */
+export interface OffsetListing<P> {
+  label: string;
+  /** Asks for the page that starts after `received` items. */
+  fetchPage(received: number): Promise<P>;
+  itemsOf(page: P): readonly { id: string }[];
+  /** The total the server announces on a page. */
+  totalOf(page: P): number;
+  /** How the API numbers its first item, for messages: REST's start counts from 0, SCIM's startIndex from 1. */
+  firstPosition: 0 | 1;
+  /** Pages to ask for ahead of the one handed out (0: one page after another). */
+  readAhead?: number;
+}
+
+/**
+ * Pages a listing until the total it announces. IIQ sends no page size back and may cap the one
+ * asked for, so the next page starts after what came back; an empty page before the total, or a
+ * page repeating ids, is a failed read.
+ *
+ * With `readAhead`, up to that many later pages are asked for while a page is handed out, each
+ * where the listing will stand if every page comes back as long as the last one. A page is used
+ * only when it starts exactly where the listing stands, so what is handed out, and every check,
+ * is what reading one page after another gives; when a page comes back of another length, the
+ * pages asked for ahead are dropped and asked for again from where the listing stands.
+ */
+export async function* offsetPages<P>(listing: OffsetListing<P>): AsyncGenerator<P> {
+  const guard = new PageGuard(listing.label);
+  const readAhead = listing.readAhead ?? 0;
+  // Pages asked for ahead, by how many items precede them. Each carries a catch of its own, so a
+  // page never used (the listing failed or stopped first) leaves no unhandled rejection; awaiting
+  // it still throws.
+  const ahead = new Map<number, Promise<P>>();
+  let received = 0;
+  let stride: number | undefined;
+  try {
+    for (;;) {
+      const pending = ahead.get(received) ?? listing.fetchPage(received);
+      ahead.delete(received);
+      const page = await pending;
+      const items = listing.itemsOf(page);
+      const total = listing.totalOf(page);
+      if (items.length === 0) {
+        guard.checkComplete(received, total);
+        return;
+      }
+      guard.checkNew(
+        items.map((item) => item.id),
+        received + listing.firstPosition,
+      );
+      received += items.length;
+      if (received >= total) {
+        yield page;
+        return;
+      }
+      if (readAhead > 0) {
+        if (stride !== items.length) ahead.clear();
+        stride = items.length;
+        for (let k = 0; k < readAhead && received + k * stride < total; k++) {
+          const at = received + k * stride;
+          if (ahead.has(at)) continue;
+          const request = listing.fetchPage(at);
+          request.catch(() => undefined);
+          ahead.set(at, request);
+        }
+      }
+      yield page;
+    }
+  } finally {
+    ahead.clear();
+  }
+}

@@ -1,6 +1,6 @@
 import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
-import { PageGuard } from '../parse.js';
+import { offsetPages } from '../parse.js';
 import { encodePathSegment, isDotSegment } from '../path-segment.js';
 import type { AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import { withRestApiHint } from './api-hint.js';
@@ -39,27 +39,19 @@ export function createRestSource(http: IiqHttp, pageSize: number): IdentitySourc
 
   /** Pages `GET /rest/identities` with one filter (sent as written: '=' is legal in a query value). */
   async function* listIdentities(filter: string, label: string): AsyncIterable<Identity[]> {
-    const guard = new PageGuard(label);
-    let start = 0;
-    for (;;) {
-      const page = await http
-        .getJson(`/rest/identities?filter=${filter}&start=${start}&limit=${pageSize}`, restIdentityPage, label)
-        .catch((error: unknown) => {
-          throw start === 0 ? withRestApiHint(error) : error;
-        });
-      if (page.objects.length === 0) {
-        guard.checkComplete(start, page.count);
-        return;
-      }
-      guard.checkNew(
-        page.objects.map((identity) => identity.id),
-        start,
-      );
-      // Servers may cap `limit`: advance by what came back, not by what was asked.
-      start += page.objects.length;
-      yield page.objects;
-      if (start >= page.count) return;
-    }
+    const pages = offsetPages({
+      label,
+      fetchPage: (start) =>
+        http
+          .getJson(`/rest/identities?filter=${filter}&start=${start}&limit=${pageSize}`, restIdentityPage, label)
+          .catch((error: unknown) => {
+            throw start === 0 ? withRestApiHint(error) : error;
+          }),
+      itemsOf: (page) => page.objects,
+      totalOf: (page) => page.count,
+      firstPosition: 0,
+    });
+    for await (const page of pages) yield page.objects;
   }
 
   return {

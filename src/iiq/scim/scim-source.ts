@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { SourceReadError } from '../../source/source-read-error.js';
 import type { IiqHttp } from '../http.js';
-import { PageGuard } from '../parse.js';
+import { PageGuard, offsetPages } from '../parse.js';
 import { encodePathSegment } from '../path-segment.js';
 import type { Account, AccountsRead, Identity, IdentityLookup, IdentitySource } from '../../source/identity-source.js';
 import type { AccountIndex } from './account-index.js';
@@ -32,18 +32,8 @@ type ListSchema = typeof scimUserPage | typeof scimAccountPage;
  */
 export const BULK_LISTING_READ_AHEAD = 4;
 
-/**
- * Pages a SCIM listing with startIndex (1-based) and count until totalResults. IIQ sends no
- * itemsPerPage and may cap count, so the next page starts after what came back; an empty page
- * before the total, or a page repeating ids, is a failed read.
- *
- * With `readAhead`, up to that many later pages are requested while a page is handed out, each
- * where the listing will stand if every page comes back as long as the last one. A page is only
- * used when it starts exactly where the listing stands, so what is handed out, and every check,
- * is what reading one page after another gives; when a page comes back of another length, the
- * pages requested ahead are dropped and asked for again from where the listing stands.
- */
-async function* listScimPages<S extends ListSchema>(
+/** Pages a SCIM listing with startIndex (1-based) and count until totalResults (see offsetPages). */
+function listScimPages<S extends ListSchema>(
   http: IiqHttp,
   pathAndQuery: string,
   schema: S,
@@ -51,52 +41,16 @@ async function* listScimPages<S extends ListSchema>(
   label = `GET ${pathAndQuery.split('?')[0]}`,
   readAhead = 0,
 ): AsyncGenerator<z.output<S>> {
-  const guard = new PageGuard(label);
-  // A generic over a union of schemas: zod's output type does not distribute over it by itself.
-  const fetchPage = (startIndex: number): Promise<z.output<S>> =>
-    http.getJson(`${pathAndQuery}&startIndex=${startIndex}&count=${count}`, schema, label) as Promise<z.output<S>>;
-  // Pages asked for ahead, by startIndex. Each carries a catch of its own, so a page never used
-  // (the listing failed or stopped first) leaves no unhandled rejection; awaiting it still throws.
-  const ahead = new Map<number, Promise<z.output<S>>>();
-  const dropAhead = (): void => ahead.clear();
-  let received = 0;
-  let stride: number | undefined;
-  try {
-    for (;;) {
-      const start = received + 1;
-      const pending = ahead.get(start) ?? fetchPage(start);
-      ahead.delete(start);
-      const page = await pending;
-      if (page.Resources.length === 0) {
-        guard.checkComplete(received, page.totalResults);
-        return;
-      }
-      guard.checkNew(
-        page.Resources.map((resource) => resource.id),
-        start,
-      );
-      received += page.Resources.length;
-      if (received >= page.totalResults) {
-        yield page;
-        return;
-      }
-      if (readAhead > 0) {
-        if (stride !== page.Resources.length) dropAhead();
-        stride = page.Resources.length;
-        for (let k = 0; k < readAhead; k++) {
-          const at = received + 1 + k * stride;
-          if (at > page.totalResults) break;
-          if (ahead.has(at)) continue;
-          const request = fetchPage(at);
-          request.catch(() => undefined);
-          ahead.set(at, request);
-        }
-      }
-      yield page;
-    }
-  } finally {
-    dropAhead();
-  }
+  return offsetPages({
+    label,
+    // A generic over a union of schemas: zod's output type does not distribute over it by itself.
+    fetchPage: (received) =>
+      http.getJson(`${pathAndQuery}&startIndex=${received + 1}&count=${count}`, schema, label) as Promise<z.output<S>>,
+    itemsOf: (page) => page.Resources,
+    totalOf: (page) => page.totalResults,
+    firstPosition: 1,
+    readAhead,
+  });
 }
 
 /**
