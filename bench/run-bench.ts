@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { generatePopulation, startFakeIiq, type FakeIiq } from '../src/sandbox/fake-iiq.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
+import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 
 /** What to measure. */
@@ -187,7 +188,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       iiq.resetStats();
       const triggersBefore = pagerDuty ? acceptedTriggers(pagerDuty.accepted()) : 0;
       const run = await runMeasured(
-        [CLI_PATH, 'run', ...(pagerDuty ? [] : ['--dry-run']), '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+        [
+          ...SCHEDULE_NODE_FLAGS,
+          CLI_PATH,
+          'run',
+          ...(pagerDuty ? [] : ['--dry-run']),
+          '--config',
+          config,
+          '--now',
+          NOW.toISOString(),
+          '--log-level',
+          'warn',
+        ],
         modeDir,
         { ...DEMO_ENV },
       );

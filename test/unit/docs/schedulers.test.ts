@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SCHEDULE_NODE_FLAGS } from '../../../src/memory-posture.js';
 
 const root = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 const TEMPLATE = readFileSync(root('docs/schedulers/iiq-leaver-sla-watchdog.xml'), 'utf8');
@@ -87,5 +88,20 @@ describe('Task Scheduler XML', () => {
     expect(schemaErrors(enabledLate)).toMatch(/Enabled.*not expected/);
     expect(schemaErrors(TEMPLATE.replace('<LogonType>Password</LogonType>', '<LogonType>ServiceAccount</LogonType>'))).toMatch(/LogonType/);
     expect(schemaErrors(TEMPLATE.replace('<Task version="1.3"', '<Task version="1.4"'))).toMatch(/version/);
+  });
+});
+
+describe('how the schedules start Node', () => {
+  it('every shipped and documented schedule gives node the flags V8 reads only at start-up (SCHEDULE_NODE_FLAGS)', () => {
+    const service = readFileSync(root('docs/schedulers/iiq-leaver-sla-watchdog.service'), 'utf8');
+    const guide = readFileSync(root('docs/install-and-schedule.md'), 'utf8');
+    // Every line that starts the CLI for a schedule: ExecStart, the cron lines, the Task Scheduler action.
+    const starts = [service, TEMPLATE, guide]
+      .flatMap((text) => text.split('\n'))
+      .filter((line) => /(\/usr\/bin\/node|node\.exe")\s.*cli\.js"? run\b/.test(line));
+    expect(starts.length).toBeGreaterThanOrEqual(8); // the service, the XML, and 2 × (cron, ExecStart, Task Scheduler) in the guide
+    for (const line of starts) {
+      for (const flag of SCHEDULE_NODE_FLAGS) expect(line, line).toMatch(new RegExp(`(node|node\\.exe") ${flag}\\s`));
+    }
   });
 });
