@@ -135,40 +135,34 @@ export async function* offsetPages<P>(listing: OffsetListing<P>): AsyncGenerator
   const ahead = new Map<number, Promise<P>>();
   let received = 0;
   let stride: number | undefined;
-  try {
-    for (;;) {
-      const pending = ahead.get(received) ?? listing.fetchPage(received);
-      ahead.delete(received);
-      const page = await pending;
-      const items = listing.itemsOf(page);
-      const total = listing.totalOf(page);
-      if (items.length === 0) {
-        guard.checkComplete(received, total);
-        return;
-      }
-      guard.checkNew(
-        items.map((item) => item.id),
-        received + listing.firstPosition,
-      );
-      received += items.length;
-      if (received >= total) {
-        yield page;
-        return;
-      }
-      if (readAhead > 0) {
-        if (stride !== items.length) ahead.clear();
-        stride = items.length;
-        for (let k = 0; k < readAhead && received + k * stride < total; k++) {
-          const at = received + k * stride;
-          if (ahead.has(at)) continue;
-          const request = listing.fetchPage(at);
-          request.catch(() => undefined);
-          ahead.set(at, request);
-        }
-      }
-      yield page;
+  for (;;) {
+    const pending = ahead.get(received) ?? listing.fetchPage(received);
+    ahead.delete(received);
+    const page = await pending;
+    const items = listing.itemsOf(page);
+    const total = listing.totalOf(page);
+    if (items.length === 0) {
+      guard.checkComplete(received, total);
+      return;
     }
-  } finally {
-    ahead.clear();
+    guard.checkNew(
+      items.map((item) => item.id),
+      received + listing.firstPosition,
+    );
+    received += items.length;
+    if (readAhead > 0) {
+      if (stride !== items.length) ahead.clear();
+      stride = items.length;
+      // Nothing is asked for past the total: the last page asks for none.
+      for (let k = 0; k < readAhead && received + k * stride < total; k++) {
+        const at = received + k * stride;
+        if (ahead.has(at)) continue;
+        const request = listing.fetchPage(at);
+        request.catch(() => undefined);
+        ahead.set(at, request);
+      }
+    }
+    yield page;
+    if (received >= total) return;
   }
 }

@@ -38,8 +38,7 @@ function listScimPages<S extends ListSchema>(
   pathAndQuery: string,
   schema: S,
   count: number,
-  label = `GET ${pathAndQuery.split('?')[0]}`,
-  readAhead = 0,
+  { label = `GET ${pathAndQuery.split('?')[0]}`, readAhead = 0 }: { label?: string; readAhead?: number } = {},
 ): AsyncGenerator<z.output<S>> {
   return offsetPages({
     label,
@@ -151,7 +150,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       inactiveTotal = undefined;
       const path = `/scim/v2/Users?filter=${encodeURIComponent('active eq false')}`;
       const readAhead = options.accountsBulk ? BULK_LISTING_READ_AHEAD : 0;
-      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize, undefined, readAhead)) {
+      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize, { readAhead })) {
         inactiveTotal ??= page.totalResults;
         yield page.Resources;
       }
@@ -161,7 +160,7 @@ export function createScimSource(http: IiqHttp, options: ScimSourceOptions): Ide
       // `pr` (present) needs the attribute to be searchable in IIQ; the dates are compared by the watchdog.
       const filter = `active eq true and ${SAILPOINT_USER_EXTENSION}:${terminationDateAttribute} pr`;
       const path = `/scim/v2/Users?filter=${encodeURIComponent(filter)}`;
-      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize, NOT_STARTED_LABEL)) {
+      for await (const page of listScimPages(http, path, scimUserPage, options.pageSize, { label: NOT_STARTED_LABEL })) {
         yield page.Resources;
       }
     },
