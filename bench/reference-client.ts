@@ -89,13 +89,9 @@ const listing = (async () => {
 })();
 async function reader(): Promise<void> {
   for (;;) {
-    const ref = queue[nextInQueue++];
-    if (ref !== undefined) await readAccounts(ref);
+    if (nextInQueue < queue.length) await readAccounts(queue[nextInQueue++] as string);
     else if (listingDone) return;
-    else {
-      nextInQueue -= 1;
-      await new Promise<void>((resolve) => wakeReaders.push(resolve));
-    }
+    else await new Promise<void>((resolve) => wakeReaders.push(resolve));
   }
 }
 await Promise.all([listing, ...Array.from({ length: concurrency }, reader)]);

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { generatePopulation, startFakeIiq, type FakeIiq } from '../src/sandbox/fake-iiq.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
-import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 import { startFakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
+import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 
 /** What to measure. */
 export interface BenchOptions {
@@ -188,18 +188,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       iiq.resetStats();
       const triggersBefore = pagerDuty ? acceptedTriggers(pagerDuty.accepted()) : 0;
       const run = await runMeasured(
-        [
-          ...SCHEDULE_NODE_FLAGS,
-          CLI_PATH,
-          'run',
-          ...(pagerDuty ? [] : ['--dry-run']),
-          '--config',
-          config,
-          '--now',
-          NOW.toISOString(),
-          '--log-level',
-          'warn',
-        ],
+        [CLI_PATH, 'run', ...(pagerDuty ? [] : ['--dry-run']), '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
         modeDir,
         { ...DEMO_ENV },
       );
@@ -243,7 +232,8 @@ function measuredFields(run: Measured, iiq: FakeIiq): Omit<BenchRow, 'mode' | 'b
 }
 
 /**
- * Runs a Node script as a child with the RSS preload; wall time from spawn to exit. Its stdout
+ * Runs a Node script as a child with the RSS preload and the schedules' Node flags
+ * (SCHEDULE_NODE_FLAGS); wall time from spawn to exit. Its stdout
  * (a dry run's planned actions) goes to a file, read once the child is done.
  */
 export function runMeasured(args: string[], dir: string, env: Record<string, string>): Promise<Measured> {
@@ -253,7 +243,7 @@ export function runMeasured(args: string[], dir: string, env: Record<string, str
   const stdoutFd = openSync(stdoutFile, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+    const child = spawn(process.execPath, ['--import', PRELOAD, ...SCHEDULE_NODE_FLAGS, ...args], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', ...env, BENCH_RSS_FILE: rssFile },
       stdio: ['ignore', stdoutFd, 'pipe'],

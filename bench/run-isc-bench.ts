@@ -11,7 +11,6 @@ import { generatePopulation } from '../src/sandbox/fake-iiq.js';
 import { startFakeIsc } from '../src/sandbox/fake-isc.js';
 import { ISC_DEMO_ENV, iscConfigOverrides, toIscIdentities } from '../src/sandbox/isc-scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
-import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 import { runMeasured } from './run-bench.js';
 
 /** What to measure. */
@@ -75,7 +74,7 @@ export async function runIscBench(o: IscBenchOptions): Promise<IscBenchRow> {
       ),
     );
     const run = await runMeasured(
-      [...SCHEDULE_NODE_FLAGS, CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+      [CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
       dir,
       { ...ISC_DEMO_ENV },
     );

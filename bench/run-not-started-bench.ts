@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeLink } from '../src/sandbox/fake-iiq.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
-import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 import { runMeasured } from './run-bench.js';
 
 /** What to measure. */
@@ -164,7 +163,7 @@ export async function runNotStartedBench(o: NotStartedBenchOptions): Promise<Not
         iiq.resetStats();
         for (const term of Object.keys(counts) as Term[]) counts[term] = 0;
         const run = await runMeasured(
-          [...SCHEDULE_NODE_FLAGS, CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
+          [CLI_PATH, 'run', '--dry-run', '--config', config, '--now', NOW.toISOString(), '--log-level', 'warn'],
           runDir,
           { ...DEMO_ENV },
         );

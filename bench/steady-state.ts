@@ -13,7 +13,6 @@ import { generatePopulation, startFakeIiq, type FakeIdentity, type FakeIiq } fro
 import { startFakePagerDuty, type FakePagerDuty } from '../src/sandbox/fake-pagerduty.js';
 import { DEMO_ENV } from '../src/sandbox/scenario.js';
 import { CLI_PATH, writeDemoConfig } from '../dev/run-cli.js';
-import { SCHEDULE_NODE_FLAGS } from '../src/memory-posture.js';
 import { recheckDueAtMs } from '../src/sla/read-plan.js';
 import { identityDedupKey } from '../src/sla/incident.js';
 import { renderStateJson, type VerifiedCleanState } from '../src/state/state-file.js';
@@ -222,17 +221,7 @@ async function runCycle(
   iiq.resetStats();
   const eventsBefore = pagerDuty.accepted().length;
   const run = await runMeasured(
-    [
-      ...SCHEDULE_NODE_FLAGS,
-      CLI_PATH,
-      'run',
-      '--config',
-      join(dir, 'config.json'),
-      '--now',
-      new Date(atMs).toISOString(),
-      '--log-level',
-      'info',
-    ],
+    [CLI_PATH, 'run', '--config', join(dir, 'config.json'), '--now', new Date(atMs).toISOString(), '--log-level', 'info'],
     dir,
     { ...DEMO_ENV },
   );
